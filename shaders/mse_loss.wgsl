@@ -1,0 +1,51 @@
+// Weighted mean squared error and its gradient: loss = scale * sum (x - t)^2, dLoss/dx = 2 * scale * (x - t).
+// Used for the content loss (x = relu4_2 features, t = the photo's) and for each style layer (x = Gram matrix,
+// t = the painting's Gram matrix); `scale` carries the user's weight divided by the element count.
+//
+// Layouts (f32, read and written as vec4): x, target, grad: [COUNT4] vec4;
+//   partials: one f32 per workgroup at partials[offset + workgroup], summed later by loss_reduce.wgsl.
+// grad is added to (accumulate = 1, e.g. content seed on a gradient already flowing down) or overwritten.
+// Tiling: a fixed number of workgroups of 256 threads stride over the data; each workgroup reduces its sum in
+// workgroup memory.
+
+struct Params {
+    count4: u32,
+    scale: f32,
+    accumulate: u32,
+    offset: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> target_: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> grad: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> partials: array<f32>;
+
+var<workgroup> sums: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let stride = nwg.x * 256u;
+    let keep = select(0.0, 1.0, params.accumulate != 0u);
+    var sum = 0.0;
+    for (var i = wid.x * 256u + lid; i < params.count4; i += stride) {
+        let d = x[i] - target_[i];
+        grad[i] = keep * grad[i] + (2.0 * params.scale) * d;
+        sum += dot(d, d);
+    }
+    sums[lid] = sum;
+    workgroupBarrier();
+    for (var half = 128u; half > 0u; half /= 2u) {
+        if (lid < half) {
+            sums[lid] += sums[lid + half];
+        }
+        workgroupBarrier();
+    }
+    if (lid == 0u) {
+        partials[params.offset + wid.x] = sums[0] * params.scale;
+    }
+}

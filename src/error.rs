@@ -1,0 +1,28 @@
+//! The engine's error type: every failure a user can cause or meet, with a message that says what to do.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("no GPU adapter was found: {0}")]
+    NoAdapter(String),
+    #[error("the GPU device could not be opened: {0}")]
+    NoDevice(String),
+    #[error("the GPU device was lost ({0}); start again to recover")]
+    DeviceLost(String),
+    #[error("GPU error: {0}")]
+    Gpu(String),
+    #[error("weights file: {0}")]
+    Weights(String),
+    #[error("image {name}: {reason}")]
+    Image { name: String, reason: String },
+    #[error("{0}")]
+    InvalidParams(String),
+    #[error(
+        "an output of {width}x{height} needs {needed_mb} MB of GPU memory in one buffer of {buffer_mb} MB, more than \
+         this GPU allows ({limit_mb} MB per buffer); the largest size that fits is {largest_fitting} px"
+    )]
+    TooLarge { width: u32, height: u32, needed_mb: u64, buffer_mb: u64, limit_mb: u64, largest_fitting: u32 },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

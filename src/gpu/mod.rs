@@ -1,0 +1,170 @@
+//! The GPU context: adapter, device and queue, the compiled kernels, and small buffer helpers.
+
+mod kernel;
+mod readback;
+
+pub use kernel::{Binding, Dispatch, Kernel, grid_1d, grid_tiles};
+pub use readback::{LossReadback, read_buffer};
+
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::kernels::Kernels;
+
+/// What the adapter says about itself, for display.
+#[derive(Clone, Debug)]
+pub struct AdapterSummary {
+    pub name: String,
+    pub backend: String,
+    pub driver: String,
+    /// A CPU rasteriser (lavapipe, SwiftShader, WARP): correct but slow.
+    pub is_software: bool,
+}
+
+impl std::fmt::Display for AdapterSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}", self.name, self.backend)?;
+        if !self.driver.is_empty() {
+            write!(f, ", {}", self.driver)?;
+        }
+        write!(f, ")")
+    }
+}
+
+/// One GPU device with every kernel compiled. Cheap to clone (shared handles).
+#[derive(Clone)]
+pub struct Gpu {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter: AdapterSummary,
+    pub limits: wgpu::Limits,
+    pub kernels: Arc<Kernels>,
+    lost: Arc<Mutex<Option<String>>>,
+}
+
+impl Gpu {
+    /// Opens the default high-performance adapter: Vulkan/Metal/DX12 natively, WebGPU in the browser.
+    pub async fn new() -> Result<Gpu> {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::NoAdapter(e.to_string()))?;
+        Self::from_adapter(adapter).await
+    }
+
+    pub async fn from_adapter(adapter: wgpu::Adapter) -> Result<Gpu> {
+        let info = adapter.get_info();
+        let is_software = info.device_type == wgpu::DeviceType::Cpu
+            || ["llvmpipe", "lavapipe", "swiftshader", "warp"]
+                .iter()
+                .any(|s| format!("{} {} {}", info.name, info.driver, info.driver_info).to_lowercase().contains(s));
+        let summary = AdapterSummary {
+            name: info.name.clone(),
+            backend: format!("{:?}", info.backend),
+            driver: [info.driver.as_str(), info.driver_info.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+            is_software,
+        };
+        // Ask for the adapter's own buffer limits: big images need big storage buffers.
+        let supported = adapter.limits();
+        let limits = wgpu::Limits {
+            max_storage_buffer_binding_size: supported.max_storage_buffer_binding_size,
+            max_buffer_size: supported.max_buffer_size,
+            max_storage_buffers_per_shader_stage: supported.max_storage_buffers_per_shader_stage.min(8),
+            max_compute_workgroup_storage_size: supported.max_compute_workgroup_storage_size,
+            ..wgpu::Limits::downlevel_defaults()
+        };
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("artsy"),
+                required_features: wgpu::Features::empty(),
+                required_limits: limits.clone(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::NoDevice(e.to_string()))?;
+        let lost = Arc::new(Mutex::new(None));
+        {
+            let lost = lost.clone();
+            device.set_device_lost_callback(move |reason, message| {
+                *lost.lock().unwrap() = Some(format!("{reason:?}: {message}"));
+            });
+        }
+        {
+            // Without a handler wgpu panics on a validation or out-of-memory error; record it instead, so the
+            // next call into the engine returns it as an error.
+            let lost = lost.clone();
+            device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+                let mut slot = lost.lock().unwrap();
+                if slot.is_none() {
+                    *slot = Some(format!("GPU error: {e}"));
+                }
+            }));
+        }
+        let kernels = Arc::new(Kernels::new(&device));
+        Ok(Gpu { device, queue, adapter: summary, limits, kernels, lost })
+    }
+
+    /// Fails with `DeviceLost` once the device has gone away (driver reset, tab in the background too long...).
+    pub fn check_alive(&self) -> Result<()> {
+        match self.lost.lock().unwrap().as_ref() {
+            Some(reason) => Err(Error::DeviceLost(reason.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// A storage buffer of `len` f32 values, zero-initialised.
+    pub fn storage(&self, label: &str, len: usize) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: (len.max(4) * 4) as u64,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// A storage buffer holding `data`.
+    pub fn storage_from(&self, label: &str, data: &[f32]) -> wgpu::Buffer {
+        let buffer = self.storage(label, data.len());
+        self.queue.write_buffer(&buffer, 0, bytemuck::cast_slice(data));
+        buffer
+    }
+
+    /// A uniform buffer holding `value` (a kernel's parameter block).
+    pub fn uniform<T: bytemuck::Pod>(&self, label: &str, value: &T) -> wgpu::Buffer {
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: std::mem::size_of::<T>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        self.queue.write_buffer(&buffer, 0, bytemuck::bytes_of(value));
+        buffer
+    }
+
+    /// Records `dispatches` into one compute pass and submits it.
+    pub fn run(&self, dispatches: &[Dispatch]) {
+        let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("run") });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
+            for d in dispatches {
+                d.record(&mut pass);
+            }
+        }
+        self.queue.submit([encoder.finish()]);
+    }
+
+    /// Reads a whole f32 buffer back (waits for the GPU; for setup, tests and final results, never the hot loop).
+    pub async fn read_f32(&self, buffer: &wgpu::Buffer) -> Result<Vec<f32>> {
+        let bytes = read_buffer(self, buffer).await?;
+        Ok(bytemuck::cast_slice(&bytes).to_vec())
+    }
+}

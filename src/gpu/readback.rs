@@ -1,0 +1,135 @@
+//! Getting data back from the GPU: a one-off read (awaits the GPU), and a ring of small staging buffers for the
+//! losses that is filled by copies recorded with the steps and drained without ever waiting.
+
+use std::sync::{Arc, Mutex};
+
+use super::Gpu;
+use crate::error::{Error, Result};
+
+/// Copies `buffer` to a staging buffer and returns its bytes once the GPU is done.
+/// Natively this blocks on the queue; in the browser it awaits the map callback and never blocks the page.
+pub async fn read_buffer(gpu: &Gpu, buffer: &wgpu::Buffer) -> Result<Vec<u8>> {
+    gpu.check_alive()?;
+    let size = buffer.size();
+    let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("read staging"),
+        size,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("read") });
+    encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
+    gpu.queue.submit([encoder.finish()]);
+    let (sender, receiver) = futures_channel::oneshot::channel();
+    staging.map_async(wgpu::MapMode::Read, .., move |result| {
+        let _ = sender.send(result);
+    });
+    #[cfg(not(target_arch = "wasm32"))]
+    gpu.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
+    match receiver.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            gpu.check_alive()?;
+            return Err(Error::Gpu(format!("reading a buffer back: {e}")));
+        }
+        Err(_) => {
+            gpu.check_alive()?;
+            return Err(Error::Gpu("reading a buffer back: the request was dropped".into()));
+        }
+    }
+    let bytes = staging
+        .get_mapped_range(..)
+        .map_err(|e| Error::Gpu(format!("reading a buffer back: {e}")))?
+        .to_vec();
+    staging.unmap();
+    Ok(bytes)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Slot {
+    Free,
+    /// A copy of the losses after step `iteration` is queued and its map requested.
+    Pending { iteration: u32 },
+}
+
+/// A ring of staging buffers for the four loss values. `record` adds a copy to the step's encoder when a slot is
+/// free; after submit, `arm` asks for the map; `poll` collects whatever the GPU has finished, without waiting.
+pub struct LossReadback {
+    slots: Vec<(wgpu::Buffer, Slot, Arc<Mutex<bool>>)>,
+    next: usize,
+    armed: Vec<usize>,
+}
+
+const SLOTS: usize = 4;
+
+impl LossReadback {
+    pub fn new(gpu: &Gpu, bytes: u64) -> LossReadback {
+        let slots = (0..SLOTS)
+            .map(|_| {
+                let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("loss staging"),
+                    size: bytes,
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                });
+                (buffer, Slot::Free, Arc::new(Mutex::new(false)))
+            })
+            .collect();
+        LossReadback { slots, next: 0, armed: Vec::new() }
+    }
+
+    /// Records a copy of `source` into the next free slot, if there is one (else this report is skipped).
+    pub fn record(&mut self, encoder: &mut wgpu::CommandEncoder, source: &wgpu::Buffer, iteration: u32) {
+        let index = self.next;
+        let (buffer, slot, _) = &mut self.slots[index];
+        if *slot != Slot::Free {
+            return;
+        }
+        encoder.copy_buffer_to_buffer(source, 0, buffer, 0, buffer.size());
+        *slot = Slot::Pending { iteration };
+        self.armed.push(index);
+        self.next = (self.next + 1) % SLOTS;
+    }
+
+    /// Requests the maps of the copies recorded since the last call; call right after the submit.
+    pub fn arm(&mut self) {
+        for index in self.armed.drain(..) {
+            let (buffer, _, ready) = &self.slots[index];
+            let ready = ready.clone();
+            buffer.map_async(wgpu::MapMode::Read, .., move |result| {
+                // On failure (device lost) the slot just never reports; the session notices the loss itself.
+                if result.is_ok() {
+                    *ready.lock().unwrap() = true;
+                }
+            });
+        }
+    }
+
+    /// Returns the newest finished report as (iteration, values), freeing every finished slot.
+    pub fn poll(&mut self, gpu: &Gpu) -> Option<(u32, Vec<f32>)> {
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = gpu.device.poll(wgpu::PollType::Poll);
+        #[cfg(target_arch = "wasm32")]
+        let _ = gpu;
+        let mut newest: Option<(u32, Vec<f32>)> = None;
+        for (buffer, slot, ready) in &mut self.slots {
+            let Slot::Pending { iteration } = *slot else { continue };
+            let mut flag = ready.lock().unwrap();
+            if !*flag {
+                continue;
+            }
+            *flag = false;
+            let Ok(view) = buffer.get_mapped_range(..) else { continue };
+            let values: Vec<f32> = bytemuck::cast_slice(&view).to_vec();
+            drop(view);
+            buffer.unmap();
+            *slot = Slot::Free;
+            if newest.as_ref().is_none_or(|(i, _)| iteration > *i) {
+                newest = Some((iteration, values));
+            }
+        }
+        newest
+    }
+}

@@ -1,0 +1,72 @@
+//! Images in and out: decoding files (any format the image crate reads), resizing to the working size, and the
+//! conversions between RGBA8 and the engine's pixels (one [r, g, b, 0] f32 quadruple per pixel, values in 0..1).
+
+use image::{DynamicImage, RgbaImage, imageops::FilterType};
+
+use crate::error::{Error, Result};
+
+/// Largest image accepted from a file, in pixels per side (it is downscaled to the working size anyway).
+pub const MAX_DECODE_SIDE: u32 = 16384;
+
+/// Decodes an image file's bytes. `name` is used in messages only.
+pub fn decode(name: &str, bytes: &[u8]) -> Result<RgbaImage> {
+    let fail = |reason: String| Error::Image { name: name.to_string(), reason };
+    if bytes.is_empty() {
+        return Err(fail("the file is empty".into()));
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes));
+    reader = reader.with_guessed_format().map_err(|e| fail(format!("could not be read: {e}")))?;
+    if reader.format().is_none() {
+        return Err(fail("is not an image this app can read (PNG, JPEG, WebP, GIF, BMP, TIFF ...)".into()));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_DECODE_SIDE);
+    limits.max_image_height = Some(MAX_DECODE_SIDE);
+    limits.max_alloc = Some(2 << 30);
+    reader.limits(limits);
+    let decoded: DynamicImage = reader.decode().map_err(|e| fail(format!("could not be decoded: {e}")))?;
+    if decoded.width() == 0 || decoded.height() == 0 {
+        return Err(fail("has no pixels".into()));
+    }
+    Ok(decoded.to_rgba8())
+}
+
+/// The (width, height) that fits `image` into `longer_side`, keeping its aspect ratio.
+pub fn fit(width: u32, height: u32, longer_side: u32) -> (u32, u32) {
+    let scale = longer_side as f64 / width.max(height) as f64;
+    let w = ((width as f64 * scale).round() as u32).max(1);
+    let h = ((height as f64 * scale).round() as u32).max(1);
+    (w, h)
+}
+
+/// Resizes to exactly `width` x `height` (Catmull-Rom; Lanczos costs more and shows no difference here).
+pub fn resize(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {
+    if image.width() == width && image.height() == height {
+        return image.clone();
+    }
+    image::imageops::resize(image, width, height, FilterType::CatmullRom)
+}
+
+/// RGBA8 -> pixels [r, g, b, 0] in 0..1 (alpha is dropped: composited over nothing).
+pub fn to_pixels(image: &RgbaImage) -> Vec<f32> {
+    image.pixels().flat_map(|p| [p[0] as f32 / 255.0, p[1] as f32 / 255.0, p[2] as f32 / 255.0, 0.0]).collect()
+}
+
+/// Pixels [r, g, b, _] in 0..1 -> RGBA8, opaque.
+pub fn from_pixels(width: u32, height: u32, pixels: &[f32]) -> RgbaImage {
+    let to_u8 = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    let bytes = pixels.chunks_exact(4).flat_map(|p| [to_u8(p[0]), to_u8(p[1]), to_u8(p[2]), 255]).collect();
+    RgbaImage::from_raw(width, height, bytes).expect("pixel count matches the size")
+}
+
+/// Uniform noise in 0..1 from a seed (xorshift: the same seed gives the same start on every platform).
+pub fn noise_pixels(count: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 40) as f32 / (1u64 << 24) as f32
+    };
+    (0..count).flat_map(|_| [next(), next(), next(), 0.0]).collect()
+}

@@ -1,0 +1,22 @@
+//! Artsy: Gatys-Ecker-Bethge neural style transfer on the GPU with hand-written WGSL, for the browser (WebGPU)
+//! and natively (Vulkan, Metal, DX12). This crate is the engine; the CLI (main.rs) and the web page (web/) are
+//! thin faces over `Session`.
+
+pub mod error;
+pub mod gpu;
+pub mod image;
+pub mod kernels;
+pub mod loss;
+pub mod network;
+pub mod params;
+pub mod session;
+pub mod step;
+pub mod vgg;
+pub mod weights;
+
+pub use error::{Error, Result};
+pub use gpu::Gpu;
+pub use kernels::pool2x2::Pooling;
+pub use params::{Init, Params};
+pub use session::{Losses, Session};
+pub use weights::{GpuWeights, VggWeights};

@@ -1,0 +1,215 @@
+//! A style-transfer session: the public face of the engine that both the web page and the CLI drive.
+//! Create it from a photo, one or more paintings and Params; `run` queues steps; `poll_losses` reports without
+//! waiting; `image` reads the current picture.
+
+use std::sync::Arc;
+
+use image::RgbaImage;
+
+use crate::error::{Error, Result};
+use crate::gpu::{Gpu, LossReadback};
+use crate::loss::{content_terms, style_terms};
+use crate::network::Network;
+use crate::params::{Init, Params};
+use crate::step::{Step, StepInputs};
+use crate::vgg::{LAYERS, MIN_SIDE};
+use crate::weights::GpuWeights;
+
+/// The losses after some step (the value computed during that step, before its update).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Losses {
+    /// Steps done when these were measured (1 = the first step's losses).
+    pub iteration: u32,
+    pub content: f32,
+    pub style: f32,
+    pub tv: f32,
+    pub total: f32,
+}
+
+pub struct Session {
+    gpu: Gpu,
+    pub width: u32,
+    pub height: u32,
+    pixels: wgpu::Buffer,
+    net: Network,
+    step: Step,
+    readback: LossReadback,
+    iteration: u32,
+    latest: Option<Losses>,
+    params: Params,
+    // The content targets are bound by the step and kept alive by it; held here for memory accounting.
+    target_bytes: u64,
+}
+
+/// f32 elements of the largest single buffer a session of `w` x `h` allocates (conv1_x's feature maps).
+fn largest_buffer_bytes(w: u32, h: u32) -> u64 {
+    w as u64 * h as u64 * LAYERS[0].cout as u64 * 4
+}
+
+impl Session {
+    /// Builds every buffer, bind group and target for one transfer of `paintings` (image, blend weight) onto
+    /// `photo`. Computes the photo's features and the paintings' Gram matrices on the GPU before returning.
+    pub async fn new(
+        gpu: &Gpu,
+        weights: &Arc<GpuWeights>,
+        photo: &RgbaImage,
+        paintings: &[(RgbaImage, f32)],
+        params: &Params,
+    ) -> Result<Session> {
+        gpu.check_alive()?;
+        let layers = params.validate()?;
+        let (width, height) = crate::image::fit(photo.width(), photo.height(), params.size);
+        if width.min(height) < MIN_SIDE {
+            return Err(Error::InvalidParams(format!(
+                "at {} px the photo becomes {width}x{height}: VGG19 needs at least {MIN_SIDE} px on each side; \
+                 choose a larger size or a less elongated photo",
+                params.size
+            )));
+        }
+        let limit = gpu.limits.max_storage_buffer_binding_size.min(gpu.limits.max_buffer_size);
+        let needed = largest_buffer_bytes(width, height);
+        if needed > limit {
+            let scale = (limit as f64 / needed as f64).sqrt();
+            return Err(Error::TooLarge {
+                width,
+                height,
+                needed_mb: Self::estimate_bytes(width, height) >> 20,
+                buffer_mb: needed >> 20,
+                limit_mb: limit >> 20,
+                largest_fitting: ((params.size as f64 * scale).floor() as u32).saturating_sub(1),
+            });
+        }
+
+        let deepest = layers.content.iter().chain(&layers.style).map(|&(l, _)| l).max().unwrap();
+        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+
+        // The photo's features, through the same network the step will use.
+        let resized = crate::image::resize(photo, width, height);
+        let photo_pixels = crate::image::to_pixels(&resized);
+        let pixels = gpu.storage_from("pixels", &photo_pixels);
+        let net = Network::new(gpu, height, width, deepest);
+        gpu.run(&net.forward(gpu, weights, params.pooling, &pixels));
+        let content = content_terms(gpu, &net, &layers.content, params.content_weight);
+
+        let style_side = (params.size as f32 * params.style_scale).round() as u32;
+        let style = style_terms(gpu, weights, params.pooling, paintings, style_side, &layers.style, params.style_weight).await?;
+
+        if let Init::Noise { seed } = params.init {
+            let noise = crate::image::noise_pixels((width * height) as usize, seed);
+            gpu.queue.write_buffer(&pixels, 0, bytemuck::cast_slice(&noise));
+        }
+        let step = Step::new(
+            gpu,
+            &StepInputs {
+                net: &net,
+                weights,
+                pooling: params.pooling,
+                content: &content,
+                style: &style,
+                tv_scale: params.tv_weight / (width * height) as f32,
+                learning_rate: params.learning_rate,
+                pixels: &pixels,
+            },
+        );
+        if scope.pop().await.is_some() {
+            return Err(Error::TooLarge {
+                width,
+                height,
+                needed_mb: Self::estimate_bytes(width, height) >> 20,
+                buffer_mb: needed >> 20,
+                limit_mb: limit >> 20,
+                largest_fitting: params.size * 7 / 10,
+            });
+        }
+        gpu.check_alive()?;
+        let target_bytes = content.iter().map(|t| t.target.size()).sum::<u64>() + style.iter().map(|t| t.target.size()).sum::<u64>();
+        let readback = LossReadback::new(gpu, 16);
+        Ok(Session {
+            gpu: gpu.clone(),
+            width,
+            height,
+            pixels,
+            net,
+            step,
+            readback,
+            iteration: 0,
+            latest: None,
+            params: params.clone(),
+            target_bytes,
+        })
+    }
+
+    /// A rough upper bound of the GPU memory a session at `w` x `h` needs, in bytes.
+    pub fn estimate_bytes(w: u32, h: u32) -> u64 {
+        // feature maps ~ 1.1 x (64 + 64) floats per pixel at full resolution, plus two gradient buffers of 64
+        // floats per pixel and the per-pixel images; measured sessions stay below this.
+        let per_pixel = (64 + 64 + 64 + 32 + 16 + 2) * 4 + 2 * 64 * 4 + 5 * 16;
+        w as u64 * h as u64 * per_pixel as u64 + 64 << 20
+    }
+
+    /// GPU memory this session holds, in bytes.
+    pub fn gpu_bytes(&self) -> u64 {
+        self.net.bytes() + self.step.bytes() + self.pixels.size() + self.target_bytes
+    }
+
+    /// Queues `steps` steps in one submission and a copy of the last step's losses for `poll_losses`.
+    /// Returns at once: the GPU works in the background. Creates no buffers and no bind groups.
+    pub fn run(&mut self, steps: u32) -> Result<()> {
+        self.gpu.check_alive()?;
+        if steps == 0 {
+            return Ok(());
+        }
+        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("steps") });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("steps"), timestamp_writes: None });
+            for _ in 0..steps {
+                for d in &self.step.dispatches {
+                    d.record(&mut pass);
+                }
+            }
+        }
+        self.iteration += steps;
+        self.readback.record(&mut encoder, &self.step.losses, self.iteration);
+        self.gpu.queue.submit([encoder.finish()]);
+        self.readback.arm();
+        Ok(())
+    }
+
+    /// The newest losses the GPU has finished, if any arrived since the last call. Never waits.
+    pub fn poll_losses(&mut self) -> Option<Losses> {
+        if let Some((iteration, v)) = self.readback.poll(&self.gpu) {
+            let l = Losses { iteration, content: v[0], style: v[1], tv: v[2], total: v[3] };
+            self.latest = Some(l);
+            return Some(l);
+        }
+        None
+    }
+
+    /// The newest losses received so far.
+    pub fn latest_losses(&self) -> Option<Losses> {
+        self.latest
+    }
+
+    /// Steps queued so far.
+    pub fn iteration(&self) -> u32 {
+        self.iteration
+    }
+
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The current picture as RGBA8 (waits for the queued steps to finish).
+    pub async fn image(&self) -> Result<RgbaImage> {
+        let pixels = self.gpu.read_f32(&self.pixels).await?;
+        Ok(crate::image::from_pixels(self.width, self.height, &pixels))
+    }
+
+    /// Waits until every queued step is done and returns their last losses.
+    pub async fn finish(&mut self) -> Result<Losses> {
+        let values = self.gpu.read_f32(&self.step.losses).await?;
+        let l = Losses { iteration: self.iteration, content: values[0], style: values[1], tv: values[2], total: values[3] };
+        self.latest = Some(l);
+        Ok(l)
+    }
+}
