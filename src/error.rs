@@ -19,10 +19,17 @@ pub enum Error {
     #[error("{0}")]
     InvalidParams(String),
     #[error(
-        "an output of {width}x{height} needs {needed_mb} MB of GPU memory in one buffer of {buffer_mb} MB, more than \
-         this GPU allows ({limit_mb} MB per buffer); the largest size that fits is {largest_fitting} px"
+        "an output of {width}x{height} needs a {buffer_mb} MB buffer ({needed_mb} MB in all), more than this GPU \
+         allows ({limit_mb} MB per buffer); the largest size that fits is {largest_fitting} px"
     )]
-    TooLarge { width: u32, height: u32, needed_mb: u64, buffer_mb: u64, limit_mb: u64, largest_fitting: u32 },
+    TooLarge {
+        width: u32,
+        height: u32,
+        needed_mb: u64,
+        buffer_mb: u64,
+        limit_mb: u64,
+        largest_fitting: u32,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

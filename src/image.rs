@@ -10,21 +10,30 @@ pub const MAX_DECODE_SIDE: u32 = 16384;
 
 /// Decodes an image file's bytes. `name` is used in messages only.
 pub fn decode(name: &str, bytes: &[u8]) -> Result<RgbaImage> {
-    let fail = |reason: String| Error::Image { name: name.to_string(), reason };
+    let fail = |reason: String| Error::Image {
+        name: name.to_string(),
+        reason,
+    };
     if bytes.is_empty() {
         return Err(fail("the file is empty".into()));
     }
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes));
-    reader = reader.with_guessed_format().map_err(|e| fail(format!("could not be read: {e}")))?;
+    reader = reader
+        .with_guessed_format()
+        .map_err(|e| fail(format!("could not be read: {e}")))?;
     if reader.format().is_none() {
-        return Err(fail("is not an image this app can read (PNG, JPEG, WebP, GIF, BMP, TIFF ...)".into()));
+        return Err(fail(
+            "is not an image this app can read (PNG, JPEG, WebP, GIF, BMP, TIFF ...)".into(),
+        ));
     }
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_DECODE_SIDE);
     limits.max_image_height = Some(MAX_DECODE_SIDE);
     limits.max_alloc = Some(2 << 30);
     reader.limits(limits);
-    let decoded: DynamicImage = reader.decode().map_err(|e| fail(format!("could not be decoded: {e}")))?;
+    let decoded: DynamicImage = reader
+        .decode()
+        .map_err(|e| fail(format!("could not be decoded: {e}")))?;
     if decoded.width() == 0 || decoded.height() == 0 {
         return Err(fail("has no pixels".into()));
     }
@@ -49,13 +58,26 @@ pub fn resize(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {
 
 /// RGBA8 -> pixels [r, g, b, 0] in 0..1 (alpha is dropped: composited over nothing).
 pub fn to_pixels(image: &RgbaImage) -> Vec<f32> {
-    image.pixels().flat_map(|p| [p[0] as f32 / 255.0, p[1] as f32 / 255.0, p[2] as f32 / 255.0, 0.0]).collect()
+    image
+        .pixels()
+        .flat_map(|p| {
+            [
+                p[0] as f32 / 255.0,
+                p[1] as f32 / 255.0,
+                p[2] as f32 / 255.0,
+                0.0,
+            ]
+        })
+        .collect()
 }
 
 /// Pixels [r, g, b, _] in 0..1 -> RGBA8, opaque.
 pub fn from_pixels(width: u32, height: u32, pixels: &[f32]) -> RgbaImage {
     let to_u8 = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
-    let bytes = pixels.chunks_exact(4).flat_map(|p| [to_u8(p[0]), to_u8(p[1]), to_u8(p[2]), 255]).collect();
+    let bytes = pixels
+        .chunks_exact(4)
+        .flat_map(|p| [to_u8(p[0]), to_u8(p[1]), to_u8(p[2]), 255])
+        .collect();
     RgbaImage::from_raw(width, height, bytes).expect("pixel count matches the size")
 }
 
@@ -68,5 +90,7 @@ pub fn noise_pixels(count: usize, seed: u64) -> Vec<f32> {
         state ^= state << 17;
         (state >> 40) as f32 / (1u64 << 24) as f32
     };
-    (0..count).flat_map(|_| [next(), next(), next(), 0.0]).collect()
+    (0..count)
+        .flat_map(|_| [next(), next(), next(), 0.0])
+        .collect()
 }

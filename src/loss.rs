@@ -27,8 +27,17 @@ pub struct StyleTerm {
 }
 
 /// Copies the content features of `layers` out of a network that has just run forward on the photo.
-pub fn content_terms(gpu: &Gpu, net: &Network, layers: &[(usize, f32)], content_weight: f32) -> Vec<ContentTerm> {
-    let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("content targets") });
+pub fn content_terms(
+    gpu: &Gpu,
+    net: &Network,
+    layers: &[(usize, f32)],
+    content_weight: f32,
+) -> Vec<ContentTerm> {
+    let mut encoder = gpu
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("content targets"),
+        });
     let terms = layers
         .iter()
         .map(|&(layer, w)| {
@@ -36,7 +45,11 @@ pub fn content_terms(gpu: &Gpu, net: &Network, layers: &[(usize, f32)], content_
             let target = gpu.storage("content target", (source.size() / 4) as usize);
             encoder.copy_buffer_to_buffer(source, 0, &target, 0, source.size());
             let count = net.pixels(layer) as f32 * LAYERS[layer].cout as f32;
-            ContentTerm { layer, target, scale: content_weight * w / count }
+            ContentTerm {
+                layer,
+                target,
+                scale: content_weight * w / count,
+            }
         })
         .collect();
     gpu.queue.submit([encoder.finish()]);
@@ -70,10 +83,15 @@ pub async fn style_terms(
     }
     let total: f32 = paintings.iter().map(|(_, w)| w.max(0.0)).sum();
     if paintings.is_empty() || !total.is_finite() || total <= 0.0 {
-        return Err(Error::InvalidParams("give at least one style image with a blend weight above 0".into()));
+        return Err(Error::InvalidParams(
+            "give at least one style image with a blend weight above 0".into(),
+        ));
     }
     let last = layers.iter().map(|&(l, _)| l).max().unwrap();
-    let mut blended: Vec<Vec<f32>> = layers.iter().map(|&(l, _)| vec![0.0; (LAYERS[l].cout * LAYERS[l].cout) as usize]).collect();
+    let mut blended: Vec<Vec<f32>> = layers
+        .iter()
+        .map(|&(l, _)| vec![0.0; (LAYERS[l].cout * LAYERS[l].cout) as usize])
+        .collect();
     for (painting, blend) in paintings {
         let blend = blend.max(0.0) / total;
         if blend == 0.0 {
@@ -92,7 +110,14 @@ pub async fn style_terms(
                 let split = gram::Split::for_shape(p, c);
                 let partials = gpu.storage("gram partials", split.partials_len(c));
                 let g = gpu.storage("style gram", (c * c) as usize);
-                dispatches.push(gram::partials(gpu, p, c, split, &net.features[l], &partials));
+                dispatches.push(gram::partials(
+                    gpu,
+                    p,
+                    c,
+                    split,
+                    &net.features[l],
+                    &partials,
+                ));
                 dispatches.push(gram::reduce(gpu, p, c, split, &partials, &g));
                 g
             })
@@ -110,7 +135,11 @@ pub async fn style_terms(
         .zip(blended)
         .map(|(&(layer, w), g)| {
             let c = LAYERS[layer].cout as f32;
-            StyleTerm { layer, target: gpu.storage_from("style target", &g), scale: style_weight * w / (c * c) }
+            StyleTerm {
+                layer,
+                target: gpu.storage_from("style target", &g),
+                scale: style_weight * w / (c * c),
+            }
         })
         .collect())
 }

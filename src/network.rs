@@ -37,7 +37,15 @@ impl Network {
             .max()
             .unwrap_or(0);
         let pooled = gpu.storage("pooled", pooled_len);
-        Network { height, width, sizes, input, features, pooled, last }
+        Network {
+            height,
+            width,
+            sizes,
+            input,
+            features,
+            pooled,
+            last,
+        }
     }
 
     /// Number of pixels of layer `i`'s output.
@@ -46,8 +54,19 @@ impl Network {
     }
 
     /// Preprocess `pixels` and run conv1_1 .. LAYERS[last], pooling where VGG does.
-    pub fn forward(&self, gpu: &Gpu, weights: &GpuWeights, pooling: Pooling, pixels: &wgpu::Buffer) -> Vec<Dispatch> {
-        let mut out = vec![preprocess::forward(gpu, pixels, &self.input, (self.height * self.width) as usize)];
+    pub fn forward(
+        &self,
+        gpu: &Gpu,
+        weights: &GpuWeights,
+        pooling: Pooling,
+        pixels: &wgpu::Buffer,
+    ) -> Vec<Dispatch> {
+        let mut out = vec![preprocess::forward(
+            gpu,
+            pixels,
+            &self.input,
+            (self.height * self.width) as usize,
+        )];
         for i in 0..=self.last {
             let layer = &LAYERS[i];
             let (h, w) = self.sizes[i];
@@ -55,14 +74,34 @@ impl Network {
                 &self.input
             } else if layer.pool_before {
                 let (ph, pw) = self.sizes[i - 1];
-                out.push(pool2x2::forward(gpu, pooling, ph, pw, layer.cin, &self.features[i - 1], &self.pooled));
+                out.push(pool2x2::forward(
+                    gpu,
+                    pooling,
+                    ph,
+                    pw,
+                    layer.cin,
+                    &self.features[i - 1],
+                    &self.pooled,
+                ));
                 &self.pooled
             } else {
                 &self.features[i - 1]
             };
-            let shape = conv3x3::Shape { height: h, width: w, cin: stored_cin(i), cout: layer.cout };
+            let shape = conv3x3::Shape {
+                height: h,
+                width: w,
+                cin: stored_cin(i),
+                cout: layer.cout,
+            };
             let lw = &weights.layers[i];
-            out.push(conv3x3::forward(gpu, shape, input, &lw.forward, &lw.bias, &self.features[i]));
+            out.push(conv3x3::forward(
+                gpu,
+                shape,
+                input,
+                &lw.forward,
+                &lw.bias,
+                &self.features[i],
+            ));
         }
         out
     }

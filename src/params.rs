@@ -42,7 +42,10 @@ impl Default for Params {
             content_weight: 5.0,
             style_weight: 500.0,
             content_layers: vec![("relu4_2".into(), 1.0)],
-            style_layers: DEFAULT_STYLE_LAYERS.iter().map(|s| (s.to_string(), 1.0)).collect(),
+            style_layers: DEFAULT_STYLE_LAYERS
+                .iter()
+                .map(|s| (s.to_string(), 1.0))
+                .collect(),
             tv_weight: 1e-3,
             learning_rate: 0.02,
             iterations: 500,
@@ -64,7 +67,9 @@ fn resolve(kind: &str, layers: &[(String, f32)]) -> Result<Vec<(usize, f32)>> {
         .iter()
         .map(|(name, w)| match layer_index(name) {
             Some(i) if w.is_finite() && *w >= 0.0 => Ok((i, *w)),
-            Some(_) => Err(Error::InvalidParams(format!("{kind} layer {name} has weight {w}; weights must be finite and >= 0"))),
+            Some(_) => Err(Error::InvalidParams(format!(
+                "{kind} layer {name} has weight {w}; weights must be finite and >= 0"
+            ))),
             None => Err(Error::InvalidParams(format!(
                 "unknown {kind} layer `{name}`: use relu1_1, relu1_2, relu2_1, ... relu5_1"
             ))),
@@ -77,7 +82,10 @@ impl Params {
     pub fn validate(&self) -> Result<ResolvedLayers> {
         let bad = |m: String| Err(Error::InvalidParams(m));
         if self.size < MIN_SIDE {
-            return bad(format!("size {} is too small: VGG19 needs at least {MIN_SIDE} px", self.size));
+            return bad(format!(
+                "size {} is too small: VGG19 needs at least {MIN_SIDE} px",
+                self.size
+            ));
         }
         for (name, v) in [
             ("content weight", self.content_weight),
@@ -89,10 +97,16 @@ impl Params {
             }
         }
         if !self.learning_rate.is_finite() || self.learning_rate <= 0.0 {
-            return bad(format!("learning rate must be > 0, not {}", self.learning_rate));
+            return bad(format!(
+                "learning rate must be > 0, not {}",
+                self.learning_rate
+            ));
         }
         if !self.style_scale.is_finite() || !(0.1..=4.0).contains(&self.style_scale) {
-            return bad(format!("style scale must be between 0.1 and 4, not {}", self.style_scale));
+            return bad(format!(
+                "style scale must be between 0.1 and 4, not {}",
+                self.style_scale
+            ));
         }
         let content = resolve("content", &self.content_layers)?;
         let style = resolve("style", &self.style_layers)?;

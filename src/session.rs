@@ -34,7 +34,11 @@ pub struct Session {
     net: Network,
     step: Step,
     readback: LossReadback,
+    /// Submitted batches not yet known to be finished: (iteration after the batch, its submission).
+    in_flight: std::collections::VecDeque<(u32, wgpu::SubmissionIndex)>,
     iteration: u32,
+    /// Steps known to be finished on the GPU.
+    last_done: u32,
     latest: Option<Losses>,
     params: Params,
     // The content targets are bound by the step and kept alive by it; held here for memory accounting.
@@ -58,6 +62,16 @@ impl Session {
     ) -> Result<Session> {
         gpu.check_alive()?;
         let layers = params.validate()?;
+        for (what, img) in
+            std::iter::once(("photo", photo)).chain(paintings.iter().map(|(p, _)| ("painting", p)))
+        {
+            if img.width() == 0 || img.height() == 0 {
+                return Err(Error::Image {
+                    name: what.into(),
+                    reason: "has no pixels".into(),
+                });
+            }
+        }
         let (width, height) = crate::image::fit(photo.width(), photo.height(), params.size);
         if width.min(height) < MIN_SIDE {
             return Err(Error::InvalidParams(format!(
@@ -66,7 +80,10 @@ impl Session {
                 params.size
             )));
         }
-        let limit = gpu.limits.max_storage_buffer_binding_size.min(gpu.limits.max_buffer_size);
+        let limit = gpu
+            .limits
+            .max_storage_buffer_binding_size
+            .min(gpu.limits.max_buffer_size);
         let needed = largest_buffer_bytes(width, height);
         if needed > limit {
             let scale = (limit as f64 / needed as f64).sqrt();
@@ -80,7 +97,13 @@ impl Session {
             });
         }
 
-        let deepest = layers.content.iter().chain(&layers.style).map(|&(l, _)| l).max().unwrap();
+        let deepest = layers
+            .content
+            .iter()
+            .chain(&layers.style)
+            .map(|&(l, _)| l)
+            .max()
+            .unwrap();
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
 
         // The photo's features, through the same network the step will use.
@@ -92,11 +115,21 @@ impl Session {
         let content = content_terms(gpu, &net, &layers.content, params.content_weight);
 
         let style_side = (params.size as f32 * params.style_scale).round() as u32;
-        let style = style_terms(gpu, weights, params.pooling, paintings, style_side, &layers.style, params.style_weight).await?;
+        let style = style_terms(
+            gpu,
+            weights,
+            params.pooling,
+            paintings,
+            style_side,
+            &layers.style,
+            params.style_weight,
+        )
+        .await?;
 
         if let Init::Noise { seed } = params.init {
             let noise = crate::image::noise_pixels((width * height) as usize, seed);
-            gpu.queue.write_buffer(&pixels, 0, bytemuck::cast_slice(&noise));
+            gpu.queue
+                .write_buffer(&pixels, 0, bytemuck::cast_slice(&noise));
         }
         let step = Step::new(
             gpu,
@@ -122,7 +155,8 @@ impl Session {
             });
         }
         gpu.check_alive()?;
-        let target_bytes = content.iter().map(|t| t.target.size()).sum::<u64>() + style.iter().map(|t| t.target.size()).sum::<u64>();
+        let target_bytes = content.iter().map(|t| t.target.size()).sum::<u64>()
+            + style.iter().map(|t| t.target.size()).sum::<u64>();
         let readback = LossReadback::new(gpu, 16);
         Ok(Session {
             gpu: gpu.clone(),
@@ -132,7 +166,9 @@ impl Session {
             net,
             step,
             readback,
+            in_flight: Default::default(),
             iteration: 0,
+            last_done: 0,
             latest: None,
             params: params.clone(),
             target_bytes,
@@ -159,9 +195,17 @@ impl Session {
         if steps == 0 {
             return Ok(());
         }
-        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("steps") });
+        let mut encoder = self
+            .gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("steps"),
+            });
         {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("steps"), timestamp_writes: None });
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("steps"),
+                timestamp_writes: None,
+            });
             for _ in 0..steps {
                 for d in &self.step.dispatches {
                     d.record(&mut pass);
@@ -169,17 +213,59 @@ impl Session {
             }
         }
         self.iteration += steps;
-        self.readback.record(&mut encoder, &self.step.losses, self.iteration);
-        self.gpu.queue.submit([encoder.finish()]);
+        self.readback
+            .record(&mut encoder, &self.step.losses, self.iteration);
+        let submission = self.gpu.queue.submit([encoder.finish()]);
         self.readback.arm();
+        self.in_flight.push_back((self.iteration, submission));
         Ok(())
+    }
+
+    /// Steps submitted whose completion has not been observed (by `wait_oldest` or a loss report).
+    pub fn steps_in_flight(&self) -> u32 {
+        self.iteration - self.last_done
+    }
+
+    fn mark_done(&mut self, iteration: u32) {
+        self.last_done = self.last_done.max(iteration);
+        while self
+            .in_flight
+            .front()
+            .is_some_and(|&(end, _)| end <= self.last_done)
+        {
+            self.in_flight.pop_front();
+        }
+    }
+
+    /// Blocks the calling thread until the oldest submitted batch has finished (the GPU keeps working on the
+    /// ones queued after it). Native only: in the browser, await `image` or watch `poll_losses` instead.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn wait_oldest(&mut self) -> Result<()> {
+        if let Some((iteration, submission)) = self.in_flight.pop_front() {
+            self.gpu
+                .device
+                .poll(wgpu::PollType::Wait {
+                    submission_index: Some(submission),
+                    timeout: None,
+                })
+                .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
+            self.mark_done(iteration);
+        }
+        self.gpu.check_alive()
     }
 
     /// The newest losses the GPU has finished, if any arrived since the last call. Never waits.
     pub fn poll_losses(&mut self) -> Option<Losses> {
         if let Some((iteration, v)) = self.readback.poll(&self.gpu) {
-            let l = Losses { iteration, content: v[0], style: v[1], tv: v[2], total: v[3] };
+            let l = Losses {
+                iteration,
+                content: v[0],
+                style: v[1],
+                tv: v[2],
+                total: v[3],
+            };
             self.latest = Some(l);
+            self.mark_done(iteration);
             return Some(l);
         }
         None
@@ -205,10 +291,49 @@ impl Session {
         Ok(crate::image::from_pixels(self.width, self.height, &pixels))
     }
 
+    /// Replaces the picture being optimised: [H][W] quadruples (r, g, b, 0) in 0..1.
+    pub fn set_pixels(&mut self, pixels: &[f32]) -> Result<()> {
+        let expected = (self.width * self.height * 4) as usize;
+        if pixels.len() != expected {
+            return Err(Error::InvalidParams(format!(
+                "expected {expected} pixel values, got {}",
+                pixels.len()
+            )));
+        }
+        self.gpu
+            .queue
+            .write_buffer(&self.pixels, 0, bytemuck::cast_slice(pixels));
+        Ok(())
+    }
+
+    /// The loss of the current picture and its gradient with respect to the pixels ([H][W] vec4), without
+    /// updating anything. For tests and for optimisers that need the gradient itself.
+    pub async fn loss_and_gradient(&mut self) -> Result<(Losses, Vec<f32>)> {
+        self.gpu.check_alive()?;
+        self.gpu
+            .run(&self.step.dispatches[..self.step.update_begin]);
+        let values = self.gpu.read_f32(&self.step.losses).await?;
+        let grad = self.gpu.read_f32(&self.step.grad_pixels).await?;
+        let l = Losses {
+            iteration: self.iteration,
+            content: values[0],
+            style: values[1],
+            tv: values[2],
+            total: values[3],
+        };
+        Ok((l, grad))
+    }
+
     /// Waits until every queued step is done and returns their last losses.
     pub async fn finish(&mut self) -> Result<Losses> {
         let values = self.gpu.read_f32(&self.step.losses).await?;
-        let l = Losses { iteration: self.iteration, content: values[0], style: values[1], tv: values[2], total: values[3] };
+        let l = Losses {
+            iteration: self.iteration,
+            content: values[0],
+            style: values[1],
+            tv: values[2],
+            total: values[3],
+        };
         self.latest = Some(l);
         Ok(l)
     }

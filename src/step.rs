@@ -3,7 +3,9 @@
 //! Read top to bottom, `Step::new` is the data flow of DESIGN.md.
 
 use crate::gpu::{Dispatch, Gpu};
-use crate::kernels::{adam, conv3x3, gram, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss};
+use crate::kernels::{
+    adam, conv3x3, gram, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss,
+};
 use crate::loss::{ContentTerm, StyleTerm};
 use crate::network::Network;
 use crate::vgg::{LAYERS, stored_cin};
@@ -12,6 +14,10 @@ use crate::weights::GpuWeights;
 /// Everything one step needs on the GPU besides the pixels and the network's own buffers.
 pub struct Step {
     pub dispatches: Vec<Dispatch>,
+    /// dispatches[..update_begin] compute the losses and dLoss/d pixels; the rest is the optimiser.
+    pub update_begin: usize,
+    /// dLoss/d pixels [H][W] vec4, valid after dispatches[..update_begin].
+    pub grad_pixels: wgpu::Buffer,
     /// (content, style, tv, total) of the latest step, computed before its update.
     pub losses: wgpu::Buffer,
     // Held for the bind groups' sake and for memory accounting.
@@ -44,7 +50,8 @@ impl Step {
             .iter()
             .map(|t| {
                 let at = slots;
-                slots += mse_loss::partial_count((net.pixels(t.layer) * LAYERS[t.layer].cout) as usize);
+                slots +=
+                    mse_loss::partial_count((net.pixels(t.layer) * LAYERS[t.layer].cout) as usize);
                 at
             })
             .collect();
@@ -74,9 +81,26 @@ impl Step {
             let g_partials = gpu.storage("gram partials", split.partials_len(c));
             let g = gpu.storage("gram", (c * c) as usize);
             let d_g = gpu.storage("d gram", (c * c) as usize);
-            d.push(gram::partials(gpu, p, c, split, &net.features[t.layer], &g_partials));
+            d.push(gram::partials(
+                gpu,
+                p,
+                c,
+                split,
+                &net.features[t.layer],
+                &g_partials,
+            ));
             d.push(gram::reduce(gpu, p, c, split, &g_partials, &g));
-            d.push(mse_loss::mse_loss(gpu, (c * c) as usize, t.scale, &g, &t.target, &d_g, false, &partials, slot));
+            d.push(mse_loss::mse_loss(
+                gpu,
+                (c * c) as usize,
+                t.scale,
+                &g,
+                &t.target,
+                &d_g,
+                false,
+                &partials,
+                slot,
+            ));
             buffers.extend([g_partials, g]);
             d_grams.push(d_g);
         }
@@ -93,41 +117,115 @@ impl Step {
         for i in (0..=net.last).rev() {
             // Seeds: every loss that reads relu_i adds its gradient here.
             for (_, d_g) in s.style.iter().zip(&d_grams).filter(|(t, _)| t.layer == i) {
-                d.push(gram::backward(gpu, net.pixels(i), LAYERS[i].cout, &net.features[i], d_g, &grad, seeded));
+                d.push(gram::backward(
+                    gpu,
+                    net.pixels(i),
+                    LAYERS[i].cout,
+                    &net.features[i],
+                    d_g,
+                    &grad,
+                    seeded,
+                ));
                 seeded = true;
             }
-            for (t, &slot) in s.content.iter().zip(&content_slots).filter(|(t, _)| t.layer == i) {
+            for (t, &slot) in s
+                .content
+                .iter()
+                .zip(&content_slots)
+                .filter(|(t, _)| t.layer == i)
+            {
                 let count = (net.pixels(i) * LAYERS[i].cout) as usize;
-                d.push(mse_loss::mse_loss(gpu, count, t.scale, &net.features[i], &t.target, &grad, seeded, &partials, slot));
+                d.push(mse_loss::mse_loss(
+                    gpu,
+                    count,
+                    t.scale,
+                    &net.features[i],
+                    &t.target,
+                    &grad,
+                    seeded,
+                    &partials,
+                    slot,
+                ));
                 seeded = true;
             }
             // Through the ReLU and the convolution, then the pooling below it.
             let (h, w) = net.sizes[i];
-            let shape = conv3x3::Shape { height: h, width: w, cin: stored_cin(i), cout: LAYERS[i].cout };
-            d.push(conv3x3::backward_input(gpu, shape, &grad, &s.weights.layers[i].backward, &net.features[i], &other));
+            let shape = conv3x3::Shape {
+                height: h,
+                width: w,
+                cin: stored_cin(i),
+                cout: LAYERS[i].cout,
+            };
+            d.push(conv3x3::backward_input(
+                gpu,
+                shape,
+                &grad,
+                &s.weights.layers[i].backward,
+                &net.features[i],
+                &other,
+            ));
             if i == 0 {
                 d.push(preprocess::backward(gpu, &other, &grad_pixels, pixel_count));
             } else if LAYERS[i].pool_before {
                 let (ph, pw) = net.sizes[i - 1];
-                d.push(pool2x2::backward(gpu, s.pooling, ph, pw, LAYERS[i].cin, &net.features[i - 1], &other, &grad));
+                d.push(pool2x2::backward(
+                    gpu,
+                    s.pooling,
+                    ph,
+                    pw,
+                    LAYERS[i].cin,
+                    &net.features[i - 1],
+                    &other,
+                    &grad,
+                ));
             } else {
                 std::mem::swap(&mut grad, &mut other);
             }
         }
 
-        d.push(tv_loss::tv_loss(gpu, net.height, net.width, s.tv_scale, s.pixels, &grad_pixels, &partials, tv_begin));
-        d.push(loss_reduce::loss_reduce(gpu, [0, style_begin, tv_begin, slots], &partials, &losses));
+        d.push(tv_loss::tv_loss(
+            gpu,
+            net.height,
+            net.width,
+            s.tv_scale,
+            s.pixels,
+            &grad_pixels,
+            &partials,
+            tv_begin,
+        ));
+        d.push(loss_reduce::loss_reduce(
+            gpu,
+            [0, style_begin, tv_begin, slots],
+            &partials,
+            &losses,
+        ));
+        let update_begin = d.len();
         let adam_state = adam::AdamState::new(gpu, pixel_count);
-        d.extend(adam::step(gpu, pixel_count, s.learning_rate, &adam_state, &grad_pixels, s.pixels));
+        d.extend(adam::step(
+            gpu,
+            pixel_count,
+            s.learning_rate,
+            &adam_state,
+            &grad_pixels,
+            s.pixels,
+        ));
 
         buffers.extend(d_grams);
-        buffers.extend([grad, other, grad_pixels, partials]);
-        Step { dispatches: d, losses, buffers, _adam: adam_state }
+        buffers.extend([grad, other, partials]);
+        Step {
+            dispatches: d,
+            update_begin,
+            grad_pixels,
+            losses,
+            buffers,
+            _adam: adam_state,
+        }
     }
 
     /// Bytes of GPU memory the step holds beyond the network (gradients, Grams, Adam's moments).
     pub fn bytes(&self) -> u64 {
         self.buffers.iter().map(|b| b.size()).sum::<u64>()
+            + self.grad_pixels.size()
             + self._adam.m.size()
             + self._adam.v.size()
             + self.losses.size()

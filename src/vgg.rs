@@ -12,7 +12,12 @@ pub struct ConvLayer {
 }
 
 const fn conv(name: &'static str, cin: u32, cout: u32, pool_before: bool) -> ConvLayer {
-    ConvLayer { name, cin, cout, pool_before }
+    ConvLayer {
+        name,
+        cin,
+        cout,
+        pool_before,
+    }
 }
 
 /// conv1_1 .. conv5_1: everything Gatys style transfer reads. Nothing after relu5_1 is needed.
@@ -37,7 +42,10 @@ pub const INPUT_CHANNELS_PADDED: u32 = 4;
 
 /// The index in LAYERS of a ReLU output named like "relu4_2" (or "conv4_2").
 pub fn layer_index(name: &str) -> Option<usize> {
-    let stem = name.strip_prefix("relu").map(|s| format!("conv{s}")).unwrap_or_else(|| name.to_string());
+    let stem = name
+        .strip_prefix("relu")
+        .map(|s| format!("conv{s}"))
+        .unwrap_or_else(|| name.to_string());
     LAYERS.iter().position(|l| l.name == stem)
 }
 
@@ -48,7 +56,11 @@ pub fn relu_name(index: usize) -> String {
 
 /// Input channels of layer `index` as stored on the GPU (conv1_1 padded to 4).
 pub fn stored_cin(index: usize) -> u32 {
-    if index == 0 { INPUT_CHANNELS_PADDED } else { LAYERS[index].cin }
+    if index == 0 {
+        INPUT_CHANNELS_PADDED
+    } else {
+        LAYERS[index].cin
+    }
 }
 
 /// (height, width) of every layer's feature map for an input of `height` x `width`.

@@ -30,7 +30,10 @@ impl VggWeights {
     /// Parses a safetensors file with tensors `convB_I.weight` [3, 3, cin, cout] and `convB_I.bias` [cout].
     pub fn from_safetensors(bytes: &[u8]) -> Result<VggWeights> {
         if bytes.len() < 8 {
-            return Err(err(format!("the file is {} bytes long: too short to be a safetensors file", bytes.len())));
+            return Err(err(format!(
+                "the file is {} bytes long: too short to be a safetensors file",
+                bytes.len()
+            )));
         }
         let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap());
         if header_len > bytes.len() as u64 - 8 {
@@ -39,7 +42,13 @@ impl VggWeights {
                 bytes.len()
             )));
         }
-        let (n, metadata) = SafeTensors::read_metadata(bytes).map_err(|e| err(format!("not a valid safetensors file: {e}")))?;
+        let (n, metadata) = SafeTensors::read_metadata(bytes).map_err(|e| match e {
+            safetensors::SafeTensorError::MetadataIncompleteBuffer => err(format!(
+                "the file is truncated: its header describes more data than its {} bytes (download it again)",
+                bytes.len()
+            )),
+            e => err(format!("not a valid safetensors file: {e}")),
+        })?;
         let expected = 8 + n + metadata.data_len();
         if bytes.len() < expected {
             return Err(err(format!(
@@ -47,13 +56,24 @@ impl VggWeights {
                 bytes.len()
             )));
         }
-        let tensors = SafeTensors::deserialize(bytes).map_err(|e| err(format!("not a valid safetensors file: {e}")))?;
+        let tensors = SafeTensors::deserialize(bytes)
+            .map_err(|e| err(format!("not a valid safetensors file: {e}")))?;
         let meta = metadata.metadata().clone().unwrap_or_default();
         let layers = LAYERS
             .iter()
             .map(|l| {
-                let weight = read_tensor(&tensors, &meta, &format!("{}.weight", l.name), &[3, 3, l.cin as usize, l.cout as usize])?;
-                let bias = read_tensor(&tensors, &meta, &format!("{}.bias", l.name), &[l.cout as usize])?;
+                let weight = read_tensor(
+                    &tensors,
+                    &meta,
+                    &format!("{}.weight", l.name),
+                    &[3, 3, l.cin as usize, l.cout as usize],
+                )?;
+                let bias = read_tensor(
+                    &tensors,
+                    &meta,
+                    &format!("{}.bias", l.name),
+                    &[l.cout as usize],
+                )?;
                 Ok(LayerWeights { weight, bias })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -61,29 +81,60 @@ impl VggWeights {
     }
 }
 
-fn read_tensor(tensors: &SafeTensors, meta: &HashMap<String, String>, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
-    let view = tensors.tensor(name).map_err(|_| err(format!("tensor `{name}` is missing (is this a VGG19 weights file?)")))?;
+fn read_tensor(
+    tensors: &SafeTensors,
+    meta: &HashMap<String, String>,
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<f32>> {
+    let view = tensors.tensor(name).map_err(|_| {
+        err(format!(
+            "tensor `{name}` is missing (is this a VGG19 weights file?)"
+        ))
+    })?;
     if view.shape() != shape {
-        return Err(err(format!("tensor `{name}` has shape {:?}, expected {:?}", view.shape(), shape)));
+        return Err(err(format!(
+            "tensor `{name}` has shape {:?}, expected {:?}",
+            view.shape(),
+            shape
+        )));
     }
     let data = view.data();
     let values = match view.dtype() {
-        Dtype::F32 => data.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect(),
-        Dtype::F16 => data.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes(b.try_into().unwrap()))).collect(),
+        Dtype::F32 => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect(),
+        Dtype::F16 => data
+            .chunks_exact(2)
+            .map(|b| f16_to_f32(u16::from_le_bytes(b.try_into().unwrap())))
+            .collect(),
         Dtype::U8 => {
             let number = |key: &str| -> Result<f32> {
-                let text = meta.get(key).ok_or_else(|| err(format!("U8 tensor `{name}` has no `{key}` in the header metadata")))?;
-                text.trim().parse::<f32>().map_err(|_| err(format!("metadata `{key}` = `{text}` is not a number")))
+                let text = meta.get(key).ok_or_else(|| {
+                    err(format!(
+                        "U8 tensor `{name}` has no `{key}` in the header metadata"
+                    ))
+                })?;
+                text.trim()
+                    .parse::<f32>()
+                    .map_err(|_| err(format!("metadata `{key}` = `{text}` is not a number")))
             };
             let scale = number(&format!("{name}.scale"))?;
             let min = number(&format!("{name}.min"))?;
             data.iter().map(|&q| q as f32 * scale + min).collect()
         }
-        other => return Err(err(format!("tensor `{name}` has dtype {other:?}; U8, F16 and F32 are supported"))),
+        other => {
+            return Err(err(format!(
+                "tensor `{name}` has dtype {other:?}; U8, F16 and F32 are supported"
+            )));
+        }
     };
     let values: Vec<f32> = values;
     if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
-        return Err(err(format!("tensor `{name}` holds a non-finite value at index {bad}")));
+        return Err(err(format!(
+            "tensor `{name}` holds a non-finite value at index {bad}"
+        )));
     }
     Ok(values)
 }
@@ -118,7 +169,12 @@ pub struct PackedLayer {
 /// Repacks layer `index` of `weights` (HWIO) into the kernels' layouts.
 pub fn pack_layer(index: usize, w: &LayerWeights) -> PackedLayer {
     let l = &LAYERS[index];
-    pack(l.cin as usize, stored_cin(index) as usize, l.cout as usize, w)
+    pack(
+        l.cin as usize,
+        stored_cin(index) as usize,
+        l.cout as usize,
+        w,
+    )
 }
 
 /// Repacks HWIO [3][3][cin][cout] weights, padding the input channels to `cin_padded` with zeros.
@@ -134,7 +190,11 @@ pub fn pack(cin: usize, cin_padded: usize, cout: usize, w: &LayerWeights) -> Pac
             }
         }
     }
-    PackedLayer { forward, backward, bias: w.bias.clone() }
+    PackedLayer {
+        forward,
+        backward,
+        bias: w.bias.clone(),
+    }
 }
 
 /// One layer's packed weights on the GPU.

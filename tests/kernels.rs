@@ -4,7 +4,9 @@
 
 mod common;
 
-use artsy::kernels::{adam, conv3x3, gram, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss};
+use artsy::kernels::{
+    adam, conv3x3, gram, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss,
+};
 use artsy::weights::{LayerWeights, pack};
 use common::{assert_close, gpu, random, read, reference as r};
 
@@ -19,21 +21,48 @@ fn f32s(v: &[f64]) -> Vec<f32> {
 
 /// Pads [P][cin] to [P][cin_padded] with zeros.
 fn pad_channels(v: &[f32], cin: usize, cin_padded: usize) -> Vec<f32> {
-    v.chunks(cin).flat_map(|c| c.iter().cloned().chain(std::iter::repeat_n(0.0, cin_padded - cin))).collect()
+    v.chunks(cin)
+        .flat_map(|c| {
+            c.iter()
+                .cloned()
+                .chain(std::iter::repeat_n(0.0, cin_padded - cin))
+        })
+        .collect()
 }
 
 #[test]
 fn preprocess_forward_and_backward() {
     let gpu = gpu();
     let n = 37;
-    let px = random(n * 4, 1, 0.0, 1.0).chunks(4).flat_map(|p| [p[0], p[1], p[2], 0.0]).collect::<Vec<_>>();
+    let px = random(n * 4, 1, 0.0, 1.0)
+        .chunks(4)
+        .flat_map(|p| [p[0], p[1], p[2], 0.0])
+        .collect::<Vec<_>>();
     let g = random(n * 4, 2, -1.0, 1.0);
-    let (px_b, g_b, out_a, out_b) = (gpu.storage_from("px", &px), gpu.storage_from("g", &g), gpu.storage("a", n * 4), gpu.storage("b", n * 4));
-    gpu.run(&[preprocess::forward(&gpu, &px_b, &out_a, n), preprocess::backward(&gpu, &g_b, &out_b, n)]);
-    assert_close("preprocess", &read(&gpu, &out_a, n * 4), &f32s(&r::preprocess(&f64s(&px))), 1e-6);
+    let (px_b, g_b, out_a, out_b) = (
+        gpu.storage_from("px", &px),
+        gpu.storage_from("g", &g),
+        gpu.storage("a", n * 4),
+        gpu.storage("b", n * 4),
+    );
+    gpu.run(&[
+        preprocess::forward(&gpu, &px_b, &out_a, n),
+        preprocess::backward(&gpu, &g_b, &out_b, n),
+    ]);
+    assert_close(
+        "preprocess",
+        &read(&gpu, &out_a, n * 4),
+        &f32s(&r::preprocess(&f64s(&px))),
+        1e-6,
+    );
     let mut want = r::preprocess_backward(&f64s(&g));
     want.iter_mut().skip(3).step_by(4).for_each(|v| *v = 0.0);
-    assert_close("preprocess backward", &read(&gpu, &out_b, n * 4), &f32s(&want), 1e-6);
+    assert_close(
+        "preprocess backward",
+        &read(&gpu, &out_b, n * 4),
+        &f32s(&want),
+        1e-6,
+    );
 }
 
 fn check_conv(h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
@@ -42,24 +71,74 @@ fn check_conv(h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
     let x = random(h * w * cin, seed, -1.0, 1.0);
     let weight = random(9 * cin * cout, seed + 1, -0.3, 0.3);
     let bias = random(cout, seed + 2, -0.2, 0.2);
-    let packed = pack(cin, cin_p, cout, &LayerWeights { weight: weight.clone(), bias: bias.clone() });
+    let packed = pack(
+        cin,
+        cin_p,
+        cout,
+        &LayerWeights {
+            weight: weight.clone(),
+            bias: bias.clone(),
+        },
+    );
     let x_p = pad_channels(&x, cin, cin_p);
 
     // forward
-    let (xb, wf, wb, bb) = (gpu.storage_from("x", &x_p), gpu.storage_from("wf", &packed.forward), gpu.storage_from("wb", &packed.backward), gpu.storage_from("b", &bias));
+    let (xb, wf, wb, bb) = (
+        gpu.storage_from("x", &x_p),
+        gpu.storage_from("wf", &packed.forward),
+        gpu.storage_from("wb", &packed.backward),
+        gpu.storage_from("b", &bias),
+    );
     let y = gpu.storage("y", h * w * cout);
-    let shape = conv3x3::Shape { height: h as u32, width: w as u32, cin: cin_p as u32, cout: cout as u32 };
+    let shape = conv3x3::Shape {
+        height: h as u32,
+        width: w as u32,
+        cin: cin_p as u32,
+        cout: cout as u32,
+    };
     gpu.run(&[conv3x3::forward(&gpu, shape, &xb, &wf, &bb, &y)]);
-    let want_y = r::conv3x3(h, w, cin, cin_p, cout, &f64s(&x_p), &f64s(&weight), &f64s(&bias), true);
+    let want_y = r::conv3x3(
+        h,
+        w,
+        cin,
+        cin_p,
+        cout,
+        &f64s(&x_p),
+        &f64s(&weight),
+        &f64s(&bias),
+        true,
+    );
     let got_y = read(&gpu, &y, h * w * cout);
-    assert_close(&format!("conv forward {h}x{w} {cin}->{cout}"), &got_y, &f32s(&want_y), REL);
+    assert_close(
+        &format!("conv forward {h}x{w} {cin}->{cout}"),
+        &got_y,
+        &f32s(&want_y),
+        REL,
+    );
 
     // input gradient through the ReLU mask (using the GPU's own forward output as the mask)
     let gy = random(h * w * cout, seed + 3, -1.0, 1.0);
-    let (gyb, gx) = (gpu.storage_from("gy", &gy), gpu.storage("gx", h * w * cin_p));
+    let (gyb, gx) = (
+        gpu.storage_from("gy", &gy),
+        gpu.storage("gx", h * w * cin_p),
+    );
     gpu.run(&[conv3x3::backward_input(&gpu, shape, &gyb, &wb, &y, &gx)]);
-    let want_gx = r::conv3x3_backward_input(h, w, cin, cin_p, cout, &f64s(&gy), &f64s(&got_y), &f64s(&weight));
-    assert_close(&format!("conv backward {h}x{w} {cin}->{cout}"), &read(&gpu, &gx, h * w * cin_p), &f32s(&want_gx), REL);
+    let want_gx = r::conv3x3_backward_input(
+        h,
+        w,
+        cin,
+        cin_p,
+        cout,
+        &f64s(&gy),
+        &f64s(&got_y),
+        &f64s(&weight),
+    );
+    assert_close(
+        &format!("conv backward {h}x{w} {cin}->{cout}"),
+        &read(&gpu, &gx, h * w * cin_p),
+        &f32s(&want_gx),
+        REL,
+    );
 }
 
 #[test]
@@ -85,15 +164,36 @@ fn conv3x3_one_pixel() {
 fn check_pool(kind: Pooling, h: usize, w: usize, c: usize) {
     let gpu = gpu();
     // ReLU-like input: many exact zeros, so max-pool ties are exercised
-    let x: Vec<f32> = random(h * w * c, 5, -1.0, 1.0).into_iter().map(|v| v.max(0.0)).collect();
+    let x: Vec<f32> = random(h * w * c, 5, -1.0, 1.0)
+        .into_iter()
+        .map(|v| v.max(0.0))
+        .collect();
     let g = random((h / 2) * (w / 2) * c, 6, -1.0, 1.0);
-    let (xb, gb, y, gx) = (gpu.storage_from("x", &x), gpu.storage_from("g", &g), gpu.storage("y", (h / 2) * (w / 2) * c), gpu.storage_from("gx", &vec![7.0; h * w * c]));
+    let (xb, gb, y, gx) = (
+        gpu.storage_from("x", &x),
+        gpu.storage_from("g", &g),
+        gpu.storage("y", (h / 2) * (w / 2) * c),
+        gpu.storage_from("gx", &vec![7.0; h * w * c]),
+    );
     let (hu, wu, cu) = (h as u32, w as u32, c as u32);
-    gpu.run(&[pool2x2::forward(&gpu, kind, hu, wu, cu, &xb, &y), pool2x2::backward(&gpu, kind, hu, wu, cu, &xb, &gb, &gx)]);
+    gpu.run(&[
+        pool2x2::forward(&gpu, kind, hu, wu, cu, &xb, &y),
+        pool2x2::backward(&gpu, kind, hu, wu, cu, &xb, &gb, &gx),
+    ]);
     let max = kind == Pooling::Max;
-    assert_close(&format!("{kind:?} pool {h}x{w}"), &read(&gpu, &y, (h / 2) * (w / 2) * c), &f32s(&r::pool(h, w, c, &f64s(&x), max)), 1e-6);
+    assert_close(
+        &format!("{kind:?} pool {h}x{w}"),
+        &read(&gpu, &y, (h / 2) * (w / 2) * c),
+        &f32s(&r::pool(h, w, c, &f64s(&x), max)),
+        1e-6,
+    );
     let want = r::pool_backward(h, w, c, &f64s(&x), &f64s(&g), max);
-    assert_close(&format!("{kind:?} pool backward {h}x{w}"), &read(&gpu, &gx, h * w * c), &f32s(&want), 1e-6);
+    assert_close(
+        &format!("{kind:?} pool backward {h}x{w}"),
+        &read(&gpu, &gx, h * w * c),
+        &f32s(&want),
+        1e-6,
+    );
 }
 
 #[test]
@@ -112,19 +212,46 @@ fn gram_split_along_pixels() {
     let gpu = gpu();
     for (p, c, chunk) in [(300usize, 64usize, 48u32), (77, 128, 16), (50, 64, 4096)] {
         let f = random(p * c, p as u64, 0.0, 2.0);
-        let split = gram::Split { chunk, splits: (p as u32).div_ceil(chunk) };
-        let (fb, parts, g) = (gpu.storage_from("f", &f), gpu.storage("parts", split.partials_len(c as u32)), gpu.storage("g", c * c));
-        gpu.run(&[gram::partials(&gpu, p as u32, c as u32, split, &fb, &parts), gram::reduce(&gpu, p as u32, c as u32, split, &parts, &g)]);
-        assert_close(&format!("gram p={p} c={c} chunk={chunk}"), &read(&gpu, &g, c * c), &f32s(&r::gram(p, c, &f64s(&f))), REL);
+        let split = gram::Split {
+            chunk,
+            splits: (p as u32).div_ceil(chunk),
+        };
+        let (fb, parts, g) = (
+            gpu.storage_from("f", &f),
+            gpu.storage("parts", split.partials_len(c as u32)),
+            gpu.storage("g", c * c),
+        );
+        gpu.run(&[
+            gram::partials(&gpu, p as u32, c as u32, split, &fb, &parts),
+            gram::reduce(&gpu, p as u32, c as u32, split, &parts, &g),
+        ]);
+        assert_close(
+            &format!("gram p={p} c={c} chunk={chunk}"),
+            &read(&gpu, &g, c * c),
+            &f32s(&r::gram(p, c, &f64s(&f))),
+            REL,
+        );
     }
     // the automatic split covers every pixel too
     let (p, c) = (5000usize, 64usize);
     let f = random(p * c, 9, 0.0, 1.0);
     let split = gram::Split::for_shape(p as u32, c as u32);
     assert!(split.splits > 1);
-    let (fb, parts, g) = (gpu.storage_from("f", &f), gpu.storage("parts", split.partials_len(c as u32)), gpu.storage("g", c * c));
-    gpu.run(&[gram::partials(&gpu, p as u32, c as u32, split, &fb, &parts), gram::reduce(&gpu, p as u32, c as u32, split, &parts, &g)]);
-    assert_close("gram auto split", &read(&gpu, &g, c * c), &f32s(&r::gram(p, c, &f64s(&f))), REL);
+    let (fb, parts, g) = (
+        gpu.storage_from("f", &f),
+        gpu.storage("parts", split.partials_len(c as u32)),
+        gpu.storage("g", c * c),
+    );
+    gpu.run(&[
+        gram::partials(&gpu, p as u32, c as u32, split, &fb, &parts),
+        gram::reduce(&gpu, p as u32, c as u32, split, &parts, &g),
+    ]);
+    assert_close(
+        "gram auto split",
+        &read(&gpu, &g, c * c),
+        &f32s(&r::gram(p, c, &f64s(&f))),
+        REL,
+    );
 }
 
 #[test]
@@ -133,34 +260,71 @@ fn gram_backward_overwrite_and_accumulate() {
     let (p, c) = (83usize, 128usize);
     let f = random(p * c, 11, 0.0, 1.0);
     let a = random(c * c, 12, -1.0, 1.0);
-    let dg: Vec<f32> = (0..c * c).map(|k| (a[k] + a[(k % c) * c + k / c]) / 2.0).collect(); // symmetric, as in use
+    let dg: Vec<f32> = (0..c * c)
+        .map(|k| (a[k] + a[(k % c) * c + k / c]) / 2.0)
+        .collect(); // symmetric, as in use
     let prior = random(p * c, 13, -1.0, 1.0);
     let (fb, dgb) = (gpu.storage_from("f", &f), gpu.storage_from("dg", &dg));
-    let (over, acc) = (gpu.storage_from("over", &prior), gpu.storage_from("acc", &prior));
+    let (over, acc) = (
+        gpu.storage_from("over", &prior),
+        gpu.storage_from("acc", &prior),
+    );
     gpu.run(&[
         gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &over, false),
         gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &acc, true),
     ]);
     let want = r::gram_backward(p, c, &f64s(&f), &f64s(&dg));
-    assert_close("gram backward", &read(&gpu, &over, p * c), &f32s(&want), REL);
-    let want_acc: Vec<f64> = want.iter().zip(&prior).map(|(w, q)| w + *q as f64).collect();
-    assert_close("gram backward accumulate", &read(&gpu, &acc, p * c), &f32s(&want_acc), REL);
+    assert_close(
+        "gram backward",
+        &read(&gpu, &over, p * c),
+        &f32s(&want),
+        REL,
+    );
+    let want_acc: Vec<f64> = want
+        .iter()
+        .zip(&prior)
+        .map(|(w, q)| w + *q as f64)
+        .collect();
+    assert_close(
+        "gram backward accumulate",
+        &read(&gpu, &acc, p * c),
+        &f32s(&want_acc),
+        REL,
+    );
 }
 
 #[test]
 fn mse_loss_value_and_gradient() {
     let gpu = gpu();
     let n = 4 * 3001;
-    let (x, t, prior) = (random(n, 21, -2.0, 2.0), random(n, 22, -2.0, 2.0), random(n, 23, -1.0, 1.0));
+    let (x, t, prior) = (
+        random(n, 21, -2.0, 2.0),
+        random(n, 22, -2.0, 2.0),
+        random(n, 23, -1.0, 1.0),
+    );
     let scale = 0.37 / n as f32;
     let parts_n = mse_loss::partial_count(n) as usize;
     assert!(parts_n > 1);
-    let (xb, tb, gb, parts) = (gpu.storage_from("x", &x), gpu.storage_from("t", &t), gpu.storage_from("g", &prior), gpu.storage_from("parts", &vec![0.0; parts_n + 3]));
-    gpu.run(&[mse_loss::mse_loss(&gpu, n, scale, &xb, &tb, &gb, true, &parts, 3)]);
+    let (xb, tb, gb, parts) = (
+        gpu.storage_from("x", &x),
+        gpu.storage_from("t", &t),
+        gpu.storage_from("g", &prior),
+        gpu.storage_from("parts", &vec![0.0; parts_n + 3]),
+    );
+    gpu.run(&[mse_loss::mse_loss(
+        &gpu, n, scale, &xb, &tb, &gb, true, &parts, 3,
+    )]);
     let (loss, grad) = r::mse(&f64s(&x), &f64s(&t), scale as f64);
-    let got: f64 = read(&gpu, &parts, parts_n + 3)[3..].iter().map(|&v| v as f64).sum();
+    let got: f64 = read(&gpu, &parts, parts_n + 3)[3..]
+        .iter()
+        .map(|&v| v as f64)
+        .sum();
     assert!((got - loss).abs() < 1e-5 * loss, "mse loss {got} vs {loss}");
-    let want: Vec<f64> = grad.iter().zip(&prior).map(|(g, p)| g + *p as f64).collect();
+    let want: Vec<f64> = grad
+        .iter()
+        .zip(&prior)
+        .map(|(g, p)| g + *p as f64)
+        .collect();
     assert_close("mse gradient", &read(&gpu, &gb, n), &f32s(&want), 1e-6);
 }
 
@@ -168,15 +332,32 @@ fn mse_loss_value_and_gradient() {
 fn tv_loss_value_and_gradient() {
     let gpu = gpu();
     let (h, w) = (23usize, 31usize);
-    let px: Vec<f32> = random(h * w * 4, 31, 0.0, 1.0).chunks(4).flat_map(|p| [p[0], p[1], p[2], 0.0]).collect();
+    let px: Vec<f32> = random(h * w * 4, 31, 0.0, 1.0)
+        .chunks(4)
+        .flat_map(|p| [p[0], p[1], p[2], 0.0])
+        .collect();
     let scale = 1e-2 / (h * w) as f32;
     let parts_n = tv_loss::partial_count(h * w) as usize;
-    let (pb, gb, parts) = (gpu.storage_from("px", &px), gpu.storage("g", h * w * 4), gpu.storage("parts", parts_n));
-    gpu.run(&[tv_loss::tv_loss(&gpu, h as u32, w as u32, scale, &pb, &gb, &parts, 0)]);
+    let (pb, gb, parts) = (
+        gpu.storage_from("px", &px),
+        gpu.storage("g", h * w * 4),
+        gpu.storage("parts", parts_n),
+    );
+    gpu.run(&[tv_loss::tv_loss(
+        &gpu, h as u32, w as u32, scale, &pb, &gb, &parts, 0,
+    )]);
     let want_loss = r::tv(h, w, &f64s(&px), scale as f64);
     let got: f64 = read(&gpu, &parts, parts_n).iter().map(|&v| v as f64).sum();
-    assert!((got - want_loss).abs() < 1e-5 * want_loss, "tv loss {got} vs {want_loss}");
-    assert_close("tv gradient", &read(&gpu, &gb, h * w * 4), &f32s(&r::tv_grad(h, w, &f64s(&px), scale as f64)), 1e-5);
+    assert!(
+        (got - want_loss).abs() < 1e-5 * want_loss,
+        "tv loss {got} vs {want_loss}"
+    );
+    assert_close(
+        "tv gradient",
+        &read(&gpu, &gb, h * w * 4),
+        &f32s(&r::tv_grad(h, w, &f64s(&px), scale as f64)),
+        1e-5,
+    );
 }
 
 #[test]

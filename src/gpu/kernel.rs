@@ -41,7 +41,10 @@ impl Kernel {
                 count: None,
             })
             .collect();
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(name), entries: &entries });
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(name),
+            entries: &entries,
+        });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some(name),
             bind_group_layouts: &[Some(&layout)],
@@ -55,20 +58,40 @@ impl Kernel {
             compilation_options: Default::default(),
             cache: None,
         });
-        Kernel { name, pipeline, layout }
+        Kernel {
+            name,
+            pipeline,
+            layout,
+        }
     }
 
     /// A dispatch of this kernel over `groups` workgroups with `buffers` bound in slot order.
     /// Bind groups are made here, once, when a session is built; the step only records dispatches.
-    pub fn dispatch(&self, device: &wgpu::Device, buffers: &[&wgpu::Buffer], groups: [u32; 3]) -> Dispatch {
+    pub fn dispatch(
+        &self,
+        device: &wgpu::Device,
+        buffers: &[&wgpu::Buffer],
+        groups: [u32; 3],
+    ) -> Dispatch {
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
             .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
             .collect();
-        let bind_group =
-            device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(self.name), layout: &self.layout, entries: &entries });
-        Dispatch { name: self.name, pipeline: self.pipeline.clone(), bind_group, groups }
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(self.name),
+            layout: &self.layout,
+            entries: &entries,
+        });
+        Dispatch {
+            name: self.name,
+            pipeline: self.pipeline.clone(),
+            bind_group,
+            groups,
+        }
     }
 }
 

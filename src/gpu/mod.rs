@@ -45,7 +45,8 @@ pub struct Gpu {
 impl Gpu {
     /// Opens the default high-performance adapter: Vulkan/Metal/DX12 natively, WebGPU in the browser.
     pub async fn new() -> Result<Gpu> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
                 power_preference: wgpu::PowerPreference::HighPerformance,
@@ -61,7 +62,11 @@ impl Gpu {
         let is_software = info.device_type == wgpu::DeviceType::Cpu
             || ["llvmpipe", "lavapipe", "swiftshader", "warp"]
                 .iter()
-                .any(|s| format!("{} {} {}", info.name, info.driver, info.driver_info).to_lowercase().contains(s));
+                .any(|s| {
+                    format!("{} {} {}", info.name, info.driver, info.driver_info)
+                        .to_lowercase()
+                        .contains(s)
+                });
         let summary = AdapterSummary {
             name: info.name.clone(),
             backend: format!("{:?}", info.backend),
@@ -78,7 +83,9 @@ impl Gpu {
         let limits = wgpu::Limits {
             max_storage_buffer_binding_size: supported.max_storage_buffer_binding_size,
             max_buffer_size: supported.max_buffer_size,
-            max_storage_buffers_per_shader_stage: supported.max_storage_buffers_per_shader_stage.min(8),
+            max_storage_buffers_per_shader_stage: supported
+                .max_storage_buffers_per_shader_stage
+                .min(8),
             max_compute_workgroup_storage_size: supported.max_compute_workgroup_storage_size,
             ..wgpu::Limits::downlevel_defaults()
         };
@@ -110,7 +117,14 @@ impl Gpu {
             }));
         }
         let kernels = Arc::new(Kernels::new(&device));
-        Ok(Gpu { device, queue, adapter: summary, limits, kernels, lost })
+        Ok(Gpu {
+            device,
+            queue,
+            adapter: summary,
+            limits,
+            kernels,
+            lost,
+        })
     }
 
     /// Fails with `DeviceLost` once the device has gone away (driver reset, tab in the background too long...).
@@ -126,7 +140,9 @@ impl Gpu {
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size: (len.max(4) * 4) as u64,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         })
     }
@@ -134,7 +150,8 @@ impl Gpu {
     /// A storage buffer holding `data`.
     pub fn storage_from(&self, label: &str, data: &[f32]) -> wgpu::Buffer {
         let buffer = self.storage(label, data.len());
-        self.queue.write_buffer(&buffer, 0, bytemuck::cast_slice(data));
+        self.queue
+            .write_buffer(&buffer, 0, bytemuck::cast_slice(data));
         buffer
     }
 
@@ -146,13 +163,16 @@ impl Gpu {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        self.queue.write_buffer(&buffer, 0, bytemuck::bytes_of(value));
+        self.queue
+            .write_buffer(&buffer, 0, bytemuck::bytes_of(value));
         buffer
     }
 
     /// Records `dispatches` into one compute pass and submits it.
     pub fn run(&self, dispatches: &[Dispatch]) {
-        let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("run") });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("run") });
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
             for d in dispatches {

@@ -17,7 +17,11 @@ pub async fn read_buffer(gpu: &Gpu, buffer: &wgpu::Buffer) -> Result<Vec<u8>> {
         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     });
-    let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("read") });
+    let mut encoder = gpu
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("read"),
+        });
     encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
     gpu.queue.submit([encoder.finish()]);
     let (sender, receiver) = futures_channel::oneshot::channel();
@@ -36,7 +40,9 @@ pub async fn read_buffer(gpu: &Gpu, buffer: &wgpu::Buffer) -> Result<Vec<u8>> {
         }
         Err(_) => {
             gpu.check_alive()?;
-            return Err(Error::Gpu("reading a buffer back: the request was dropped".into()));
+            return Err(Error::Gpu(
+                "reading a buffer back: the request was dropped".into(),
+            ));
         }
     }
     let bytes = staging
@@ -51,7 +57,9 @@ pub async fn read_buffer(gpu: &Gpu, buffer: &wgpu::Buffer) -> Result<Vec<u8>> {
 enum Slot {
     Free,
     /// A copy of the losses after step `iteration` is queued and its map requested.
-    Pending { iteration: u32 },
+    Pending {
+        iteration: u32,
+    },
 }
 
 /// A ring of staging buffers for the four loss values. `record` adds a copy to the step's encoder when a slot is
@@ -77,11 +85,20 @@ impl LossReadback {
                 (buffer, Slot::Free, Arc::new(Mutex::new(false)))
             })
             .collect();
-        LossReadback { slots, next: 0, armed: Vec::new() }
+        LossReadback {
+            slots,
+            next: 0,
+            armed: Vec::new(),
+        }
     }
 
     /// Records a copy of `source` into the next free slot, if there is one (else this report is skipped).
-    pub fn record(&mut self, encoder: &mut wgpu::CommandEncoder, source: &wgpu::Buffer, iteration: u32) {
+    pub fn record(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        source: &wgpu::Buffer,
+        iteration: u32,
+    ) {
         let index = self.next;
         let (buffer, slot, _) = &mut self.slots[index];
         if *slot != Slot::Free {
@@ -115,13 +132,17 @@ impl LossReadback {
         let _ = gpu;
         let mut newest: Option<(u32, Vec<f32>)> = None;
         for (buffer, slot, ready) in &mut self.slots {
-            let Slot::Pending { iteration } = *slot else { continue };
+            let Slot::Pending { iteration } = *slot else {
+                continue;
+            };
             let mut flag = ready.lock().unwrap();
             if !*flag {
                 continue;
             }
             *flag = false;
-            let Ok(view) = buffer.get_mapped_range(..) else { continue };
+            let Ok(view) = buffer.get_mapped_range(..) else {
+                continue;
+            };
             let values: Vec<f32> = bytemuck::cast_slice(&view).to_vec();
             drop(view);
             buffer.unmap();

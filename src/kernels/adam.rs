@@ -22,16 +22,41 @@ pub struct AdamState {
 
 impl AdamState {
     pub fn new(gpu: &Gpu, count: usize) -> AdamState {
-        AdamState { m: gpu.storage("adam m", count * 4), v: gpu.storage("adam v", count * 4), state: gpu.storage("adam state", 4) }
+        AdamState {
+            m: gpu.storage("adam m", count * 4),
+            v: gpu.storage("adam v", count * 4),
+            state: gpu.storage("adam state", 4),
+        }
     }
 }
 
 /// The two dispatches of one Adam step: advance t, then update every pixel.
-pub fn step(gpu: &Gpu, count: usize, lr: f32, s: &AdamState, grad: &wgpu::Buffer, pixels: &wgpu::Buffer) -> [Dispatch; 2] {
-    let p = gpu.uniform("adam", &Params { count: count as u32, lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, _pad: [0; 3] });
+pub fn step(
+    gpu: &Gpu,
+    count: usize,
+    lr: f32,
+    s: &AdamState,
+    grad: &wgpu::Buffer,
+    pixels: &wgpu::Buffer,
+) -> [Dispatch; 2] {
+    let p = gpu.uniform(
+        "adam",
+        &Params {
+            count: count as u32,
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            _pad: [0; 3],
+        },
+    );
     let buffers = [&p, &s.state, grad, pixels, &s.m, &s.v];
     [
-        gpu.kernels.adam_tick.dispatch(&gpu.device, &buffers, [1, 1, 1]),
-        gpu.kernels.adam_update.dispatch(&gpu.device, &buffers, grid_1d(count)),
+        gpu.kernels
+            .adam_tick
+            .dispatch(&gpu.device, &buffers, [1, 1, 1]),
+        gpu.kernels
+            .adam_update
+            .dispatch(&gpu.device, &buffers, grid_1d(count)),
     ]
 }

@@ -25,9 +25,28 @@ fn groups(height: u32, width: u32, cout: u32) -> [u32; 3] {
 }
 
 /// relu(conv(input, weights) + bias). input [H][W][cin], weights [9][cin][cout], bias [cout], output [H][W][cout].
-pub fn forward(gpu: &Gpu, s: Shape, input: &wgpu::Buffer, weights: &wgpu::Buffer, bias: &wgpu::Buffer, output: &wgpu::Buffer) -> Dispatch {
-    let params = gpu.uniform("conv3x3", &Params { height: s.height, width: s.width, cin: s.cin, cout: s.cout });
-    gpu.kernels.conv3x3_forward.dispatch(&gpu.device, &[&params, input, weights, bias, output], groups(s.height, s.width, s.cout))
+pub fn forward(
+    gpu: &Gpu,
+    s: Shape,
+    input: &wgpu::Buffer,
+    weights: &wgpu::Buffer,
+    bias: &wgpu::Buffer,
+    output: &wgpu::Buffer,
+) -> Dispatch {
+    let params = gpu.uniform(
+        "conv3x3",
+        &Params {
+            height: s.height,
+            width: s.width,
+            cin: s.cin,
+            cout: s.cout,
+        },
+    );
+    gpu.kernels.conv3x3_forward.dispatch(
+        &gpu.device,
+        &[&params, input, weights, bias, output],
+        groups(s.height, s.width, s.cout),
+    )
 }
 
 /// dLoss/d input from dLoss/d output, masked by output > 0. `s` is the forward shape; `weights_t` is the flipped,
@@ -40,7 +59,15 @@ pub fn backward_input(
     output: &wgpu::Buffer,
     grad_input: &wgpu::Buffer,
 ) -> Dispatch {
-    let params = gpu.uniform("conv3x3", &Params { height: s.height, width: s.width, cin: s.cout, cout: s.cin });
+    let params = gpu.uniform(
+        "conv3x3",
+        &Params {
+            height: s.height,
+            width: s.width,
+            cin: s.cout,
+            cout: s.cin,
+        },
+    );
     gpu.kernels.conv3x3_backward_input.dispatch(
         &gpu.device,
         &[&params, grad_output, weights_t, output, grad_input],

@@ -37,7 +37,10 @@ impl Split {
         // aim for ~256 workgroups in all, each walking at least 256 pixels
         let wanted = (256 / tiles).max(1);
         let chunk = pixels.div_ceil(wanted).max(256).next_multiple_of(16);
-        Split { chunk, splits: pixels.div_ceil(chunk).max(1) }
+        Split {
+            chunk,
+            splits: pixels.div_ceil(chunk).max(1),
+        }
     }
 
     /// f32 values in the partials buffer.
@@ -47,21 +50,57 @@ impl Split {
 }
 
 /// features [P][C] -> partials [splits][C][C] (C a multiple of 64).
-pub fn partials(gpu: &Gpu, pixels: u32, channels: u32, split: Split, features: &wgpu::Buffer, partials: &wgpu::Buffer) -> Dispatch {
+pub fn partials(
+    gpu: &Gpu,
+    pixels: u32,
+    channels: u32,
+    split: Split,
+    features: &wgpu::Buffer,
+    partials: &wgpu::Buffer,
+) -> Dispatch {
     let p = gpu.uniform(
         "gram",
-        &Params { pixels, channels, chunk: split.chunk, splits: split.splits, norm: 1.0 / (channels as f32 * pixels as f32), _pad: [0; 3] },
+        &Params {
+            pixels,
+            channels,
+            chunk: split.chunk,
+            splits: split.splits,
+            norm: 1.0 / (channels as f32 * pixels as f32),
+            _pad: [0; 3],
+        },
     );
-    gpu.kernels.gram_partials.dispatch(&gpu.device, &[&p, features, partials], [channels / 64, channels / 64, split.splits])
+    gpu.kernels.gram_partials.dispatch(
+        &gpu.device,
+        &[&p, features, partials],
+        [channels / 64, channels / 64, split.splits],
+    )
 }
 
 /// partials [splits][C][C] -> gram [C][C] = sum / (C * P).
-pub fn reduce(gpu: &Gpu, pixels: u32, channels: u32, split: Split, partials: &wgpu::Buffer, gram: &wgpu::Buffer) -> Dispatch {
+pub fn reduce(
+    gpu: &Gpu,
+    pixels: u32,
+    channels: u32,
+    split: Split,
+    partials: &wgpu::Buffer,
+    gram: &wgpu::Buffer,
+) -> Dispatch {
     let p = gpu.uniform(
         "gram",
-        &Params { pixels, channels, chunk: split.chunk, splits: split.splits, norm: 1.0 / (channels as f32 * pixels as f32), _pad: [0; 3] },
+        &Params {
+            pixels,
+            channels,
+            chunk: split.chunk,
+            splits: split.splits,
+            norm: 1.0 / (channels as f32 * pixels as f32),
+            _pad: [0; 3],
+        },
     );
-    gpu.kernels.gram_reduce.dispatch(&gpu.device, &[&p, partials, gram], grid_1d((channels * channels / 4) as usize))
+    gpu.kernels.gram_reduce.dispatch(
+        &gpu.device,
+        &[&p, partials, gram],
+        grid_1d((channels * channels / 4) as usize),
+    )
 }
 
 /// grad [P][C] (+)= 2 / (C * P) * features [P][C] * d_gram [C][C] (d_gram symmetric).
@@ -76,7 +115,16 @@ pub fn backward(
 ) -> Dispatch {
     let p = gpu.uniform(
         "gram_backward",
-        &BackwardParams { pixels, channels, alpha: 2.0 / (channels as f32 * pixels as f32), accumulate: accumulate as u32 },
+        &BackwardParams {
+            pixels,
+            channels,
+            alpha: 2.0 / (channels as f32 * pixels as f32),
+            accumulate: accumulate as u32,
+        },
     );
-    gpu.kernels.gram_backward.dispatch(&gpu.device, &[&p, features, d_gram, grad], grid_tiles(channels / 64, pixels.div_ceil(64)))
+    gpu.kernels.gram_backward.dispatch(
+        &gpu.device,
+        &[&p, features, d_gram, grad],
+        grid_tiles(channels / 64, pixels.div_ceil(64)),
+    )
 }

@@ -34,38 +34,141 @@ pub struct Kernels {
 }
 
 fn module(device: &wgpu::Device, name: &str, source: &str) -> wgpu::ShaderModule {
-    device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(name), source: wgpu::ShaderSource::Wgsl(source.into()) })
+    device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(name),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    })
 }
 
 impl Kernels {
     pub fn new(device: &wgpu::Device) -> Kernels {
-        let preprocess = module(device, "preprocess", include_str!("../../shaders/preprocess.wgsl"));
-        let conv = module(device, "conv3x3", include_str!("../../shaders/conv3x3.wgsl"));
-        let pool = module(device, "pool2x2", include_str!("../../shaders/pool2x2.wgsl"));
+        let preprocess = module(
+            device,
+            "preprocess",
+            include_str!("../../shaders/preprocess.wgsl"),
+        );
+        let conv = module(
+            device,
+            "conv3x3",
+            include_str!("../../shaders/conv3x3.wgsl"),
+        );
+        let pool = module(
+            device,
+            "pool2x2",
+            include_str!("../../shaders/pool2x2.wgsl"),
+        );
         let gram = module(device, "gram", include_str!("../../shaders/gram.wgsl"));
-        let gram_bw = module(device, "gram_backward", include_str!("../../shaders/gram_backward.wgsl"));
-        let mse = module(device, "mse_loss", include_str!("../../shaders/mse_loss.wgsl"));
-        let tv = module(device, "tv_loss", include_str!("../../shaders/tv_loss.wgsl"));
-        let reduce = module(device, "loss_reduce", include_str!("../../shaders/loss_reduce.wgsl"));
+        let gram_bw = module(
+            device,
+            "gram_backward",
+            include_str!("../../shaders/gram_backward.wgsl"),
+        );
+        let mse = module(
+            device,
+            "mse_loss",
+            include_str!("../../shaders/mse_loss.wgsl"),
+        );
+        let tv = module(
+            device,
+            "tv_loss",
+            include_str!("../../shaders/tv_loss.wgsl"),
+        );
+        let reduce = module(
+            device,
+            "loss_reduce",
+            include_str!("../../shaders/loss_reduce.wgsl"),
+        );
         let adam = module(device, "adam", include_str!("../../shaders/adam.wgsl"));
-        let k = |m: &wgpu::ShaderModule, name: &'static str, entry: &str, b: &[Binding]| Kernel::new(device, m, name, entry, b);
+        let k = |m: &wgpu::ShaderModule, name: &'static str, entry: &str, b: &[Binding]| {
+            Kernel::new(device, m, name, entry, b)
+        };
         Kernels {
-            preprocess_forward: k(&preprocess, "preprocess_forward", "forward", &[Uniform, Read, ReadWrite]),
-            preprocess_backward: k(&preprocess, "preprocess_backward", "backward", &[Uniform, Read, ReadWrite]),
-            conv3x3_forward: k(&conv, "conv3x3_forward", "forward", &[Uniform, Read, Read, Read, ReadWrite]),
-            conv3x3_backward_input: k(&conv, "conv3x3_backward_input", "backward_input", &[Uniform, Read, Read, Read, ReadWrite]),
-            max_pool_forward: k(&pool, "max_pool_forward", "max_forward", &[Uniform, Read, Read, ReadWrite]),
-            max_pool_backward: k(&pool, "max_pool_backward", "max_backward", &[Uniform, Read, Read, ReadWrite]),
-            avg_pool_forward: k(&pool, "avg_pool_forward", "avg_forward", &[Uniform, Read, Read, ReadWrite]),
-            avg_pool_backward: k(&pool, "avg_pool_backward", "avg_backward", &[Uniform, Read, Read, ReadWrite]),
-            gram_partials: k(&gram, "gram_partials", "partials", &[Uniform, Read, ReadWrite]),
+            preprocess_forward: k(
+                &preprocess,
+                "preprocess_forward",
+                "forward",
+                &[Uniform, Read, ReadWrite],
+            ),
+            preprocess_backward: k(
+                &preprocess,
+                "preprocess_backward",
+                "backward",
+                &[Uniform, Read, ReadWrite],
+            ),
+            conv3x3_forward: k(
+                &conv,
+                "conv3x3_forward",
+                "forward",
+                &[Uniform, Read, Read, Read, ReadWrite],
+            ),
+            conv3x3_backward_input: k(
+                &conv,
+                "conv3x3_backward_input",
+                "backward_input",
+                &[Uniform, Read, Read, Read, ReadWrite],
+            ),
+            max_pool_forward: k(
+                &pool,
+                "max_pool_forward",
+                "max_forward",
+                &[Uniform, Read, Read, ReadWrite],
+            ),
+            max_pool_backward: k(
+                &pool,
+                "max_pool_backward",
+                "max_backward",
+                &[Uniform, Read, Read, ReadWrite],
+            ),
+            avg_pool_forward: k(
+                &pool,
+                "avg_pool_forward",
+                "avg_forward",
+                &[Uniform, Read, Read, ReadWrite],
+            ),
+            avg_pool_backward: k(
+                &pool,
+                "avg_pool_backward",
+                "avg_backward",
+                &[Uniform, Read, Read, ReadWrite],
+            ),
+            gram_partials: k(
+                &gram,
+                "gram_partials",
+                "partials",
+                &[Uniform, Read, ReadWrite],
+            ),
             gram_reduce: k(&gram, "gram_reduce", "reduce", &[Uniform, Read, ReadWrite]),
-            gram_backward: k(&gram_bw, "gram_backward", "main", &[Uniform, Read, Read, ReadWrite]),
-            mse_loss: k(&mse, "mse_loss", "main", &[Uniform, Read, Read, ReadWrite, ReadWrite]),
-            tv_loss: k(&tv, "tv_loss", "main", &[Uniform, Read, ReadWrite, ReadWrite]),
+            gram_backward: k(
+                &gram_bw,
+                "gram_backward",
+                "main",
+                &[Uniform, Read, Read, ReadWrite],
+            ),
+            mse_loss: k(
+                &mse,
+                "mse_loss",
+                "main",
+                &[Uniform, Read, Read, ReadWrite, ReadWrite],
+            ),
+            tv_loss: k(
+                &tv,
+                "tv_loss",
+                "main",
+                &[Uniform, Read, ReadWrite, ReadWrite],
+            ),
             loss_reduce: k(&reduce, "loss_reduce", "main", &[Uniform, Read, ReadWrite]),
-            adam_tick: k(&adam, "adam_tick", "tick", &[Uniform, ReadWrite, Read, ReadWrite, ReadWrite, ReadWrite]),
-            adam_update: k(&adam, "adam_update", "update", &[Uniform, ReadWrite, Read, ReadWrite, ReadWrite, ReadWrite]),
+            adam_tick: k(
+                &adam,
+                "adam_tick",
+                "tick",
+                &[Uniform, ReadWrite, Read, ReadWrite, ReadWrite, ReadWrite],
+            ),
+            adam_update: k(
+                &adam,
+                "adam_update",
+                "update",
+                &[Uniform, ReadWrite, Read, ReadWrite, ReadWrite, ReadWrite],
+            ),
         }
     }
 }

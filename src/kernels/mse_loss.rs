@@ -29,6 +29,18 @@ pub fn mse_loss(
     partials: &wgpu::Buffer,
     offset: u32,
 ) -> Dispatch {
-    let p = gpu.uniform("mse_loss", &Params { count4: (count / 4) as u32, scale, accumulate: accumulate as u32, offset });
-    gpu.kernels.mse_loss.dispatch(&gpu.device, &[&p, x, target, grad, partials], [partial_count(count), 1, 1])
+    let p = gpu.uniform(
+        "mse_loss",
+        &Params {
+            count4: (count / 4) as u32,
+            scale,
+            accumulate: accumulate as u32,
+            offset,
+        },
+    );
+    gpu.kernels.mse_loss.dispatch(
+        &gpu.device,
+        &[&p, x, target, grad, partials],
+        [partial_count(count), 1, 1],
+    )
 }

@@ -20,11 +20,27 @@ pub enum Pooling {
 }
 
 fn params(gpu: &Gpu, height: u32, width: u32, channels: u32) -> wgpu::Buffer {
-    gpu.uniform("pool2x2", &Params { height, width, c4: channels / 4, _pad: 0 })
+    gpu.uniform(
+        "pool2x2",
+        &Params {
+            height,
+            width,
+            c4: channels / 4,
+            _pad: 0,
+        },
+    )
 }
 
 /// input [H][W][C] -> output [H/2][W/2][C]. `unused` fills the grad slot (any buffer).
-pub fn forward(gpu: &Gpu, kind: Pooling, height: u32, width: u32, channels: u32, input: &wgpu::Buffer, output: &wgpu::Buffer) -> Dispatch {
+pub fn forward(
+    gpu: &Gpu,
+    kind: Pooling,
+    height: u32,
+    width: u32,
+    channels: u32,
+    input: &wgpu::Buffer,
+    output: &wgpu::Buffer,
+) -> Dispatch {
     let p = params(gpu, height, width, channels);
     let kernel = match kind {
         Pooling::Max => &gpu.kernels.max_pool_forward,
@@ -52,5 +68,9 @@ pub fn backward(
         Pooling::Average => &gpu.kernels.avg_pool_backward,
     };
     let threads = height as usize * width as usize * (channels / 4) as usize;
-    kernel.dispatch(&gpu.device, &[&p, input, grad_output, grad_input], grid_1d(threads))
+    kernel.dispatch(
+        &gpu.device,
+        &[&p, input, grad_output, grad_input],
+        grid_1d(threads),
+    )
 }

@@ -8,16 +8,35 @@ pub const MEAN_BGR: [f64; 3] = [103.939, 116.779, 123.68];
 pub fn preprocess(pixels: &[f64]) -> Vec<f64> {
     pixels
         .chunks(4)
-        .flat_map(|p| [p[2] * 255.0 - MEAN_BGR[0], p[1] * 255.0 - MEAN_BGR[1], p[0] * 255.0 - MEAN_BGR[2], 0.0])
+        .flat_map(|p| {
+            [
+                p[2] * 255.0 - MEAN_BGR[0],
+                p[1] * 255.0 - MEAN_BGR[1],
+                p[0] * 255.0 - MEAN_BGR[2],
+                0.0,
+            ]
+        })
         .collect()
 }
 
 pub fn preprocess_backward(grad: &[f64]) -> Vec<f64> {
-    grad.chunks(4).flat_map(|g| [g[2] * 255.0, g[1] * 255.0, g[0] * 255.0, 0.0]).collect()
+    grad.chunks(4)
+        .flat_map(|g| [g[2] * 255.0, g[1] * 255.0, g[0] * 255.0, 0.0])
+        .collect()
 }
 
 /// 3x3 convolution, stride 1, zero padding 1. `input` has `cin_stored` channels of which the first `cin` are used.
-pub fn conv3x3(h: usize, w: usize, cin: usize, cin_stored: usize, cout: usize, input: &[f64], weight: &[f64], bias: &[f64], relu: bool) -> Vec<f64> {
+pub fn conv3x3(
+    h: usize,
+    w: usize,
+    cin: usize,
+    cin_stored: usize,
+    cout: usize,
+    input: &[f64],
+    weight: &[f64],
+    bias: &[f64],
+    relu: bool,
+) -> Vec<f64> {
     let mut out = vec![0.0; h * w * cout];
     for y in 0..h {
         for x in 0..w {
@@ -30,7 +49,8 @@ pub fn conv3x3(h: usize, w: usize, cin: usize, cin_stored: usize, cout: usize, i
                             continue;
                         }
                         for ci in 0..cin {
-                            s += input[(iy as usize * w + ix as usize) * cin_stored + ci] * weight[((ky * 3 + kx) * cin + ci) * cout + co];
+                            s += input[(iy as usize * w + ix as usize) * cin_stored + ci]
+                                * weight[((ky * 3 + kx) * cin + ci) * cout + co];
                         }
                     }
                 }
@@ -42,7 +62,16 @@ pub fn conv3x3(h: usize, w: usize, cin: usize, cin_stored: usize, cout: usize, i
 }
 
 /// Input gradient of relu(conv3x3(x)), scattered straight from the definition. `output` is the ReLU output.
-pub fn conv3x3_backward_input(h: usize, w: usize, cin: usize, cin_stored: usize, cout: usize, grad_out: &[f64], output: &[f64], weight: &[f64]) -> Vec<f64> {
+pub fn conv3x3_backward_input(
+    h: usize,
+    w: usize,
+    cin: usize,
+    cin_stored: usize,
+    cout: usize,
+    grad_out: &[f64],
+    output: &[f64],
+    weight: &[f64],
+) -> Vec<f64> {
     let mut g = vec![0.0; h * w * cin_stored];
     for y in 0..h {
         for x in 0..w {
@@ -59,7 +88,8 @@ pub fn conv3x3_backward_input(h: usize, w: usize, cin: usize, cin_stored: usize,
                             continue;
                         }
                         for ci in 0..cin {
-                            g[(iy as usize * w + ix as usize) * cin_stored + ci] += gz * weight[((ky * 3 + kx) * cin + ci) * cout + co];
+                            g[(iy as usize * w + ix as usize) * cin_stored + ci] +=
+                                gz * weight[((ky * 3 + kx) * cin + ci) * cout + co];
                         }
                     }
                 }
@@ -72,7 +102,12 @@ pub fn conv3x3_backward_input(h: usize, w: usize, cin: usize, cin_stored: usize,
 /// The four inputs of output (oy, ox)'s window, in (0,0), (0,1), (1,0), (1,1) order, as flat indices.
 fn window(w: usize, c: usize, oy: usize, ox: usize, ch: usize) -> [usize; 4] {
     let at = |y: usize, x: usize| (y * w + x) * c + ch;
-    [at(2 * oy, 2 * ox), at(2 * oy, 2 * ox + 1), at(2 * oy + 1, 2 * ox), at(2 * oy + 1, 2 * ox + 1)]
+    [
+        at(2 * oy, 2 * ox),
+        at(2 * oy, 2 * ox + 1),
+        at(2 * oy + 1, 2 * ox),
+        at(2 * oy + 1, 2 * ox + 1),
+    ]
 }
 
 pub fn pool(h: usize, w: usize, c: usize, input: &[f64], max: bool) -> Vec<f64> {
@@ -82,7 +117,11 @@ pub fn pool(h: usize, w: usize, c: usize, input: &[f64], max: bool) -> Vec<f64> 
         for ox in 0..wo {
             for ch in 0..c {
                 let v = window(w, c, oy, ox, ch).map(|i| input[i]);
-                out[(oy * wo + ox) * c + ch] = if max { v.iter().cloned().fold(f64::MIN, f64::max) } else { v.iter().sum::<f64>() / 4.0 };
+                out[(oy * wo + ox) * c + ch] = if max {
+                    v.iter().cloned().fold(f64::MIN, f64::max)
+                } else {
+                    v.iter().sum::<f64>() / 4.0
+                };
             }
         }
     }
@@ -90,7 +129,14 @@ pub fn pool(h: usize, w: usize, c: usize, input: &[f64], max: bool) -> Vec<f64> 
 }
 
 /// Max: the gradient goes to the first maximum of each window. Average: a quarter to each.
-pub fn pool_backward(h: usize, w: usize, c: usize, input: &[f64], grad_out: &[f64], max: bool) -> Vec<f64> {
+pub fn pool_backward(
+    h: usize,
+    w: usize,
+    c: usize,
+    input: &[f64],
+    grad_out: &[f64],
+    max: bool,
+) -> Vec<f64> {
     let (ho, wo) = (h / 2, w / 2);
     let mut g = vec![0.0; h * w * c];
     for oy in 0..ho {
@@ -122,7 +168,8 @@ pub fn gram(p: usize, c: usize, f: &[f64]) -> Vec<f64> {
     let mut g = vec![0.0; c * c];
     for i in 0..c {
         for j in 0..c {
-            g[i * c + j] = (0..p).map(|k| f[k * c + i] * f[k * c + j]).sum::<f64>() / (c * p) as f64;
+            g[i * c + j] =
+                (0..p).map(|k| f[k * c + i] * f[k * c + j]).sum::<f64>() / (c * p) as f64;
         }
     }
     g
@@ -133,7 +180,10 @@ pub fn gram_backward(p: usize, c: usize, f: &[f64], dg: &[f64]) -> Vec<f64> {
     let mut df = vec![0.0; p * c];
     for k in 0..p {
         for j in 0..c {
-            df[k * c + j] = (0..c).map(|i| f[k * c + i] * (dg[i * c + j] + dg[j * c + i])).sum::<f64>() / (c * p) as f64;
+            df[k * c + j] = (0..c)
+                .map(|i| f[k * c + i] * (dg[i * c + j] + dg[j * c + i]))
+                .sum::<f64>()
+                / (c * p) as f64;
         }
     }
     df
@@ -142,7 +192,13 @@ pub fn gram_backward(p: usize, c: usize, f: &[f64], dg: &[f64]) -> Vec<f64> {
 /// (scale * sum (x - t)^2, 2 * scale * (x - t))
 pub fn mse(x: &[f64], t: &[f64], scale: f64) -> (f64, Vec<f64>) {
     let loss = x.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() * scale;
-    (loss, x.iter().zip(t).map(|(a, b)| 2.0 * scale * (a - b)).collect())
+    (
+        loss,
+        x.iter()
+            .zip(t)
+            .map(|(a, b)| 2.0 * scale * (a - b))
+            .collect(),
+    )
 }
 
 /// Total variation of pixels [H][W][4] in 0..255 units: scale * sum of squared right and down differences.
@@ -173,7 +229,13 @@ pub fn tv_grad(h: usize, w: usize, px: &[f64], scale: f64) -> Vec<f64> {
         for x in 0..w {
             for ch in 0..3 {
                 let i = (y * w + x) * 4 + ch;
-                for j in [if x + 1 < w { Some(i + 4) } else { None }, if y + 1 < h { Some(i + w * 4) } else { None }].into_iter().flatten() {
+                for j in [
+                    if x + 1 < w { Some(i + 4) } else { None },
+                    if y + 1 < h { Some(i + w * 4) } else { None },
+                ]
+                .into_iter()
+                .flatten()
+                {
                     let d = (px[j] - px[i]) * 255.0;
                     g[j] += 2.0 * scale * d * 255.0;
                     g[i] -= 2.0 * scale * d * 255.0;
@@ -231,7 +293,13 @@ pub fn total_loss(
 }
 
 /// (h, w, ReLU output) of every layer.
-pub fn features(h: usize, w: usize, pixels: &[f64], layers: &[RefLayer], max_pool: bool) -> Vec<(usize, usize, Vec<f64>)> {
+pub fn features(
+    h: usize,
+    w: usize,
+    pixels: &[f64],
+    layers: &[RefLayer],
+    max_pool: bool,
+) -> Vec<(usize, usize, Vec<f64>)> {
     let mut x = preprocess(pixels);
     let (mut h, mut w, mut c) = (h, w, 4);
     let mut out = Vec::new();

@@ -1,0 +1,317 @@
+//! Bad input gets a clear error, never a panic: broken weights files, non-images, empty or huge images,
+//! impossible sizes and parameters.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use artsy::vgg::LAYERS;
+use artsy::{Error, GpuWeights, Params, Session, VggWeights};
+use common::{gpu, shared};
+use safetensors::{Dtype, tensor::TensorView};
+
+fn real_weights() -> Vec<u8> {
+    std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors"))
+        .expect("weights (run ./build.sh setup first)")
+}
+
+fn weights_error(bytes: &[u8]) -> String {
+    match VggWeights::from_safetensors(bytes) {
+        Err(Error::Weights(m)) => m,
+        Err(other) => panic!("expected a weights error, got {other}"),
+        Ok(_) => panic!("bad weights were accepted"),
+    }
+}
+
+/// A safetensors file of F32 tensors, each given as (name, shape, values).
+fn f32_file(tensors: &[(String, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
+    let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .iter()
+        .map(|(n, s, v)| {
+            (
+                n.clone(),
+                s.clone(),
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            )
+        })
+        .collect();
+    let views: Vec<(String, TensorView)> = bytes
+        .iter()
+        .map(|(n, s, b)| {
+            (
+                n.clone(),
+                TensorView::new(Dtype::F32, s.clone(), b).unwrap(),
+            )
+        })
+        .collect();
+    safetensors::serialize(views, None::<HashMap<String, String>>).unwrap()
+}
+
+fn layer_tensors(w: &VggWeights) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+    LAYERS
+        .iter()
+        .zip(&w.layers)
+        .flat_map(|(l, lw)| {
+            [
+                (
+                    format!("{}.weight", l.name),
+                    vec![3, 3, l.cin as usize, l.cout as usize],
+                    lw.weight.clone(),
+                ),
+                (
+                    format!("{}.bias", l.name),
+                    vec![l.cout as usize],
+                    lw.bias.clone(),
+                ),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn truncated_weights() {
+    let bytes = real_weights();
+    let m = weights_error(&bytes[..bytes.len() / 2]);
+    assert!(m.contains("truncated"), "{m}");
+    let m = weights_error(&bytes[..100]);
+    assert!(m.contains("truncated") || m.contains("not a"), "{m}");
+    let m = weights_error(&bytes[..5]);
+    assert!(m.contains("too short"), "{m}");
+}
+
+#[test]
+fn not_a_weights_file() {
+    let m = weights_error(b"this is a text file, not safetensors at all");
+    assert!(m.contains("safetensors"), "{m}");
+}
+
+#[test]
+fn wrong_shape_and_missing_tensor() {
+    let w = VggWeights::from_safetensors(&real_weights()).unwrap();
+    let mut tensors = layer_tensors(&w);
+    // conv3_2.weight transposed to OIHW-like [256, 256, 3, 3]
+    let i = tensors
+        .iter()
+        .position(|t| t.0 == "conv3_2.weight")
+        .unwrap();
+    tensors[i].1 = vec![256, 256, 3, 3];
+    let m = weights_error(&f32_file(&tensors));
+    assert!(m.contains("conv3_2.weight") && m.contains("shape"), "{m}");
+
+    let mut tensors = layer_tensors(&w);
+    tensors.retain(|t| t.0 != "conv4_2.bias");
+    let m = weights_error(&f32_file(&tensors));
+    assert!(m.contains("conv4_2.bias") && m.contains("missing"), "{m}");
+}
+
+#[test]
+fn f32_and_f16_weights_load_like_u8() {
+    let w = VggWeights::from_safetensors(&real_weights()).unwrap();
+    let tensors = layer_tensors(&w);
+    let again = VggWeights::from_safetensors(&f32_file(&tensors)).unwrap();
+    assert_eq!(again.layers[5].weight, w.layers[5].weight);
+
+    // F16: round each value to half precision by hand and compare within half's precision.
+    let f16_bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .iter()
+        .map(|(n, s, v)| {
+            (
+                n.clone(),
+                s.clone(),
+                v.iter().flat_map(|x| to_f16(*x).to_le_bytes()).collect(),
+            )
+        })
+        .collect();
+    let views: Vec<(String, TensorView)> = f16_bytes
+        .iter()
+        .map(|(n, s, b)| {
+            (
+                n.clone(),
+                TensorView::new(Dtype::F16, s.clone(), b).unwrap(),
+            )
+        })
+        .collect();
+    let half = VggWeights::from_safetensors(
+        &safetensors::serialize(views, None::<HashMap<String, String>>).unwrap(),
+    )
+    .unwrap();
+    for (a, b) in half.layers[0].weight.iter().zip(&w.layers[0].weight) {
+        assert!((a - b).abs() <= 1e-3 * b.abs().max(1e-2), "{a} vs {b}");
+    }
+}
+
+/// f32 -> IEEE half, round to nearest (normal range only, enough for weights).
+fn to_f16(x: f32) -> u16 {
+    let b = x.to_bits();
+    let sign = ((b >> 16) & 0x8000) as u16;
+    let exp = ((b >> 23) & 0xff) as i32 - 127 + 15;
+    if exp <= 0 {
+        return sign;
+    }
+    let mant = b & 0x7f_ffff;
+    let mut h = ((exp as u32) << 10) | (mant >> 13);
+    if mant & 0x1000 != 0 {
+        h += 1;
+    }
+    sign | h as u16
+}
+
+#[test]
+fn non_image_files() {
+    for (name, bytes) in [
+        ("notes.txt", &b"hello, this is not an image"[..]),
+        ("empty.png", &b""[..]),
+    ] {
+        match artsy::image::decode(name, bytes) {
+            Err(Error::Image { name: n, reason }) => {
+                assert_eq!(n, name);
+                println!("{name}: {reason}");
+            }
+            other => panic!(
+                "{name}: expected an image error, got {:?}",
+                other.map(|i| i.dimensions())
+            ),
+        }
+    }
+    // a PNG cut off in the middle
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(40, 30, image::Rgba([1, 2, 3, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    assert!(matches!(
+        artsy::image::decode("cut.png", &png[..png.len() / 2]),
+        Err(Error::Image { .. })
+    ));
+}
+
+#[test]
+fn zero_sized_and_huge_images() {
+    // A PNG header that claims 0 x 0 pixels, and one that claims 100000 x 100000.
+    for (w, h) in [(0u32, 0u32), (100_000, 100_000)] {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend(w.to_be_bytes());
+        png.extend(h.to_be_bytes());
+        png.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        let r = artsy::image::decode("header.png", &png);
+        assert!(
+            matches!(r, Err(Error::Image { .. })),
+            "{w}x{h} was accepted"
+        );
+    }
+    // A zero-sized image handed to a session directly.
+    let gpu = gpu();
+    let weights = Arc::new(GpuWeights::upload(
+        &gpu,
+        &VggWeights::from_safetensors(&real_weights()).unwrap(),
+    ));
+    let style = image::RgbaImage::from_pixel(32, 32, image::Rgba([9, 9, 9, 255]));
+    let empty = image::RgbaImage::new(0, 0);
+    let r = pollster::block_on(Session::new(
+        &gpu,
+        &weights,
+        &empty,
+        &[(style.clone(), 1.0)],
+        &Params {
+            size: 32,
+            ..Params::default()
+        },
+    ));
+    assert!(
+        matches!(r, Err(Error::Image { .. })),
+        "empty photo accepted"
+    );
+    let r = pollster::block_on(Session::new(
+        &gpu,
+        &weights,
+        &style,
+        &[(empty, 1.0)],
+        &Params {
+            size: 32,
+            ..Params::default()
+        },
+    ));
+    assert!(
+        matches!(r, Err(Error::Image { .. })),
+        "empty painting accepted"
+    );
+}
+
+#[test]
+fn sizes_and_params_the_gpu_or_network_cannot_take() {
+    let gpu = gpu();
+    let weights = Arc::new(GpuWeights::upload(
+        &gpu,
+        &VggWeights::from_safetensors(&real_weights()).unwrap(),
+    ));
+    let img = image::RgbaImage::from_pixel(64, 48, image::Rgba([120, 80, 40, 255]));
+    let session = |p: Params| {
+        pollster::block_on(Session::new(
+            &gpu,
+            &weights,
+            &img,
+            &[(img.clone(), 1.0)],
+            &p,
+        ))
+    };
+
+    match session(Params {
+        size: 1_000_000,
+        ..Params::default()
+    }) {
+        Err(
+            e @ Error::TooLarge {
+                largest_fitting, ..
+            },
+        ) => {
+            println!("{e}");
+            assert!(largest_fitting >= 16 && largest_fitting < 1_000_000);
+        }
+        Err(e) => panic!("expected TooLarge, got {e}"),
+        Ok(_) => panic!("a 1,000,000 px session was accepted"),
+    }
+    assert!(matches!(
+        session(Params {
+            size: 8,
+            ..Params::default()
+        }),
+        Err(Error::InvalidParams(_))
+    ));
+    let thin = image::RgbaImage::from_pixel(400, 10, image::Rgba([0, 0, 0, 255]));
+    assert!(matches!(
+        pollster::block_on(Session::new(
+            &gpu,
+            &weights,
+            &thin,
+            &[(img.clone(), 1.0)],
+            &Params {
+                size: 64,
+                ..Params::default()
+            }
+        )),
+        Err(Error::InvalidParams(_))
+    ));
+    let mut p = Params::default();
+    p.style_layers.push(("relu9_9".into(), 1.0));
+    assert!(matches!(session(p), Err(Error::InvalidParams(m)) if m.contains("relu9_9")));
+    assert!(matches!(
+        session(Params {
+            learning_rate: f32::NAN,
+            ..Params::default()
+        }),
+        Err(Error::InvalidParams(_))
+    ));
+    assert!(matches!(
+        pollster::block_on(Session::new(
+            &gpu,
+            &weights,
+            &img,
+            &[],
+            &Params {
+                size: 32,
+                ..Params::default()
+            }
+        )),
+        Err(Error::InvalidParams(_))
+    ));
+}

@@ -1,0 +1,169 @@
+//! The real thing at a small size: the shared VGG19 weights, the astronaut and Starry Night, a few dozen Adam
+//! steps. The loss must fall substantially and the picture must move from the photo towards the painting.
+
+mod common;
+
+use std::sync::Arc;
+
+use artsy::{GpuWeights, Init, Params, Session, VggWeights};
+use common::{gpu, shared};
+
+fn load(path: &str) -> image::RgbaImage {
+    let p = shared(path);
+    let bytes = std::fs::read(&p)
+        .unwrap_or_else(|e| panic!("{}: {e} (run ./build.sh setup first)", p.display()));
+    artsy::image::decode(path, &bytes).unwrap()
+}
+
+fn mean_rgb(img: &image::RgbaImage) -> [f64; 3] {
+    let mut s = [0.0; 3];
+    for p in img.pixels() {
+        for c in 0..3 {
+            s[c] += p[c] as f64;
+        }
+    }
+    s.map(|v| v / (img.width() * img.height()) as f64)
+}
+
+fn distance(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a.iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
+fn run(
+    init: Init,
+    steps: u32,
+) -> (
+    artsy::Losses,
+    artsy::Losses,
+    image::RgbaImage,
+    image::RgbaImage,
+    image::RgbaImage,
+) {
+    let gpu = gpu();
+    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors"))
+        .expect("weights (run ./build.sh setup first)");
+    let weights = Arc::new(GpuWeights::upload(
+        &gpu,
+        &VggWeights::from_safetensors(&bytes).unwrap(),
+    ));
+    let photo = load("images/content_astronaut.png");
+    let painting = load("images/style_starry_night_vangogh.jpg");
+    let params = Params {
+        size: 64,
+        iterations: steps,
+        init,
+        ..Params::default()
+    };
+    let mut session = pollster::block_on(Session::new(
+        &gpu,
+        &weights,
+        &photo,
+        &[(painting.clone(), 1.0)],
+        &params,
+    ))
+    .unwrap();
+    session.run(1).unwrap();
+    let first = pollster::block_on(session.finish()).unwrap();
+    session.run(steps - 1).unwrap();
+    let last = pollster::block_on(session.finish()).unwrap();
+    let out = pollster::block_on(session.image()).unwrap();
+    let photo_small = artsy::image::resize(&photo, session.width, session.height);
+    (first, last, out, photo_small, painting)
+}
+
+#[test]
+fn style_transfer_lowers_the_loss_and_moves_towards_the_painting() {
+    let (first, last, out, photo, painting) = run(Init::Content, 30);
+    println!("first {first:?}\nlast  {last:?}");
+    assert!(
+        last.total < 0.3 * first.total,
+        "total loss only fell from {} to {}",
+        first.total,
+        last.total
+    );
+    assert!(
+        last.style < 0.3 * first.style,
+        "style loss only fell from {} to {}",
+        first.style,
+        last.style
+    );
+    // From the photo, content loss starts at zero and must stay well below the style term it trades against.
+    assert_eq!(first.content, 0.0);
+    assert!(
+        last.content < first.style,
+        "content {} style at start {}",
+        last.content,
+        first.style
+    );
+
+    // The picture changed clearly, yet still follows the photo's layout ...
+    let diff: f64 = out
+        .pixels()
+        .zip(photo.pixels())
+        .map(|(a, b)| {
+            (0..3)
+                .map(|c| (a[c] as f64 - b[c] as f64).abs())
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / (3 * out.width() * out.height()) as f64;
+    println!("mean absolute change {diff:.1} / 255");
+    assert!(
+        diff > 10.0,
+        "the output barely differs from the photo ({diff:.1}/255)"
+    );
+    let luma =
+        |p: &image::Rgba<u8>| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
+    let (a, b): (Vec<f64>, Vec<f64>) = out
+        .pixels()
+        .zip(photo.pixels())
+        .map(|(o, p)| (luma(o), luma(p)))
+        .unzip();
+    let corr = correlation(&a, &b);
+    println!("luminance correlation with the photo {corr:.3}");
+    assert!(
+        corr > 0.3,
+        "the output lost the photo's structure (correlation {corr:.3})"
+    );
+
+    // ... and its colours moved towards the painting's.
+    let (m_out, m_photo, m_paint) = (mean_rgb(&out), mean_rgb(&photo), mean_rgb(&painting));
+    println!("mean colour: photo {m_photo:.0?} output {m_out:.0?} painting {m_paint:.0?}");
+    assert!(
+        distance(m_out, m_paint) < 0.9 * distance(m_photo, m_paint),
+        "colours did not move towards the painting"
+    );
+    // ... and it gained the painting's brush-stroke texture: more local variation than the photo had.
+    assert!(
+        last.tv > 1.1 * first.tv,
+        "no texture appeared: tv {} -> {}",
+        first.tv,
+        last.tv
+    );
+}
+
+#[test]
+fn noise_start_also_converges() {
+    let (first, last, _, _, _) = run(Init::Noise { seed: 3 }, 20);
+    println!("first {first:?}\nlast  {last:?}");
+    assert!(first.content > 0.0);
+    assert!(
+        last.total < 0.5 * first.total,
+        "total loss only fell from {} to {}",
+        first.total,
+        last.total
+    );
+}
+
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma) * (x - ma)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb) * (y - mb)).sum();
+    cov / (va.sqrt() * vb.sqrt())
+}
