@@ -60,14 +60,7 @@ pub fn resize(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {
 pub fn to_pixels(image: &RgbaImage) -> Vec<f32> {
     image
         .pixels()
-        .flat_map(|p| {
-            [
-                p[0] as f32 / 255.0,
-                p[1] as f32 / 255.0,
-                p[2] as f32 / 255.0,
-                0.0,
-            ]
-        })
+        .flat_map(|p| [p[0] as f32 / 255.0, p[1] as f32 / 255.0, p[2] as f32 / 255.0, 0.0])
         .collect()
 }
 
@@ -90,7 +83,5 @@ pub fn noise_pixels(count: usize, seed: u64) -> Vec<f32> {
         state ^= state << 17;
         (state >> 40) as f32 / (1u64 << 24) as f32
     };
-    (0..count)
-        .flat_map(|_| [next(), next(), next(), 0.0])
-        .collect()
+    (0..count).flat_map(|_| [next(), next(), next(), 0.0]).collect()
 }

@@ -27,17 +27,10 @@ pub struct StyleTerm {
 }
 
 /// Copies the content features of `layers` out of a network that has just run forward on the photo.
-pub fn content_terms(
-    gpu: &Gpu,
-    net: &Network,
-    layers: &[(usize, f32)],
-    content_weight: f32,
-) -> Vec<ContentTerm> {
-    let mut encoder = gpu
-        .device
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("content targets"),
-        });
+pub fn content_terms(gpu: &Gpu, net: &Network, layers: &[(usize, f32)], content_weight: f32) -> Vec<ContentTerm> {
+    let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+        label: Some("content targets"),
+    });
     let terms = layers
         .iter()
         .map(|&(layer, w)| {
@@ -110,14 +103,7 @@ pub async fn style_terms(
                 let split = gram::Split::for_shape(p, c);
                 let partials = gpu.storage("gram partials", split.partials_len(c));
                 let g = gpu.storage("style gram", (c * c) as usize);
-                dispatches.push(gram::partials(
-                    gpu,
-                    p,
-                    c,
-                    split,
-                    &net.features[l],
-                    &partials,
-                ));
+                dispatches.push(gram::partials(gpu, p, c, split, &net.features[l], &partials));
                 dispatches.push(gram::reduce(gpu, p, c, split, &partials, &g));
                 g
             })

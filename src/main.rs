@@ -141,11 +141,7 @@ fn run(args: Args) -> Result<(), String> {
     });
     let out = args.out.clone().unwrap_or_else(|| {
         let names: Vec<String> = style_paths.iter().map(|p| stem(p)).collect();
-        PathBuf::from(format!(
-            "out/{}-{}.png",
-            stem(&content_path),
-            names.join("+")
-        ))
+        PathBuf::from(format!("out/{}-{}.png", stem(&content_path), names.join("+")))
     });
 
     let default_layers = artsy::params::DEFAULT_STYLE_LAYERS;
@@ -198,14 +194,8 @@ fn run(args: Args) -> Result<(), String> {
     }
     let started = Instant::now();
     let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
-    let mut session = pollster::block_on(Session::new(
-        &gpu,
-        &gpu_weights,
-        &photo,
-        &paintings,
-        &params,
-    ))
-    .map_err(|e| e.to_string())?;
+    let mut session =
+        pollster::block_on(Session::new(&gpu, &gpu_weights, &photo, &paintings, &params)).map_err(|e| e.to_string())?;
     eprintln!(
         "{} + {} -> {}x{}, {} steps, {:.0} MB on the GPU (set-up {:.1} s)",
         content_path.display(),
@@ -258,8 +248,7 @@ fn run(args: Args) -> Result<(), String> {
 
     let picture = pollster::block_on(session.image()).map_err(|e| e.to_string())?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     picture
         .save(&out)

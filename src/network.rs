@@ -54,13 +54,7 @@ impl Network {
     }
 
     /// Preprocess `pixels` and run conv1_1 .. LAYERS[last], pooling where VGG does.
-    pub fn forward(
-        &self,
-        gpu: &Gpu,
-        weights: &GpuWeights,
-        pooling: Pooling,
-        pixels: &wgpu::Buffer,
-    ) -> Vec<Dispatch> {
+    pub fn forward(&self, gpu: &Gpu, weights: &GpuWeights, pooling: Pooling, pixels: &wgpu::Buffer) -> Vec<Dispatch> {
         let mut out = vec![preprocess::forward(
             gpu,
             pixels,

@@ -42,10 +42,7 @@ impl Default for Params {
             content_weight: 5.0,
             style_weight: 500.0,
             content_layers: vec![("relu4_2".into(), 1.0)],
-            style_layers: DEFAULT_STYLE_LAYERS
-                .iter()
-                .map(|s| (s.to_string(), 1.0))
-                .collect(),
+            style_layers: DEFAULT_STYLE_LAYERS.iter().map(|s| (s.to_string(), 1.0)).collect(),
             tv_weight: 1e-3,
             learning_rate: 0.02,
             iterations: 500,
@@ -97,10 +94,7 @@ impl Params {
             }
         }
         if !self.learning_rate.is_finite() || self.learning_rate <= 0.0 {
-            return bad(format!(
-                "learning rate must be > 0, not {}",
-                self.learning_rate
-            ));
+            return bad(format!("learning rate must be > 0, not {}", self.learning_rate));
         }
         if !self.style_scale.is_finite() || !(0.1..=4.0).contains(&self.style_scale) {
             return bad(format!(

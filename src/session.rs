@@ -62,9 +62,7 @@ impl Session {
     ) -> Result<Session> {
         gpu.check_alive()?;
         let layers = params.validate()?;
-        for (what, img) in
-            std::iter::once(("photo", photo)).chain(paintings.iter().map(|(p, _)| ("painting", p)))
-        {
+        for (what, img) in std::iter::once(("photo", photo)).chain(paintings.iter().map(|(p, _)| ("painting", p))) {
             if img.width() == 0 || img.height() == 0 {
                 return Err(Error::Image {
                     name: what.into(),
@@ -128,8 +126,7 @@ impl Session {
 
         if let Init::Noise { seed } = params.init {
             let noise = crate::image::noise_pixels((width * height) as usize, seed);
-            gpu.queue
-                .write_buffer(&pixels, 0, bytemuck::cast_slice(&noise));
+            gpu.queue.write_buffer(&pixels, 0, bytemuck::cast_slice(&noise));
         }
         let step = Step::new(
             gpu,
@@ -155,8 +152,8 @@ impl Session {
             });
         }
         gpu.check_alive()?;
-        let target_bytes = content.iter().map(|t| t.target.size()).sum::<u64>()
-            + style.iter().map(|t| t.target.size()).sum::<u64>();
+        let target_bytes =
+            content.iter().map(|t| t.target.size()).sum::<u64>() + style.iter().map(|t| t.target.size()).sum::<u64>();
         let readback = LossReadback::new(gpu, 16);
         Ok(Session {
             gpu: gpu.clone(),
@@ -198,9 +195,7 @@ impl Session {
         let mut encoder = self
             .gpu
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("steps"),
-            });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("steps") });
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("steps"),
@@ -213,8 +208,7 @@ impl Session {
             }
         }
         self.iteration += steps;
-        self.readback
-            .record(&mut encoder, &self.step.losses, self.iteration);
+        self.readback.record(&mut encoder, &self.step.losses, self.iteration);
         let submission = self.gpu.queue.submit([encoder.finish()]);
         self.readback.arm();
         self.in_flight.push_back((self.iteration, submission));
@@ -228,11 +222,7 @@ impl Session {
 
     fn mark_done(&mut self, iteration: u32) {
         self.last_done = self.last_done.max(iteration);
-        while self
-            .in_flight
-            .front()
-            .is_some_and(|&(end, _)| end <= self.last_done)
-        {
+        while self.in_flight.front().is_some_and(|&(end, _)| end <= self.last_done) {
             self.in_flight.pop_front();
         }
     }
@@ -310,8 +300,7 @@ impl Session {
     /// updating anything. For tests and for optimisers that need the gradient itself.
     pub async fn loss_and_gradient(&mut self) -> Result<(Losses, Vec<f32>)> {
         self.gpu.check_alive()?;
-        self.gpu
-            .run(&self.step.dispatches[..self.step.update_begin]);
+        self.gpu.run(&self.step.dispatches[..self.step.update_begin]);
         let values = self.gpu.read_f32(&self.step.losses).await?;
         let grad = self.gpu.read_f32(&self.step.grad_pixels).await?;
         let l = Losses {

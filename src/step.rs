@@ -3,9 +3,7 @@
 //! Read top to bottom, `Step::new` is the data flow of DESIGN.md.
 
 use crate::gpu::{Dispatch, Gpu};
-use crate::kernels::{
-    adam, conv3x3, gram, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss,
-};
+use crate::kernels::{adam, conv3x3, gram, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss};
 use crate::loss::{ContentTerm, StyleTerm};
 use crate::network::Network;
 use crate::vgg::{LAYERS, stored_cin};
@@ -50,8 +48,7 @@ impl Step {
             .iter()
             .map(|t| {
                 let at = slots;
-                slots +=
-                    mse_loss::partial_count((net.pixels(t.layer) * LAYERS[t.layer].cout) as usize);
+                slots += mse_loss::partial_count((net.pixels(t.layer) * LAYERS[t.layer].cout) as usize);
                 at
             })
             .collect();
@@ -81,14 +78,7 @@ impl Step {
             let g_partials = gpu.storage("gram partials", split.partials_len(c));
             let g = gpu.storage("gram", (c * c) as usize);
             let d_g = gpu.storage("d gram", (c * c) as usize);
-            d.push(gram::partials(
-                gpu,
-                p,
-                c,
-                split,
-                &net.features[t.layer],
-                &g_partials,
-            ));
+            d.push(gram::partials(gpu, p, c, split, &net.features[t.layer], &g_partials));
             d.push(gram::reduce(gpu, p, c, split, &g_partials, &g));
             d.push(mse_loss::mse_loss(
                 gpu,
@@ -128,12 +118,7 @@ impl Step {
                 ));
                 seeded = true;
             }
-            for (t, &slot) in s
-                .content
-                .iter()
-                .zip(&content_slots)
-                .filter(|(t, _)| t.layer == i)
-            {
+            for (t, &slot) in s.content.iter().zip(&content_slots).filter(|(t, _)| t.layer == i) {
                 let count = (net.pixels(i) * LAYERS[i].cout) as usize;
                 d.push(mse_loss::mse_loss(
                     gpu,

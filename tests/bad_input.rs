@@ -12,8 +12,7 @@ use common::{gpu, shared};
 use safetensors::{Dtype, tensor::TensorView};
 
 fn real_weights() -> Vec<u8> {
-    std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors"))
-        .expect("weights (run ./build.sh setup first)")
+    std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).expect("weights (run ./build.sh setup first)")
 }
 
 fn weights_error(bytes: &[u8]) -> String {
@@ -28,22 +27,11 @@ fn weights_error(bytes: &[u8]) -> String {
 fn f32_file(tensors: &[(String, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
     let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
-        .map(|(n, s, v)| {
-            (
-                n.clone(),
-                s.clone(),
-                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-            )
-        })
+        .map(|(n, s, v)| (n.clone(), s.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect()))
         .collect();
     let views: Vec<(String, TensorView)> = bytes
         .iter()
-        .map(|(n, s, b)| {
-            (
-                n.clone(),
-                TensorView::new(Dtype::F32, s.clone(), b).unwrap(),
-            )
-        })
+        .map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap()))
         .collect();
     safetensors::serialize(views, None::<HashMap<String, String>>).unwrap()
 }
@@ -59,11 +47,7 @@ fn layer_tensors(w: &VggWeights) -> Vec<(String, Vec<usize>, Vec<f32>)> {
                     vec![3, 3, l.cin as usize, l.cout as usize],
                     lw.weight.clone(),
                 ),
-                (
-                    format!("{}.bias", l.name),
-                    vec![l.cout as usize],
-                    lw.bias.clone(),
-                ),
+                (format!("{}.bias", l.name), vec![l.cout as usize], lw.bias.clone()),
             ]
         })
         .collect()
@@ -91,10 +75,7 @@ fn wrong_shape_and_missing_tensor() {
     let w = VggWeights::from_safetensors(&real_weights()).unwrap();
     let mut tensors = layer_tensors(&w);
     // conv3_2.weight transposed to OIHW-like [256, 256, 3, 3]
-    let i = tensors
-        .iter()
-        .position(|t| t.0 == "conv3_2.weight")
-        .unwrap();
+    let i = tensors.iter().position(|t| t.0 == "conv3_2.weight").unwrap();
     tensors[i].1 = vec![256, 256, 3, 3];
     let m = weights_error(&f32_file(&tensors));
     assert!(m.contains("conv3_2.weight") && m.contains("shape"), "{m}");
@@ -125,17 +106,10 @@ fn f32_and_f16_weights_load_like_u8() {
         .collect();
     let views: Vec<(String, TensorView)> = f16_bytes
         .iter()
-        .map(|(n, s, b)| {
-            (
-                n.clone(),
-                TensorView::new(Dtype::F16, s.clone(), b).unwrap(),
-            )
-        })
+        .map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F16, s.clone(), b).unwrap()))
         .collect();
-    let half = VggWeights::from_safetensors(
-        &safetensors::serialize(views, None::<HashMap<String, String>>).unwrap(),
-    )
-    .unwrap();
+    let half =
+        VggWeights::from_safetensors(&safetensors::serialize(views, None::<HashMap<String, String>>).unwrap()).unwrap();
     for (a, b) in half.layers[0].weight.iter().zip(&w.layers[0].weight) {
         assert!((a - b).abs() <= 1e-3 * b.abs().max(1e-2), "{a} vs {b}");
     }
@@ -194,10 +168,7 @@ fn zero_sized_and_huge_images() {
         png.extend(h.to_be_bytes());
         png.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
         let r = artsy::image::decode("header.png", &png);
-        assert!(
-            matches!(r, Err(Error::Image { .. })),
-            "{w}x{h} was accepted"
-        );
+        assert!(matches!(r, Err(Error::Image { .. })), "{w}x{h} was accepted");
     }
     // A zero-sized image handed to a session directly.
     let gpu = gpu();
@@ -217,10 +188,7 @@ fn zero_sized_and_huge_images() {
             ..Params::default()
         },
     ));
-    assert!(
-        matches!(r, Err(Error::Image { .. })),
-        "empty photo accepted"
-    );
+    assert!(matches!(r, Err(Error::Image { .. })), "empty photo accepted");
     let r = pollster::block_on(Session::new(
         &gpu,
         &weights,
@@ -231,10 +199,7 @@ fn zero_sized_and_huge_images() {
             ..Params::default()
         },
     ));
-    assert!(
-        matches!(r, Err(Error::Image { .. })),
-        "empty painting accepted"
-    );
+    assert!(matches!(r, Err(Error::Image { .. })), "empty painting accepted");
 }
 
 #[test]
@@ -245,25 +210,13 @@ fn sizes_and_params_the_gpu_or_network_cannot_take() {
         &VggWeights::from_safetensors(&real_weights()).unwrap(),
     ));
     let img = image::RgbaImage::from_pixel(64, 48, image::Rgba([120, 80, 40, 255]));
-    let session = |p: Params| {
-        pollster::block_on(Session::new(
-            &gpu,
-            &weights,
-            &img,
-            &[(img.clone(), 1.0)],
-            &p,
-        ))
-    };
+    let session = |p: Params| pollster::block_on(Session::new(&gpu, &weights, &img, &[(img.clone(), 1.0)], &p));
 
     match session(Params {
         size: 1_000_000,
         ..Params::default()
     }) {
-        Err(
-            e @ Error::TooLarge {
-                largest_fitting, ..
-            },
-        ) => {
+        Err(e @ Error::TooLarge { largest_fitting, .. }) => {
             println!("{e}");
             assert!(largest_fitting >= 16 && largest_fitting < 1_000_000);
         }

@@ -10,8 +10,7 @@ use common::{gpu, shared};
 
 fn load(path: &str) -> image::RgbaImage {
     let p = shared(path);
-    let bytes = std::fs::read(&p)
-        .unwrap_or_else(|e| panic!("{}: {e} (run ./build.sh setup first)", p.display()));
+    let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (run ./build.sh setup first)", p.display()));
     artsy::image::decode(path, &bytes).unwrap()
 }
 
@@ -26,11 +25,7 @@ fn mean_rgb(img: &image::RgbaImage) -> [f64; 3] {
 }
 
 fn distance(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a.iter()
-        .zip(&b)
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum::<f64>()
-        .sqrt()
+    a.iter().zip(&b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
 }
 
 fn run(
@@ -44,12 +39,8 @@ fn run(
     image::RgbaImage,
 ) {
     let gpu = gpu();
-    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors"))
-        .expect("weights (run ./build.sh setup first)");
-    let weights = Arc::new(GpuWeights::upload(
-        &gpu,
-        &VggWeights::from_safetensors(&bytes).unwrap(),
-    ));
+    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).expect("weights (run ./build.sh setup first)");
+    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
     let photo = load("images/content_astronaut.png");
     let painting = load("images/style_starry_night_vangogh.jpg");
     let params = Params {
@@ -104,20 +95,12 @@ fn style_transfer_lowers_the_loss_and_moves_towards_the_painting() {
     let diff: f64 = out
         .pixels()
         .zip(photo.pixels())
-        .map(|(a, b)| {
-            (0..3)
-                .map(|c| (a[c] as f64 - b[c] as f64).abs())
-                .sum::<f64>()
-        })
+        .map(|(a, b)| (0..3).map(|c| (a[c] as f64 - b[c] as f64).abs()).sum::<f64>())
         .sum::<f64>()
         / (3 * out.width() * out.height()) as f64;
     println!("mean absolute change {diff:.1} / 255");
-    assert!(
-        diff > 10.0,
-        "the output barely differs from the photo ({diff:.1}/255)"
-    );
-    let luma =
-        |p: &image::Rgba<u8>| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
+    assert!(diff > 10.0, "the output barely differs from the photo ({diff:.1}/255)");
+    let luma = |p: &image::Rgba<u8>| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
     let (a, b): (Vec<f64>, Vec<f64>) = out
         .pixels()
         .zip(photo.pixels())

@@ -85,10 +85,7 @@ fn check(pooling: Pooling, content_weight: f32, style_weight: f32, tv_weight: f3
     let layers = to_ref_layers(&weights);
     let max_pool = pooling == Pooling::Max;
     let (hu, wu) = (h as usize, w as usize);
-    let photo_px: Vec<f64> = artsy::image::to_pixels(&photo)
-        .iter()
-        .map(|&v| v as f64)
-        .collect();
+    let photo_px: Vec<f64> = artsy::image::to_pixels(&photo).iter().map(|&v| v as f64).collect();
     let content_layer = artsy::vgg::layer_index("relu4_2").unwrap();
     let photo_feats = r::features(hu, wu, &photo_px, &layers, max_pool);
     let (ch, cw, cf) = &photo_feats[content_layer];
@@ -103,23 +100,17 @@ fn check(pooling: Pooling, content_weight: f32, style_weight: f32, tv_weight: f3
         .map(|&v| v as f64)
         .collect();
     let style_feats = r::features(sh as usize, sw as usize, &style_px, &layers, max_pool);
-    let style: Vec<(usize, f64, Vec<f64>)> =
-        ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
-            .iter()
-            .map(|name| {
-                let l = artsy::vgg::layer_index(name).unwrap();
-                let c = LAYERS[l].cout as usize;
-                let (fh, fw, f) = &style_feats[l];
-                (
-                    l,
-                    params.style_weight as f64 / (c * c) as f64,
-                    r::gram(fh * fw, c, f),
-                )
-            })
-            .collect();
+    let style: Vec<(usize, f64, Vec<f64>)> = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+        .iter()
+        .map(|name| {
+            let l = artsy::vgg::layer_index(name).unwrap();
+            let c = LAYERS[l].cout as usize;
+            let (fh, fw, f) = &style_feats[l];
+            (l, params.style_weight as f64 / (c * c) as f64, r::gram(fh * fw, c, f))
+        })
+        .collect();
     let tv_scale = params.tv_weight as f64 / (hu * wu) as f64;
-    let loss_at =
-        |px: &[f64]| r::total_loss(hu, wu, px, &layers, max_pool, &content, &style, tv_scale);
+    let loss_at = |px: &[f64]| r::total_loss(hu, wu, px, &layers, max_pool, &content, &style, tv_scale);
 
     let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
     let want_loss = loss_at(&x64);
@@ -128,28 +119,18 @@ fn check(pooling: Pooling, content_weight: f32, style_weight: f32, tv_weight: f3
         "{pooling:?}: loss GPU {} CPU {want_loss} (content {}, style {}, tv {}), relative error {rel:e}",
         losses.total, losses.content, losses.style, losses.tv
     );
-    assert!(
-        rel < 1e-4,
-        "total loss: GPU {} vs CPU {want_loss}",
-        losses.total
-    );
+    assert!(rel < 1e-4, "total loss: GPU {} vs CPU {want_loss}", losses.total);
     for (term, weight, value) in [
         ("content", content_weight, losses.content),
         ("style", style_weight, losses.style),
         ("tv", tv_weight, losses.tv),
     ] {
-        assert_eq!(
-            weight > 0.0,
-            value > 0.0,
-            "{term} loss {value} with weight {weight}"
-        );
+        assert_eq!(weight > 0.0, value > 0.0, "{term} loss {value} with weight {weight}");
     }
 
     // Central differences at a spread of pixels and channels (never the padding channel).
     let eps = 1e-4;
-    let picks: Vec<usize> = (0..16)
-        .map(|k| ((k * 7919 + 13) % (wu * hu)) * 4 + k % 3)
-        .collect();
+    let picks: Vec<usize> = (0..16).map(|k| ((k * 7919 + 13) % (wu * hu)) * 4 + k % 3).collect();
     let mut worst = 0.0f64;
     let scale = grad.iter().fold(0.0f32, |m, g| m.max(g.abs())) as f64;
     let (mut dot, mut n1, mut n2) = (0.0, 0.0, 0.0);
@@ -170,10 +151,7 @@ fn check(pooling: Pooling, content_weight: f32, style_weight: f32, tv_weight: f3
         "{pooling:?}: gradient vs finite differences: worst error {:.2e} of max |grad| {scale:.2e}, cosine {cosine:.6}",
         worst
     );
-    assert!(
-        worst < 2e-3 * scale,
-        "gradient error {worst} vs scale {scale}"
-    );
+    assert!(worst < 2e-3 * scale, "gradient error {worst} vs scale {scale}");
     assert!(cosine > 0.9999, "cosine {cosine}");
     // The padding channel never gets a gradient.
     assert!(grad.iter().skip(3).step_by(4).all(|&g| g == 0.0));

@@ -4,9 +4,7 @@
 
 mod common;
 
-use artsy::kernels::{
-    adam, conv3x3, gram, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss,
-};
+use artsy::kernels::{adam, conv3x3, gram, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss};
 use artsy::weights::{LayerWeights, pack};
 use common::{assert_close, gpu, random, read, reference as r};
 
@@ -22,11 +20,7 @@ fn f32s(v: &[f64]) -> Vec<f32> {
 /// Pads [P][cin] to [P][cin_padded] with zeros.
 fn pad_channels(v: &[f32], cin: usize, cin_padded: usize) -> Vec<f32> {
     v.chunks(cin)
-        .flat_map(|c| {
-            c.iter()
-                .cloned()
-                .chain(std::iter::repeat_n(0.0, cin_padded - cin))
-        })
+        .flat_map(|c| c.iter().cloned().chain(std::iter::repeat_n(0.0, cin_padded - cin)))
         .collect()
 }
 
@@ -57,12 +51,7 @@ fn preprocess_forward_and_backward() {
     );
     let mut want = r::preprocess_backward(&f64s(&g));
     want.iter_mut().skip(3).step_by(4).for_each(|v| *v = 0.0);
-    assert_close(
-        "preprocess backward",
-        &read(&gpu, &out_b, n * 4),
-        &f32s(&want),
-        1e-6,
-    );
+    assert_close("preprocess backward", &read(&gpu, &out_b, n * 4), &f32s(&want), 1e-6);
 }
 
 fn check_conv(h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
@@ -97,17 +86,7 @@ fn check_conv(h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
         cout: cout as u32,
     };
     gpu.run(&[conv3x3::forward(&gpu, shape, &xb, &wf, &bb, &y)]);
-    let want_y = r::conv3x3(
-        h,
-        w,
-        cin,
-        cin_p,
-        cout,
-        &f64s(&x_p),
-        &f64s(&weight),
-        &f64s(&bias),
-        true,
-    );
+    let want_y = r::conv3x3(h, w, cin, cin_p, cout, &f64s(&x_p), &f64s(&weight), &f64s(&bias), true);
     let got_y = read(&gpu, &y, h * w * cout);
     assert_close(
         &format!("conv forward {h}x{w} {cin}->{cout}"),
@@ -118,21 +97,9 @@ fn check_conv(h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
 
     // input gradient through the ReLU mask (using the GPU's own forward output as the mask)
     let gy = random(h * w * cout, seed + 3, -1.0, 1.0);
-    let (gyb, gx) = (
-        gpu.storage_from("gy", &gy),
-        gpu.storage("gx", h * w * cin_p),
-    );
+    let (gyb, gx) = (gpu.storage_from("gy", &gy), gpu.storage("gx", h * w * cin_p));
     gpu.run(&[conv3x3::backward_input(&gpu, shape, &gyb, &wb, &y, &gx)]);
-    let want_gx = r::conv3x3_backward_input(
-        h,
-        w,
-        cin,
-        cin_p,
-        cout,
-        &f64s(&gy),
-        &f64s(&got_y),
-        &f64s(&weight),
-    );
+    let want_gx = r::conv3x3_backward_input(h, w, cin, cin_p, cout, &f64s(&gy), &f64s(&got_y), &f64s(&weight));
     assert_close(
         &format!("conv backward {h}x{w} {cin}->{cout}"),
         &read(&gpu, &gx, h * w * cin_p),
@@ -260,31 +227,17 @@ fn gram_backward_overwrite_and_accumulate() {
     let (p, c) = (83usize, 128usize);
     let f = random(p * c, 11, 0.0, 1.0);
     let a = random(c * c, 12, -1.0, 1.0);
-    let dg: Vec<f32> = (0..c * c)
-        .map(|k| (a[k] + a[(k % c) * c + k / c]) / 2.0)
-        .collect(); // symmetric, as in use
+    let dg: Vec<f32> = (0..c * c).map(|k| (a[k] + a[(k % c) * c + k / c]) / 2.0).collect(); // symmetric, as in use
     let prior = random(p * c, 13, -1.0, 1.0);
     let (fb, dgb) = (gpu.storage_from("f", &f), gpu.storage_from("dg", &dg));
-    let (over, acc) = (
-        gpu.storage_from("over", &prior),
-        gpu.storage_from("acc", &prior),
-    );
+    let (over, acc) = (gpu.storage_from("over", &prior), gpu.storage_from("acc", &prior));
     gpu.run(&[
         gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &over, false),
         gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &acc, true),
     ]);
     let want = r::gram_backward(p, c, &f64s(&f), &f64s(&dg));
-    assert_close(
-        "gram backward",
-        &read(&gpu, &over, p * c),
-        &f32s(&want),
-        REL,
-    );
-    let want_acc: Vec<f64> = want
-        .iter()
-        .zip(&prior)
-        .map(|(w, q)| w + *q as f64)
-        .collect();
+    assert_close("gram backward", &read(&gpu, &over, p * c), &f32s(&want), REL);
+    let want_acc: Vec<f64> = want.iter().zip(&prior).map(|(w, q)| w + *q as f64).collect();
     assert_close(
         "gram backward accumulate",
         &read(&gpu, &acc, p * c),
@@ -311,20 +264,11 @@ fn mse_loss_value_and_gradient() {
         gpu.storage_from("g", &prior),
         gpu.storage_from("parts", &vec![0.0; parts_n + 3]),
     );
-    gpu.run(&[mse_loss::mse_loss(
-        &gpu, n, scale, &xb, &tb, &gb, true, &parts, 3,
-    )]);
+    gpu.run(&[mse_loss::mse_loss(&gpu, n, scale, &xb, &tb, &gb, true, &parts, 3)]);
     let (loss, grad) = r::mse(&f64s(&x), &f64s(&t), scale as f64);
-    let got: f64 = read(&gpu, &parts, parts_n + 3)[3..]
-        .iter()
-        .map(|&v| v as f64)
-        .sum();
+    let got: f64 = read(&gpu, &parts, parts_n + 3)[3..].iter().map(|&v| v as f64).sum();
     assert!((got - loss).abs() < 1e-5 * loss, "mse loss {got} vs {loss}");
-    let want: Vec<f64> = grad
-        .iter()
-        .zip(&prior)
-        .map(|(g, p)| g + *p as f64)
-        .collect();
+    let want: Vec<f64> = grad.iter().zip(&prior).map(|(g, p)| g + *p as f64).collect();
     assert_close("mse gradient", &read(&gpu, &gb, n), &f32s(&want), 1e-6);
 }
 
@@ -343,9 +287,7 @@ fn tv_loss_value_and_gradient() {
         gpu.storage("g", h * w * 4),
         gpu.storage("parts", parts_n),
     );
-    gpu.run(&[tv_loss::tv_loss(
-        &gpu, h as u32, w as u32, scale, &pb, &gb, &parts, 0,
-    )]);
+    gpu.run(&[tv_loss::tv_loss(&gpu, h as u32, w as u32, scale, &pb, &gb, &parts, 0)]);
     let want_loss = r::tv(h, w, &f64s(&px), scale as f64);
     let got: f64 = read(&gpu, &parts, parts_n).iter().map(|&v| v as f64).sum();
     assert!(

@@ -58,21 +58,12 @@ impl Kernel {
             compilation_options: Default::default(),
             cache: None,
         });
-        Kernel {
-            name,
-            pipeline,
-            layout,
-        }
+        Kernel { name, pipeline, layout }
     }
 
     /// A dispatch of this kernel over `groups` workgroups with `buffers` bound in slot order.
     /// Bind groups are made here, once, when a session is built; the step only records dispatches.
-    pub fn dispatch(
-        &self,
-        device: &wgpu::Device,
-        buffers: &[&wgpu::Buffer],
-        groups: [u32; 3],
-    ) -> Dispatch {
+    pub fn dispatch(&self, device: &wgpu::Device, buffers: &[&wgpu::Buffer], groups: [u32; 3]) -> Dispatch {
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
             .enumerate()

@@ -45,8 +45,7 @@ pub struct Gpu {
 impl Gpu {
     /// Opens the default high-performance adapter: Vulkan/Metal/DX12 natively, WebGPU in the browser.
     pub async fn new() -> Result<Gpu> {
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
                 power_preference: wgpu::PowerPreference::HighPerformance,
@@ -60,13 +59,11 @@ impl Gpu {
     pub async fn from_adapter(adapter: wgpu::Adapter) -> Result<Gpu> {
         let info = adapter.get_info();
         let is_software = info.device_type == wgpu::DeviceType::Cpu
-            || ["llvmpipe", "lavapipe", "swiftshader", "warp"]
-                .iter()
-                .any(|s| {
-                    format!("{} {} {}", info.name, info.driver, info.driver_info)
-                        .to_lowercase()
-                        .contains(s)
-                });
+            || ["llvmpipe", "lavapipe", "swiftshader", "warp"].iter().any(|s| {
+                format!("{} {} {}", info.name, info.driver, info.driver_info)
+                    .to_lowercase()
+                    .contains(s)
+            });
         let summary = AdapterSummary {
             name: info.name.clone(),
             backend: format!("{:?}", info.backend),
@@ -83,9 +80,7 @@ impl Gpu {
         let limits = wgpu::Limits {
             max_storage_buffer_binding_size: supported.max_storage_buffer_binding_size,
             max_buffer_size: supported.max_buffer_size,
-            max_storage_buffers_per_shader_stage: supported
-                .max_storage_buffers_per_shader_stage
-                .min(8),
+            max_storage_buffers_per_shader_stage: supported.max_storage_buffers_per_shader_stage.min(8),
             max_compute_workgroup_storage_size: supported.max_compute_workgroup_storage_size,
             ..wgpu::Limits::downlevel_defaults()
         };
@@ -140,9 +135,7 @@ impl Gpu {
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size: (len.max(4) * 4) as u64,
-            usage: wgpu::BufferUsages::STORAGE
-                | wgpu::BufferUsages::COPY_SRC
-                | wgpu::BufferUsages::COPY_DST,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         })
     }
@@ -150,8 +143,7 @@ impl Gpu {
     /// A storage buffer holding `data`.
     pub fn storage_from(&self, label: &str, data: &[f32]) -> wgpu::Buffer {
         let buffer = self.storage(label, data.len());
-        self.queue
-            .write_buffer(&buffer, 0, bytemuck::cast_slice(data));
+        self.queue.write_buffer(&buffer, 0, bytemuck::cast_slice(data));
         buffer
     }
 
@@ -163,8 +155,7 @@ impl Gpu {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        self.queue
-            .write_buffer(&buffer, 0, bytemuck::bytes_of(value));
+        self.queue.write_buffer(&buffer, 0, bytemuck::bytes_of(value));
         buffer
     }
 

@@ -19,9 +19,7 @@ pub async fn read_buffer(gpu: &Gpu, buffer: &wgpu::Buffer) -> Result<Vec<u8>> {
     });
     let mut encoder = gpu
         .device
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("read"),
-        });
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("read") });
     encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
     gpu.queue.submit([encoder.finish()]);
     let (sender, receiver) = futures_channel::oneshot::channel();
@@ -40,9 +38,7 @@ pub async fn read_buffer(gpu: &Gpu, buffer: &wgpu::Buffer) -> Result<Vec<u8>> {
         }
         Err(_) => {
             gpu.check_alive()?;
-            return Err(Error::Gpu(
-                "reading a buffer back: the request was dropped".into(),
-            ));
+            return Err(Error::Gpu("reading a buffer back: the request was dropped".into()));
         }
     }
     let bytes = staging
@@ -93,12 +89,7 @@ impl LossReadback {
     }
 
     /// Records a copy of `source` into the next free slot, if there is one (else this report is skipped).
-    pub fn record(
-        &mut self,
-        encoder: &mut wgpu::CommandEncoder,
-        source: &wgpu::Buffer,
-        iteration: u32,
-    ) {
+    pub fn record(&mut self, encoder: &mut wgpu::CommandEncoder, source: &wgpu::Buffer, iteration: u32) {
         let index = self.next;
         let (buffer, slot, _) = &mut self.slots[index];
         if *slot != Slot::Free {

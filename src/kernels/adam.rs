@@ -52,11 +52,7 @@ pub fn step(
     );
     let buffers = [&p, &s.state, grad, pixels, &s.m, &s.v];
     [
-        gpu.kernels
-            .adam_tick
-            .dispatch(&gpu.device, &buffers, [1, 1, 1]),
-        gpu.kernels
-            .adam_update
-            .dispatch(&gpu.device, &buffers, grid_1d(count)),
+        gpu.kernels.adam_tick.dispatch(&gpu.device, &buffers, [1, 1, 1]),
+        gpu.kernels.adam_update.dispatch(&gpu.device, &buffers, grid_1d(count)),
     ]
 }

@@ -12,12 +12,7 @@ struct Params {
 }
 
 /// `ranges` = [content_begin, style_begin, tv_begin, end] into `partials`; losses gets 4 f32.
-pub fn loss_reduce(
-    gpu: &Gpu,
-    ranges: [u32; 4],
-    partials: &wgpu::Buffer,
-    losses: &wgpu::Buffer,
-) -> Dispatch {
+pub fn loss_reduce(gpu: &Gpu, ranges: [u32; 4], partials: &wgpu::Buffer, losses: &wgpu::Buffer) -> Dispatch {
     let p = gpu.uniform(
         "loss_reduce",
         &Params {

@@ -42,42 +42,18 @@ fn module(device: &wgpu::Device, name: &str, source: &str) -> wgpu::ShaderModule
 
 impl Kernels {
     pub fn new(device: &wgpu::Device) -> Kernels {
-        let preprocess = module(
-            device,
-            "preprocess",
-            include_str!("../../shaders/preprocess.wgsl"),
-        );
-        let conv = module(
-            device,
-            "conv3x3",
-            include_str!("../../shaders/conv3x3.wgsl"),
-        );
-        let pool = module(
-            device,
-            "pool2x2",
-            include_str!("../../shaders/pool2x2.wgsl"),
-        );
+        let preprocess = module(device, "preprocess", include_str!("../../shaders/preprocess.wgsl"));
+        let conv = module(device, "conv3x3", include_str!("../../shaders/conv3x3.wgsl"));
+        let pool = module(device, "pool2x2", include_str!("../../shaders/pool2x2.wgsl"));
         let gram = module(device, "gram", include_str!("../../shaders/gram.wgsl"));
         let gram_bw = module(
             device,
             "gram_backward",
             include_str!("../../shaders/gram_backward.wgsl"),
         );
-        let mse = module(
-            device,
-            "mse_loss",
-            include_str!("../../shaders/mse_loss.wgsl"),
-        );
-        let tv = module(
-            device,
-            "tv_loss",
-            include_str!("../../shaders/tv_loss.wgsl"),
-        );
-        let reduce = module(
-            device,
-            "loss_reduce",
-            include_str!("../../shaders/loss_reduce.wgsl"),
-        );
+        let mse = module(device, "mse_loss", include_str!("../../shaders/mse_loss.wgsl"));
+        let tv = module(device, "tv_loss", include_str!("../../shaders/tv_loss.wgsl"));
+        let reduce = module(device, "loss_reduce", include_str!("../../shaders/loss_reduce.wgsl"));
         let adam = module(device, "adam", include_str!("../../shaders/adam.wgsl"));
         let k = |m: &wgpu::ShaderModule, name: &'static str, entry: &str, b: &[Binding]| {
             Kernel::new(device, m, name, entry, b)
@@ -131,31 +107,11 @@ impl Kernels {
                 "avg_backward",
                 &[Uniform, Read, Read, ReadWrite],
             ),
-            gram_partials: k(
-                &gram,
-                "gram_partials",
-                "partials",
-                &[Uniform, Read, ReadWrite],
-            ),
+            gram_partials: k(&gram, "gram_partials", "partials", &[Uniform, Read, ReadWrite]),
             gram_reduce: k(&gram, "gram_reduce", "reduce", &[Uniform, Read, ReadWrite]),
-            gram_backward: k(
-                &gram_bw,
-                "gram_backward",
-                "main",
-                &[Uniform, Read, Read, ReadWrite],
-            ),
-            mse_loss: k(
-                &mse,
-                "mse_loss",
-                "main",
-                &[Uniform, Read, Read, ReadWrite, ReadWrite],
-            ),
-            tv_loss: k(
-                &tv,
-                "tv_loss",
-                "main",
-                &[Uniform, Read, ReadWrite, ReadWrite],
-            ),
+            gram_backward: k(&gram_bw, "gram_backward", "main", &[Uniform, Read, Read, ReadWrite]),
+            mse_loss: k(&mse, "mse_loss", "main", &[Uniform, Read, Read, ReadWrite, ReadWrite]),
+            tv_loss: k(&tv, "tv_loss", "main", &[Uniform, Read, ReadWrite, ReadWrite]),
             loss_reduce: k(&reduce, "loss_reduce", "main", &[Uniform, Read, ReadWrite]),
             adam_tick: k(
                 &adam,

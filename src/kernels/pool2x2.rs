@@ -68,9 +68,5 @@ pub fn backward(
         Pooling::Average => &gpu.kernels.avg_pool_backward,
     };
     let threads = height as usize * width as usize * (channels / 4) as usize;
-    kernel.dispatch(
-        &gpu.device,
-        &[&p, input, grad_output, grad_input],
-        grid_1d(threads),
-    )
+    kernel.dispatch(&gpu.device, &[&p, input, grad_output, grad_input], grid_1d(threads))
 }

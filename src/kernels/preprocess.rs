@@ -10,12 +10,7 @@ struct Params {
 }
 
 /// pixels [P] vec4 -> vgg_input [P] vec4.
-pub fn forward(
-    gpu: &Gpu,
-    pixels: &wgpu::Buffer,
-    vgg_input: &wgpu::Buffer,
-    count: usize,
-) -> Dispatch {
+pub fn forward(gpu: &Gpu, pixels: &wgpu::Buffer, vgg_input: &wgpu::Buffer, count: usize) -> Dispatch {
     let params = gpu.uniform(
         "preprocess",
         &Params {
@@ -23,20 +18,13 @@ pub fn forward(
             _pad: [0; 3],
         },
     );
-    gpu.kernels.preprocess_forward.dispatch(
-        &gpu.device,
-        &[&params, pixels, vgg_input],
-        grid_1d(count),
-    )
+    gpu.kernels
+        .preprocess_forward
+        .dispatch(&gpu.device, &[&params, pixels, vgg_input], grid_1d(count))
 }
 
 /// dLoss/d vgg_input [P] vec4 -> dLoss/d pixels [P] vec4 (overwritten).
-pub fn backward(
-    gpu: &Gpu,
-    grad_input: &wgpu::Buffer,
-    grad_pixels: &wgpu::Buffer,
-    count: usize,
-) -> Dispatch {
+pub fn backward(gpu: &Gpu, grad_input: &wgpu::Buffer, grad_pixels: &wgpu::Buffer, count: usize) -> Dispatch {
     let params = gpu.uniform(
         "preprocess",
         &Params {
@@ -44,9 +32,7 @@ pub fn backward(
             _pad: [0; 3],
         },
     );
-    gpu.kernels.preprocess_backward.dispatch(
-        &gpu.device,
-        &[&params, grad_input, grad_pixels],
-        grid_1d(count),
-    )
+    gpu.kernels
+        .preprocess_backward
+        .dispatch(&gpu.device, &[&params, grad_input, grad_pixels], grid_1d(count))
 }

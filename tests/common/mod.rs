@@ -6,16 +6,12 @@ pub mod reference;
 use artsy::Gpu;
 
 pub fn gpu() -> Gpu {
-    pollster::block_on(Gpu::new())
-        .expect("a GPU adapter (install mesa-vulkan-drivers for lavapipe)")
+    pollster::block_on(Gpu::new()).expect("a GPU adapter (install mesa-vulkan-drivers for lavapipe)")
 }
 
 /// Deterministic uniform values in [lo, hi).
 pub fn random(len: usize, seed: u64, lo: f32, hi: f32) -> Vec<f32> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407)
-        | 1;
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) | 1;
     (0..len)
         .map(|_| {
             s ^= s << 13;
@@ -54,7 +50,5 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], rel: f32) {
 }
 
 pub fn shared(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join(path)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(path)
 }

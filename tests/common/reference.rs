@@ -129,14 +129,7 @@ pub fn pool(h: usize, w: usize, c: usize, input: &[f64], max: bool) -> Vec<f64> 
 }
 
 /// Max: the gradient goes to the first maximum of each window. Average: a quarter to each.
-pub fn pool_backward(
-    h: usize,
-    w: usize,
-    c: usize,
-    input: &[f64],
-    grad_out: &[f64],
-    max: bool,
-) -> Vec<f64> {
+pub fn pool_backward(h: usize, w: usize, c: usize, input: &[f64], grad_out: &[f64], max: bool) -> Vec<f64> {
     let (ho, wo) = (h / 2, w / 2);
     let mut g = vec![0.0; h * w * c];
     for oy in 0..ho {
@@ -168,8 +161,7 @@ pub fn gram(p: usize, c: usize, f: &[f64]) -> Vec<f64> {
     let mut g = vec![0.0; c * c];
     for i in 0..c {
         for j in 0..c {
-            g[i * c + j] =
-                (0..p).map(|k| f[k * c + i] * f[k * c + j]).sum::<f64>() / (c * p) as f64;
+            g[i * c + j] = (0..p).map(|k| f[k * c + i] * f[k * c + j]).sum::<f64>() / (c * p) as f64;
         }
     }
     g
@@ -192,13 +184,7 @@ pub fn gram_backward(p: usize, c: usize, f: &[f64], dg: &[f64]) -> Vec<f64> {
 /// (scale * sum (x - t)^2, 2 * scale * (x - t))
 pub fn mse(x: &[f64], t: &[f64], scale: f64) -> (f64, Vec<f64>) {
     let loss = x.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() * scale;
-    (
-        loss,
-        x.iter()
-            .zip(t)
-            .map(|(a, b)| 2.0 * scale * (a - b))
-            .collect(),
-    )
+    (loss, x.iter().zip(t).map(|(a, b)| 2.0 * scale * (a - b)).collect())
 }
 
 /// Total variation of pixels [H][W][4] in 0..255 units: scale * sum of squared right and down differences.
