@@ -313,6 +313,14 @@ impl Session {
         Ok((l, grad))
     }
 
+    /// One step's dispatches with the GPU milliseconds of each (None without timestamp queries). Runs a step.
+    pub async fn profile_step(&mut self) -> Result<Option<Vec<(&'static str, f64)>>> {
+        let times = crate::gpu::time_dispatches(&self.gpu, &self.step.dispatches).await?;
+        self.iteration += 1;
+        self.last_done = self.iteration;
+        Ok(times.map(|t| self.step.dispatches.iter().map(|d| d.name).zip(t).collect()))
+    }
+
     /// Waits until every queued step is done and returns their last losses.
     pub async fn finish(&mut self) -> Result<Losses> {
         let values = self.gpu.read_f32(&self.step.losses).await?;

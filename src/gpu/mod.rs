@@ -1,9 +1,11 @@
 //! The GPU context: adapter, device and queue, the compiled kernels, and small buffer helpers.
 
 mod kernel;
+mod profiler;
 mod readback;
 
 pub use kernel::{Binding, Dispatch, Kernel, grid_1d, grid_tiles};
+pub use profiler::time_dispatches;
 pub use readback::{LossReadback, read_buffer};
 
 use std::sync::{Arc, Mutex};
@@ -87,7 +89,8 @@ impl Gpu {
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("artsy"),
-                required_features: wgpu::Features::empty(),
+                // Timestamps only feed the benchmark's per-kernel breakdown; everything works without them.
+                required_features: adapter.features() & wgpu::Features::TIMESTAMP_QUERY,
                 required_limits: limits.clone(),
                 ..Default::default()
             })
