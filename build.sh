@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Artsy's one entry point for building, running, testing and benchmarking. See README.md.
 #   ./build.sh setup   link the weights and sample images from ../shared into ignored folders
+#   ./build.sh serve   build the web page and serve it on http://127.0.0.1:${PORT:-8080} (the default)
+#   ./build.sh web     build the web page into www/ only
 #   ./build.sh run     CLI demo: repaint the sample photo (extra arguments go to the CLI)
-#   ./build.sh test    every test: native kernels, gradients, end to end, bad input
+#   ./build.sh test    every test: native (kernels, gradients, end to end, bad input), in Chromium (wasm-bindgen-test),
+#                      and the served page end to end (headless Chromium driven by Playwright)
+#   ./build.sh bench   the benchmark: ms per step, GPU time per kernel family, GFLOP/s, memory
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,22 +22,56 @@ setup() {
     mkdir -p data
     ln -sfn "$shared_abs/vgg19" data/vgg19
     ln -sfn "$shared_abs/images" data/images
+    # the page fetches these from its own folder
+    mkdir -p www/data
+    ln -sfn "$shared_abs/vgg19/vgg19-conv-u8.safetensors" www/data/vgg19-conv-u8.safetensors
+    ln -sfn "$shared_abs/images/content_astronaut.png" www/data/content_astronaut.png
+    ln -sfn "$shared_abs/images/style_starry_night_vangogh.jpg" www/data/style_starry_night_vangogh.jpg
 }
 
-cmd=${1:-run}
+web() {
+    setup
+    wasm-pack build --release --target web --out-dir www/pkg --out-name artsy --no-typescript --no-pack
+}
+
+cmd=${1:-serve}
 [ $# -gt 0 ] && shift
 case "$cmd" in
     setup) setup ;;
+    web) web ;;
+    serve)
+        web
+        port=${PORT:-8080}
+        echo "Artsy: http://127.0.0.1:$port/"
+        exec python3 -m http.server "$port" --bind 127.0.0.1 --directory www
+        ;;
     run)
         setup
         cargo run --release -- "$@"
         ;;
     test)
         setup
+        echo "== native tests (kernels vs CPU reference, gradients, end to end, bad input)"
         cargo test --release -- --test-threads=2
+        echo "== browser tests (WebGPU in headless Chromium)"
+        WASM_BINDGEN_TEST_TIMEOUT=1200 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" \
+            --release -- --test web
+        echo "== the served page, end to end"
+        web
+        port=${PORT:-8093}
+        python3 -m http.server "$port" --bind 127.0.0.1 --directory www >/dev/null 2>&1 &
+        server=$!
+        trap 'kill $server 2>/dev/null' EXIT
+        sleep 1
+        python3 tests/e2e/page_test.py "http://127.0.0.1:$port/" out/e2e
+        echo "screenshots: out/e2e/before.png during.png after.png"
+        ;;
+    bench)
+        setup
+        cargo run --release --bin bench -- "$@"
         ;;
     *)
-        echo "usage: ./build.sh [setup|run|test]" >&2
+        echo "usage: ./build.sh [serve|web|run|test|bench|setup]" >&2
         exit 2
         ;;
 esac

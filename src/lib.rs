@@ -12,6 +12,8 @@ pub mod params;
 pub mod session;
 pub mod step;
 pub mod vgg;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 pub mod weights;
 
 pub use error::{Error, Result};

@@ -1,4 +1,7 @@
 //! The native command line: a thin face over artsy::Session that reads files, shows progress and writes a PNG.
+// Native only: the browser face lives in src/web/.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

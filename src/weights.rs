@@ -56,8 +56,7 @@ impl VggWeights {
                 bytes.len()
             )));
         }
-        let tensors = SafeTensors::deserialize(bytes)
-            .map_err(|e| err(format!("not a valid safetensors file: {e}")))?;
+        let tensors = SafeTensors::deserialize(bytes).map_err(|e| err(format!("not a valid safetensors file: {e}")))?;
         let meta = metadata.metadata().clone().unwrap_or_default();
         let layers = LAYERS
             .iter()
@@ -68,12 +67,7 @@ impl VggWeights {
                     &format!("{}.weight", l.name),
                     &[3, 3, l.cin as usize, l.cout as usize],
                 )?;
-                let bias = read_tensor(
-                    &tensors,
-                    &meta,
-                    &format!("{}.bias", l.name),
-                    &[l.cout as usize],
-                )?;
+                let bias = read_tensor(&tensors, &meta, &format!("{}.bias", l.name), &[l.cout as usize])?;
                 Ok(LayerWeights { weight, bias })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -81,17 +75,10 @@ impl VggWeights {
     }
 }
 
-fn read_tensor(
-    tensors: &SafeTensors,
-    meta: &HashMap<String, String>,
-    name: &str,
-    shape: &[usize],
-) -> Result<Vec<f32>> {
-    let view = tensors.tensor(name).map_err(|_| {
-        err(format!(
-            "tensor `{name}` is missing (is this a VGG19 weights file?)"
-        ))
-    })?;
+fn read_tensor(tensors: &SafeTensors, meta: &HashMap<String, String>, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+    let view = tensors
+        .tensor(name)
+        .map_err(|_| err(format!("tensor `{name}` is missing (is this a VGG19 weights file?)")))?;
     if view.shape() != shape {
         return Err(err(format!(
             "tensor `{name}` has shape {:?}, expected {:?}",
@@ -111,11 +98,9 @@ fn read_tensor(
             .collect(),
         Dtype::U8 => {
             let number = |key: &str| -> Result<f32> {
-                let text = meta.get(key).ok_or_else(|| {
-                    err(format!(
-                        "U8 tensor `{name}` has no `{key}` in the header metadata"
-                    ))
-                })?;
+                let text = meta
+                    .get(key)
+                    .ok_or_else(|| err(format!("U8 tensor `{name}` has no `{key}` in the header metadata")))?;
                 text.trim()
                     .parse::<f32>()
                     .map_err(|_| err(format!("metadata `{key}` = `{text}` is not a number")))
@@ -132,9 +117,7 @@ fn read_tensor(
     };
     let values: Vec<f32> = values;
     if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
-        return Err(err(format!(
-            "tensor `{name}` holds a non-finite value at index {bad}"
-        )));
+        return Err(err(format!("tensor `{name}` holds a non-finite value at index {bad}")));
     }
     Ok(values)
 }
@@ -169,12 +152,7 @@ pub struct PackedLayer {
 /// Repacks layer `index` of `weights` (HWIO) into the kernels' layouts.
 pub fn pack_layer(index: usize, w: &LayerWeights) -> PackedLayer {
     let l = &LAYERS[index];
-    pack(
-        l.cin as usize,
-        stored_cin(index) as usize,
-        l.cout as usize,
-        w,
-    )
+    pack(l.cin as usize, stored_cin(index) as usize, l.cout as usize, w)
 }
 
 /// Repacks HWIO [3][3][cin][cout] weights, padding the input channels to `cin_padded` with zeros.

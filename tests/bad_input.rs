@@ -1,5 +1,6 @@
 //! Bad input gets a clear error, never a panic: broken weights files, non-images, empty or huge images,
 //! impossible sizes and parameters.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

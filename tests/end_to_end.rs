@@ -1,5 +1,6 @@
 //! The real thing at a small size: the shared VGG19 weights, the astronaut and Starry Night, a few dozen Adam
 //! steps. The loss must fall substantially and the picture must move from the photo towards the painting.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

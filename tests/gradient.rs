@@ -1,6 +1,7 @@
 //! The whole loss (content + five style layers + TV, through all 13 convolutions and 4 poolings) and its gradient
 //! with respect to the pixels, on the GPU, against the f64 CPU reference and its central finite differences, on a
 //! tiny odd-sized image with random VGG-shaped weights.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Every WGSL kernel against the CPU reference on small random tensors, including odd and non-square sizes and
 //! conv1_1's 3-channel input. Tolerances are relative to the largest reference value: f32 rounding over a few
 //! thousand terms stays near 1e-6, while an off-by-one, a transposed weight or a wrong normalisation is O(1).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,5 +1,8 @@
 //! The benchmark: the real step (forward to relu5_1, losses, backward, Adam) with the real weights at several
 //! sizes; prints ms per step, GPU time per kernel family, convolution GFLOP/s and GPU memory, as a table and JSON.
+// Native only: the browser face lives in src/web/.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -70,12 +73,23 @@ fn main() {
     println!("adapter: {}", gpu.adapter);
     let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
     let photo = image::RgbaImage::from_fn(64, 64, |x, y| image::Rgba([(x * 4) as u8, (y * 4) as u8, 128, 255]));
-    let painting = image::RgbaImage::from_fn(64, 64, |x, y| image::Rgba([((x ^ y) * 4) as u8, 90, (y * 3) as u8, 255]));
+    let painting = image::RgbaImage::from_fn(64, 64, |x, y| {
+        image::Rgba([((x ^ y) * 4) as u8, 90, (y * 3) as u8, 255])
+    });
 
     let mut rows = Vec::new();
     for &size in &args.sizes {
-        let params = Params { size, ..Params::default() };
-        let mut session = match pollster::block_on(Session::new(&gpu, &gpu_weights, &photo, &[(painting.clone(), 1.0)], &params)) {
+        let params = Params {
+            size,
+            ..Params::default()
+        };
+        let mut session = match pollster::block_on(Session::new(
+            &gpu,
+            &gpu_weights,
+            &photo,
+            &[(painting.clone(), 1.0)],
+            &params,
+        )) {
             Ok(s) => s,
             Err(e @ (Error::TooLarge { .. } | Error::Gpu(_) | Error::DeviceLost(_))) => {
                 println!("{size} px: skipped: {e}");
@@ -99,15 +113,24 @@ fn main() {
                 *families.entry(family(name)).or_insert(0.0) += ms;
             }
         }
-        let conv_ms = families.get("conv forward").copied().unwrap_or(0.0) + families.get("conv backward").copied().unwrap_or(0.0);
+        let conv_ms = families.get("conv forward").copied().unwrap_or(0.0)
+            + families.get("conv backward").copied().unwrap_or(0.0);
         let conv_gflops = profile.as_ref().map(|_| conv_flops(size) / (conv_ms / 1000.0) / 1e9);
-        let row = Row { size, ms_per_step, families, conv_gflops, bytes: session.gpu_bytes() };
+        let row = Row {
+            size,
+            ms_per_step,
+            families,
+            conv_gflops,
+            bytes: session.gpu_bytes(),
+        };
         print_row(&row);
         rows.push(row);
     }
 
     println!();
-    println!("| size | ms/step | steps/s | conv GFLOP/s | GPU MB | bytes/pixel | GPU ms: conv fwd | conv bwd | pool | gram | losses | optimiser |");
+    println!(
+        "| size | ms/step | steps/s | conv GFLOP/s | GPU MB | bytes/pixel | GPU ms: conv fwd | conv bwd | pool | gram | losses | optimiser |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &rows {
         let f = |k: &str| r.families.get(k).map_or("-".to_string(), |v| format!("{v:.2}"));

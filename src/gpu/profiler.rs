@@ -24,7 +24,9 @@ pub async fn time_dispatches(gpu: &Gpu, dispatches: &[Dispatch]) -> Result<Optio
             usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("profile") });
+        let mut encoder = gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("profile") });
         for (i, d) in chunk.iter().enumerate() {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some(d.name),
@@ -41,7 +43,11 @@ pub async fn time_dispatches(gpu: &Gpu, dispatches: &[Dispatch]) -> Result<Optio
         let bytes = super::read_buffer(gpu, &resolved).await?;
         let ticks: &[u64] = bytemuck::cast_slice(&bytes);
         let period_ns = gpu.queue.get_timestamp_period() as f64;
-        times.extend(ticks.chunks(2).map(|t| t[1].saturating_sub(t[0]) as f64 * period_ns / 1e6));
+        times.extend(
+            ticks
+                .chunks(2)
+                .map(|t| t[1].saturating_sub(t[0]) as f64 * period_ns / 1e6),
+        );
     }
     Ok(Some(times))
 }

@@ -1,0 +1,26 @@
+//! The browser face: a page built with web-sys that drives the engine's Session on the user's GPU through WebGPU.
+//! Nothing in here does image maths; it wires files, controls and the run loop to the engine.
+
+mod app;
+mod dom;
+mod files;
+mod ui;
+mod weights;
+
+pub use app::{App, Slot};
+
+use wasm_bindgen::prelude::*;
+
+/// Mounts the app into the element with id `root_id` and starts loading the GPU, weights and sample images.
+#[wasm_bindgen]
+pub async fn start(root_id: String) -> Result<(), JsValue> {
+    console_error_panic_hook::set_once();
+    let root = dom::document()
+        .get_element_by_id(&root_id)
+        .ok_or_else(|| JsValue::from_str("no root element"))?;
+    let app = App::mount(&root);
+    app.boot("data/").await;
+    // The app lives as long as the page.
+    std::mem::forget(app);
+    Ok(())
+}

@@ -1,0 +1,331 @@
+//! Browser tests (wasm-pack test --headless --chrome): the engine on real WebGPU against the CPU reference, a
+//! short run with the real weights, and the page's flows on a real DOM.
+#![cfg(target_arch = "wasm32")]
+
+#[path = "common/reference.rs"]
+mod reference;
+#[path = "common/tensors.rs"]
+mod tensors;
+
+use std::sync::Arc;
+
+use artsy::kernels::{conv3x3, gram, pool2x2, pool2x2::Pooling};
+use artsy::web::{App, Slot};
+use artsy::weights::{LayerWeights, pack};
+use artsy::{Gpu, GpuWeights, Params, Session, VggWeights};
+use reference as r;
+use tensors::{assert_close, random};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// Built from ../shared by ./build.sh test; never committed.
+static WEIGHTS: &[u8] = include_bytes!("../data/vgg19/vgg19-conv-u8.safetensors");
+static CAT: &[u8] = include_bytes!("../data/images/content_chelsea_cat.png");
+static WAVE: &[u8] = include_bytes!("../data/images/style_great_wave_hokusai.jpg");
+
+fn f64s(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| x as f64).collect()
+}
+fn f32s(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&x| x as f32).collect()
+}
+
+async fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
+    let mut v = gpu.read_f32(b).await.unwrap();
+    v.truncate(n);
+    v
+}
+
+#[wasm_bindgen_test]
+async fn conv_pool_and_gram_match_the_cpu_reference_on_webgpu() {
+    let gpu = Gpu::new().await.expect("WebGPU");
+    // conv1_1's 3-channel case, odd and non-square
+    let (h, w, cin, cout) = (7usize, 9usize, 3usize, 64usize);
+    let x = random(h * w * cin, 1, -1.0, 1.0);
+    let x4: Vec<f32> = x.chunks(3).flat_map(|c| [c[0], c[1], c[2], 0.0]).collect();
+    let weight = random(9 * cin * cout, 2, -0.3, 0.3);
+    let bias = random(cout, 3, -0.2, 0.2);
+    let p = pack(
+        cin,
+        4,
+        cout,
+        &LayerWeights {
+            weight: weight.clone(),
+            bias: bias.clone(),
+        },
+    );
+    let (xb, wf, wb, bb, y) = (
+        gpu.storage_from("x", &x4),
+        gpu.storage_from("wf", &p.forward),
+        gpu.storage_from("wb", &p.backward),
+        gpu.storage_from("b", &bias),
+        gpu.storage("y", h * w * cout),
+    );
+    let gy = random(h * w * cout, 4, -1.0, 1.0);
+    let (gyb, gx) = (gpu.storage_from("gy", &gy), gpu.storage("gx", h * w * 4));
+    let shape = conv3x3::Shape {
+        height: h as u32,
+        width: w as u32,
+        cin: 4,
+        cout: cout as u32,
+    };
+    gpu.run(&[
+        conv3x3::forward(&gpu, shape, &xb, &wf, &bb, &y),
+        conv3x3::backward_input(&gpu, shape, &gyb, &wb, &y, &gx),
+    ]);
+    let got_y = read(&gpu, &y, h * w * cout).await;
+    assert_close(
+        "conv forward",
+        &got_y,
+        &f32s(&r::conv3x3(
+            h,
+            w,
+            cin,
+            4,
+            cout,
+            &f64s(&x4),
+            &f64s(&weight),
+            &f64s(&bias),
+            true,
+        )),
+        2e-5,
+    );
+    let want_gx = r::conv3x3_backward_input(h, w, cin, 4, cout, &f64s(&gy), &f64s(&got_y), &f64s(&weight));
+    assert_close(
+        "conv backward",
+        &read(&gpu, &gx, h * w * 4).await,
+        &f32s(&want_gx),
+        2e-5,
+    );
+
+    // max pooling with ties, and a split Gram matrix
+    let feats: Vec<f32> = got_y.clone();
+    let (pooled, gp) = (
+        gpu.storage("pooled", (h / 2) * (w / 2) * cout),
+        gpu.storage("gp", h * w * cout),
+    );
+    let g_out = random((h / 2) * (w / 2) * cout, 5, -1.0, 1.0);
+    let gob = gpu.storage_from("go", &g_out);
+    let split = gram::Split {
+        chunk: 16,
+        splits: ((h * w) as u32).div_ceil(16),
+    };
+    let (parts, g) = (
+        gpu.storage("parts", split.partials_len(cout as u32)),
+        gpu.storage("g", cout * cout),
+    );
+    gpu.run(&[
+        pool2x2::forward(&gpu, Pooling::Max, h as u32, w as u32, cout as u32, &y, &pooled),
+        pool2x2::backward(&gpu, Pooling::Max, h as u32, w as u32, cout as u32, &y, &gob, &gp),
+        gram::partials(&gpu, (h * w) as u32, cout as u32, split, &y, &parts),
+        gram::reduce(&gpu, (h * w) as u32, cout as u32, split, &parts, &g),
+    ]);
+    assert_close(
+        "max pool",
+        &read(&gpu, &pooled, (h / 2) * (w / 2) * cout).await,
+        &f32s(&r::pool(h, w, cout, &f64s(&feats), true)),
+        1e-6,
+    );
+    assert_close(
+        "max pool backward",
+        &read(&gpu, &gp, h * w * cout).await,
+        &f32s(&r::pool_backward(h, w, cout, &f64s(&feats), &f64s(&g_out), true)),
+        1e-6,
+    );
+    assert_close(
+        "gram",
+        &read(&gpu, &g, cout * cout).await,
+        &f32s(&r::gram(h * w, cout, &f64s(&feats))),
+        2e-5,
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_short_run_with_the_real_weights_lowers_the_loss() {
+    let gpu = Gpu::new().await.expect("WebGPU");
+    let weights = Arc::new(GpuWeights::upload(
+        &gpu,
+        &VggWeights::from_safetensors(WEIGHTS).unwrap(),
+    ));
+    let cat = artsy::image::decode("cat", CAT).unwrap();
+    let wave = artsy::image::decode("wave", WAVE).unwrap();
+    let params = Params {
+        size: 32,
+        ..Params::default()
+    };
+    let mut session = Session::new(&gpu, &weights, &cat, &[(wave, 1.0)], &params)
+        .await
+        .unwrap();
+    session.run(1).unwrap();
+    let first = session.finish().await.unwrap();
+    session.run(9).unwrap();
+    let last = session.finish().await.unwrap();
+    assert!(last.total < 0.5 * first.total, "{first:?} -> {last:?}");
+    let img = session.image().await.unwrap();
+    assert_eq!((img.width(), img.height()), (32, 21));
+}
+
+// ---- the page ----
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn mount() -> App {
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    App::mount(&root)
+}
+
+fn find(app: &App, selector: &str) -> web_sys::HtmlElement {
+    app.root()
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .unchecked_into()
+}
+
+fn file(bytes: &[u8], name: &str, mime: &str) -> web_sys::File {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::FilePropertyBag::new();
+    options.set_type(mime);
+    web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &options).unwrap()
+}
+
+/// Dispatches a real drop event carrying `f` on `target`.
+fn drop_file(target: &web_sys::HtmlElement, f: &web_sys::File) {
+    let transfer = web_sys::DataTransfer::new().unwrap();
+    transfer.items().add_with_file(f).unwrap();
+    let init = web_sys::DragEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_data_transfer(Some(&transfer));
+    let event = web_sys::DragEvent::new_with_event_init_dict("drop", &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+async fn wait_for(what: &str, seconds: f64, mut cond: impl FnMut() -> bool) {
+    let start = js_sys::Date::now();
+    while !cond() {
+        assert!(
+            js_sys::Date::now() - start < seconds * 1000.0,
+            "timed out waiting for {what}"
+        );
+        sleep(50).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn page_flows_drop_start_pause_resume_download_and_errors() {
+    let app = mount();
+    // No weights on the test server: the page says how to get them ...
+    app.boot("no-such-folder/").await;
+    assert!(!app.has_weights());
+    let weights_text = find(&app, ".weights span").text_content().unwrap();
+    assert!(
+        weights_text.contains("drop vgg19-conv-u8.safetensors"),
+        "{weights_text}"
+    );
+    assert!(
+        find(&app, "section.actions button.primary")
+            .unchecked_into::<web_sys::HtmlButtonElement>()
+            .disabled()
+    );
+
+    // ... and takes a dropped weights file; a broken one is refused with a reason.
+    drop_file(
+        &find(&app, ".weights"),
+        &file(&WEIGHTS[..1000], "vgg19-conv-u8.safetensors", ""),
+    );
+    wait_for("broken weights message", 10.0, || {
+        find(&app, ".weights span")
+            .text_content()
+            .unwrap()
+            .contains("truncated")
+    })
+    .await;
+    drop_file(&find(&app, ".weights"), &file(WEIGHTS, "vgg19-conv-u8.safetensors", ""));
+    wait_for("weights", 30.0, || app.has_weights()).await;
+
+    // Images dropped onto the zones as real Files.
+    drop_file(
+        &find(&app, ".drop[data-kind=content]"),
+        &file(CAT, "content_chelsea_cat.png", "image/png"),
+    );
+    drop_file(
+        &find(&app, ".drop[data-kind=style]"),
+        &file(WAVE, "style_great_wave_hokusai.jpg", "image/jpeg"),
+    );
+    wait_for("both images", 20.0, || {
+        app.has_image(Slot::Content) && app.has_image(Slot::Style)
+    })
+    .await;
+    assert!(
+        find(&app, ".drop[data-kind=content] .caption")
+            .text_content()
+            .unwrap()
+            .contains("451x300")
+    );
+
+    // A text file dropped on the photo: a clear error, and the cat stays.
+    drop_file(
+        &find(&app, ".drop[data-kind=content]"),
+        &file(b"just some notes", "notes.txt", "text/plain"),
+    );
+    wait_for("error message", 10.0, || !find(&app, ".alert").hidden()).await;
+    assert!(find(&app, ".alert").text_content().unwrap().contains("notes.txt"));
+    assert!(
+        find(&app, ".drop[data-kind=content] .caption")
+            .text_content()
+            .unwrap()
+            .contains("chelsea")
+    );
+
+    // Start a small run; watch progress and previews; pause and resume.
+    let input = |n: usize| -> web_sys::HtmlInputElement {
+        app.root()
+            .query_selector_all(".controls input[type=number]")
+            .unwrap()
+            .get(n as u32)
+            .unwrap()
+            .unchecked_into()
+    };
+    input(0).set_value("32");
+    input(1).set_value("12");
+    find(&app, "section.actions button.primary").click();
+    wait_for("the run to start", 10.0, || app.is_running()).await;
+    wait_for("a first preview", 120.0, || app.previews() >= 1).await;
+    let pause = find(&app, "section.actions button:nth-child(2)");
+    pause.click();
+    assert_eq!(pause.text_content().unwrap(), "Resume");
+    sleep(300).await; // let the batch in flight finish
+    let held = app.status();
+    sleep(1500).await;
+    assert_eq!(app.status(), held, "steps went on while paused");
+    pause.click();
+    wait_for("the run to finish", 300.0, || !app.is_running()).await;
+    assert!(app.status().starts_with("Done: 12 steps"), "{}", app.status());
+    assert!(app.previews() >= 2, "only {} previews", app.previews());
+    assert!(app.steps_per_second() > 0.0);
+    let canvas: web_sys::HtmlCanvasElement = find(&app, "canvas.preview").unchecked_into();
+    assert_eq!((canvas.width(), canvas.height()), (32, 21));
+
+    // Download: a real PNG of the result, named after the inputs.
+    find(&app, "section.actions button:nth-child(4)").click();
+    let (name, bytes) = app.last_download().expect("a download");
+    assert_eq!(name, "artsy-chelsea_cat-great_wave_hokusai.png");
+    let png = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png).unwrap();
+    assert_eq!((png.width(), png.height()), (32, 21));
+}
