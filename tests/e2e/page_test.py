@@ -2,7 +2,7 @@
 
 Loads the page, chooses two images through the drop zones' file inputs, starts a small run, waits for several
 preview updates, downloads the PNG, and saves screenshots before, during and after the run.
-Usage: python3 tests/e2e/page_test.py URL OUT_DIR
+Usage: [E2E_SIZE=64] [E2E_ITERS=8] python3 tests/e2e/page_test.py URL OUT_DIR
 """
 
 import json
@@ -14,6 +14,8 @@ import time
 from playwright.sync_api import sync_playwright
 
 URL, OUT = sys.argv[1], sys.argv[2]
+SIZE = int(os.environ.get("E2E_SIZE", "64"))
+ITERS = int(os.environ.get("E2E_ITERS", "8"))
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "data", "images")
 FLAGS = ["--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"]
@@ -43,15 +45,16 @@ def main():
         page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('chelsea')")
         page.wait_for_function("document.querySelector('.drop[data-kind=style] .caption').textContent.includes('wave')")
 
-        page.fill(".controls input[type=number] >> nth=0", "64")    # output size
-        page.fill(".controls input[type=number] >> nth=1", "8")     # iterations
+        page.fill(".controls input[type=number] >> nth=0", str(SIZE))  # output size
+        page.fill(".controls input[type=number] >> nth=1", str(ITERS))  # iterations
         t0 = time.time()
         page.click("section.actions button.primary")
         # first preview: the canvas gets its size and the download button wakes up
         page.wait_for_function("document.querySelector('canvas.preview').width > 0 && "
                                "!document.querySelector('section.actions button:nth-child(4)').disabled", timeout=300_000)
         results["first_preview_s"] = round(time.time() - t0, 1)
-        page.wait_for_function("/Step [1-9][0-9]*\\/8/.test(document.querySelector('.stats').textContent)", timeout=300_000)
+        page.wait_for_function("/Step [1-9][0-9]*\\/%d/.test(document.querySelector('.stats').textContent)" % ITERS,
+                               timeout=300_000)
         page.screenshot(path=os.path.join(OUT, "during.png"), full_page=True)
         results["during"] = text(page, ".stats")
         page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Done')", timeout=600_000)
@@ -69,7 +72,7 @@ def main():
         assert head[:8] == b"\x89PNG\r\n\x1a\n", "the download is not a PNG"
         w, h = struct.unpack(">II", head[16:24])
         results["download_size"] = [w, h]
-        assert max(w, h) == 64, (w, h)
+        assert max(w, h) == SIZE, (w, h)
         assert download.suggested_filename == "artsy-chelsea_cat-great_wave_hokusai.png", download.suggested_filename
         assert not errors, errors
         browser.close()
