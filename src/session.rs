@@ -31,6 +31,8 @@ pub struct Session {
     pub width: u32,
     pub height: u32,
     pixels: wgpu::Buffer,
+    /// Where `image` reads the pixels back to, made once.
+    image_staging: wgpu::Buffer,
     net: Network,
     step: Step,
     readback: LossReadback,
@@ -159,6 +161,7 @@ impl Session {
             gpu: gpu.clone(),
             width,
             height,
+            image_staging: crate::gpu::staging_buffer(gpu, pixels.size()),
             pixels,
             net,
             step,
@@ -277,8 +280,12 @@ impl Session {
 
     /// The current picture as RGBA8 (waits for the queued steps to finish).
     pub async fn image(&self) -> Result<RgbaImage> {
-        let pixels = self.gpu.read_f32(&self.pixels).await?;
-        Ok(crate::image::from_pixels(self.width, self.height, &pixels))
+        let bytes = crate::gpu::read_buffer_via(&self.gpu, &self.pixels, &self.image_staging).await?;
+        Ok(crate::image::from_pixels(
+            self.width,
+            self.height,
+            &bytemuck::pod_collect_to_vec::<u8, f32>(&bytes),
+        ))
     }
 
     /// Replaces the picture being optimised: [H][W] quadruples (r, g, b, 0) in 0..1.

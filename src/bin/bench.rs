@@ -22,6 +22,9 @@ struct Args {
     steps: u32,
     #[arg(long, default_value = "data/vgg19/vgg19-conv-u8.safetensors")]
     weights: String,
+    /// Compile the kernels without wgpu's runtime bounds checks (each kernel guards its own indices).
+    #[arg(long)]
+    unchecked: bool,
     /// Also write the JSON here.
     #[arg(long)]
     json: Option<String>,
@@ -66,11 +69,24 @@ fn main() {
         eprintln!("error: {e}");
         std::process::exit(1)
     });
-    let gpu = pollster::block_on(Gpu::new()).unwrap_or_else(|e| {
+    let opened = if args.unchecked {
+        pollster::block_on(Gpu::new_unchecked())
+    } else {
+        pollster::block_on(Gpu::new())
+    };
+    let gpu = opened.unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(1)
     });
-    println!("adapter: {}", gpu.adapter);
+    println!(
+        "adapter: {}{}",
+        gpu.adapter,
+        if args.unchecked {
+            ", shader bounds checks off"
+        } else {
+            ""
+        }
+    );
     let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
     let photo = image::RgbaImage::from_fn(64, 64, |x, y| image::Rgba([(x * 4) as u8, (y * 4) as u8, 128, 255]));
     let painting = image::RgbaImage::from_fn(64, 64, |x, y| {
@@ -151,9 +167,10 @@ fn main() {
         );
     }
     let json = format!(
-        "{{\"adapter\": {:?}, \"backend\": {:?}, \"steps\": {}, \"results\": [{}]}}",
+        "{{\"adapter\": {:?}, \"backend\": {:?}, \"unchecked\": {}, \"steps\": {}, \"results\": [{}]}}",
         gpu.adapter.name,
         gpu.adapter.backend,
+        args.unchecked,
         args.steps,
         rows.iter()
             .map(|r| format!(

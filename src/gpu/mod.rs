@@ -6,7 +6,7 @@ mod readback;
 
 pub use kernel::{Binding, Dispatch, Kernel, grid_1d, grid_tiles};
 pub use profiler::time_dispatches;
-pub use readback::{LossReadback, read_buffer};
+pub use readback::{LossReadback, read_buffer, read_buffer_via, staging_buffer};
 
 use std::sync::{Arc, Mutex};
 
@@ -47,6 +47,16 @@ pub struct Gpu {
 impl Gpu {
     /// Opens the default high-performance adapter: Vulkan/Metal/DX12 natively, WebGPU in the browser.
     pub async fn new() -> Result<Gpu> {
+        Self::open(false).await
+    }
+
+    /// Like `new`, with wgpu's shader runtime bounds checks turned off (native only; see `Kernels::new`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn new_unchecked() -> Result<Gpu> {
+        Self::open(true).await
+    }
+
+    async fn open(unchecked: bool) -> Result<Gpu> {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
@@ -55,10 +65,10 @@ impl Gpu {
             })
             .await
             .map_err(|e| Error::NoAdapter(e.to_string()))?;
-        Self::from_adapter(adapter).await
+        Self::from_adapter(adapter, unchecked).await
     }
 
-    pub async fn from_adapter(adapter: wgpu::Adapter) -> Result<Gpu> {
+    pub async fn from_adapter(adapter: wgpu::Adapter, unchecked_shaders: bool) -> Result<Gpu> {
         let info = adapter.get_info();
         let is_software = info.device_type == wgpu::DeviceType::Cpu
             || ["llvmpipe", "lavapipe", "swiftshader", "warp"].iter().any(|s| {
@@ -114,7 +124,10 @@ impl Gpu {
                 }
             }));
         }
-        let kernels = Arc::new(Kernels::new(&device));
+        let kernels = Arc::new(Kernels::new(
+            &device,
+            unchecked_shaders && cfg!(not(target_arch = "wasm32")),
+        ));
         Ok(Gpu {
             device,
             queue,
@@ -179,6 +192,7 @@ impl Gpu {
     /// Reads a whole f32 buffer back (waits for the GPU; for setup, tests and final results, never the hot loop).
     pub async fn read_f32(&self, buffer: &wgpu::Buffer) -> Result<Vec<f32>> {
         let bytes = read_buffer(self, buffer).await?;
-        Ok(bytemuck::cast_slice(&bytes).to_vec())
+        // the bytes of a Vec<u8> need not be 4-aligned: copy rather than cast
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 }

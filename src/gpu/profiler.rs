@@ -41,7 +41,7 @@ pub async fn time_dispatches(gpu: &Gpu, dispatches: &[Dispatch]) -> Result<Optio
         encoder.resolve_query_set(&queries, 0..count, &resolved, 0);
         gpu.queue.submit([encoder.finish()]);
         let bytes = super::read_buffer(gpu, &resolved).await?;
-        let ticks: &[u64] = bytemuck::cast_slice(&bytes);
+        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&bytes);
         let period_ns = gpu.queue.get_timestamp_period() as f64;
         times.extend(
             ticks

@@ -9,14 +9,24 @@ use crate::error::{Error, Result};
 /// Copies `buffer` to a staging buffer and returns its bytes once the GPU is done.
 /// Natively this blocks on the queue; in the browser it awaits the map callback and never blocks the page.
 pub async fn read_buffer(gpu: &Gpu, buffer: &wgpu::Buffer) -> Result<Vec<u8>> {
-    gpu.check_alive()?;
-    let size = buffer.size();
-    let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+    let staging = staging_buffer(gpu, buffer.size());
+    read_buffer_via(gpu, buffer, &staging).await
+}
+
+/// A MAP_READ buffer of `size` bytes for `read_buffer_via`.
+pub fn staging_buffer(gpu: &Gpu, size: u64) -> wgpu::Buffer {
+    gpu.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("read staging"),
         size,
         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
-    });
+    })
+}
+
+/// Like `read_buffer`, through a staging buffer the caller keeps (so repeated reads allocate nothing on the GPU).
+pub async fn read_buffer_via(gpu: &Gpu, buffer: &wgpu::Buffer, staging: &wgpu::Buffer) -> Result<Vec<u8>> {
+    gpu.check_alive()?;
+    let size = buffer.size();
     let mut encoder = gpu
         .device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("read") });

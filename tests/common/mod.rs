@@ -4,6 +4,7 @@
 pub mod reference;
 pub mod tensors;
 
+#[allow(unused_imports)]
 pub use tensors::{assert_close, random};
 
 use artsy::Gpu;
