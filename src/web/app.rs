@@ -18,6 +18,8 @@ use crate::{Error, Gpu, GpuWeights, Init, Params, Session, VggWeights};
 const WEIGHTS_FILE: &str = "vgg19-conv-u8.safetensors";
 const DEFAULT_CONTENT: &str = "content_astronaut.png";
 const DEFAULT_STYLE: &str = "style_starry_night_vangogh.jpg";
+/// The largest side kept of a chosen image (outputs are at most this big).
+const MAX_KEPT_SIDE: u32 = 4096;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Slot {
@@ -241,6 +243,13 @@ impl App {
         let zone = self.zone(slot);
         match crate::image::decode(name, bytes) {
             Ok(image) => {
+                // Keep at most MAX_KEPT_SIDE: a 50-megapixel photo is downscaled once here, not held in full.
+                let image = if image.width().max(image.height()) > MAX_KEPT_SIDE {
+                    let (w, h) = crate::image::fit(image.width(), image.height(), MAX_KEPT_SIDE);
+                    crate::image::resize(&image, w, h)
+                } else {
+                    image
+                };
                 // The thumbnail shows the file as the browser sees it; a big photo is only downscaled by the engine.
                 if let Ok(url) = files::object_url(bytes, "application/octet-stream") {
                     let old = zone.thumb.src();
