@@ -47,7 +47,7 @@ pub struct Session {
     target_bytes: u64,
 }
 
-/// f32 elements of the largest single buffer a session of `w` x `h` allocates (conv1_x's feature maps).
+/// Bytes of the largest single buffer a session of `w` x `h` allocates (conv1_x's feature maps).
 fn largest_buffer_bytes(w: u32, h: u32) -> u64 {
     w as u64 * h as u64 * LAYERS[0].cout as u64 * 4
 }
