@@ -43,7 +43,7 @@ impl Default for Params {
             style_weight: 500.0,
             content_layers: vec![("relu4_2".into(), 1.0)],
             style_layers: DEFAULT_STYLE_LAYERS.iter().map(|s| (s.to_string(), 1.0)).collect(),
-            tv_weight: 1e-3,
+            tv_weight: 1000.0,
             learning_rate: 0.02,
             iterations: 500,
             init: Init::Content,

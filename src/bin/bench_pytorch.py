@@ -63,7 +63,7 @@ def gram(f):
     return m @ m.t() / (c * h * w)
 
 
-def step_fn(layers, content_target, style_targets, cw=5.0, sw=500.0, tvw=1e-3):
+def step_fn(layers, content_target, style_targets, cw=5.0, sw=500.0, tvw=1000.0):
     def loss_of(x):
         feats = features(x, layers)
         loss = sum(cw * F.mse_loss(feats[i], t) for i, t in zip(CONTENT, content_target))

@@ -16,6 +16,8 @@ from playwright.sync_api import sync_playwright
 URL, OUT = sys.argv[1], sys.argv[2]
 SIZE = int(os.environ.get("E2E_SIZE", "64"))
 ITERS = int(os.environ.get("E2E_ITERS", "8"))
+# E2E_DEFAULTS=1 runs the preloaded pair (astronaut + Starry Night) instead of choosing the cat and the wave
+DEFAULTS = os.environ.get("E2E_DEFAULTS") == "1"
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "data", "images")
 FLAGS = ["--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"]
@@ -23,6 +25,14 @@ FLAGS = ["--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--no-first
 
 def text(page, selector):
     return page.locator(selector).inner_text()
+
+
+def choose_cat_and_wave(page):
+    """Chooses the cat and the Great Wave through the drop zones' file inputs, as a user clicking each zone would."""
+    page.set_input_files(".drop[data-kind=content] input[type=file]", os.path.join(SHARED, "content_chelsea_cat.png"))
+    page.set_input_files(".drop[data-kind=style] input[type=file]", os.path.join(SHARED, "style_great_wave_hokusai.jpg"))
+    page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('chelsea')")
+    page.wait_for_function("document.querySelector('.drop[data-kind=style] .caption').textContent.includes('wave')")
 
 
 def main():
@@ -39,11 +49,8 @@ def main():
         results["gpu"] = text(page, ".gpu")
         page.screenshot(path=os.path.join(OUT, "before.png"), full_page=True)
 
-        # Choose the cat and the Great Wave, as a user clicking each zone would.
-        page.set_input_files(".drop[data-kind=content] input[type=file]", os.path.join(SHARED, "content_chelsea_cat.png"))
-        page.set_input_files(".drop[data-kind=style] input[type=file]", os.path.join(SHARED, "style_great_wave_hokusai.jpg"))
-        page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('chelsea')")
-        page.wait_for_function("document.querySelector('.drop[data-kind=style] .caption').textContent.includes('wave')")
+        if not DEFAULTS:
+            choose_cat_and_wave(page)
 
         page.fill(".controls input[type=number] >> nth=0", str(SIZE))  # output size
         page.fill(".controls input[type=number] >> nth=1", str(ITERS))  # iterations
@@ -73,7 +80,8 @@ def main():
         w, h = struct.unpack(">II", head[16:24])
         results["download_size"] = [w, h]
         assert max(w, h) == SIZE, (w, h)
-        assert download.suggested_filename == "artsy-chelsea_cat-great_wave_hokusai.png", download.suggested_filename
+        expected = "artsy-astronaut-starry_night_vangogh.png" if DEFAULTS else "artsy-chelsea_cat-great_wave_hokusai.png"
+        assert download.suggested_filename == expected, download.suggested_filename
         assert not errors, errors
         browser.close()
     print(json.dumps(results, indent=1))
