@@ -26,6 +26,19 @@ pub struct Losses {
     pub total: f32,
 }
 
+impl Losses {
+    /// From the four values the loss_reduce kernel writes: content, style, tv, total.
+    fn from_values(iteration: u32, v: &[f32]) -> Losses {
+        Losses {
+            iteration,
+            content: v[0],
+            style: v[1],
+            tv: v[2],
+            total: v[3],
+        }
+    }
+}
+
 pub struct Session {
     gpu: Gpu,
     pub width: u32,
@@ -311,13 +324,7 @@ impl Session {
         self.gpu.run(&self.step.dispatches[..self.step.update_begin]);
         let values = self.gpu.read_f32(&self.step.losses).await?;
         let grad = self.gpu.read_f32(&self.step.grad_pixels).await?;
-        let l = Losses {
-            iteration: self.iteration,
-            content: values[0],
-            style: values[1],
-            tv: values[2],
-            total: values[3],
-        };
+        let l = Losses::from_values(self.iteration, &values);
         Ok((l, grad))
     }
 
@@ -332,13 +339,7 @@ impl Session {
     /// Waits until every queued step is done and returns their last losses.
     pub async fn finish(&mut self) -> Result<Losses> {
         let values = self.gpu.read_f32(&self.step.losses).await?;
-        let l = Losses {
-            iteration: self.iteration,
-            content: values[0],
-            style: values[1],
-            tv: values[2],
-            total: values[3],
-        };
+        let l = Losses::from_values(self.iteration, &values);
         self.latest = Some(l);
         Ok(l)
     }

@@ -87,7 +87,10 @@ fn main() {
             ""
         }
     );
-    let steps = args.steps.unwrap_or(if gpu.adapter.is_software { 2 } else { 20 }).max(1);
+    let steps = args
+        .steps
+        .unwrap_or(if gpu.adapter.is_software { 2 } else { 20 })
+        .max(1);
     let warmup = if gpu.adapter.is_software { 1 } else { 3 };
     let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
     let photo = image::RgbaImage::from_fn(64, 64, |x, y| image::Rgba([(x * 4) as u8, (y * 4) as u8, 128, 255]));

@@ -49,6 +49,22 @@ impl Split {
     }
 }
 
+fn params(gpu: &Gpu, pixels: u32, channels: u32, split: Split) -> wgpu::Buffer {
+    let norm = 1.0 / (channels as f32 * pixels as f32);
+    let (chunk, splits) = (split.chunk, split.splits);
+    gpu.uniform(
+        "gram",
+        &Params {
+            pixels,
+            channels,
+            chunk,
+            splits,
+            norm,
+            _pad: [0; 3],
+        },
+    )
+}
+
 /// features [P][C] -> partials [splits][C][C] (C a multiple of 64).
 pub fn partials(
     gpu: &Gpu,
@@ -58,17 +74,7 @@ pub fn partials(
     features: &wgpu::Buffer,
     partials: &wgpu::Buffer,
 ) -> Dispatch {
-    let p = gpu.uniform(
-        "gram",
-        &Params {
-            pixels,
-            channels,
-            chunk: split.chunk,
-            splits: split.splits,
-            norm: 1.0 / (channels as f32 * pixels as f32),
-            _pad: [0; 3],
-        },
-    );
+    let p = params(gpu, pixels, channels, split);
     gpu.kernels.gram_partials.dispatch(
         &gpu.device,
         &[&p, features, partials],
@@ -85,17 +91,7 @@ pub fn reduce(
     partials: &wgpu::Buffer,
     gram: &wgpu::Buffer,
 ) -> Dispatch {
-    let p = gpu.uniform(
-        "gram",
-        &Params {
-            pixels,
-            channels,
-            chunk: split.chunk,
-            splits: split.splits,
-            norm: 1.0 / (channels as f32 * pixels as f32),
-            _pad: [0; 3],
-        },
-    );
+    let p = params(gpu, pixels, channels, split);
     gpu.kernels.gram_reduce.dispatch(
         &gpu.device,
         &[&p, partials, gram],
