@@ -310,9 +310,10 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
     let pause = find(&app, "section.actions button:nth-child(2)");
     pause.click();
     assert_eq!(pause.text_content().unwrap(), "Resume");
-    sleep(300).await; // let the batch in flight finish
+    // The batch in flight finishes, then the page says it is paused, and nothing moves while it is.
+    wait_for("the paused state", 120.0, || app.status().starts_with("Paused at step")).await;
     let held = app.status();
-    sleep(1500).await;
+    sleep(2000).await;
     assert_eq!(app.status(), held, "steps went on while paused");
     pause.click();
     wait_for("the run to finish", 300.0, || !app.is_running()).await;

@@ -584,6 +584,10 @@ impl App {
                 break;
             }
             if self.inner.state.borrow().paused {
+                let paused = format!("Paused at step {}/{total}.", session.iteration());
+                if self.status() != paused {
+                    self.set_status(&paused);
+                }
                 dom::sleep(100).await;
                 continue;
             }

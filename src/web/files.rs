@@ -18,8 +18,8 @@ pub fn first_file(data: Option<web_sys::DataTransfer>) -> Option<File> {
     data.and_then(|d| d.files()).and_then(|f| f.get(0))
 }
 
-/// Fetches `url`; Ok(None) when the server answers 404.
-pub async fn fetch_bytes(url: &str) -> Result<Option<Vec<u8>>, String> {
+/// Fetches `url`: Ok(None) when the server answers 404, an error for any other failure.
+pub async fn fetch_response(url: &str) -> Result<Option<web_sys::Response>, String> {
     let response: web_sys::Response = JsFuture::from(crate::web::dom::window().fetch_with_str(url))
         .await
         .map_err(|e| format!("could not fetch {url}: {e:?}"))?
@@ -30,6 +30,14 @@ pub async fn fetch_bytes(url: &str) -> Result<Option<Vec<u8>>, String> {
     if !response.ok() {
         return Err(format!("could not fetch {url}: HTTP {}", response.status()));
     }
+    Ok(Some(response))
+}
+
+/// The bytes at `url`; Ok(None) when the server answers 404.
+pub async fn fetch_bytes(url: &str) -> Result<Option<Vec<u8>>, String> {
+    let Some(response) = fetch_response(url).await? else {
+        return Ok(None);
+    };
     let buffer = JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
         .await
         .map_err(|e| format!("could not read {url}: {e:?}"))?;

@@ -46,17 +46,9 @@ pub async fn forget(url: &str) {
 
 /// Downloads `url`, calling `progress(received, total)` as chunks arrive. Ok(None) when the server has no such file.
 pub async fn download(url: &str, progress: impl Fn(f64, Option<f64>)) -> Result<Option<Vec<u8>>, String> {
-    let window = crate::web::dom::window();
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|e| format!("could not fetch {url}: {e:?}"))?
-        .unchecked_into();
-    if response.status() == 404 {
+    let Some(response) = crate::web::files::fetch_response(url).await? else {
         return Ok(None);
-    }
-    if !response.ok() {
-        return Err(format!("could not fetch {url}: HTTP {}", response.status()));
-    }
+    };
     let total = response
         .headers()
         .get("content-length")
