@@ -332,7 +332,8 @@ impl Session {
     pub async fn profile_step(&mut self) -> Result<Option<Vec<(&'static str, f64)>>> {
         let times = crate::gpu::time_dispatches(&self.gpu, &self.step.dispatches).await?;
         self.iteration += 1;
-        self.last_done = self.iteration;
+        // time_dispatches waited for this step, and so for every earlier one
+        self.mark_done(self.iteration);
         Ok(times.map(|t| self.step.dispatches.iter().map(|d| d.name).zip(t).collect()))
     }
 

@@ -20,6 +20,18 @@ pub struct Shape {
     pub cout: u32,
 }
 
+fn params(gpu: &Gpu, height: u32, width: u32, cin: u32, cout: u32) -> wgpu::Buffer {
+    gpu.uniform(
+        "conv3x3",
+        &Params {
+            height,
+            width,
+            cin,
+            cout,
+        },
+    )
+}
+
 fn groups(height: u32, width: u32, cout: u32) -> [u32; 3] {
     grid_tiles(cout.div_ceil(64), (height * width).div_ceil(64))
 }
@@ -33,15 +45,7 @@ pub fn forward(
     bias: &wgpu::Buffer,
     output: &wgpu::Buffer,
 ) -> Dispatch {
-    let params = gpu.uniform(
-        "conv3x3",
-        &Params {
-            height: s.height,
-            width: s.width,
-            cin: s.cin,
-            cout: s.cout,
-        },
-    );
+    let params = params(gpu, s.height, s.width, s.cin, s.cout);
     gpu.kernels.conv3x3_forward.dispatch(
         &gpu.device,
         &[&params, input, weights, bias, output],
@@ -59,15 +63,8 @@ pub fn backward_input(
     output: &wgpu::Buffer,
     grad_input: &wgpu::Buffer,
 ) -> Dispatch {
-    let params = gpu.uniform(
-        "conv3x3",
-        &Params {
-            height: s.height,
-            width: s.width,
-            cin: s.cout,
-            cout: s.cin,
-        },
-    );
+    // the input gradient is a forward-shaped convolution from cout channels to cin
+    let params = params(gpu, s.height, s.width, s.cout, s.cin);
     gpu.kernels.conv3x3_backward_input.dispatch(
         &gpu.device,
         &[&params, grad_output, weights_t, output, grad_input],

@@ -9,15 +9,19 @@ struct Params {
     _pad: [u32; 3],
 }
 
-/// pixels [P] vec4 -> vgg_input [P] vec4.
-pub fn forward(gpu: &Gpu, pixels: &wgpu::Buffer, vgg_input: &wgpu::Buffer, count: usize) -> Dispatch {
-    let params = gpu.uniform(
+fn params(gpu: &Gpu, count: usize) -> wgpu::Buffer {
+    gpu.uniform(
         "preprocess",
         &Params {
             count: count as u32,
             _pad: [0; 3],
         },
-    );
+    )
+}
+
+/// pixels [P] vec4 -> vgg_input [P] vec4.
+pub fn forward(gpu: &Gpu, pixels: &wgpu::Buffer, vgg_input: &wgpu::Buffer, count: usize) -> Dispatch {
+    let params = params(gpu, count);
     gpu.kernels
         .preprocess_forward
         .dispatch(&gpu.device, &[&params, pixels, vgg_input], grid_1d(count))
@@ -25,13 +29,7 @@ pub fn forward(gpu: &Gpu, pixels: &wgpu::Buffer, vgg_input: &wgpu::Buffer, count
 
 /// dLoss/d vgg_input [P] vec4 -> dLoss/d pixels [P] vec4 (overwritten).
 pub fn backward(gpu: &Gpu, grad_input: &wgpu::Buffer, grad_pixels: &wgpu::Buffer, count: usize) -> Dispatch {
-    let params = gpu.uniform(
-        "preprocess",
-        &Params {
-            count: count as u32,
-            _pad: [0; 3],
-        },
-    );
+    let params = params(gpu, count);
     gpu.kernels
         .preprocess_backward
         .dispatch(&gpu.device, &[&params, grad_input, grad_pixels], grid_1d(count))
