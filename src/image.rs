@@ -85,3 +85,34 @@ pub fn noise_pixels(count: usize, seed: u64) -> Vec<f32> {
     };
     (0..count).flat_map(|_| [next(), next(), next(), 0.0]).collect()
 }
+
+/// BT.601 luma of an RGB triple (any scale).
+fn luma(r: f32, g: f32, b: f32) -> f32 {
+    0.299 * r + 0.587 * g + 0.114 * b
+}
+
+/// The luminance of `stylised` with the colour (chroma, in YCbCr) of `photo`: "keep the photo's colours".
+/// Both images must have the same size.
+pub fn keep_colors(stylised: &RgbaImage, photo: &RgbaImage) -> RgbaImage {
+    assert_eq!(
+        stylised.dimensions(),
+        photo.dimensions(),
+        "keep_colors needs images of one size"
+    );
+    let mut out = stylised.clone();
+    for (o, p) in out.pixels_mut().zip(photo.pixels()) {
+        let f = |c: u8| c as f32;
+        let y = luma(f(o[0]), f(o[1]), f(o[2]));
+        let (pr, pg, pb) = (f(p[0]), f(p[1]), f(p[2]));
+        let py = luma(pr, pg, pb);
+        // Cb and Cr are scaled differences from luma; adding the photo's differences to the new luma and
+        // converting back is the same as replacing Y in YCbCr.
+        let cb = 0.564 * (pb - py);
+        let cr = 0.713 * (pr - py);
+        let to_u8 = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+        o[0] = to_u8(y + 1.403 * cr);
+        o[1] = to_u8(y - 0.344 * cb - 0.714 * cr);
+        o[2] = to_u8(y + 1.773 * cb);
+    }
+    out
+}

@@ -1,6 +1,6 @@
 //! Artsy: Gatys-Ecker-Bethge neural style transfer on the GPU with hand-written WGSL, for the browser (WebGPU)
 //! and natively (Vulkan, Metal, DX12). This crate is the engine; the CLI (main.rs) and the web page (web/) are
-//! thin faces over `Session`.
+//! thin faces over `Transfer` (a Session per size).
 
 pub mod error;
 pub mod gpu;
@@ -11,6 +11,7 @@ pub mod network;
 pub mod params;
 pub mod session;
 pub mod step;
+pub mod transfer;
 pub mod vgg;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
@@ -19,6 +20,7 @@ pub mod weights;
 pub use error::{Error, Result};
 pub use gpu::Gpu;
 pub use kernels::pool2x2::Pooling;
-pub use params::{Init, Params};
+pub use params::{Init, Optimizer, Params};
 pub use session::{Losses, Session};
+pub use transfer::{Stage, Transfer};
 pub use weights::{GpuWeights, VggWeights};

@@ -1,11 +1,13 @@
 //! The user's knobs for one style transfer, with defaults that give a clean, clearly stylised picture.
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, Result};
 use crate::kernels::pool2x2::Pooling;
 use crate::vgg::{MIN_SIDE, layer_index};
 
 /// Where the optimisation starts.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Init {
     /// The photo itself: converges fastest and keeps its structure.
     Content,
@@ -13,7 +15,18 @@ pub enum Init {
     Noise { seed: u64 },
 }
 
-#[derive(Clone, Debug)]
+/// How the pixels are updated from the gradient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Optimizer {
+    /// Adam with `learning_rate`: steady, cheap per step.
+    Adam,
+    /// L-BFGS with a short history and a fixed unit step: uses curvature, so it converges in fewer steps.
+    Lbfgs,
+}
+
+/// Every knob of one transfer. Serialisable, so that a saved filter carries its settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Params {
     /// Output size: the longer side in pixels; the other side keeps the photo's aspect ratio.
     pub size: u32,
@@ -25,12 +38,19 @@ pub struct Params {
     pub style_layers: Vec<(String, f32)>,
     /// Total-variation weight: higher is smoother.
     pub tv_weight: f32,
+    /// Adam's step size (L-BFGS takes unit steps and ignores it).
     pub learning_rate: f32,
+    /// Steps in all (shared between the sizes when `multiscale` is on).
     pub iterations: u32,
+    pub optimizer: Optimizer,
     pub init: Init,
     pub pooling: Pooling,
     /// The size at which the painting is analysed, relative to the output: larger gives larger brush strokes.
     pub style_scale: f32,
+    /// Coarse to fine: optimise at a quarter, then half, ... of `size`, each start upscaled from the last result.
+    pub multiscale: bool,
+    /// Keep the photo's colours: only the luminance of the stylised picture is used.
+    pub original_colors: bool,
 }
 
 pub const DEFAULT_STYLE_LAYERS: [&str; 5] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"];
@@ -46,9 +66,12 @@ impl Default for Params {
             tv_weight: 1000.0,
             learning_rate: 0.02,
             iterations: 500,
+            optimizer: Optimizer::Adam,
             init: Init::Content,
             pooling: Pooling::Max,
             style_scale: 1.0,
+            multiscale: false,
+            original_colors: false,
         }
     }
 }

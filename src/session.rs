@@ -188,6 +188,28 @@ impl Session {
         })
     }
 
+    /// The largest output size (longer side, px) this GPU's limits allow for a photo of `width` x `height`: the
+    /// biggest single buffer (conv1_x's feature maps) must fit the adapter's largest storage binding. GPU memory
+    /// itself is not reported by WebGPU; a size that passes this test but exhausts memory fails at set-up with
+    /// `Error::TooLarge` instead.
+    pub fn largest_size(gpu: &Gpu, width: u32, height: u32) -> u32 {
+        let limit = gpu
+            .limits
+            .max_storage_buffer_binding_size
+            .min(gpu.limits.max_buffer_size);
+        let (mut lo, mut hi) = (MIN_SIDE, 1u32 << 15);
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            let (w, h) = crate::image::fit(width, height, mid);
+            if largest_buffer_bytes(w, h) <= limit {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        lo
+    }
+
     /// An estimate of the GPU memory a session at `w` x `h` needs, in bytes (the benchmark measures 1956 B/px at
     /// 512 px, fixed costs included).
     pub fn estimate_bytes(w: u32, h: u32) -> u64 {

@@ -12,7 +12,7 @@ struct Params {
 }
 
 /// Which pooling VGG uses between blocks: max (as trained) or average (often smoother results).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Pooling {
     #[default]
     Max,

@@ -1,0 +1,298 @@
+//! A whole style transfer as the faces see it: one Session per size of the coarse-to-fine plan, each started from
+//! the last one's picture upscaled, and the photo's colours put back on the way out when asked.
+
+use std::sync::Arc;
+
+use image::RgbaImage;
+
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use crate::params::Params;
+use crate::session::{Losses, Session};
+use crate::weights::GpuWeights;
+
+/// Sizes below this are not worth a stage of their own: VGG's deeper layers see too little there.
+pub const COARSEST_SIDE: u32 = 256;
+
+/// One size of the plan and the steps spent at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stage {
+    pub size: u32,
+    pub iterations: u32,
+}
+
+/// The sizes a transfer goes through. Without `multiscale`, just the requested size. With it: the requested size
+/// halved until the next halving would fall below COARSEST_SIDE, coarsest first, and the steps shared so that each
+/// stage gets twice the steps of the next finer one (a fine step costs four coarse ones, and a good start needs
+/// little refining). Every stage gets at least one step when there are enough steps to go round.
+pub fn plan(params: &Params) -> Vec<Stage> {
+    let mut sizes = vec![params.size];
+    if params.multiscale {
+        while sizes[0] / 2 >= COARSEST_SIDE {
+            sizes.insert(0, sizes[0] / 2);
+        }
+    }
+    // Fewer steps than sizes: drop the coarsest sizes.
+    let excess = sizes.len().saturating_sub(params.iterations.max(1) as usize);
+    sizes.drain(..excess);
+    let n = sizes.len();
+    // Weights 2^(n-1), ..., 2, 1 from coarse to fine.
+    let weight_sum = (1u64 << n) - 1;
+    let mut stages: Vec<Stage> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &size)| Stage {
+            size,
+            iterations: ((params.iterations as u64 * (1u64 << (n - 1 - i))) / weight_sum).max(1) as u32,
+        })
+        .collect();
+    // Rounding: the coarsest stage takes up the difference so the total is exactly what was asked for.
+    let assigned: u32 = stages.iter().map(|s| s.iterations).sum();
+    stages[0].iterations = (stages[0].iterations + params.iterations)
+        .saturating_sub(assigned)
+        .max(1);
+    stages
+}
+
+pub struct Transfer {
+    gpu: Gpu,
+    weights: Arc<GpuWeights>,
+    photo: RgbaImage,
+    paintings: Vec<(RgbaImage, f32)>,
+    params: Params,
+    stages: Vec<Stage>,
+    stage: usize,
+    /// None only after building a stage failed (the transfer is over then).
+    session: Option<Session>,
+    width: u32,
+    height: u32,
+    /// Steps of the stages before the current one.
+    done_before: u32,
+    /// The photo at the current stage's size, when its colours are to be kept.
+    color_source: Option<RgbaImage>,
+}
+
+impl Transfer {
+    /// Plans the stages and builds the first one (see `Session::new` for what that computes and what can fail).
+    pub async fn new(
+        gpu: &Gpu,
+        weights: &Arc<GpuWeights>,
+        photo: &RgbaImage,
+        paintings: &[(RgbaImage, f32)],
+        params: &Params,
+    ) -> Result<Transfer> {
+        params.validate()?;
+        let stages = plan(params);
+        let session = Session::new(gpu, weights, photo, paintings, &stage_params(params, stages[0])).await?;
+        let mut t = Transfer {
+            gpu: gpu.clone(),
+            weights: weights.clone(),
+            photo: photo.clone(),
+            paintings: paintings.to_vec(),
+            params: params.clone(),
+            stages,
+            stage: 0,
+            width: session.width,
+            height: session.height,
+            session: Some(session),
+            done_before: 0,
+            color_source: None,
+        };
+        t.update_color_source();
+        Ok(t)
+    }
+
+    fn update_color_source(&mut self) {
+        self.color_source = self
+            .params
+            .original_colors
+            .then(|| crate::image::resize(&self.photo, self.width, self.height));
+    }
+
+    fn live(&self) -> Result<&Session> {
+        self.session.as_ref().ok_or_else(stage_failed)
+    }
+
+    fn live_mut(&mut self) -> Result<&mut Session> {
+        self.session.as_mut().ok_or_else(stage_failed)
+    }
+
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
+    /// Index of the stage being optimised.
+    pub fn stage(&self) -> usize {
+        self.stage
+    }
+
+    /// The session of the current stage (its size and memory); None after a failed stage change.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// Width of the current stage's picture.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Steps of the current stage queued so far.
+    fn stage_iteration(&self) -> u32 {
+        self.session.as_ref().map_or(0, |s| s.iteration())
+    }
+
+    /// Steps queued so far, over all stages.
+    pub fn iteration(&self) -> u32 {
+        self.done_before + self.stage_iteration()
+    }
+
+    /// Steps in all stages together (= params.iterations).
+    pub fn total_iterations(&self) -> u32 {
+        self.stages.iter().map(|s| s.iterations).sum()
+    }
+
+    /// Steps still to queue in the current stage.
+    pub fn stage_remaining(&self) -> u32 {
+        self.stages[self.stage]
+            .iterations
+            .saturating_sub(self.stage_iteration())
+    }
+
+    /// True once every step of every stage is queued.
+    pub fn is_done(&self) -> bool {
+        self.stage + 1 == self.stages.len() && self.stage_remaining() == 0
+    }
+
+    /// Queues up to `steps` steps of the current stage (never past its end) and returns how many it queued.
+    /// When it returns 0 and `is_done` is false, call `next_stage`.
+    pub fn run(&mut self, steps: u32) -> Result<u32> {
+        let n = steps.min(self.stage_remaining());
+        self.live_mut()?.run(n)?;
+        Ok(n)
+    }
+
+    /// When the current stage has queued all its steps and a finer one follows: waits for the GPU, upscales the
+    /// picture and builds the next stage's session from it (the old one is freed first). Returns whether it moved on.
+    pub async fn next_stage(&mut self) -> Result<bool> {
+        if self.stage_remaining() > 0 || self.stage + 1 == self.stages.len() {
+            return Ok(false);
+        }
+        let picture = self.live()?.image().await?;
+        self.done_before += self.stage_iteration();
+        self.stage += 1;
+        let params = stage_params(&self.params, self.stages[self.stage]);
+        // Free this stage before building the next: at large sizes both would not fit together.
+        self.session = None;
+        let mut session = Session::new(&self.gpu, &self.weights, &self.photo, &self.paintings, &params).await?;
+        let start = crate::image::resize(&picture, session.width, session.height);
+        session.set_pixels(&crate::image::to_pixels(&start))?;
+        (self.width, self.height) = (session.width, session.height);
+        self.session = Some(session);
+        self.update_color_source();
+        Ok(true)
+    }
+
+    /// Steps submitted whose completion has not been observed yet (current stage).
+    pub fn steps_in_flight(&self) -> u32 {
+        self.session.as_ref().map_or(0, |s| s.steps_in_flight())
+    }
+
+    /// Blocks until the oldest submitted batch is done (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn wait_oldest(&mut self) -> Result<()> {
+        self.live_mut()?.wait_oldest()
+    }
+
+    /// The newest losses the GPU has finished, if any arrived since the last call, counted over all stages.
+    pub fn poll_losses(&mut self) -> Option<Losses> {
+        let before = self.done_before;
+        self.session.as_mut()?.poll_losses().map(|l| Losses {
+            iteration: l.iteration + before,
+            ..l
+        })
+    }
+
+    /// The newest losses received so far (current stage).
+    pub fn latest_losses(&self) -> Option<Losses> {
+        self.session.as_ref()?.latest_losses().map(|l| Losses {
+            iteration: l.iteration + self.done_before,
+            ..l
+        })
+    }
+
+    /// The current picture as RGBA8, with the photo's colours when `original_colors` is set. Waits for the GPU.
+    pub async fn image(&self) -> Result<RgbaImage> {
+        let picture = self.live()?.image().await?;
+        Ok(match &self.color_source {
+            Some(photo) => crate::image::keep_colors(&picture, photo),
+            None => picture,
+        })
+    }
+
+    /// Waits until every queued step is done and returns the last losses.
+    pub async fn finish(&mut self) -> Result<Losses> {
+        let l = self.live_mut()?.finish().await?;
+        Ok(Losses {
+            iteration: l.iteration + self.done_before,
+            ..l
+        })
+    }
+}
+
+fn stage_failed() -> Error {
+    Error::Gpu("this transfer stopped when its next size could not be set up".into())
+}
+
+/// The params of one stage: its size and its step count.
+fn stage_params(params: &Params, stage: Stage) -> Params {
+    Params {
+        size: stage.size,
+        iterations: stage.iterations,
+        ..params.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stages(size: u32, iterations: u32, multiscale: bool) -> Vec<(u32, u32)> {
+        let p = Params {
+            size,
+            iterations,
+            multiscale,
+            ..Params::default()
+        };
+        plan(&p).iter().map(|s| (s.size, s.iterations)).collect()
+    }
+
+    #[test]
+    fn single_scale_is_one_stage() {
+        assert_eq!(stages(2048, 500, false), [(2048, 500)]);
+    }
+
+    #[test]
+    fn multiscale_halves_down_to_the_coarsest_side_and_keeps_the_step_count() {
+        assert_eq!(
+            stages(2048, 500, true),
+            [(256, 268), (512, 133), (1024, 66), (2048, 33)]
+        );
+        assert_eq!(stages(512, 300, true), [(256, 200), (512, 100)]);
+        assert_eq!(stages(511, 300, true), [(511, 300)]);
+        assert_eq!(stages(128, 10, true), [(128, 10)]);
+    }
+
+    #[test]
+    fn few_steps_give_fewer_stages_but_every_stage_gets_one() {
+        assert_eq!(stages(1024, 2, true), [(512, 1), (1024, 1)]);
+        assert_eq!(stages(1024, 1, true), [(1024, 1)]);
+    }
+}
