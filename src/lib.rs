@@ -3,6 +3,7 @@
 //! thin faces over `Transfer` (a Session per size).
 
 pub mod error;
+pub mod filter;
 pub mod gpu;
 pub mod image;
 pub mod kernels;
@@ -18,6 +19,7 @@ pub mod web;
 pub mod weights;
 
 pub use error::{Error, Result};
+pub use filter::{Filter, FilterStyle};
 pub use gpu::Gpu;
 pub use kernels::pool2x2::Pooling;
 pub use params::{Init, Optimizer, Params};

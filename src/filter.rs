@@ -1,0 +1,191 @@
+//! A saved filter: the painting(s), their blend and every setting of a transfer, as one portable JSON file
+//! (`*.artsy-filter.json`) that the page keeps in IndexedDB, exports and imports, and the CLI reads.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use image::RgbaImage;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::params::Params;
+
+/// What the `format` field of every filter file says.
+pub const FORMAT: &str = "artsy-filter";
+/// The format version this build writes and reads.
+pub const VERSION: u32 = 1;
+/// The file name ending for exported filters.
+pub const EXTENSION: &str = ".artsy-filter.json";
+
+/// One painting of a filter: its original file bytes (PNG, JPEG, ...) and its blend weight.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FilterStyle {
+    pub name: String,
+    pub blend: f32,
+    #[serde(with = "base64_bytes")]
+    pub data: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Filter {
+    pub format: String,
+    pub version: u32,
+    pub name: String,
+    pub params: Params,
+    pub styles: Vec<FilterStyle>,
+}
+
+impl Filter {
+    pub fn new(name: &str, params: &Params, styles: Vec<FilterStyle>) -> Filter {
+        Filter {
+            format: FORMAT.into(),
+            version: VERSION,
+            name: name.into(),
+            params: params.clone(),
+            styles,
+        }
+    }
+
+    /// The file's bytes (pretty JSON: a person can read the settings).
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).expect("a filter always serialises")
+    }
+
+    /// Reads and checks a filter file: format, version, settings, and that every painting decodes.
+    pub fn from_json(bytes: &[u8]) -> Result<Filter> {
+        let bad = |reason: String| Error::InvalidParams(format!("this is not a usable Artsy filter: {reason}"));
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| bad(format!("it is not JSON ({e})")))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(bad(format!("it does not say \"format\": \"{FORMAT}\"")));
+        }
+        match value.get("version").and_then(|v| v.as_u64()) {
+            Some(v) if v == VERSION as u64 => {}
+            Some(v) => {
+                return Err(bad(format!("it is version {v}; this Artsy reads version {VERSION}")));
+            }
+            None => return Err(bad("it has no version".into())),
+        }
+        let filter: Filter = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        if filter.styles.is_empty() {
+            return Err(bad("it holds no style image".into()));
+        }
+        filter.params.validate()?;
+        filter.paintings()?;
+        Ok(filter)
+    }
+
+    /// The decoded paintings with their blend weights, as `Transfer::new` takes them.
+    pub fn paintings(&self) -> Result<Vec<(RgbaImage, f32)>> {
+        self.styles
+            .iter()
+            .map(|s| Ok((crate::image::decode(&s.name, &s.data)?, s.blend)))
+            .collect()
+    }
+
+    /// A file name for this filter: its name made safe, plus EXTENSION.
+    pub fn file_name(&self) -> String {
+        let safe: String = self
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let safe = safe.trim_matches('-');
+        format!("{}{EXTENSION}", if safe.is_empty() { "filter" } else { safe })
+    }
+}
+
+/// Bytes as one base64 string in JSON.
+mod base64_bytes {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&BASE64.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        BASE64.decode(text.as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Optimizer;
+
+    fn png(color: [u8; 4]) -> Vec<u8> {
+        let img = RgbaImage::from_pixel(3, 2, image::Rgba(color));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    fn sample() -> Filter {
+        let params = Params {
+            optimizer: Optimizer::Lbfgs,
+            style_scale: 1.5,
+            original_colors: true,
+            style_layers: vec![("relu2_1".into(), 0.5), ("relu4_1".into(), 2.0)],
+            ..Params::default()
+        };
+        let styles = vec![
+            FilterStyle {
+                name: "red.png".into(),
+                blend: 0.25,
+                data: png([255, 0, 0, 255]),
+            },
+            FilterStyle {
+                name: "blue.png".into(),
+                blend: 0.75,
+                data: png([0, 0, 255, 255]),
+            },
+        ];
+        Filter::new("Red & blue / test", &params, styles)
+    }
+
+    #[test]
+    fn round_trips_settings_and_paintings() {
+        let f = sample();
+        let back = Filter::from_json(&f.to_json()).unwrap();
+        assert_eq!(back, f);
+        let paintings = back.paintings().unwrap();
+        assert_eq!(paintings.len(), 2);
+        assert_eq!(paintings[1].0.get_pixel(2, 1).0, [0, 0, 255, 255]);
+        assert_eq!(paintings[1].1, 0.75);
+        assert_eq!(f.file_name(), "Red---blue---test.artsy-filter.json");
+    }
+
+    #[test]
+    fn missing_fields_take_defaults() {
+        let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        v["params"] = serde_json::json!({ "size": 300 });
+        let f = Filter::from_json(&serde_json::to_vec(&v).unwrap()).unwrap();
+        assert_eq!(f.params.size, 300);
+        assert_eq!(f.params.style_weight, Params::default().style_weight);
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_filter() {
+        let err = |bytes: &[u8]| Filter::from_json(bytes).unwrap_err().to_string();
+        assert!(err(b"\x89PNG....").contains("not JSON"));
+        assert!(err(br#"{"format": "something", "version": 1}"#).contains("format"));
+        let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        v["version"] = 99.into();
+        assert!(err(&serde_json::to_vec(&v).unwrap()).contains("version 99"));
+        let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        v["styles"][0]["data"] = BASE64.encode(b"not an image").into();
+        assert!(err(&serde_json::to_vec(&v).unwrap()).contains("red.png"));
+        let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        v["params"]["style_scale"] = 100.0.into();
+        assert!(err(&serde_json::to_vec(&v).unwrap()).contains("style scale"));
+        let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        v["styles"] = serde_json::json!([]);
+        assert!(err(&serde_json::to_vec(&v).unwrap()).contains("no style image"));
+    }
+}
