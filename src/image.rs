@@ -116,3 +116,47 @@ pub fn keep_colors(stylised: &RgbaImage, photo: &RgbaImage) -> RgbaImage {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ycbcr(p: &image::Rgba<u8>) -> [f32; 3] {
+        let (r, g, b) = (p[0] as f32, p[1] as f32, p[2] as f32);
+        let y = luma(r, g, b);
+        [y, 0.564 * (b - y), 0.713 * (r - y)]
+    }
+
+    #[test]
+    fn keep_colors_takes_luma_from_one_and_chroma_from_the_other() {
+        // Mid-range values, so that nothing clips.
+        let stylised = RgbaImage::from_fn(5, 4, |x, y| {
+            image::Rgba([90 + 10 * x as u8, 120, 100 + 8 * y as u8, 255])
+        });
+        let photo = RgbaImage::from_fn(5, 4, |x, y| {
+            image::Rgba([140, 100 + 5 * y as u8, 110 + 6 * x as u8, 255])
+        });
+        let out = keep_colors(&stylised, &photo);
+        for ((o, s), p) in out.pixels().zip(stylised.pixels()).zip(photo.pixels()) {
+            let (o, s, p) = (ycbcr(o), ycbcr(s), ycbcr(p));
+            assert!(
+                (o[0] - s[0]).abs() < 1.0,
+                "luma {} should be the stylised {}",
+                o[0],
+                s[0]
+            );
+            assert!(
+                (o[1] - p[1]).abs() < 1.0 && (o[2] - p[2]).abs() < 1.0,
+                "chroma {o:?} vs photo {p:?}"
+            );
+        }
+        // A grey photo gives a grey result.
+        let grey = RgbaImage::from_pixel(5, 4, image::Rgba([128, 128, 128, 255]));
+        for p in keep_colors(&stylised, &grey).pixels() {
+            assert!(
+                p[0].abs_diff(p[1]) <= 1 && p[1].abs_diff(p[2]) <= 1,
+                "{p:?} is not grey"
+            );
+        }
+    }
+}

@@ -45,7 +45,9 @@ pub struct Params {
     pub optimizer: Optimizer,
     pub init: Init,
     pub pooling: Pooling,
-    /// The size at which the painting is analysed, relative to the output: larger gives larger brush strokes.
+    /// The size at which the painting is analysed, relative to the output. Small values carry the painting's large
+    /// shapes (stars, swirls) over as bold motifs; large values pick up its individual brush strokes, drawn
+    /// proportionally bigger and denser.
     pub style_scale: f32,
     /// Coarse to fine: optimise at a quarter, then half, ... of `size`, each start upscaled from the last result.
     pub multiscale: bool,
@@ -68,7 +70,7 @@ impl Default for Params {
             tv_weight: 1000.0,
             learning_rate: 0.02,
             iterations: 500,
-            optimizer: Optimizer::Adam,
+            optimizer: Optimizer::Lbfgs,
             init: Init::Content,
             pooling: Pooling::Max,
             style_scale: 1.0,

@@ -1,0 +1,193 @@
+//! Quality and control features on the real weights at tiny sizes: L-BFGS against Adam, coarse-to-fine stages,
+//! the photo's colours, blended paintings and the style scale.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::sync::Arc;
+
+use artsy::{Gpu, GpuWeights, Losses, Optimizer, Params, Session, Transfer, VggWeights};
+use common::{gpu, shared};
+use image::RgbaImage;
+
+fn load(path: &str) -> RgbaImage {
+    let p = shared(path);
+    let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (run ./build.sh setup first)", p.display()));
+    artsy::image::decode(path, &bytes).unwrap()
+}
+
+struct Setup {
+    gpu: Gpu,
+    weights: Arc<GpuWeights>,
+    photo: RgbaImage,
+    starry: RgbaImage,
+    wave: RgbaImage,
+}
+
+fn setup() -> Setup {
+    let gpu = gpu();
+    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).expect("weights (run ./build.sh setup first)");
+    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    Setup {
+        gpu,
+        weights,
+        photo: load("images/content_astronaut.png"),
+        starry: load("images/style_starry_night_vangogh.jpg"),
+        wave: load("images/style_great_wave_hokusai.jpg"),
+    }
+}
+
+fn small(params: Params) -> Params {
+    Params { size: 48, ..params }
+}
+
+/// Runs `steps` steps of one session; returns the losses of the first and the last step.
+fn losses(s: &Setup, paintings: &[(RgbaImage, f32)], params: &Params, steps: u32) -> (Losses, Losses) {
+    let mut session = pollster::block_on(Session::new(&s.gpu, &s.weights, &s.photo, paintings, params)).unwrap();
+    session.run(1).unwrap();
+    let first = pollster::block_on(session.finish()).unwrap();
+    session.run(steps - 1).unwrap();
+    (first, pollster::block_on(session.finish()).unwrap())
+}
+
+#[test]
+fn lbfgs_lowers_the_real_loss_faster_than_adam_per_step() {
+    let s = setup();
+    let paintings = [(s.starry.clone(), 1.0)];
+    let run = |optimizer| {
+        let params = small(Params {
+            optimizer,
+            ..Params::default()
+        });
+        losses(&s, &paintings, &params, 15)
+    };
+    let (first, adam) = run(Optimizer::Adam);
+    let (first_l, lbfgs) = run(Optimizer::Lbfgs);
+    println!("first {first:?}\nadam  {adam:?}\nlbfgs {lbfgs:?}");
+    assert_eq!(first.total, first_l.total, "both start from the same picture");
+    assert!(
+        lbfgs.total.is_finite() && lbfgs.total < 0.3 * first.total,
+        "L-BFGS did not converge"
+    );
+    assert!(
+        lbfgs.total < adam.total,
+        "after 15 steps L-BFGS is at {} and Adam at {}",
+        lbfgs.total,
+        adam.total
+    );
+}
+
+#[test]
+fn multiscale_runs_each_size_from_the_last_result() {
+    let s = setup();
+    let paintings = [(s.starry.clone(), 1.0)];
+    let params = Params {
+        size: 64,
+        iterations: 12,
+        multiscale: true,
+        multiscale_start: 32,
+        ..Params::default()
+    };
+    let mut t = pollster::block_on(Transfer::new(&s.gpu, &s.weights, &s.photo, &paintings, &params)).unwrap();
+    assert_eq!(t.stages().len(), 2);
+    assert_eq!((t.width(), t.height()), (32, 32));
+    let first_stage = t.stages()[0].iterations;
+    assert_eq!(t.run(100).unwrap(), first_stage, "a stage never runs past its end");
+    assert_eq!(t.run(1).unwrap(), 0);
+    assert!(!t.is_done());
+    let coarse = pollster::block_on(t.image()).unwrap();
+    assert!(pollster::block_on(t.next_stage()).unwrap());
+    assert_eq!((t.width(), t.height()), (64, 64));
+    assert_eq!(t.iteration(), first_stage);
+
+    // The second stage starts from the coarse result, upscaled: not from the photo.
+    let start = pollster::block_on(t.image()).unwrap();
+    let upscaled = artsy::image::resize(&coarse, 64, 64);
+    let photo = artsy::image::resize(&s.photo, 64, 64);
+    let mean_diff = |a: &RgbaImage, b: &RgbaImage| {
+        a.pixels()
+            .zip(b.pixels())
+            .map(|(p, q)| (0..3).map(|c| p[c].abs_diff(q[c]) as f64).sum::<f64>())
+            .sum::<f64>()
+            / (3 * a.width() * a.height()) as f64
+    };
+    println!(
+        "stage 2 start vs upscaled coarse: {:.2}, vs photo: {:.2}",
+        mean_diff(&start, &upscaled),
+        mean_diff(&start, &photo)
+    );
+    assert!(mean_diff(&start, &upscaled) < 1.0);
+    assert!(mean_diff(&start, &photo) > 5.0);
+
+    // And the finer stage finishes the step count.
+    while t.run(100).unwrap() > 0 {}
+    assert!(t.is_done());
+    assert!(!pollster::block_on(t.next_stage()).unwrap());
+    let last = pollster::block_on(t.finish()).unwrap();
+    assert_eq!(last.iteration, 12);
+    assert!(last.total.is_finite());
+}
+
+#[test]
+fn original_colors_keep_the_photos_chroma_and_the_stylised_luma() {
+    let s = setup();
+    let paintings = [(s.starry.clone(), 1.0)];
+    let run = |original_colors| {
+        let params = small(Params {
+            iterations: 8,
+            original_colors,
+            ..Params::default()
+        });
+        let mut t = pollster::block_on(Transfer::new(&s.gpu, &s.weights, &s.photo, &paintings, &params)).unwrap();
+        while t.run(8).unwrap() > 0 {}
+        pollster::block_on(t.image()).unwrap()
+    };
+    let (plain, kept) = (run(false), run(true));
+    let photo = artsy::image::resize(&s.photo, plain.width(), plain.height());
+    let chroma = |p: &image::Rgba<u8>| {
+        let (r, g, b) = (p[0] as f64, p[1] as f64, p[2] as f64);
+        let y = 0.299 * r + 0.587 * g + 0.114 * b;
+        (y, b - y, r - y)
+    };
+    let (mut chroma_kept, mut chroma_plain, mut luma) = (0.0, 0.0, 0.0);
+    for ((k, p), ph) in kept.pixels().zip(plain.pixels()).zip(photo.pixels()) {
+        let (k, p, ph) = (chroma(k), chroma(p), chroma(ph));
+        chroma_kept += (k.1 - ph.1).abs() + (k.2 - ph.2).abs();
+        chroma_plain += (p.1 - ph.1).abs() + (p.2 - ph.2).abs();
+        luma += (k.0 - p.0).abs();
+    }
+    let n = (plain.width() * plain.height()) as f64;
+    let (chroma_kept, chroma_plain, luma) = (chroma_kept / n, chroma_plain / n, luma / n);
+    println!("chroma error vs photo: kept {chroma_kept:.1}, plain {chroma_plain:.1}; luma change {luma:.1}");
+    assert!(chroma_kept < 0.25 * chroma_plain, "the photo's colours were not kept");
+    assert!(luma < 3.0, "the stylised luminance was not kept");
+}
+
+#[test]
+fn blend_weights_mix_the_paintings_and_style_scale_changes_the_target() {
+    let s = setup();
+    let params = small(Params::default());
+    let first_style = |paintings: &[(RgbaImage, f32)], params: &Params| losses(&s, paintings, params, 1).0.style;
+    let starry = first_style(&[(s.starry.clone(), 1.0)], &params);
+    let wave = first_style(&[(s.wave.clone(), 1.0)], &params);
+    // A zero weight leaves a painting out; weights are normalised (3:0 is the same as 1:0).
+    let only_starry = first_style(&[(s.starry.clone(), 3.0), (s.wave.clone(), 0.0)], &params);
+    assert!(
+        (only_starry - starry).abs() <= 1e-4 * starry,
+        "{only_starry} vs {starry}"
+    );
+    // A half-and-half target is a different target from either painting alone.
+    let half = first_style(&[(s.starry.clone(), 1.0), (s.wave.clone(), 1.0)], &params);
+    println!("style loss at the photo: starry {starry:.4e}, wave {wave:.4e}, half {half:.4e}");
+    assert!((half - starry).abs() > 0.01 * starry && (half - wave).abs() > 0.01 * wave);
+    // Analysing the painting at twice the size changes the statistics the photo is compared with.
+    let scaled = first_style(
+        &[(s.starry.clone(), 1.0)],
+        &Params {
+            style_scale: 2.0,
+            ..params.clone()
+        },
+    );
+    println!("style scale 2: {scaled:.4e}");
+    assert!((scaled - starry).abs() > 0.01 * starry);
+}
