@@ -1,5 +1,5 @@
 //! Browser tests (wasm-pack test --headless --chrome): the engine on real WebGPU against the CPU reference, a
-//! short run with the real weights, and the page's flows on a real DOM.
+//! short run with the real weights, the saved-filter store in real IndexedDB, and the page's flows on a real DOM.
 #![cfg(target_arch = "wasm32")]
 
 #[path = "common/reference.rs"]
@@ -10,9 +10,10 @@ mod tensors;
 use std::sync::Arc;
 
 use artsy::kernels::{conv3x3, gram, pool2x2, pool2x2::Pooling};
+use artsy::web::filter_store::FilterStore;
 use artsy::web::{App, Slot};
 use artsy::weights::{LayerWeights, pack};
-use artsy::{Gpu, GpuWeights, Params, Session, VggWeights};
+use artsy::{Filter, FilterStyle, Gpu, GpuWeights, Optimizer, Params, Session, VggWeights};
 use reference as r;
 use tensors::{assert_close, random};
 use wasm_bindgen::JsCast;
@@ -269,7 +270,7 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
         &file(WAVE, "style_great_wave_hokusai.jpg", "image/jpeg"),
     );
     wait_for("both images", 20.0, || {
-        app.has_image(Slot::Content) && app.has_image(Slot::Style)
+        app.has_image(Slot::Content) && app.has_image(Slot::Style(0))
     })
     .await;
     assert!(
@@ -329,4 +330,160 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
     assert_eq!(name, "artsy-chelsea_cat-great_wave_hokusai.png");
     let png = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png).unwrap();
     assert_eq!((png.width(), png.height()), (32, 21));
+}
+
+// ---- saved filters ----
+
+fn sample_filter(name: &str) -> Filter {
+    let params = Params {
+        size: 48,
+        optimizer: Optimizer::Lbfgs,
+        multiscale: true,
+        original_colors: true,
+        style_scale: 1.5,
+        pooling: Pooling::Average,
+        style_layers: vec![("relu2_1".into(), 0.5), ("relu4_1".into(), 2.0)],
+        ..Params::default()
+    };
+    let styles = vec![
+        FilterStyle {
+            name: "style_great_wave_hokusai.jpg".into(),
+            blend: 0.75,
+            data: WAVE.to_vec(),
+        },
+        FilterStyle {
+            name: "cat.png".into(),
+            blend: 0.25,
+            data: CAT.to_vec(),
+        },
+    ];
+    Filter::new(name, &params, styles)
+}
+
+/// A database name of its own per test run, so runs never see each other's filters.
+fn fresh_database(what: &str) -> String {
+    format!("artsy-test-{what}-{}", js_sys::Math::random())
+}
+
+#[wasm_bindgen_test]
+async fn the_filter_store_puts_lists_gets_deletes_and_keeps_filters_across_reopening() {
+    let name = fresh_database("store");
+    let store = FilterStore::open(&name).await.expect("IndexedDB");
+    assert!(store.list().await.unwrap().is_empty());
+    let first = sample_filter("Wave over cat");
+    let second = sample_filter("Second");
+    let k1 = store.put(&first).await.unwrap();
+    let k2 = store.put(&second).await.unwrap();
+    assert_ne!(k1, k2);
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0], (k1, first.clone()));
+    assert_eq!(listed[1].1.name, "Second");
+    assert_eq!(store.get(k1).await.unwrap().as_ref(), Some(&first));
+    assert_eq!(store.get(9999).await.unwrap(), None);
+
+    // Closed and opened again (as a reload does): everything is still there, paintings byte for byte.
+    store.close();
+    let store = FilterStore::open(&name).await.unwrap();
+    let back = store.get(k1).await.unwrap().expect("the filter survives reopening");
+    assert_eq!(back, first);
+    assert_eq!(back.styles[0].data, WAVE);
+    assert_eq!(back.params.pooling, Pooling::Average);
+
+    store.delete(k1).await.unwrap();
+    store.delete(k1).await.unwrap(); // deleting what is gone is not an error
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].0, k2);
+    store.close();
+    let store = FilterStore::open(&name).await.unwrap();
+    assert_eq!(store.get(k1).await.unwrap(), None);
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn the_page_refuses_a_bad_filter_file_with_a_message_and_keeps_a_good_one() {
+    let app = mount();
+    app.open_gallery(&fresh_database("import")).await;
+    assert!(app.saved_filters().is_empty());
+    for (bytes, expected) in [
+        (&b"\x89PNG not json"[..], "not JSON"),
+        (&br#"{"format": "artsy-filter", "version": 7}"#[..], "version 7"),
+        (&br#"{"format": "something"}"#[..], "format"),
+    ] {
+        let err = app.import_filter("bad.artsy-filter.json", bytes).await.unwrap_err();
+        assert!(err.contains(expected), "{err}");
+        let alert = find(&app, ".alert");
+        assert!(!alert.hidden());
+        let shown = alert.text_content().unwrap();
+        assert!(
+            shown.contains("bad.artsy-filter.json") && shown.contains(expected),
+            "{shown}"
+        );
+    }
+    assert!(app.saved_filters().is_empty());
+    assert_eq!(app.root().query_selector_all(".filter-card").unwrap().length(), 0);
+
+    let good = sample_filter("Imported");
+    app.import_filter("good.artsy-filter.json", &good.to_json())
+        .await
+        .unwrap();
+    assert_eq!(app.saved_filters(), ["Imported"]);
+    assert!(find(&app, ".alert").hidden());
+    assert_eq!(
+        find(&app, ".filter-card .filter-title").text_content().unwrap(),
+        "Imported"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_page_applies_a_filter_and_runs_a_transfer_with_its_paintings_and_settings() {
+    let app = mount();
+    app.boot("no-such-folder/").await;
+    app.open_gallery(&fresh_database("apply")).await;
+    drop_file(&find(&app, ".weights"), &file(WEIGHTS, "vgg19-conv-u8.safetensors", ""));
+    wait_for("weights", 30.0, || app.has_weights()).await;
+    drop_file(
+        &find(&app, ".drop[data-kind=content]"),
+        &file(CAT, "content_chelsea_cat.png", "image/png"),
+    );
+    wait_for("the photo", 20.0, || app.has_image(Slot::Content)).await;
+
+    // A filter with two paintings (3:1), coarse to fine, the photo's colours, L-BFGS, average pooling, 32 px.
+    let mut filter = sample_filter("Tiny");
+    filter.params.size = 32;
+    filter.params.iterations = 3;
+    app.import_filter("tiny.artsy-filter.json", &filter.to_json())
+        .await
+        .unwrap();
+    find(&app, ".filter-card button.apply").click();
+    wait_for("the run to start", 30.0, || app.is_running()).await;
+    let shares: Vec<String> = (0..2)
+        .map(|i| {
+            app.root()
+                .query_selector_all(".painting .share")
+                .unwrap()
+                .get(i)
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(shares, ["75%", "25%"]);
+    assert_eq!(app.painting_slots().len(), 2);
+    let params = app.params().unwrap();
+    assert_eq!(params, filter.params);
+    wait_for("the run to finish", 300.0, || !app.is_running()).await;
+    assert!(app.status().starts_with("Done: 3 steps"), "{}", app.status());
+    let canvas: web_sys::HtmlCanvasElement = find(&app, "canvas.preview").unchecked_into();
+    assert_eq!((canvas.width(), canvas.height()), (32, 21));
+
+    // Settings that the engine refuses give its message, and nothing runs.
+    let row_weight: web_sys::HtmlInputElement =
+        find(&app, ".layers tr[data-layer=relu2_1] input.style + input.weight").unchecked_into();
+    row_weight.set_value("-1");
+    find(&app, "section.actions button.primary").click();
+    wait_for("the message", 10.0, || !find(&app, ".alert").hidden()).await;
+    assert!(find(&app, ".alert").text_content().unwrap().contains("relu2_1"));
+    assert!(!app.is_running());
 }

@@ -79,7 +79,7 @@ impl App {
                 self.state().gallery_urls.push(url);
             }
             let info = el(&card, "div", "filter-info");
-            text(&info, "h3", "filter-name", &filter.name);
+            text(&info, "h3", "filter-title", &filter.name);
             text(&info, "p", "filter-summary", &summary(&filter));
             let actions = el(&card, "div", "filter-actions");
             let apply = button(&actions, "Apply", "primary apply");
