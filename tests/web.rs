@@ -424,6 +424,17 @@ async fn the_page_refuses_a_bad_filter_file_with_a_message_and_keeps_a_good_one(
     assert!(app.saved_filters().is_empty());
     assert_eq!(app.root().query_selector_all(".filter-card").unwrap().length(), 0);
 
+    // The same for a file dropped onto the filters section: a picture is no filter.
+    find(&app, ".alert").set_hidden(true);
+    drop_file(&find(&app, "section.filters"), &file(CAT, "cat.png", "image/png"));
+    wait_for("the drop's message", 10.0, || !find(&app, ".alert").hidden()).await;
+    let shown = find(&app, ".alert").text_content().unwrap();
+    assert!(
+        shown.contains("cat.png") && shown.contains("not a usable Artsy filter"),
+        "{shown}"
+    );
+    assert!(app.saved_filters().is_empty());
+
     let good = sample_filter("Imported");
     app.import_filter("good.artsy-filter.json", &good.to_json())
         .await
@@ -486,4 +497,23 @@ async fn the_page_applies_a_filter_and_runs_a_transfer_with_its_paintings_and_se
     wait_for("the message", 10.0, || !find(&app, ".alert").hidden()).await;
     assert!(find(&app, ".alert").text_content().unwrap().contains("relu2_1"));
     assert!(!app.is_running());
+}
+
+#[wasm_bindgen_test]
+async fn the_camera_explains_when_there_is_none_or_access_is_refused() {
+    // This Chromium runs without a (fake) camera: opening it must end in a message, not a hang or a panic.
+    let app = mount();
+    find(&app, "button.camera-open").click();
+    wait_for("the camera's message", 30.0, || !find(&app, ".alert").hidden()).await;
+    let shown = find(&app, ".alert span").text_content().unwrap();
+    assert!(
+        shown.contains("No camera was found") || shown.contains("Camera access was refused"),
+        "{shown}"
+    );
+    assert_eq!(find(&app, ".camera-message").text_content().unwrap(), shown);
+    let take: web_sys::HtmlButtonElement = find(&app, ".camera button.primary").unchecked_into();
+    assert!(take.disabled());
+    find(&app, ".camera button:not(.primary)").click();
+    assert!(find(&app, ".camera").hidden());
+    assert!(!app.has_image(Slot::Content));
 }

@@ -6,7 +6,7 @@ use web_sys::{Event, HtmlInputElement};
 
 use super::app::App;
 use super::dom::on;
-use super::ui::layer_row;
+use super::ui::{LayerRow, layer_row};
 use crate::{Init, Optimizer, Params, Pooling, Session};
 
 /// Sliders are logarithmic around the defaults: 50 is the default weight, each 25 is a factor of 10.
@@ -30,6 +30,14 @@ fn number(input: &HtmlInputElement, what: &str) -> Result<f64, String> {
         .ok()
         .filter(|v| v.is_finite())
         .ok_or_else(|| format!("{what} must be a number."))
+}
+
+/// A layer's weight fields are live only while the layer is in use.
+fn wire_layer_row(row: &LayerRow) {
+    for (check, weight) in [(&row.content, &row.content_weight), (&row.style, &row.style_weight)] {
+        let (c, w) = (check.clone(), weight.clone());
+        on(check.as_ref(), "change", move |_: Event| w.set_disabled(!c.checked()));
+    }
 }
 
 /// A short, readable form of a weight for a number field ("500", "0.02", "1e-5").
@@ -139,6 +147,7 @@ impl App {
         for (name, _) in p.content_layers.iter().chain(&p.style_layers) {
             if !a.layers.borrow().iter().any(|r| &r.name == name) {
                 let row = layer_row(&a.layers_body, name);
+                wire_layer_row(&row);
                 a.layers.borrow_mut().push(row);
             }
         }
@@ -150,6 +159,7 @@ impl App {
             let style = find(&p.style_layers);
             row.style.set_checked(style.is_some());
             row.style_weight.set_value(&shown(style.unwrap_or(1.0)));
+            row.enable_weights();
         }
         a.learning_rate.set_disabled(p.optimizer == Optimizer::Lbfgs);
         a.seed.set_disabled(p.init == Init::Content);
@@ -233,6 +243,9 @@ impl App {
         on(c.optimizer.as_ref(), "change", move |_: Event| {
             rate.set_disabled(optimizer.value() == "lbfgs");
         });
+        for row in a.layers.borrow().iter() {
+            wire_layer_row(row);
+        }
         let (init, seed) = (a.init.clone(), a.seed.clone());
         on(a.init.as_ref(), "change", move |_: Event| {
             seed.set_disabled(init.value() != "noise");

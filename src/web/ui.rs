@@ -31,6 +31,14 @@ pub struct LayerRow {
     pub style_weight: HtmlInputElement,
 }
 
+impl LayerRow {
+    /// Greys out the weight of a use (content, style) that is switched off.
+    pub fn enable_weights(&self) {
+        self.content_weight.set_disabled(!self.content.checked());
+        self.style_weight.set_disabled(!self.style.checked());
+    }
+}
+
 pub struct Controls {
     pub size: HtmlInputElement,
     pub size_help: Element,
