@@ -1,4 +1,4 @@
-//! The native command line: a thin face over artsy::Session that reads files, shows progress and writes a PNG.
+//! The native command line: a thin face over artsy::Transfer that reads files, shows progress and writes a PNG.
 // Native only: the browser face lives in src/web/.
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
@@ -7,12 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use artsy::{Gpu, GpuWeights, Init, Params, Pooling, Session, VggWeights};
-use clap::{Parser, ValueEnum};
+use artsy::{Filter, FilterStyle, Gpu, GpuWeights, Init, Optimizer, Params, Pooling, Transfer, VggWeights};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Repaint a photo in the style of a painting (Gatys et al. neural style transfer) on your GPU.
 /// With no images given, it repaints the sample astronaut as Starry Night.
+/// Settings given on the command line override those of --filter.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -25,26 +27,53 @@ struct Args {
     /// Blend weight of each --style, in order (normalised to sum to 1).
     #[arg(long, value_delimiter = ',')]
     style_blend: Vec<f32>,
+    /// A saved filter (*.artsy-filter.json, e.g. exported from the page): its painting(s) and settings.
+    #[arg(long)]
+    filter: Option<PathBuf>,
+    /// Also save the painting(s) and settings of this run as a filter file.
+    #[arg(long)]
+    save_filter: Option<PathBuf>,
     /// Where to write the result (PNG).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Output size: the longer side in pixels.
     #[arg(long, default_value_t = Params::default().size)]
     size: u32,
-    /// Optimisation steps.
+    /// Optimisation steps (in all, over every size of --multiscale).
     #[arg(long, default_value_t = Params::default().iterations)]
     iters: u32,
+    /// Adam (steady) or L-BFGS (uses curvature: fewer steps for the same result).
+    #[arg(long, value_enum, default_value_t = OptimizerArg::from(Params::default().optimizer))]
+    optimizer: OptimizerArg,
+    /// Coarse to fine: start at a quarter or half of --size and upscale; makes large outputs affordable.
+    #[arg(long, default_value_t = Params::default().multiscale, action = clap::ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true")]
+    multiscale: bool,
+    /// With --multiscale: the smallest size to start from.
+    #[arg(long, default_value_t = Params::default().multiscale_start)]
+    multiscale_start: u32,
+    /// Keep the photo's colours (transfer only the luminance of the stylised picture).
+    #[arg(long, default_value_t = Params::default().original_colors, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    original_colors: bool,
     #[arg(long, default_value_t = Params::default().content_weight)]
     content_weight: f32,
     #[arg(long, default_value_t = Params::default().style_weight)]
     style_weight: f32,
-    /// Weights of the style layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1.
-    #[arg(long, value_delimiter = ',', default_value = "1,1,1,1,1")]
-    style_layer_weights: Vec<f32>,
+    /// Content layers with weights, e.g. relu4_2=1 or relu3_1=0.5,relu4_2=1.
+    #[arg(long, value_delimiter = ',', default_value = "relu4_2=1")]
+    content_layers: Vec<String>,
+    /// Style layers with weights, e.g. relu1_1=1,relu2_1=1,relu3_1=1,relu4_1=1,relu5_1=1 (the default).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "relu1_1=1,relu2_1=1,relu3_1=1,relu4_1=1,relu5_1=1"
+    )]
+    style_layers: Vec<String>,
     /// Total-variation weight: higher is smoother.
     #[arg(long, default_value_t = Params::default().tv_weight)]
     tv_weight: f32,
-    /// Adam's learning rate (pixels are in 0..1).
+    /// Adam's learning rate (pixels are in 0..1; L-BFGS ignores it).
     #[arg(long, default_value_t = Params::default().learning_rate)]
     lr: f32,
     /// Start from the photo or from noise.
@@ -56,7 +85,7 @@ struct Args {
     #[arg(long, value_enum, default_value_t = PoolArg::Max)]
     pooling: PoolArg,
     /// Size at which the painting is analysed, relative to the output (bigger = bigger brush strokes).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = Params::default().style_scale)]
     style_scale: f32,
     /// VGG19 weights (safetensors, U8/F16/F32).
     #[arg(long)]
@@ -76,6 +105,99 @@ enum InitArg {
 enum PoolArg {
     Max,
     Avg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OptimizerArg {
+    Adam,
+    Lbfgs,
+}
+
+impl From<Optimizer> for OptimizerArg {
+    fn from(o: Optimizer) -> Self {
+        match o {
+            Optimizer::Adam => OptimizerArg::Adam,
+            Optimizer::Lbfgs => OptimizerArg::Lbfgs,
+        }
+    }
+}
+
+/// "relu4_2=0.5" or "relu4_2" (weight 1) -> (name, weight).
+fn layer_weights(flag: &str, items: &[String]) -> Result<Vec<(String, f32)>, String> {
+    items
+        .iter()
+        .filter(|i| !i.trim().is_empty())
+        .map(|item| {
+            let (name, weight) = item.split_once('=').unwrap_or((item, "1"));
+            let w = weight
+                .trim()
+                .parse::<f32>()
+                .map_err(|_| format!("--{flag}: `{item}` is not NAME=WEIGHT (e.g. relu4_2=1)"))?;
+            Ok((name.trim().to_string(), w))
+        })
+        .collect()
+}
+
+/// The settings: the filter's (or the defaults), with every flag given on the command line on top.
+fn params_from(args: &Args, matches: &ArgMatches, base: Params) -> Result<Params, String> {
+    let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+    let mut p = base;
+    if given("size") {
+        p.size = args.size;
+    }
+    if given("iters") {
+        p.iterations = args.iters;
+    }
+    if given("optimizer") {
+        p.optimizer = match args.optimizer {
+            OptimizerArg::Adam => Optimizer::Adam,
+            OptimizerArg::Lbfgs => Optimizer::Lbfgs,
+        };
+    }
+    if given("multiscale") {
+        p.multiscale = args.multiscale;
+    }
+    if given("multiscale_start") {
+        p.multiscale_start = args.multiscale_start;
+    }
+    if given("original_colors") {
+        p.original_colors = args.original_colors;
+    }
+    if given("content_weight") {
+        p.content_weight = args.content_weight;
+    }
+    if given("style_weight") {
+        p.style_weight = args.style_weight;
+    }
+    if given("content_layers") {
+        p.content_layers = layer_weights("content-layers", &args.content_layers)?;
+    }
+    if given("style_layers") {
+        p.style_layers = layer_weights("style-layers", &args.style_layers)?;
+    }
+    if given("tv_weight") {
+        p.tv_weight = args.tv_weight;
+    }
+    if given("lr") {
+        p.learning_rate = args.lr;
+    }
+    if given("init") || given("seed") {
+        p.init = match args.init {
+            InitArg::Content => Init::Content,
+            InitArg::Noise => Init::Noise { seed: args.seed },
+        };
+    }
+    if given("pooling") {
+        p.pooling = match args.pooling {
+            PoolArg::Max => Pooling::Max,
+            PoolArg::Avg => Pooling::Average,
+        };
+    }
+    if given("style_scale") {
+        p.style_scale = args.style_scale;
+    }
+    p.validate().map_err(|e| e.to_string())?;
+    Ok(p)
 }
 
 /// The first of `candidates` that exists, else the first (so the error names the preferred path).
@@ -103,20 +225,39 @@ fn stem(p: &Path) -> String {
 }
 
 fn main() {
-    if let Err(message) = run(Args::parse()) {
+    let matches = Args::command().get_matches();
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => e.exit(),
+    };
+    if let Err(message) = run(args, &matches) {
         eprintln!("error: {message}");
         std::process::exit(1);
     }
 }
 
-fn run(args: Args) -> Result<(), String> {
+fn run(args: Args, matches: &ArgMatches) -> Result<(), String> {
+    let filter = match &args.filter {
+        Some(path) => Some(Filter::from_json(&read(path, "filter")?).map_err(|e| format!("{}: {e}", path.display()))?),
+        None => None,
+    };
     let content_path = args.content.clone().unwrap_or_else(|| {
         find(&[
             "data/images/content_astronaut.png",
             "../shared/images/content_astronaut.png",
         ])
     });
-    let style_paths = if args.style.is_empty() {
+    // The paintings: --style files, else the filter's, else the sample.
+    let from_filter = args.style.is_empty() && filter.is_some();
+    let style_paths = if from_filter {
+        filter
+            .as_ref()
+            .unwrap()
+            .styles
+            .iter()
+            .map(|s| PathBuf::from(&s.name))
+            .collect()
+    } else if args.style.is_empty() {
         vec![find(&[
             "data/images/style_starry_night_vangogh.jpg",
             "../shared/images/style_starry_night_vangogh.jpg",
@@ -124,7 +265,9 @@ fn run(args: Args) -> Result<(), String> {
     } else {
         args.style.clone()
     };
-    let blend = if args.style_blend.is_empty() {
+    let blend = if from_filter && args.style_blend.is_empty() {
+        filter.as_ref().unwrap().styles.iter().map(|s| s.blend).collect()
+    } else if args.style_blend.is_empty() {
         vec![1.0; style_paths.len()]
     } else {
         args.style_blend.clone()
@@ -147,44 +290,50 @@ fn run(args: Args) -> Result<(), String> {
         PathBuf::from(format!("out/{}-{}.png", stem(&content_path), names.join("+")))
     });
 
-    let default_layers = artsy::params::DEFAULT_STYLE_LAYERS;
-    if args.style_layer_weights.len() != default_layers.len() {
-        return Err(format!(
-            "--style-layer-weights takes {} numbers (relu1_1..relu5_1)",
-            default_layers.len()
-        ));
-    }
-    let params = Params {
-        size: args.size,
-        content_weight: args.content_weight,
-        style_weight: args.style_weight,
-        style_layers: default_layers
-            .iter()
-            .zip(&args.style_layer_weights)
-            .map(|(n, w)| (n.to_string(), *w))
-            .collect(),
-        tv_weight: args.tv_weight,
-        learning_rate: args.lr,
-        iterations: args.iters,
-        init: match args.init {
-            InitArg::Content => Init::Content,
-            InitArg::Noise => Init::Noise { seed: args.seed },
-        },
-        pooling: match args.pooling {
-            PoolArg::Max => Pooling::Max,
-            PoolArg::Avg => Pooling::Average,
-        },
-        style_scale: args.style_scale,
-        ..Params::default()
-    };
-    params.validate().map_err(|e| e.to_string())?;
+    let base = filter.as_ref().map(|f| f.params.clone()).unwrap_or_default();
+    let params = params_from(&args, matches, base)?;
 
     let photo = load_image(&content_path)?;
-    let paintings = style_paths
+    // The paintings' file bytes are kept: a saved filter carries them as they are.
+    let style_files: Vec<FilterStyle> = if from_filter {
+        filter.as_ref().unwrap().styles.clone()
+    } else {
+        style_paths
+            .iter()
+            .zip(&blend)
+            .map(|(p, &b)| {
+                Ok(FilterStyle {
+                    name: p
+                        .file_name()
+                        .map_or("painting".into(), |n| n.to_string_lossy().into_owned()),
+                    blend: b,
+                    data: read(p, "image")?,
+                })
+            })
+            .collect::<Result<_, String>>()?
+    };
+    let paintings = style_files
         .iter()
-        .zip(&blend)
-        .map(|(p, &b)| Ok((load_image(p)?, b)))
+        .map(|s| {
+            Ok((
+                artsy::image::decode(&s.name, &s.data).map_err(|e| e.to_string())?,
+                s.blend,
+            ))
+        })
         .collect::<Result<Vec<_>, String>>()?;
+    if let Some(path) = &args.save_filter {
+        let name = path
+            .file_name()
+            .map(|n| {
+                n.to_string_lossy()
+                    .trim_end_matches(artsy::filter::EXTENSION)
+                    .to_string()
+            })
+            .unwrap_or_else(|| "filter".into());
+        let f = Filter::new(&name, &params, style_files.clone());
+        std::fs::write(path, f.to_json()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("filter saved: {}", path.display());
+    }
     let weights = VggWeights::from_safetensors(&read(&weights_path, "weights")?)
         .map_err(|e| format!("{}: {e}", weights_path.display()))?;
 
@@ -197,20 +346,24 @@ fn run(args: Args) -> Result<(), String> {
     }
     let started = Instant::now();
     let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
-    let mut session =
-        pollster::block_on(Session::new(&gpu, &gpu_weights, &photo, &paintings, &params)).map_err(|e| e.to_string())?;
+    let mut transfer = pollster::block_on(Transfer::new(&gpu, &gpu_weights, &photo, &paintings, &params))
+        .map_err(|e| e.to_string())?;
+    let sizes: Vec<String> = transfer
+        .stages()
+        .iter()
+        .map(|s| format!("{} px x {}", s.size, s.iterations))
+        .collect();
     eprintln!(
-        "{} + {} -> {}x{}, {} steps, {:.0} MB on the GPU (set-up {:.1} s)",
+        "{} + {} -> {}, {} steps ({:?}), set-up {:.1} s",
         content_path.display(),
         style_paths
             .iter()
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(" + "),
-        session.width,
-        session.height,
+        sizes.join(" then "),
         params.iterations,
-        session.gpu_bytes() as f64 / 1e6,
+        params.optimizer,
         started.elapsed().as_secs_f64()
     );
 
@@ -231,25 +384,43 @@ fn run(args: Args) -> Result<(), String> {
         )
     };
     let mut first = None;
-    while session.iteration() < params.iterations || session.steps_in_flight() > 0 {
+    let mut peak_bytes = 0u64;
+    loop {
+        let session = transfer.session().expect("a live stage");
+        peak_bytes = peak_bytes.max(session.gpu_bytes());
+        let stage_start = Instant::now();
+        let stage_first = transfer.iteration();
         // Keep two batches queued so the GPU never waits for us; wait only for the older one.
-        while session.iteration() < params.iterations && session.steps_in_flight() < 2 * batch {
-            session
-                .run(batch.min(params.iterations - session.iteration()))
-                .map_err(|e| e.to_string())?;
+        while transfer.stage_remaining() > 0 || transfer.steps_in_flight() > 0 {
+            while transfer.stage_remaining() > 0 && transfer.steps_in_flight() < 2 * batch {
+                transfer.run(batch).map_err(|e| e.to_string())?;
+            }
+            transfer.wait_oldest().map_err(|e| e.to_string())?;
+            if let Some(l) = transfer.poll_losses() {
+                first.get_or_insert(l);
+                bar.set_position(l.iteration as u64);
+                bar.set_message(format!("{} px · {}", transfer.width().max(transfer.height()), show(&l)));
+            }
         }
-        session.wait_oldest().map_err(|e| e.to_string())?;
-        if let Some(l) = session.poll_losses() {
-            first.get_or_insert(l);
-            bar.set_position(l.iteration as u64);
-            bar.set_message(show(&l));
+        let stage = transfer.stages()[transfer.stage()];
+        bar.println(format!(
+            "{}x{}: {} steps in {:.1} s ({:.1} ms/step), {:.0} MB on the GPU",
+            transfer.width(),
+            transfer.height(),
+            transfer.iteration() - stage_first,
+            stage_start.elapsed().as_secs_f64(),
+            1000.0 * stage_start.elapsed().as_secs_f64() / stage.iterations.max(1) as f64,
+            transfer.session().map_or(0, |s| s.gpu_bytes()) as f64 / 1e6,
+        ));
+        if !pollster::block_on(transfer.next_stage()).map_err(|e| e.to_string())? {
+            break;
         }
     }
-    let last = pollster::block_on(session.finish()).map_err(|e| e.to_string())?;
+    let last = pollster::block_on(transfer.finish()).map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     let seconds = loop_start.elapsed().as_secs_f64();
 
-    let picture = pollster::block_on(session.image()).map_err(|e| e.to_string())?;
+    let picture = pollster::block_on(transfer.image()).map_err(|e| e.to_string())?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
@@ -257,12 +428,13 @@ fn run(args: Args) -> Result<(), String> {
         .save(&out)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     eprintln!(
-        "{} steps in {:.1} s ({:.2} steps/s, {:.1} ms/step) on {}",
+        "{} steps in {:.1} s ({:.2} steps/s) on {}; largest stage held {:.0} MB of GPU memory (+ {:.0} MB weights)",
         params.iterations,
         seconds,
         params.iterations as f64 / seconds,
-        1000.0 * seconds / params.iterations.max(1) as f64,
-        gpu.adapter.name
+        gpu.adapter.name,
+        peak_bytes as f64 / 1e6,
+        gpu_weights.bytes() as f64 / 1e6,
     );
     if let Some(f) = first {
         eprintln!("first step:  {}", show(&f));

@@ -49,6 +49,8 @@ pub struct Params {
     pub style_scale: f32,
     /// Coarse to fine: optimise at a quarter, then half, ... of `size`, each start upscaled from the last result.
     pub multiscale: bool,
+    /// The smallest size multi-scale starts from: `size` is halved while the half is at least this.
+    pub multiscale_start: u32,
     /// Keep the photo's colours: only the luminance of the stylised picture is used.
     pub original_colors: bool,
 }
@@ -71,6 +73,7 @@ impl Default for Params {
             pooling: Pooling::Max,
             style_scale: 1.0,
             multiscale: false,
+            multiscale_start: 256,
             original_colors: false,
         }
     }
@@ -123,6 +126,12 @@ impl Params {
             return bad(format!(
                 "style scale must be between 0.1 and 4, not {}",
                 self.style_scale
+            ));
+        }
+        if self.multiscale_start < MIN_SIDE {
+            return bad(format!(
+                "multi-scale cannot start below {MIN_SIDE} px (asked for {})",
+                self.multiscale_start
             ));
         }
         let content = resolve("content", &self.content_layers)?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use image::RgbaImage;
 
 use crate::error::{Error, Result};
-use crate::gpu::{Gpu, LossReadback};
+use crate::gpu::{Dispatch, Gpu, LossReadback};
 use crate::loss::{content_terms, style_terms};
 use crate::network::Network;
 use crate::params::{Init, Params};
@@ -152,6 +152,7 @@ impl Session {
                 content: &content,
                 style: &style,
                 tv_scale: params.tv_weight / (width * height) as f32,
+                optimizer: params.optimizer,
                 learning_rate: params.learning_rate,
                 pixels: &pixels,
             },
@@ -240,8 +241,8 @@ impl Session {
                 label: Some("steps"),
                 timestamp_writes: None,
             });
-            for _ in 0..steps {
-                for d in &self.step.dispatches {
+            for k in self.iteration..self.iteration + steps {
+                for d in self.step.dispatches.iter().chain(self.step.update.dispatches(k)) {
                     d.record(&mut pass);
                 }
             }
@@ -343,7 +344,7 @@ impl Session {
     /// updating anything. For tests and for optimisers that need the gradient itself.
     pub async fn loss_and_gradient(&mut self) -> Result<(Losses, Vec<f32>)> {
         self.gpu.check_alive()?;
-        self.gpu.run(&self.step.dispatches[..self.step.update_begin]);
+        self.gpu.run(&self.step.dispatches);
         let values = self.gpu.read_f32(&self.step.losses).await?;
         let grad = self.gpu.read_f32(&self.step.grad_pixels).await?;
         let l = Losses::from_values(self.iteration, &values);
@@ -352,11 +353,18 @@ impl Session {
 
     /// One step's dispatches with the GPU milliseconds of each (None without timestamp queries). Runs a step.
     pub async fn profile_step(&mut self) -> Result<Option<Vec<(&'static str, f64)>>> {
-        let times = crate::gpu::time_dispatches(&self.gpu, &self.step.dispatches).await?;
+        let step: Vec<Dispatch> = self
+            .step
+            .dispatches
+            .iter()
+            .chain(self.step.update.dispatches(self.iteration))
+            .cloned()
+            .collect();
+        let times = crate::gpu::time_dispatches(&self.gpu, &step).await?;
         self.iteration += 1;
         // time_dispatches waited for this step, and so for every earlier one
         self.mark_done(self.iteration);
-        Ok(times.map(|t| self.step.dispatches.iter().map(|d| d.name).zip(t).collect()))
+        Ok(times.map(|t| step.iter().map(|d| d.name).zip(t).collect()))
     }
 
     /// Waits until every queued step is done and returns their last losses.

@@ -3,24 +3,52 @@
 //! Read top to bottom, `Step::new` is the data flow of DESIGN.md.
 
 use crate::gpu::{Dispatch, Gpu};
-use crate::kernels::{adam, conv3x3, gram, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss};
+use crate::kernels::{
+    adam, conv3x3, gram, lbfgs, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss,
+};
 use crate::loss::{ContentTerm, StyleTerm};
 use crate::network::Network;
+use crate::params::Optimizer;
 use crate::vgg::{LAYERS, stored_cin};
 use crate::weights::GpuWeights;
 
+/// L-BFGS's step length after the first step: the quasi-Newton step itself, as in the classic implementations.
+const LBFGS_STEP: f32 = 1.0;
+
+/// The optimiser's half of a step: its state and the dispatches that apply the gradient to the pixels.
+pub enum Update {
+    Adam(adam::AdamState, Vec<Dispatch>),
+    Lbfgs(lbfgs::LbfgsState),
+}
+
+impl Update {
+    /// The update dispatches of step `k` (0-based).
+    pub fn dispatches(&self, k: u32) -> &[Dispatch] {
+        match self {
+            Update::Adam(_, d) => d,
+            Update::Lbfgs(state) => state.dispatches(k),
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        match self {
+            Update::Adam(state, _) => state.m.size() + state.v.size() + state.state.size(),
+            Update::Lbfgs(state) => state.bytes(),
+        }
+    }
+}
+
 /// Everything one step needs on the GPU besides the pixels and the network's own buffers.
 pub struct Step {
+    /// Computes the losses and dLoss/d pixels; `update` then moves the pixels.
     pub dispatches: Vec<Dispatch>,
-    /// dispatches[..update_begin] compute the losses and dLoss/d pixels; the rest is the optimiser.
-    pub update_begin: usize,
+    pub update: Update,
     /// dLoss/d pixels [H][W] vec4, valid after dispatches[..update_begin].
     pub grad_pixels: wgpu::Buffer,
     /// (content, style, tv, total) of the latest step, computed before its update.
     pub losses: wgpu::Buffer,
     // Held for the bind groups' sake and for memory accounting.
     buffers: Vec<wgpu::Buffer>,
-    _adam: adam::AdamState,
 }
 
 pub struct StepInputs<'a> {
@@ -31,6 +59,7 @@ pub struct StepInputs<'a> {
     pub style: &'a [StyleTerm],
     /// tv_weight / (H * W)
     pub tv_scale: f32,
+    pub optimizer: Optimizer,
     pub learning_rate: f32,
     pub pixels: &'a wgpu::Buffer,
 }
@@ -184,26 +213,29 @@ impl Step {
             &partials,
             &losses,
         ));
-        let update_begin = d.len();
-        let adam_state = adam::AdamState::new(gpu, pixel_count);
-        d.extend(adam::step(
-            gpu,
-            pixel_count,
-            s.learning_rate,
-            &adam_state,
-            &grad_pixels,
-            s.pixels,
-        ));
+        let update = match s.optimizer {
+            Optimizer::Adam => {
+                let state = adam::AdamState::new(gpu, pixel_count);
+                let dispatches = adam::step(gpu, pixel_count, s.learning_rate, &state, &grad_pixels, s.pixels);
+                Update::Adam(state, dispatches.to_vec())
+            }
+            Optimizer::Lbfgs => Update::Lbfgs(lbfgs::LbfgsState::new(
+                gpu,
+                pixel_count,
+                LBFGS_STEP,
+                &grad_pixels,
+                s.pixels,
+            )),
+        };
 
         buffers.extend(d_grams);
         buffers.extend([grad, other, partials]);
         Step {
             dispatches: d,
-            update_begin,
+            update,
             grad_pixels,
             losses,
             buffers,
-            _adam: adam_state,
         }
     }
 
@@ -211,8 +243,7 @@ impl Step {
     pub fn bytes(&self) -> u64 {
         self.buffers.iter().map(|b| b.size()).sum::<u64>()
             + self.grad_pixels.size()
-            + self._adam.m.size()
-            + self._adam.v.size()
+            + self.update.bytes()
             + self.losses.size()
     }
 }

@@ -11,9 +11,6 @@ use crate::params::Params;
 use crate::session::{Losses, Session};
 use crate::weights::GpuWeights;
 
-/// Sizes below this are not worth a stage of their own: VGG's deeper layers see too little there.
-pub const COARSEST_SIDE: u32 = 256;
-
 /// One size of the plan and the steps spent at it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stage {
@@ -22,13 +19,14 @@ pub struct Stage {
 }
 
 /// The sizes a transfer goes through. Without `multiscale`, just the requested size. With it: the requested size
-/// halved until the next halving would fall below COARSEST_SIDE, coarsest first, and the steps shared so that each
+/// halved while the half is at least `multiscale_start` (default 256: below that VGG's deeper layers see too
+/// little), coarsest first, and the steps shared so that each
 /// stage gets twice the steps of the next finer one (a fine step costs four coarse ones, and a good start needs
 /// little refining). Every stage gets at least one step when there are enough steps to go round.
 pub fn plan(params: &Params) -> Vec<Stage> {
     let mut sizes = vec![params.size];
     if params.multiscale {
-        while sizes[0] / 2 >= COARSEST_SIDE {
+        while sizes[0] / 2 >= params.multiscale_start {
             sizes.insert(0, sizes[0] / 2);
         }
     }
@@ -288,6 +286,17 @@ mod tests {
         assert_eq!(stages(512, 300, true), [(256, 200), (512, 100)]);
         assert_eq!(stages(511, 300, true), [(511, 300)]);
         assert_eq!(stages(128, 10, true), [(128, 10)]);
+        let p = Params {
+            size: 128,
+            iterations: 12,
+            multiscale: true,
+            multiscale_start: 32,
+            ..Params::default()
+        };
+        assert_eq!(
+            plan(&p),
+            [(32, 8), (64, 3), (128, 1)].map(|(size, iterations)| Stage { size, iterations })
+        );
     }
 
     #[test]

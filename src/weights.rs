@@ -188,6 +188,14 @@ pub struct GpuWeights {
 }
 
 impl GpuWeights {
+    /// GPU memory the weights hold, in bytes.
+    pub fn bytes(&self) -> u64 {
+        self.layers
+            .iter()
+            .map(|l| l.forward.size() + l.backward.size() + l.bias.size())
+            .sum()
+    }
+
     pub fn upload(gpu: &Gpu, weights: &VggWeights) -> GpuWeights {
         let layers = weights
             .layers

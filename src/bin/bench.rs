@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use artsy::vgg::{LAYERS, feature_sizes};
-use artsy::{Error, Gpu, GpuWeights, Params, Session, VggWeights};
+use artsy::{Error, Gpu, GpuWeights, Optimizer, Params, Session, VggWeights};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -25,6 +25,9 @@ struct Args {
     /// Compile the kernels without wgpu's runtime bounds checks (each kernel guards its own indices).
     #[arg(long)]
     unchecked: bool,
+    /// The optimiser to time: adam or lbfgs.
+    #[arg(long, default_value = "adam")]
+    optimizer: String,
     /// Also write the JSON here.
     #[arg(long)]
     json: Option<String>,
@@ -45,7 +48,7 @@ fn family(kernel: &str) -> &'static str {
         k if k.starts_with("conv3x3_backward") => "conv backward",
         k if k.contains("pool") => "pooling",
         k if k.starts_with("gram") => "gram",
-        k if k.starts_with("adam") => "optimiser",
+        k if k.starts_with("adam") || k.starts_with("lbfgs") => "optimiser",
         k if k.starts_with("preprocess") => "preprocess",
         _ => "losses",
     }
@@ -98,10 +101,19 @@ fn main() {
         image::Rgba([((x ^ y) * 4) as u8, 90, (y * 3) as u8, 255])
     });
 
+    let optimizer = match args.optimizer.as_str() {
+        "adam" => Optimizer::Adam,
+        "lbfgs" => Optimizer::Lbfgs,
+        other => {
+            eprintln!("error: --optimizer {other}: use adam or lbfgs");
+            std::process::exit(2);
+        }
+    };
     let mut rows = Vec::new();
     for &size in &args.sizes {
         let params = Params {
             size,
+            optimizer,
             ..Params::default()
         };
         let mut session = match pollster::block_on(Session::new(

@@ -4,6 +4,7 @@
 pub mod adam;
 pub mod conv3x3;
 pub mod gram;
+pub mod lbfgs;
 pub mod loss_reduce;
 pub mod mse_loss;
 pub mod pool2x2;
@@ -31,6 +32,11 @@ pub struct Kernels {
     pub loss_reduce: Kernel,
     pub adam_tick: Kernel,
     pub adam_update: Kernel,
+    pub lbfgs_begin: Kernel,
+    pub lbfgs_dot_partials: Kernel,
+    pub lbfgs_dot_finish: Kernel,
+    pub lbfgs_axpy: Kernel,
+    pub lbfgs_update: Kernel,
 }
 
 impl Kernels {
@@ -59,6 +65,8 @@ impl Kernels {
         let tv = module("tv_loss", include_str!("../../shaders/tv_loss.wgsl"));
         let reduce = module("loss_reduce", include_str!("../../shaders/loss_reduce.wgsl"));
         let adam = module("adam", include_str!("../../shaders/adam.wgsl"));
+        let lbfgs = module("lbfgs", include_str!("../../shaders/lbfgs.wgsl"));
+        let lbfgs_bindings = [Uniform, ReadWrite, Read, Read, ReadWrite, ReadWrite, ReadWrite];
         let k = |m: &wgpu::ShaderModule, name: &'static str, entry: &str, b: &[Binding]| {
             Kernel::new(device, m, name, entry, b)
         };
@@ -129,6 +137,11 @@ impl Kernels {
                 "update",
                 &[Uniform, ReadWrite, Read, ReadWrite, ReadWrite, ReadWrite],
             ),
+            lbfgs_begin: k(&lbfgs, "lbfgs_begin", "begin", &lbfgs_bindings),
+            lbfgs_dot_partials: k(&lbfgs, "lbfgs_dot_partials", "dot_partials", &lbfgs_bindings),
+            lbfgs_dot_finish: k(&lbfgs, "lbfgs_dot_finish", "dot_finish", &lbfgs_bindings),
+            lbfgs_axpy: k(&lbfgs, "lbfgs_axpy", "axpy", &lbfgs_bindings),
+            lbfgs_update: k(&lbfgs, "lbfgs_update", "update", &lbfgs_bindings),
         }
     }
 }

@@ -244,6 +244,85 @@ pub fn adam(x: &mut [f64], m: &mut [f64], v: &mut [f64], g: &[f64], t: i32, lr: 
     }
 }
 
+/// L-BFGS as lbfgs.wgsl runs it, in f64: a ring of `m` curvature pairs (skipped when s.y <= 1e-10), the two-loop
+/// recursion with H0 = s.y / y.y of the newest used pair, a first step of lr * min(1, 1/|g|_1) along -g, then
+/// fixed steps of `step`, each clamped to [0, 1] with s the step actually taken.
+pub struct Lbfgs {
+    m: usize,
+    lr: f64,
+    step: f64,
+    k: usize,
+    s: Vec<Vec<f64>>,
+    y: Vec<Vec<f64>>,
+    rho: Vec<f64>,
+    h0: f64,
+    g_prev: Vec<f64>,
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+impl Lbfgs {
+    pub fn new(m: usize, n: usize, lr: f64, step: f64) -> Lbfgs {
+        Lbfgs {
+            m,
+            lr,
+            step,
+            k: 0,
+            s: vec![vec![0.0; n]; m],
+            y: vec![vec![0.0; n]; m],
+            rho: vec![0.0; m],
+            h0: 1.0,
+            g_prev: vec![0.0; n],
+        }
+    }
+
+    pub fn step(&mut self, x: &mut [f64], g: &[f64]) {
+        let m = self.m;
+        let mut d: Vec<f64> = g.iter().map(|v| -v).collect();
+        let t;
+        if self.k == 0 {
+            let l1: f64 = g.iter().map(|v| v.abs()).sum();
+            t = self.lr * (1.0f64).min(1.0 / l1);
+        } else {
+            let newest = (self.k - 1) % m;
+            self.y[newest] = g.iter().zip(&self.g_prev).map(|(a, b)| a - b).collect();
+            let ys = dot(&self.y[newest], &self.s[newest]);
+            self.rho[newest] = if ys > 1e-10 { 1.0 / ys } else { 0.0 };
+            let yy = dot(&self.y[newest], &self.y[newest]);
+            if self.rho[newest] > 0.0 && yy > 0.0 {
+                self.h0 = ys / yy;
+            }
+            let pairs = self.k.min(m);
+            let order: Vec<usize> = (0..pairs).map(|j| (newest + m - j) % m).collect();
+            let mut alpha = vec![0.0; m];
+            for &i in &order {
+                alpha[i] = self.rho[i] * dot(&self.s[i], &d);
+                for (dv, yv) in d.iter_mut().zip(&self.y[i]) {
+                    *dv -= alpha[i] * yv;
+                }
+            }
+            d.iter_mut().for_each(|v| *v *= self.h0);
+            for &i in order.iter().rev() {
+                let beta = self.rho[i] * dot(&self.y[i], &d);
+                for (dv, sv) in d.iter_mut().zip(&self.s[i]) {
+                    *dv += (alpha[i] - beta) * sv;
+                }
+            }
+            t = self.step;
+        }
+        let next = self.k % m;
+        for i in 0..x.len() {
+            let new = (x[i] + t * d[i]).clamp(0.0, 1.0);
+            self.s[next][i] = new - x[i];
+            x[i] = new;
+        }
+        self.g_prev = g.to_vec();
+        self.k += 1;
+    }
+}
+
 /// A VGG-shaped network for the reference loss: per layer (cin, cout, pool_before, HWIO weights, bias).
 pub struct RefLayer {
     pub cin: usize,

@@ -1,0 +1,174 @@
+// L-BFGS on the pixels, every vector and scalar on the GPU: the host records a fixed list of these dispatches per
+// step (which history slots, in which order) and never reads anything back.
+//
+// One step, given the gradient g (m = history length, pairs (s_j, y_j) in ring slots):
+//   begin:        y[newest] = g - g_prev; g_prev = g; d = -g; t = step length
+//   dot + finish: ys, yy of the newest pair -> rho (0 when ys <= 1e-10: the pair is skipped), H0 = ys / yy
+//   first loop (newest to oldest):  alpha_j = rho_j s_j.d;  d -= alpha_j y_j          (dot, finish, axpy)
+//   d *= H0                                                                            (axpy with no b)
+//   second loop (oldest to newest): beta = rho_j y_j.d;     d += (alpha_j - beta) s_j  (dot, finish, axpy)
+//   update:       x_new = clamp(x + t d, 0, 1); s[next] = x_new - x   (the step actually taken)
+// The very first step has no pairs: d = -g and t = lr * min(1, 1 / |g|_1).
+//
+// Layouts: every vector is [H * W] vec4<f32> (r, g, b, 0); partials: [64] vec4<f32> (per-workgroup lanes);
+// scalars: [4 + 2m] f32 = (H0, t, ys, unused, rho[m], alpha[m]).
+// Bindings are shared by all entries (slot 0 uniform; unused slots get small placeholder buffers):
+//   1 scalars (rw), 2 src (read), 3 src2 (read), 4 dst (rw), 5 dst2 (rw), 6 dst3 (rw)
+// Tiling: per-pixel entries (begin, axpy, update): one thread per pixel, 256 per workgroup, 2D grid flattened.
+// dot_partials: 64 workgroups of 256 threads, each thread striding over the vectors; dot_finish: one workgroup.
+
+struct Params {
+    count: u32,     // pixels
+    op: u32,        // what dot_finish does with the dot, or how axpy scales (see the constants)
+    slot: u32,      // history slot the scalars of this dispatch belong to
+    flag: u32,      // begin: 1 if a newest pair is to be completed; dot_partials: 1 for |a|_1 instead of a.b
+    value: f32,     // begin: the step length t; dot_finish OP_FIRST: the learning rate
+    sign: f32,      // axpy: +1 or -1
+    m: u32,         // history length
+    _pad: u32,
+}
+
+const H0: u32 = 0u;
+const T: u32 = 1u;
+const YS: u32 = 2u;
+const RHO: u32 = 4u;
+
+// dot_finish ops
+const OP_YS: u32 = 0u;     // rho[slot] = ys > 1e-10 ? 1 / ys : 0
+const OP_YY: u32 = 1u;     // H0 = ys / yy, if the newest pair is used
+const OP_ALPHA: u32 = 2u;  // alpha[slot] = rho[slot] * dot
+const OP_BETA: u32 = 3u;   // alpha[slot] -= rho[slot] * dot  (the coefficient of s in the second loop)
+const OP_FIRST: u32 = 4u;  // t = lr * min(1, 1 / dot), dot = |g|_1
+
+// axpy ops: d = d * scale + sign * coef * src
+const AXPY_ALPHA: u32 = 0u;  // scale 1, coef alpha[slot]
+const AXPY_H0: u32 = 1u;     // scale H0, no src term
+
+const PARTIALS: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> scalars: array<f32>;
+@group(0) @binding(2) var<storage, read> src: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> src2: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> dst: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> dst2: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> dst3: array<vec4<f32>>;
+
+fn pixel(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return gid.x + gid.y * nwg.x * 256u;
+}
+
+// src = g, dst = g_prev, dst2 = d, dst3 = y[newest]
+@compute @workgroup_size(256)
+fn begin(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = pixel(gid, nwg);
+    if (i == 0u && params.flag == 1u) {
+        scalars[T] = params.value;
+    }
+    if (i >= params.count) {
+        return;
+    }
+    let g = src[i];
+    if (params.flag == 1u) {
+        dst3[i] = g - dst[i];
+    }
+    dst[i] = g;
+    dst2[i] = -g;
+}
+
+var<workgroup> lanes: array<vec4<f32>, 256>;
+
+// src . src2 (or |src|_1) -> dst[0 .. PARTIALS), one vec4 of lane sums per workgroup
+@compute @workgroup_size(256)
+fn dot_partials(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    var acc = vec4<f32>(0.0);
+    for (var i = wid.x * 256u + lid; i < params.count; i += PARTIALS * 256u) {
+        if (params.flag == 1u) {
+            acc += abs(src[i]);
+        } else {
+            acc += src[i] * src2[i];
+        }
+    }
+    lanes[lid] = acc;
+    workgroupBarrier();
+    for (var half = 128u; half > 0u; half /= 2u) {
+        if (lid < half) {
+            lanes[lid] += lanes[lid + half];
+        }
+        workgroupBarrier();
+    }
+    if (lid == 0u) {
+        dst[wid.x] = lanes[0];
+    }
+}
+
+// dst = partials -> one dot, then the scalar update named by params.op
+@compute @workgroup_size(256)
+fn dot_finish(@builtin(local_invocation_index) lid: u32) {
+    var acc = vec4<f32>(0.0);
+    if (lid < PARTIALS) {
+        acc = dst[lid];
+    }
+    lanes[lid] = acc;
+    workgroupBarrier();
+    for (var half = 128u; half > 0u; half /= 2u) {
+        if (lid < half) {
+            lanes[lid] += lanes[lid + half];
+        }
+        workgroupBarrier();
+    }
+    if (lid != 0u) {
+        return;
+    }
+    let dot = lanes[0].x + lanes[0].y + lanes[0].z + lanes[0].w;
+    let rho = RHO + params.slot;
+    let alpha = RHO + params.m + params.slot;
+    switch params.op {
+        case OP_YS: {
+            scalars[YS] = dot;
+            scalars[rho] = select(0.0, 1.0 / dot, dot > 1e-10);
+        }
+        case OP_YY: {
+            if (scalars[rho] > 0.0 && dot > 0.0) {
+                scalars[H0] = scalars[YS] / dot;
+            }
+        }
+        case OP_ALPHA: {
+            scalars[alpha] = scalars[rho] * dot;
+        }
+        case OP_BETA: {
+            scalars[alpha] = scalars[alpha] - scalars[rho] * dot;
+        }
+        case OP_FIRST: {
+            scalars[T] = params.value * min(1.0, 1.0 / max(dot, 1e-30));
+        }
+        default: {}
+    }
+}
+
+// dst = d; src = the history vector (unused for AXPY_H0)
+@compute @workgroup_size(256)
+fn axpy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = pixel(gid, nwg);
+    if (i >= params.count) {
+        return;
+    }
+    if (params.op == AXPY_H0) {
+        dst[i] = dst[i] * scalars[H0];
+    } else {
+        dst[i] = dst[i] + params.sign * scalars[RHO + params.m + params.slot] * src[i];
+    }
+}
+
+// src = d, dst = pixels, dst2 = s[next]
+@compute @workgroup_size(256)
+fn update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = pixel(gid, nwg);
+    if (i >= params.count) {
+        return;
+    }
+    let x = dst[i];
+    let x_new = clamp(x + scalars[T] * src[i], vec4<f32>(0.0), vec4<f32>(1.0));
+    dst[i] = x_new;
+    dst2[i] = x_new - x;
+}

@@ -1,0 +1,173 @@
+//! shaders/lbfgs.wgsl: L-BFGS on the pixels. Builds, once per session, one dispatch list per position in the
+//! history ring; `LbfgsState::dispatches(k)` picks the list for step k, so the hot loop only records.
+
+use crate::gpu::{Dispatch, Gpu, grid_1d};
+
+/// Curvature pairs kept. More remembers more curvature but costs two vectors per pair and a longer recursion;
+/// 6 is in the range (5 to 10) where L-BFGS on images settles.
+pub const HISTORY: usize = 6;
+
+/// Workgroups of the first reduction stage (lbfgs.wgsl's PARTIALS).
+const PARTIALS: u32 = 64;
+
+/// Scalars layout (lbfgs.wgsl): H0, t, ys, unused, rho[HISTORY], alpha[HISTORY].
+const SCALARS: usize = 4 + 2 * HISTORY;
+
+#[repr(C)]
+#[derive(Clone, Copy, Default, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    count: u32,
+    op: u32,
+    slot: u32,
+    flag: u32,
+    value: f32,
+    sign: f32,
+    m: u32,
+    _pad: u32,
+}
+
+// dot_finish ops and axpy ops, as in lbfgs.wgsl
+const OP_YS: u32 = 0;
+const OP_YY: u32 = 1;
+const OP_ALPHA: u32 = 2;
+const OP_BETA: u32 = 3;
+const OP_FIRST: u32 = 4;
+const AXPY_ALPHA: u32 = 0;
+const AXPY_H0: u32 = 1;
+
+/// The optimiser's GPU state and its per-step dispatch lists.
+pub struct LbfgsState {
+    /// `variants[variant(k)]` is step k's update.
+    variants: Vec<Vec<Dispatch>>,
+    buffers: Vec<wgpu::Buffer>,
+}
+
+impl LbfgsState {
+    /// Everything for `count` pixels: history, previous gradient, direction, scalars, and the dispatch lists
+    /// that read `grad` and update `pixels`. `step_length` is the fixed step after the first (1 is standard).
+    pub fn new(gpu: &Gpu, count: usize, step_length: f32, grad: &wgpu::Buffer, pixels: &wgpu::Buffer) -> Self {
+        let vec = |label| gpu.storage(label, count * 4);
+        let s: Vec<wgpu::Buffer> = (0..HISTORY).map(|_| vec("lbfgs s")).collect();
+        let y: Vec<wgpu::Buffer> = (0..HISTORY).map(|_| vec("lbfgs y")).collect();
+        let g_prev = vec("lbfgs previous gradient");
+        let d = vec("lbfgs direction");
+        let mut init = [0.0f32; SCALARS];
+        init[0] = 1.0; // H0
+        let scalars = gpu.storage_from("lbfgs scalars", &init);
+        let partials = gpu.storage("lbfgs partials", PARTIALS as usize * 4);
+        // Placeholders for the slots an entry does not use (writable bindings may not alias).
+        let spare = [gpu.storage("lbfgs spare", 4), gpu.storage("lbfgs spare", 4)];
+
+        let k = &gpu.kernels;
+        let params = |op: u32, slot: usize, flag: u32, value: f32, sign: f32| {
+            gpu.uniform(
+                "lbfgs",
+                &Params {
+                    count: count as u32,
+                    op,
+                    slot: slot as u32,
+                    flag,
+                    value,
+                    sign,
+                    m: HISTORY as u32,
+                    _pad: 0,
+                },
+            )
+        };
+        let pixels_grid = grid_1d(count);
+        // a . b (or |a|_1) reduced into the scalar named by `op` for `slot`.
+        let dot = |a: &wgpu::Buffer, b: &wgpu::Buffer, op: u32, slot: usize, abs: bool, value: f32| {
+            let p = params(op, slot, abs as u32, value, 0.0);
+            [
+                k.lbfgs_dot_partials.dispatch(
+                    &gpu.device,
+                    &[&p, &scalars, a, b, &partials, &spare[0], &spare[1]],
+                    [PARTIALS, 1, 1],
+                ),
+                k.lbfgs_dot_finish.dispatch(
+                    &gpu.device,
+                    &[&p, &scalars, a, b, &partials, &spare[0], &spare[1]],
+                    [1, 1, 1],
+                ),
+            ]
+        };
+        let axpy = |op: u32, slot: usize, sign: f32, b: &wgpu::Buffer| {
+            let p = params(op, slot, 0, 0.0, sign);
+            k.lbfgs_axpy.dispatch(
+                &gpu.device,
+                &[&p, &scalars, b, b, &d, &spare[0], &spare[1]],
+                pixels_grid,
+            )
+        };
+        let update = |next: usize| {
+            let p = params(0, 0, 0, 0.0, 0.0);
+            k.lbfgs_update.dispatch(
+                &gpu.device,
+                &[&p, &scalars, &d, &d, pixels, &s[next], &spare[0]],
+                pixels_grid,
+            )
+        };
+        let begin = |newest: Option<usize>| {
+            let p = params(0, 0, newest.is_some() as u32, step_length, 0.0);
+            k.lbfgs_begin.dispatch(
+                &gpu.device,
+                &[&p, &scalars, grad, grad, &g_prev, &d, &y[newest.unwrap_or(0)]],
+                pixels_grid,
+            )
+        };
+
+        let mut variants = Vec::with_capacity(2 * HISTORY);
+        // Step 0: steepest descent with a step scaled to the gradient.
+        let mut first = vec![begin(None)];
+        first.extend(dot(&d, &d, OP_FIRST, 0, true, step_length));
+        first.push(update(0));
+        variants.push(first);
+        // Steps 1.. : `pairs` pairs in the history, the newest in slot `newest`.
+        for key in 1..2 * HISTORY {
+            let (pairs, newest) = if key < HISTORY {
+                (key, key - 1)
+            } else {
+                (HISTORY, key - HISTORY)
+            };
+            let slot = |j: usize| (newest + HISTORY - j) % HISTORY; // j = 0 is the newest
+            let mut v = vec![begin(Some(newest))];
+            v.extend(dot(&y[newest], &s[newest], OP_YS, newest, false, 0.0));
+            v.extend(dot(&y[newest], &y[newest], OP_YY, newest, false, 0.0));
+            for j in 0..pairs {
+                let i = slot(j);
+                v.extend(dot(&s[i], &d, OP_ALPHA, i, false, 0.0));
+                v.push(axpy(AXPY_ALPHA, i, -1.0, &y[i]));
+            }
+            v.push(axpy(AXPY_H0, 0, 1.0, &y[0])); // y[0] is not read: any read-only buffer
+            for j in (0..pairs).rev() {
+                let i = slot(j);
+                v.extend(dot(&y[i], &d, OP_BETA, i, false, 0.0));
+                v.push(axpy(AXPY_ALPHA, i, 1.0, &s[i]));
+            }
+            v.push(update((newest + 1) % HISTORY));
+            variants.push(v);
+        }
+
+        let mut buffers = s;
+        buffers.extend(y);
+        buffers.extend([g_prev, d, scalars, partials]);
+        buffers.extend(spare);
+        LbfgsState { variants, buffers }
+    }
+
+    /// The update of step `k` (0-based): which list depends on how many pairs exist and where the newest is.
+    pub fn dispatches(&self, k: u32) -> &[Dispatch] {
+        let k = k as usize;
+        let key = if k < HISTORY {
+            k
+        } else {
+            // HISTORY pairs; the newest (made at step k) sits in slot (k - 1) % HISTORY.
+            HISTORY + (k - 1) % HISTORY
+        };
+        &self.variants[key]
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.buffers.iter().map(|b| b.size()).sum()
+    }
+}
