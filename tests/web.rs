@@ -448,7 +448,7 @@ async fn the_page_refuses_a_bad_filter_file_with_a_message_and_keeps_a_good_one(
 }
 
 #[wasm_bindgen_test]
-async fn the_page_applies_a_filter_and_runs_a_transfer_with_its_paintings_and_settings() {
+async fn the_page_applies_a_filter_and_runs_it_coarse_to_fine_with_the_photos_colours() {
     let app = mount();
     app.boot("no-such-folder/").await;
     app.open_gallery(&fresh_database("apply")).await;
@@ -460,9 +460,11 @@ async fn the_page_applies_a_filter_and_runs_a_transfer_with_its_paintings_and_se
     );
     wait_for("the photo", 20.0, || app.has_image(Slot::Content)).await;
 
-    // A filter with two paintings (3:1), coarse to fine, the photo's colours, L-BFGS, average pooling, 32 px.
+    // A filter with two paintings (3:1), coarse to fine from 32 px to 64 px (2 steps, then 1), the photo's colours,
+    // L-BFGS and average pooling.
     let mut filter = sample_filter("Tiny");
-    filter.params.size = 32;
+    filter.params.size = 64;
+    filter.params.multiscale_start = 32;
     filter.params.iterations = 3;
     app.import_filter("tiny.artsy-filter.json", &filter.to_json())
         .await
@@ -482,12 +484,50 @@ async fn the_page_applies_a_filter_and_runs_a_transfer_with_its_paintings_and_se
         .collect();
     assert_eq!(shares, ["75%", "25%"]);
     assert_eq!(app.painting_slots().len(), 2);
-    let params = app.params().unwrap();
-    assert_eq!(params, filter.params);
-    wait_for("the run to finish", 300.0, || !app.is_running()).await;
-    assert!(app.status().starts_with("Done: 3 steps"), "{}", app.status());
+    assert_eq!(app.params().unwrap(), filter.params);
+    // Watch the status and the preview's size through both stages.
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
     let canvas: web_sys::HtmlCanvasElement = find(&app, "canvas.preview").unchecked_into();
-    assert_eq!((canvas.width(), canvas.height()), (32, 21));
+    wait_for("the run to finish", 300.0, || {
+        let status = app.status();
+        if seen.last() != Some(&status) {
+            seen.push(status);
+        }
+        let size = (canvas.width(), canvas.height());
+        if sizes.last() != Some(&size) {
+            sizes.push(size);
+        }
+        !app.is_running()
+    })
+    .await;
+    assert!(app.status().starts_with("Done: 3 steps"), "{seen:?}");
+    assert!(seen.iter().any(|s| s.contains("32 px (stage 1 of 2)")), "{seen:?}");
+    assert!(seen.iter().any(|s| s.contains("64 px (stage 2 of 2)")), "{seen:?}");
+    assert_eq!(sizes.last(), Some(&(64, 43)), "{sizes:?}");
+    assert!(sizes.contains(&(32, 21)), "{sizes:?}");
+    // The photo's colours are kept: the result's mean colour is near the photo's, not the blue wave's.
+    let (_, png) = {
+        find(&app, "section.actions button:nth-child(4)").click();
+        app.last_download().expect("a download")
+    };
+    let result = image::load_from_memory(&png).unwrap().to_rgba8();
+    let photo = artsy::image::resize(&artsy::image::decode("cat", CAT).unwrap(), 64, 43);
+    let mean = |img: &image::RgbaImage| {
+        let n = (img.width() * img.height()) as f64;
+        let mut m = [0f64; 3];
+        for p in img.pixels() {
+            for (m, v) in m.iter_mut().zip(p.0) {
+                *m += v as f64 / n;
+            }
+        }
+        m
+    };
+    let (got, want) = (mean(&result), mean(&photo));
+    assert!(
+        got.iter().zip(want).all(|(g, w)| (g - w).abs() < 20.0),
+        "mean colour {got:?} vs the photo's {want:?}"
+    );
 
     // Settings that the engine refuses give its message, and nothing runs.
     let row_weight: web_sys::HtmlInputElement =

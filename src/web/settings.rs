@@ -103,6 +103,7 @@ impl App {
             },
             style_scale: number(&c.style_scale, "Brush size")? as f32,
             multiscale: c.multiscale.checked(),
+            multiscale_start: number(&a.multiscale_start, "Coarsest size")?.max(0.0) as u32,
             original_colors: c.original_colors.checked(),
         };
         params.validate().map_err(|e| {
@@ -136,6 +137,7 @@ impl App {
         a.style_weight.set_value(&shown(p.style_weight));
         a.tv_weight.set_value(&shown(p.tv_weight));
         a.learning_rate.set_value(&shown(p.learning_rate));
+        a.multiscale_start.set_value(&p.multiscale_start.to_string());
         match p.init {
             Init::Content => a.init.set_value("content"),
             Init::Noise { seed } => {
@@ -162,6 +164,7 @@ impl App {
             row.enable_weights();
         }
         a.learning_rate.set_disabled(p.optimizer == Optimizer::Lbfgs);
+        a.multiscale_start.set_disabled(!p.multiscale);
         a.seed.set_disabled(p.init == Init::Content);
         self.sync_sliders();
         self.show_style_scale();
@@ -246,6 +249,10 @@ impl App {
         for row in a.layers.borrow().iter() {
             wire_layer_row(row);
         }
+        let (multiscale, start) = (c.multiscale.clone(), a.multiscale_start.clone());
+        on(c.multiscale.as_ref(), "change", move |_: Event| {
+            start.set_disabled(!multiscale.checked());
+        });
         let (init, seed) = (a.init.clone(), a.seed.clone());
         on(a.init.as_ref(), "change", move |_: Event| {
             seed.set_disabled(init.value() != "noise");

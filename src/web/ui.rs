@@ -60,6 +60,7 @@ pub struct Advanced {
     pub style_weight: HtmlInputElement,
     pub tv_weight: HtmlInputElement,
     pub learning_rate: HtmlInputElement,
+    pub multiscale_start: HtmlInputElement,
     pub init: HtmlSelectElement,
     pub seed: HtmlInputElement,
 }
@@ -347,6 +348,14 @@ fn build_advanced(root: &Element) -> Advanced {
         "0.02",
         &[("min", "0.001"), ("max", "0.2"), ("step", "0.001")],
     );
+    let multiscale_start = input(
+        &left,
+        "Coarsest size",
+        "Where coarse to fine starts: the output size is halved while the half is at least this (px).",
+        "number",
+        "256",
+        &[("min", "16"), ("step", "16")],
+    );
     let init = select(
         &left,
         "Start from",
@@ -385,6 +394,7 @@ fn build_advanced(root: &Element) -> Advanced {
         style_weight,
         tv_weight,
         learning_rate,
+        multiscale_start,
         init,
         seed,
     }
