@@ -1,8 +1,9 @@
 """End-to-end test of the served page in headless Chromium (WebGPU through SwiftShader, a fake camera).
 
 Loads the page; chooses a photo and two paintings through the drop zones' file inputs and checks the blend shares
-add up to 100%; opens the advanced settings and switches pooling; runs a small transfer, waits for previews and
-downloads the PNG; saves a filter, reloads the page and finds it still in the gallery; exports it (a JSON file of
+add up to 100%; opens the advanced settings, switches pooling and sees a bad layer weight refused; runs a small
+transfer coarse to fine with L-BFGS and the photo's colours, waits for previews and both stages and downloads the
+PNG; saves a filter, reloads the page and finds it still in the gallery; exports it (a JSON file of
 format "artsy-filter"), deletes it, imports the exported file back, refuses a bad file with a message, applies the
 filter with one click and sees the run start; takes a photo with the fake camera. Screenshots go to OUT_DIR.
 Usage: [E2E_SIZE=64] [E2E_ITERS=8] python3 tests/e2e/page_test.py URL OUT_DIR
@@ -106,6 +107,10 @@ def main():
         page.fill(".controls input[type=number] >> nth=0", str(SIZE))  # output size
         page.fill(".controls input[type=number] >> nth=1", str(ITERS))  # iterations
         page.check("input[name=original_colors]")
+        # coarse to fine from half the size, with L-BFGS: the status names the stages
+        page.check("input[name=multiscale]")
+        page.fill(".advanced .control:has-text('Coarsest size') input", str(SIZE // 2))
+        page.select_option(".controls select", "lbfgs")
         t0 = time.time()
         page.click(START)
         # first preview: the canvas gets its size and the download button wakes up
@@ -116,6 +121,9 @@ def main():
                                timeout=300_000)
         shot(page, "during.png")
         results["during"] = text(page, ".stats")
+        page.wait_for_function("document.querySelector('.stats').textContent.includes('px (stage 2 of 2)')",
+                               timeout=300_000)
+        results["stage 2"] = text(page, ".stats")
         page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Done')", timeout=600_000)
         results["after"] = text(page, ".stats")
         shot(page, "after.png")
@@ -161,6 +169,8 @@ def main():
         params = filter_json["params"]
         assert params["pooling"] == "Average" and params["original_colors"] is True, params
         assert params["size"] == SIZE and params["iterations"] == ITERS, params
+        assert params["multiscale"] is True and params["multiscale_start"] == SIZE // 2, params
+        assert params["optimizer"] == "Lbfgs", params
 
         # Delete it, import a bad file (a message, nothing added), then import the exported file back.
         page.click(".filter-card button.delete")
@@ -183,6 +193,7 @@ def main():
         assert page.locator(".painting").count() == 2
         assert page.locator(".advanced select >> nth=0").input_value() == "average"
         assert page.locator("input[name=original_colors]").is_checked()
+        assert page.locator(".controls select").input_value() == "lbfgs"
         shares = [int(s.rstrip("%")) for s in page.locator(".painting .share").all_inner_texts()]
         assert shares == [75, 25], shares
         results["applied"] = text(page, ".stats")
