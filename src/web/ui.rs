@@ -282,7 +282,7 @@ fn build_controls(panel: &Element) -> Controls {
     let multiscale = checkbox(
         panel,
         "Coarse to fine",
-        "Paint at a quarter and half size first, then refine: bolder strokes, faster at large sizes.",
+        "Paint at smaller sizes first, then refine: bolder strokes, faster at large sizes.",
         "multiscale",
     );
     let original_colors = checkbox(
