@@ -94,10 +94,23 @@ impl App {
             });
             let app = self.clone();
             on(export.as_ref(), "click", move |_: Event| app.export_filter(key));
+            // Deleting takes a second click within a few seconds: one stray click loses nothing.
             let app = self.clone();
+            let confirm = delete.clone();
             on(delete.as_ref(), "click", move |_: Event| {
-                let app = app.clone();
-                wasm_bindgen_futures::spawn_local(async move { app.delete_filter(key).await });
+                if confirm.class_list().contains("confirm") {
+                    let app = app.clone();
+                    wasm_bindgen_futures::spawn_local(async move { app.delete_filter(key).await });
+                    return;
+                }
+                confirm.class_list().add_1("confirm").ok();
+                confirm.set_text_content(Some("Really delete?"));
+                let button = confirm.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    super::dom::sleep(4000).await;
+                    button.class_list().remove_1("confirm").ok();
+                    button.set_text_content(Some("Delete"));
+                });
             });
         }
     }
@@ -287,5 +300,10 @@ fn summary(filter: &Filter) -> String {
     if p.style_scale != 1.0 {
         parts.push(format!("brush {:.2}×", p.style_scale));
     }
-    parts.join(" · ")
+    // Lines break only between the parts, never inside one ("L-BFGS", "photo's colours").
+    parts
+        .iter()
+        .map(|p| p.replace(' ', "\u{a0}").replace('-', "\u{2011}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }

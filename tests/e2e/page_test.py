@@ -173,6 +173,10 @@ def main():
         assert params["optimizer"] == "Lbfgs", params
 
         # Delete it, import a bad file (a message, nothing added), then import the exported file back.
+        page.click(".filter-card button.delete")  # the first click only asks
+        assert text(page, ".filter-card button.delete") == "Really delete?"
+        time.sleep(0.5)
+        assert page.locator(".filter-card").count() == 1
         page.click(".filter-card button.delete")
         page.wait_for_function("document.querySelectorAll('.filter-card').length === 0", timeout=30_000)
         bad = os.path.join(OUT, "broken.artsy-filter.json")
