@@ -558,3 +558,57 @@ async fn the_camera_explains_when_there_is_none_or_access_is_refused() {
     assert!(find(&app, ".camera").hidden());
     assert!(!app.has_image(Slot::Content));
 }
+
+#[wasm_bindgen_test]
+async fn a_lost_gpu_is_explained_and_restarted_with_the_weights_in_place() {
+    let app = mount();
+    app.boot("no-such-folder/").await;
+    drop_file(&find(&app, ".weights"), &file(WEIGHTS, "vgg19-conv-u8.safetensors", ""));
+    wait_for("weights", 30.0, || app.has_weights()).await;
+    drop_file(
+        &find(&app, ".drop[data-kind=content]"),
+        &file(CAT, "content_chelsea_cat.png", "image/png"),
+    );
+    drop_file(
+        &find(&app, ".drop[data-kind=style]"),
+        &file(WAVE, "style_great_wave_hokusai.jpg", "image/jpeg"),
+    );
+    wait_for("both images", 20.0, || {
+        app.has_image(Slot::Content) && app.has_image(Slot::Style(0))
+    })
+    .await;
+    let input = |n: u32| -> web_sys::HtmlInputElement {
+        app.root()
+            .query_selector_all(".controls input[type=number]")
+            .unwrap()
+            .get(n)
+            .unwrap()
+            .unchecked_into()
+    };
+    input(0).set_value("32");
+    input(1).set_value("2");
+
+    // The device goes away (as when a driver resets): the page says so and offers a restart.
+    let gpu = app.gpu().expect("a GPU");
+    gpu.device.destroy();
+    wait_for("the loss to be noticed", 10.0, || gpu.check_alive().is_err()).await;
+    find(&app, "section.actions button.primary").click();
+    wait_for("the message", 30.0, || !find(&app, ".alert").hidden()).await;
+    assert!(
+        find(&app, ".alert span").text_content().unwrap().contains("was lost"),
+        "{}",
+        find(&app, ".alert").text_content().unwrap()
+    );
+    let restart = find(&app, ".alert button");
+    assert!(!restart.hidden());
+    assert!(!app.has_weights());
+
+    // Restarting opens a new device and uploads the weights again; a run then works.
+    restart.click();
+    wait_for("a new GPU with the weights", 60.0, || app.has_weights()).await;
+    assert!(app.gpu().unwrap().check_alive().is_ok());
+    find(&app, "section.actions button.primary").click();
+    wait_for("the run to start", 10.0, || app.is_running()).await;
+    wait_for("the run to finish", 300.0, || !app.is_running()).await;
+    assert!(app.status().starts_with("Done: 2 steps"), "{}", app.status());
+}

@@ -192,7 +192,9 @@ impl App {
                 );
             }
         }
-        if let Some(w) = self.inner.state.borrow().weights_cpu.clone() {
+        // (the state's borrow ends with this statement: uploading borrows it again)
+        let weights = self.inner.state.borrow().weights_cpu.clone();
+        if let Some(w) = weights {
             self.upload_weights(w);
         }
     }
@@ -636,6 +638,10 @@ impl App {
     }
     pub fn last_download(&self) -> Option<(String, Vec<u8>)> {
         self.inner.state.borrow().last_download.clone()
+    }
+    /// The GPU the page runs on, if one is open.
+    pub fn gpu(&self) -> Option<Gpu> {
+        self.inner.state.borrow().gpu.clone()
     }
     pub fn has_weights(&self) -> bool {
         self.inner.state.borrow().weights.is_some()
