@@ -467,6 +467,8 @@ async fn the_page_applies_a_filter_and_runs_it_coarse_to_fine_with_the_photos_co
     filter.params.multiscale_start = 32;
     filter.params.iterations = 3;
     filter.params.init = Init::Noise { seed: 7 };
+    // a layer the table does not offer gets a row of its own
+    filter.params.style_layers.push(("relu1_2".into(), 0.25));
     app.import_filter("tiny.artsy-filter.json", &filter.to_json())
         .await
         .unwrap();
@@ -486,6 +488,12 @@ async fn the_page_applies_a_filter_and_runs_it_coarse_to_fine_with_the_photos_co
     assert_eq!(shares, ["75%", "25%"]);
     assert_eq!(app.painting_slots().len(), 2);
     assert_eq!(app.params().unwrap(), filter.params);
+    assert!(
+        app.root()
+            .query_selector(".layers tr[data-layer=relu1_2]")
+            .unwrap()
+            .is_some()
+    );
     // Watch the status and the preview's size through both stages.
     let mut seen = Vec::new();
     let mut sizes = Vec::new();
