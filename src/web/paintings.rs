@@ -161,6 +161,7 @@ impl App {
                 None => "empty".into(),
             };
             p.share.set_text_content(Some(&shown));
+            p.blend.set_disabled(p.picked.is_none());
             super::dom::set_hidden(&p.blend.parent_element().unwrap(), single);
             p.remove.set_hidden(single);
         }

@@ -214,6 +214,8 @@ def main():
         page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent"
                                ".startsWith('camera-')", timeout=30_000)
         assert not page.locator(".camera").is_visible()
+        page.wait_for_function("document.querySelector('.drop[data-kind=content] .thumb').naturalWidth === 640")
+        assert page.locator(".camera video").evaluate("v => v.srcObject === null"), "the camera was not stopped"
         results["camera"] = text(page, ".drop[data-kind=content] .caption")
         assert not errors, errors
         browser.close()
