@@ -63,8 +63,9 @@ case "$cmd" in
         server=$!
         trap 'kill $server 2>/dev/null' EXIT
         sleep 1
+        # the test starts Chromium with a fake camera (--use-fake-device-for-media-stream) for the camera flow
         python3 tests/e2e/page_test.py "http://127.0.0.1:$port/" out/e2e
-        echo "screenshots: out/e2e/before.png during.png after.png"
+        echo "screenshots: out/e2e/before.png advanced.png during.png after.png gallery.png camera.png"
         ;;
     bench)
         setup

@@ -1,5 +1,5 @@
 //! Browser tests (wasm-pack test --headless --chrome): the engine on real WebGPU against the CPU reference, a
-//! short run with the real weights, and the page's flows on a real DOM.
+//! short run with the real weights, the saved-filter store in real IndexedDB, and the page's flows on a real DOM.
 #![cfg(target_arch = "wasm32")]
 
 #[path = "common/reference.rs"]
@@ -10,9 +10,10 @@ mod tensors;
 use std::sync::Arc;
 
 use artsy::kernels::{conv3x3, gram, pool2x2, pool2x2::Pooling};
+use artsy::web::filter_store::FilterStore;
 use artsy::web::{App, Slot};
 use artsy::weights::{LayerWeights, pack};
-use artsy::{Gpu, GpuWeights, Params, Session, VggWeights};
+use artsy::{Filter, FilterStyle, Gpu, GpuWeights, Init, Optimizer, Params, Session, VggWeights};
 use reference as r;
 use tensors::{assert_close, random};
 use wasm_bindgen::JsCast;
@@ -269,7 +270,7 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
         &file(WAVE, "style_great_wave_hokusai.jpg", "image/jpeg"),
     );
     wait_for("both images", 20.0, || {
-        app.has_image(Slot::Content) && app.has_image(Slot::Style)
+        app.has_image(Slot::Content) && app.has_image(Slot::Style(0))
     })
     .await;
     assert!(
@@ -329,4 +330,293 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
     assert_eq!(name, "artsy-chelsea_cat-great_wave_hokusai.png");
     let png = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png).unwrap();
     assert_eq!((png.width(), png.height()), (32, 21));
+}
+
+// ---- saved filters ----
+
+fn sample_filter(name: &str) -> Filter {
+    let params = Params {
+        size: 48,
+        optimizer: Optimizer::Lbfgs,
+        multiscale: true,
+        original_colors: true,
+        style_scale: 1.5,
+        pooling: Pooling::Average,
+        style_layers: vec![("relu2_1".into(), 0.5), ("relu4_1".into(), 2.0)],
+        ..Params::default()
+    };
+    let styles = vec![
+        FilterStyle {
+            name: "style_great_wave_hokusai.jpg".into(),
+            blend: 0.75,
+            data: WAVE.to_vec(),
+        },
+        FilterStyle {
+            name: "cat.png".into(),
+            blend: 0.25,
+            data: CAT.to_vec(),
+        },
+    ];
+    Filter::new(name, &params, styles)
+}
+
+/// A database name of its own per test run, so runs never see each other's filters.
+fn fresh_database(what: &str) -> String {
+    format!("artsy-test-{what}-{}", js_sys::Math::random())
+}
+
+#[wasm_bindgen_test]
+async fn the_filter_store_puts_lists_gets_deletes_and_keeps_filters_across_reopening() {
+    let name = fresh_database("store");
+    let store = FilterStore::open(&name).await.expect("IndexedDB");
+    assert!(store.list().await.unwrap().is_empty());
+    let first = sample_filter("Wave over cat");
+    let second = sample_filter("Second");
+    let k1 = store.put(&first).await.unwrap();
+    let k2 = store.put(&second).await.unwrap();
+    assert_ne!(k1, k2);
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0], (k1, first.clone()));
+    assert_eq!(listed[1].1.name, "Second");
+    assert_eq!(store.get(k1).await.unwrap().as_ref(), Some(&first));
+    assert_eq!(store.get(9999).await.unwrap(), None);
+
+    // Closed and opened again (as a reload does): everything is still there, paintings byte for byte.
+    store.close();
+    let store = FilterStore::open(&name).await.unwrap();
+    let back = store.get(k1).await.unwrap().expect("the filter survives reopening");
+    assert_eq!(back, first);
+    assert_eq!(back.styles[0].data, WAVE);
+    assert_eq!(back.params.pooling, Pooling::Average);
+
+    store.delete(k1).await.unwrap();
+    store.delete(k1).await.unwrap(); // deleting what is gone is not an error
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].0, k2);
+    store.close();
+    let store = FilterStore::open(&name).await.unwrap();
+    assert_eq!(store.get(k1).await.unwrap(), None);
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn the_page_refuses_a_bad_filter_file_with_a_message_and_keeps_a_good_one() {
+    let app = mount();
+    app.open_gallery(&fresh_database("import")).await;
+    assert!(app.saved_filters().is_empty());
+    for (bytes, expected) in [
+        (&b"\x89PNG not json"[..], "not JSON"),
+        (&br#"{"format": "artsy-filter", "version": 7}"#[..], "version 7"),
+        (&br#"{"format": "something"}"#[..], "format"),
+    ] {
+        let err = app.import_filter("bad.artsy-filter.json", bytes).await.unwrap_err();
+        assert!(err.contains(expected), "{err}");
+        let alert = find(&app, ".alert");
+        assert!(!alert.hidden());
+        let shown = alert.text_content().unwrap();
+        assert!(
+            shown.contains("bad.artsy-filter.json") && shown.contains(expected),
+            "{shown}"
+        );
+    }
+    assert!(app.saved_filters().is_empty());
+    assert_eq!(app.root().query_selector_all(".filter-card").unwrap().length(), 0);
+
+    // The same for a file dropped onto the filters section: a picture is no filter.
+    find(&app, ".alert").set_hidden(true);
+    drop_file(&find(&app, "section.filters"), &file(CAT, "cat.png", "image/png"));
+    wait_for("the drop's message", 10.0, || !find(&app, ".alert").hidden()).await;
+    let shown = find(&app, ".alert").text_content().unwrap();
+    assert!(
+        shown.contains("cat.png") && shown.contains("not a usable Artsy filter"),
+        "{shown}"
+    );
+    assert!(app.saved_filters().is_empty());
+
+    let good = sample_filter("Imported");
+    app.import_filter("good.artsy-filter.json", &good.to_json())
+        .await
+        .unwrap();
+    assert_eq!(app.saved_filters(), ["Imported"]);
+    assert!(find(&app, ".alert").hidden());
+    assert_eq!(
+        find(&app, ".filter-card .filter-title").text_content().unwrap(),
+        "Imported"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_page_applies_a_filter_and_runs_it_coarse_to_fine_with_the_photos_colours() {
+    let app = mount();
+    app.boot("no-such-folder/").await;
+    app.open_gallery(&fresh_database("apply")).await;
+    drop_file(&find(&app, ".weights"), &file(WEIGHTS, "vgg19-conv-u8.safetensors", ""));
+    wait_for("weights", 30.0, || app.has_weights()).await;
+    drop_file(
+        &find(&app, ".drop[data-kind=content]"),
+        &file(CAT, "content_chelsea_cat.png", "image/png"),
+    );
+    wait_for("the photo", 20.0, || app.has_image(Slot::Content)).await;
+
+    // A filter with two paintings (3:1), coarse to fine from 32 px to 64 px (2 steps, then 1), the photo's colours,
+    // L-BFGS, average pooling, starting from noise.
+    let mut filter = sample_filter("Tiny");
+    filter.params.size = 64;
+    filter.params.multiscale_start = 32;
+    filter.params.iterations = 3;
+    filter.params.init = Init::Noise { seed: 7 };
+    // a layer the table does not offer gets a row of its own
+    filter.params.style_layers.push(("relu1_2".into(), 0.25));
+    app.import_filter("tiny.artsy-filter.json", &filter.to_json())
+        .await
+        .unwrap();
+    find(&app, ".filter-card button.apply").click();
+    wait_for("the run to start", 30.0, || app.is_running()).await;
+    let shares: Vec<String> = (0..2)
+        .map(|i| {
+            app.root()
+                .query_selector_all(".painting .share")
+                .unwrap()
+                .get(i)
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(shares, ["75%", "25%"]);
+    assert_eq!(app.painting_slots().len(), 2);
+    assert_eq!(app.params().unwrap(), filter.params);
+    assert!(
+        app.root()
+            .query_selector(".layers tr[data-layer=relu1_2]")
+            .unwrap()
+            .is_some()
+    );
+    // Watch the status and the preview's size through both stages.
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    let canvas: web_sys::HtmlCanvasElement = find(&app, "canvas.preview").unchecked_into();
+    wait_for("the run to finish", 300.0, || {
+        let status = app.status();
+        if seen.last() != Some(&status) {
+            seen.push(status);
+        }
+        let size = (canvas.width(), canvas.height());
+        if sizes.last() != Some(&size) {
+            sizes.push(size);
+        }
+        !app.is_running()
+    })
+    .await;
+    assert!(app.status().starts_with("Done: 3 steps"), "{seen:?}");
+    assert!(seen.iter().any(|s| s.contains("32 px (stage 1 of 2)")), "{seen:?}");
+    assert!(seen.iter().any(|s| s.contains("64 px (stage 2 of 2)")), "{seen:?}");
+    assert_eq!(sizes.last(), Some(&(64, 43)), "{sizes:?}");
+    assert!(sizes.contains(&(32, 21)), "{sizes:?}");
+    // The photo's colours are kept: every pixel's colour differences (R-G, B-G) are the photo's, although the
+    // picture started from coloured noise; only its brightness comes from the optimisation.
+    let (_, png) = {
+        find(&app, "section.actions button:nth-child(4)").click();
+        app.last_download().expect("a download")
+    };
+    let result = image::load_from_memory(&png).unwrap().to_rgba8();
+    let photo = artsy::image::resize(&artsy::image::decode("cat", CAT).unwrap(), 64, 43);
+    let chroma = |p: &image::Rgba<u8>| {
+        let [r, g, b, _] = p.0.map(|c| c as f64);
+        (r - g, b - g)
+    };
+    let off: f64 = result
+        .pixels()
+        .zip(photo.pixels())
+        .map(|(a, b)| {
+            let ((ar, ab), (br, bb)) = (chroma(a), chroma(b));
+            (ar - br).abs() + (ab - bb).abs()
+        })
+        .sum::<f64>()
+        / (64.0 * 43.0);
+    assert!(off < 3.0, "the colours are not the photo's: off by {off:.1} per pixel");
+
+    // Settings that the engine refuses give its message, and nothing runs.
+    let row_weight: web_sys::HtmlInputElement =
+        find(&app, ".layers tr[data-layer=relu2_1] input.style + input.weight").unchecked_into();
+    row_weight.set_value("-1");
+    find(&app, "section.actions button.primary").click();
+    wait_for("the message", 10.0, || !find(&app, ".alert").hidden()).await;
+    assert!(find(&app, ".alert").text_content().unwrap().contains("relu2_1"));
+    assert!(!app.is_running());
+}
+
+#[wasm_bindgen_test]
+async fn the_camera_explains_when_there_is_none_or_access_is_refused() {
+    // This Chromium runs without a (fake) camera: opening it must end in a message, not a hang or a panic.
+    let app = mount();
+    find(&app, "button.camera-open").click();
+    wait_for("the camera's message", 30.0, || !find(&app, ".alert").hidden()).await;
+    let shown = find(&app, ".alert span").text_content().unwrap();
+    assert!(
+        shown.contains("No camera was found") || shown.contains("Camera access was refused"),
+        "{shown}"
+    );
+    assert_eq!(find(&app, ".camera-message").text_content().unwrap(), shown);
+    let take: web_sys::HtmlButtonElement = find(&app, ".camera button.primary").unchecked_into();
+    assert!(take.disabled());
+    find(&app, ".camera button:not(.primary)").click();
+    assert!(find(&app, ".camera").hidden());
+    assert!(!app.has_image(Slot::Content));
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_gpu_is_explained_and_restarted_with_the_weights_in_place() {
+    let app = mount();
+    app.boot("no-such-folder/").await;
+    drop_file(&find(&app, ".weights"), &file(WEIGHTS, "vgg19-conv-u8.safetensors", ""));
+    wait_for("weights", 30.0, || app.has_weights()).await;
+    drop_file(
+        &find(&app, ".drop[data-kind=content]"),
+        &file(CAT, "content_chelsea_cat.png", "image/png"),
+    );
+    drop_file(
+        &find(&app, ".drop[data-kind=style]"),
+        &file(WAVE, "style_great_wave_hokusai.jpg", "image/jpeg"),
+    );
+    wait_for("both images", 20.0, || {
+        app.has_image(Slot::Content) && app.has_image(Slot::Style(0))
+    })
+    .await;
+    let input = |n: u32| -> web_sys::HtmlInputElement {
+        app.root()
+            .query_selector_all(".controls input[type=number]")
+            .unwrap()
+            .get(n)
+            .unwrap()
+            .unchecked_into()
+    };
+    input(0).set_value("32");
+    input(1).set_value("2");
+
+    // The device goes away (as when a driver resets): the page says so and offers a restart.
+    let gpu = app.gpu().expect("a GPU");
+    gpu.device.destroy();
+    wait_for("the loss to be noticed", 10.0, || gpu.check_alive().is_err()).await;
+    find(&app, "section.actions button.primary").click();
+    wait_for("the message", 30.0, || !find(&app, ".alert").hidden()).await;
+    assert!(
+        find(&app, ".alert span").text_content().unwrap().contains("was lost"),
+        "{}",
+        find(&app, ".alert").text_content().unwrap()
+    );
+    let restart = find(&app, ".alert button");
+    assert!(!restart.hidden());
+    assert!(!app.has_weights());
+
+    // Restarting opens a new device and uploads the weights again; a run then works.
+    restart.click();
+    wait_for("a new GPU with the weights", 60.0, || app.has_weights()).await;
+    assert!(app.gpu().unwrap().check_alive().is_ok());
+    find(&app, "section.actions button.primary").click();
+    wait_for("the run to start", 10.0, || app.is_running()).await;
+    wait_for("the run to finish", 300.0, || !app.is_running()).await;
+    assert!(app.status().starts_with("Done: 2 steps"), "{}", app.status());
 }

@@ -1,5 +1,6 @@
-//! The page's behaviour: choosing images, loading the GPU and weights, and the run loop that drives a Session in
-//! batches that yield to the browser, with a live preview, progress, pause/resume/stop and downloads.
+//! The page's core: its state, choosing images (drop, click, paste, camera), loading the GPU and weights, buttons
+//! and downloads. The run loop (run.rs), painting slots (paintings.rs), settings (settings.rs) and saved filters
+//! (gallery.rs) add their own `impl App` blocks.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -8,12 +9,15 @@ use std::sync::Arc;
 use image::RgbaImage;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{ClipboardEvent, DragEvent, Element, Event, HtmlInputElement};
+use web_sys::{ClipboardEvent, DragEvent, Element, Event};
 
+use super::camera::Camera;
 use super::dom::{self, on};
 use super::files;
+use super::filter_store::FilterStore;
+use super::paintings::PaintingSlot;
 use super::ui::{DropZone, Ui};
-use crate::{Error, Gpu, GpuWeights, Init, Params, Session, VggWeights};
+use crate::{Filter, Gpu, GpuWeights, VggWeights};
 
 const WEIGHTS_FILE: &str = "vgg19-conv-u8.safetensors";
 const DEFAULT_CONTENT: &str = "content_astronaut.png";
@@ -21,49 +25,59 @@ const DEFAULT_STYLE: &str = "style_starry_night_vangogh.jpg";
 /// The largest side kept of a chosen image (outputs are at most this big).
 const MAX_KEPT_SIDE: u32 = 4096;
 
+/// Where an image goes: the photo, or the painting slot with this id (ids stay put when other slots go).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Slot {
     Content,
-    Style,
+    Style(u32),
 }
 
+/// A chosen image: its file name and original bytes (a saved filter keeps those) and the decoded picture.
 #[derive(Clone)]
-struct Picked {
-    name: String,
-    image: RgbaImage,
+pub(super) struct Picked {
+    pub name: String,
+    pub bytes: Rc<[u8]>,
+    pub image: RgbaImage,
 }
 
 #[derive(Default)]
-struct State {
-    gpu: Option<Gpu>,
-    weights_cpu: Option<VggWeights>,
-    weights: Option<Arc<GpuWeights>>,
-    content: Option<Picked>,
-    style: Option<Picked>,
+pub(super) struct State {
+    pub gpu: Option<Gpu>,
+    pub weights_cpu: Option<VggWeights>,
+    pub weights: Option<Arc<GpuWeights>>,
+    pub content: Option<Picked>,
+    pub paintings: Vec<PaintingSlot>,
+    pub next_slot_id: u32,
     /// Where a paste goes: the zone last clicked or dropped on.
-    paste_target: Option<Slot>,
-    running: bool,
-    paused: bool,
-    stop_requested: bool,
+    pub paste_target: Option<Slot>,
+    pub camera: Option<Camera>,
+    pub filters: Option<Rc<FilterStore>>,
+    /// The gallery's filters as last listed, with their keys.
+    pub saved: Vec<(u32, Filter)>,
+    /// Object URLs of the gallery's thumbnails, revoked when it is drawn again.
+    pub gallery_urls: Vec<String>,
+    pub running: bool,
+    pub paused: bool,
+    pub stop_requested: bool,
     /// The newest picture shown; stays downloadable after errors.
-    last_image: Option<RgbaImage>,
+    pub last_image: Option<RgbaImage>,
     /// Counters for the page's own diagnostics and tests.
-    previews: u32,
-    first_preview_ms: Option<f64>,
-    steps_per_second: f64,
-    last_download: Option<(String, Vec<u8>)>,
-    status: String,
+    pub previews: u32,
+    pub first_preview_ms: Option<f64>,
+    pub steps_per_second: f64,
+    pub last_download: Option<(String, Vec<u8>)>,
+    pub status: String,
 }
 
-struct Inner {
-    ui: Ui,
-    state: RefCell<State>,
+pub(super) struct Inner {
+    pub ui: Ui,
+    pub state: RefCell<State>,
 }
 
 /// The mounted page. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    inner: Rc<Inner>,
+    pub(super) inner: Rc<Inner>,
 }
 
 impl App {
@@ -75,30 +89,53 @@ impl App {
                 state: RefCell::new(State::default()),
             }),
         };
-        app.wire_zone(Slot::Content);
-        app.wire_zone(Slot::Style);
+        app.wire_zone(&app.ui().content.clone(), Slot::Content);
+        app.add_painting_slot();
+        app.wire_paintings();
         app.wire_paste();
+        app.wire_camera();
         app.wire_weights_drop();
         app.wire_buttons();
+        app.wire_settings();
+        app.wire_gallery();
         app
     }
 
-    fn ui(&self) -> &Ui {
+    pub(super) fn ui(&self) -> &Ui {
         &self.inner.ui
     }
 
-    fn zone(&self, slot: Slot) -> &DropZone {
+    pub(super) fn state(&self) -> std::cell::RefMut<'_, State> {
+        self.inner.state.borrow_mut()
+    }
+
+    /// The drop zone of `slot`, if it still exists.
+    fn zone(&self, slot: Slot) -> Option<DropZone> {
         match slot {
-            Slot::Content => &self.ui().content,
-            Slot::Style => &self.ui().style,
+            Slot::Content => Some(self.ui().content.clone()),
+            Slot::Style(id) => self
+                .inner
+                .state
+                .borrow()
+                .paintings
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.zone.clone()),
         }
     }
 
-    /// Opens the GPU, loads the weights (cache first) and the sample images from `base` (e.g. "data/").
+    /// Opens the GPU, loads the weights (cache first), the saved filters and the sample images from `base`
+    /// (e.g. "data/").
     pub async fn boot(&self, base: &str) {
         self.open_gpu().await;
         self.load_weights(&format!("{base}{WEIGHTS_FILE}")).await;
-        for (slot, name) in [(Slot::Content, DEFAULT_CONTENT), (Slot::Style, DEFAULT_STYLE)] {
+        let first_painting = self.inner.state.borrow().paintings.first().map(|p| p.id);
+        let defaults = [
+            (Some(Slot::Content), DEFAULT_CONTENT),
+            (first_painting.map(Slot::Style), DEFAULT_STYLE),
+        ];
+        for (slot, name) in defaults {
+            let Some(slot) = slot else { continue };
             let url = format!("{base}{name}");
             match files::fetch_bytes(&url).await {
                 Ok(Some(bytes)) => {
@@ -108,6 +145,7 @@ impl App {
                 Err(e) => self.ui().show_error(&e, None),
             }
         }
+        self.open_gallery(super::filter_store::DATABASE).await;
         self.refresh_buttons();
     }
 
@@ -144,6 +182,7 @@ impl App {
                     self.ui().controls.size.set_value("128");
                 }
                 self.inner.state.borrow_mut().gpu = Some(gpu);
+                self.update_size_limit();
             }
             Err(e) => {
                 self.ui().gpu_info.set_text_content(Some("No usable GPU."));
@@ -153,12 +192,14 @@ impl App {
                 );
             }
         }
-        if let Some(w) = self.inner.state.borrow().weights_cpu.clone() {
+        // (the state's borrow ends with this statement: uploading borrows it again)
+        let weights = self.inner.state.borrow().weights_cpu.clone();
+        if let Some(w) = weights {
             self.upload_weights(w);
         }
     }
 
-    fn device_lost(&self, message: &str) {
+    pub(super) fn device_lost(&self, message: &str) {
         {
             let mut s = self.inner.state.borrow_mut();
             s.gpu = None;
@@ -238,49 +279,61 @@ impl App {
         }
     }
 
-    /// Decodes `bytes` as the photo or painting, shows its thumbnail, and keeps it. Errors are shown and returned.
+    /// Decodes `bytes` as the photo or a painting, shows its thumbnail, and keeps it. Errors are shown and returned.
     pub async fn set_image(&self, slot: Slot, name: &str, bytes: &[u8]) -> Result<(), String> {
-        let zone = self.zone(slot);
-        match crate::image::decode(name, bytes) {
-            Ok(image) => {
-                // Keep at most MAX_KEPT_SIDE: a 50-megapixel photo is downscaled once here, not held in full.
-                let image = if image.width().max(image.height()) > MAX_KEPT_SIDE {
-                    let (w, h) = crate::image::fit(image.width(), image.height(), MAX_KEPT_SIDE);
-                    crate::image::resize(&image, w, h)
-                } else {
-                    image
-                };
-                // The thumbnail shows the file as the browser sees it; a big photo is only downscaled by the engine.
-                if let Ok(url) = files::object_url(bytes, "application/octet-stream") {
-                    let old = zone.thumb.src();
-                    zone.thumb.set_src(&url);
-                    if old.starts_with("blob:") {
-                        let _ = web_sys::Url::revoke_object_url(&old);
-                    }
-                }
-                zone.caption
-                    .set_text_content(Some(&format!("{name} ({}x{})", image.width(), image.height())));
-                zone.zone.class_list().add_1("filled").ok();
-                let picked = Picked {
-                    name: name.to_string(),
-                    image,
-                };
-                let mut s = self.inner.state.borrow_mut();
-                match slot {
-                    Slot::Content => s.content = Some(picked),
-                    Slot::Style => s.style = Some(picked),
-                }
-                drop(s);
-                self.ui().clear_error();
-                self.refresh_buttons();
-                Ok(())
-            }
+        let Some(zone) = self.zone(slot) else {
+            return Ok(()); // the slot was removed while its file was read
+        };
+        let image = match crate::image::decode(name, bytes) {
+            Ok(image) => image,
             Err(e) => {
                 let message = format!("{e}. Your previous choice is kept.");
                 self.ui().show_error(&message, None);
-                Err(message)
+                return Err(message);
+            }
+        };
+        // Keep at most MAX_KEPT_SIDE: a 50-megapixel photo is downscaled once here, not held in full.
+        let image = if image.width().max(image.height()) > MAX_KEPT_SIDE {
+            let (w, h) = crate::image::fit(image.width(), image.height(), MAX_KEPT_SIDE);
+            crate::image::resize(&image, w, h)
+        } else {
+            image
+        };
+        // The thumbnail shows the file as the browser sees it; a big photo is only downscaled by the engine.
+        if let Ok(url) = files::object_url(bytes, "application/octet-stream") {
+            let old = zone.thumb.src();
+            zone.thumb.set_src(&url);
+            if old.starts_with("blob:") {
+                let _ = web_sys::Url::revoke_object_url(&old);
             }
         }
+        zone.caption
+            .set_text_content(Some(&format!("{name} ({}x{})", image.width(), image.height())));
+        zone.zone.class_list().add_1("filled").ok();
+        let picked = Picked {
+            name: name.to_string(),
+            bytes: bytes.into(),
+            image,
+        };
+        {
+            let mut s = self.state();
+            match slot {
+                Slot::Content => s.content = Some(picked),
+                Slot::Style(id) => {
+                    if let Some(p) = s.paintings.iter_mut().find(|p| p.id == id) {
+                        p.picked = Some(picked);
+                    }
+                }
+            }
+        }
+        if slot == Slot::Content {
+            self.update_size_limit();
+        } else {
+            self.refresh_shares();
+        }
+        self.ui().clear_error();
+        self.refresh_buttons();
+        Ok(())
     }
 
     async fn set_image_from_file(&self, slot: Slot, file: web_sys::File) {
@@ -292,8 +345,8 @@ impl App {
         }
     }
 
-    fn wire_zone(&self, slot: Slot) {
-        let zone = self.zone(slot);
+    /// Drop, click, keyboard and file-input handling for one zone.
+    pub(super) fn wire_zone(&self, zone: &DropZone, slot: Slot) {
         let target: &web_sys::EventTarget = zone.zone.as_ref();
         for event in ["dragenter", "dragover"] {
             let z = zone.zone.clone();
@@ -307,37 +360,41 @@ impl App {
             z.class_list().remove_1("over").ok();
         });
         let app = self.clone();
+        let z = zone.zone.clone();
         on(target, "drop", move |e: DragEvent| {
             e.prevent_default();
-            app.zone(slot).zone.class_list().remove_1("over").ok();
-            app.inner.state.borrow_mut().paste_target = Some(slot);
+            z.class_list().remove_1("over").ok();
+            app.state().paste_target = Some(slot);
             if let Some(file) = files::first_file(e.data_transfer()) {
                 let app = app.clone();
                 wasm_bindgen_futures::spawn_local(async move { app.set_image_from_file(slot, file).await });
             }
         });
         let app = self.clone();
+        let input = zone.input.clone();
         on(target, "click", move |_: Event| {
-            app.inner.state.borrow_mut().paste_target = Some(slot);
-            app.zone(slot).input.click();
+            app.state().paste_target = Some(slot);
+            input.click();
         });
-        let app = self.clone();
+        let input = zone.input.clone();
         on(target, "keydown", move |e: web_sys::KeyboardEvent| {
             if e.key() == "Enter" || e.key() == " " {
                 e.prevent_default();
-                app.zone(slot).input.click();
+                input.click();
             }
         });
         let app = self.clone();
         let input = zone.input.clone();
-        on(input.as_ref(), "change", move |_: Event| {
-            if let Some(file) = app.zone(slot).input.files().and_then(|f| f.get(0)) {
+        on(zone.input.as_ref(), "change", move |_: Event| {
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
                 let app = app.clone();
                 wasm_bindgen_futures::spawn_local(async move { app.set_image_from_file(slot, file).await });
             }
+            // choosing the same file again must fire again
+            input.set_value("");
         });
         // clicks on the hidden input itself must not bubble back into the zone
-        on(input.as_ref(), "click", move |e: Event| e.stop_propagation());
+        on(zone.input.as_ref(), "click", move |e: Event| e.stop_propagation());
     }
 
     fn wire_paste(&self) {
@@ -349,15 +406,89 @@ impl App {
             e.prevent_default();
             let slot = {
                 let s = app.inner.state.borrow();
-                s.paste_target.unwrap_or(if s.content.is_none() {
-                    Slot::Content
-                } else {
-                    Slot::Style
+                let target = s.paste_target.filter(|t| match t {
+                    Slot::Content => true,
+                    Slot::Style(id) => s.paintings.iter().any(|p| p.id == *id),
+                });
+                target.unwrap_or(match (&s.content, s.paintings.first()) {
+                    (None, _) | (_, None) => Slot::Content,
+                    (Some(_), Some(p)) => Slot::Style(p.id),
                 })
             };
             let app = app.clone();
             wasm_bindgen_futures::spawn_local(async move { app.set_image_from_file(slot, file).await });
         });
+    }
+
+    /// The camera: open shows the live preview, "Take photo" makes the frame the photo, cancel stops the camera.
+    fn wire_camera(&self) {
+        let camera = &self.ui().camera;
+        let app = self.clone();
+        on(camera.open.as_ref(), "click", move |_: Event| {
+            let app = app.clone();
+            wasm_bindgen_futures::spawn_local(async move { app.open_camera().await });
+        });
+        let app = self.clone();
+        on(camera.take.as_ref(), "click", move |_: Event| {
+            let app = app.clone();
+            wasm_bindgen_futures::spawn_local(async move { app.take_photo().await });
+        });
+        let app = self.clone();
+        on(camera.cancel.as_ref(), "click", move |_: Event| app.close_camera());
+    }
+
+    pub async fn open_camera(&self) {
+        let camera = &self.ui().camera;
+        if self.inner.state.borrow().camera.is_some() {
+            return;
+        }
+        dom::set_hidden(&camera.panel, false);
+        camera.panel.class_list().remove_1("failed").ok();
+        camera.message.set_text_content(Some("Starting the camera ..."));
+        camera.take.set_disabled(true);
+        camera.open.set_disabled(true);
+        match Camera::open(&camera.video).await {
+            Ok(c) => {
+                self.state().camera = Some(c);
+                camera.message.set_text_content(Some("Frame your photo, then take it."));
+                camera.take.set_disabled(false);
+            }
+            Err(message) => {
+                camera.panel.class_list().add_1("failed").ok();
+                camera.message.set_text_content(Some(&message));
+                camera.open.set_disabled(false);
+                self.ui().show_error(&message, None);
+            }
+        }
+    }
+
+    async fn take_photo(&self) {
+        let shot = match self.inner.state.borrow().camera.as_ref() {
+            Some(c) => c.snapshot(),
+            None => return,
+        };
+        match shot.and_then(|image| files::png_bytes(&image)) {
+            Ok(png) => {
+                self.close_camera();
+                let name = format!(
+                    "camera-{}.png",
+                    js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default()
+                )
+                .replace([':', '.'], "-")
+                .replace("-png", ".png");
+                let _ = self.set_image(Slot::Content, &name, &png).await;
+            }
+            Err(message) => self.ui().show_error(&message, None),
+        }
+    }
+
+    pub fn close_camera(&self) {
+        if let Some(c) = self.state().camera.take() {
+            c.stop();
+        }
+        let camera = &self.ui().camera;
+        dom::set_hidden(&camera.panel, true);
+        camera.open.set_disabled(false);
     }
 
     fn wire_weights_drop(&self) {
@@ -442,9 +573,10 @@ impl App {
             .set_text_content(Some(if paused { "Resume" } else { "Pause" }));
     }
 
-    fn refresh_buttons(&self) {
+    pub(super) fn refresh_buttons(&self) {
         let s = self.inner.state.borrow();
-        let ready = s.gpu.is_some() && s.weights.is_some() && s.content.is_some() && s.style.is_some();
+        let has_painting = s.paintings.iter().any(|p| p.picked.is_some());
+        let ready = s.gpu.is_some() && s.weights.is_some() && s.content.is_some() && has_painting;
         let ui = self.ui();
         ui.start.set_disabled(s.running || !ready);
         ui.pause.set_disabled(!s.running);
@@ -455,220 +587,22 @@ impl App {
         }
     }
 
-    /// Reads the controls into engine parameters.
-    pub fn params(&self) -> Result<Params, String> {
-        let c = &self.ui().controls;
-        let number = |i: &HtmlInputElement, what: &str| -> Result<f64, String> {
-            i.value()
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| format!("{what} must be a number"))
-        };
-        let size = number(&c.size, "Output size")?;
-        let iterations = number(&c.iterations, "Iterations")?;
-        if !(16.0..=8192.0).contains(&size) {
-            return Err("Output size must be between 16 and 8192 px".into());
-        }
-        if !(1.0..=100_000.0).contains(&iterations) {
-            return Err("Iterations must be between 1 and 100000".into());
-        }
-        let defaults = Params::default();
-        // Sliders are logarithmic around the defaults: 50 is the default, each 25 is a factor of 10.
-        let strength = number(&c.strength, "Style strength")?;
-        let smooth = number(&c.smoothness, "Smoothness")?;
-        let tv_weight = if smooth <= 0.0 {
-            0.0
-        } else {
-            defaults.tv_weight * 10f32.powf(((smooth - 50.0) / 25.0) as f32)
-        };
-        Ok(Params {
-            size: size as u32,
-            iterations: iterations as u32,
-            style_weight: defaults.style_weight * 10f32.powf(((strength - 50.0) / 25.0) as f32),
-            tv_weight,
-            learning_rate: number(&c.learning_rate, "Learning rate")? as f32,
-            init: if c.init.value() == "noise" {
-                Init::Noise {
-                    seed: number(&c.seed, "Seed")?.max(0.0) as u64,
-                }
-            } else {
-                Init::Content
-            },
-            ..defaults
-        })
-    }
-
-    /// The optimisation: a Session driven in small batches, each awaited on the GPU so the page stays live.
-    pub async fn run(&self) {
-        let ui = self.ui();
-        let params = match self.params() {
-            Ok(p) => p,
-            Err(e) => return ui.show_error(&e, None),
-        };
-        let (gpu, weights, content, style) = {
-            let s = self.inner.state.borrow();
-            if s.running {
-                return;
-            }
-            match (&s.gpu, &s.weights, &s.content, &s.style) {
-                (Some(g), Some(w), Some(c), Some(st)) => (g.clone(), w.clone(), c.clone(), st.clone()),
-                _ => {
-                    return ui.show_error(
-                        "Choose a photo and a painting, and wait for the GPU and weights to load.",
-                        None,
-                    );
-                }
-            }
-        };
-        {
-            let mut s = self.inner.state.borrow_mut();
-            s.running = true;
-            s.paused = false;
-            s.stop_requested = false;
-            s.previews = 0;
-            s.first_preview_ms = None;
-        }
-        ui.clear_error();
-        self.refresh_buttons();
-        self.set_status("Preparing: analysing the photo and the painting ...");
-        let started = dom::now_ms();
-        let result = self.optimise(&gpu, &weights, &content, &style, &params, started).await;
-        self.inner.state.borrow_mut().running = false;
-        self.refresh_buttons();
-        match result {
-            Ok(message) => self.set_status(&message),
-            Err(Error::TooLarge { largest_fitting, .. }) => {
-                self.set_status("");
-                ui.show_error(
-                    &format!(
-                        "{} px is too big for this GPU's limits. The largest size that fits is {largest_fitting} px.",
-                        params.size
-                    ),
-                    None,
-                );
-                ui.controls
-                    .size
-                    .set_value(&largest_fitting.min(params.size).to_string());
-            }
-            Err(Error::DeviceLost(m)) => self.device_lost(&m),
-            Err(e) => {
-                self.set_status("");
-                ui.show_error(&format!("{e}"), None);
-            }
-        }
-    }
-
-    async fn optimise(
-        &self,
-        gpu: &Gpu,
-        weights: &Arc<GpuWeights>,
-        content: &Picked,
-        style: &Picked,
-        params: &Params,
-        started: f64,
-    ) -> Result<String, Error> {
-        let mut session = Session::new(gpu, weights, &content.image, &[(style.image.clone(), 1.0)], params).await?;
-        let ui = self.ui();
-        ui.canvas.set_width(session.width);
-        ui.canvas.set_height(session.height);
-        let total = params.iterations;
-        let loop_start = dom::now_ms();
-        let mut batch = 1u32;
-        let mut last_preview = f64::NEG_INFINITY;
-        let mut stopped = false;
-        while session.iteration() < total {
-            if self.inner.state.borrow().stop_requested {
-                stopped = true;
-                break;
-            }
-            if self.inner.state.borrow().paused {
-                let paused = format!("Paused at step {}/{total}.", session.iteration());
-                if self.status() != paused {
-                    self.set_status(&paused);
-                }
-                dom::sleep(100).await;
-                continue;
-            }
-            let t0 = dom::now_ms();
-            session.run(batch.min(total - session.iteration()))?;
-            work_done(gpu).await;
-            gpu.check_alive()?;
-            // Aim for about 50 ms of GPU work per batch: smooth progress, responsive buttons.
-            let dt = (dom::now_ms() - t0).max(1.0);
-            batch = ((batch as f64 * 50.0 / dt).round() as u32).clamp(1, 20);
-
-            let done = session.iteration();
-            let elapsed = (dom::now_ms() - loop_start) / 1000.0;
-            let rate = done as f64 / elapsed.max(1e-3);
-            self.inner.state.borrow_mut().steps_per_second = rate;
-            ui.progress.set_value(done as f64 / total as f64);
-            let losses = session.poll_losses().or(session.latest_losses());
-            let mut text = format!(
-                "Step {done}/{total} · {rate:.1} steps/s · {} left",
-                format_seconds((total - done) as f64 / rate.max(1e-6))
-            );
-            if let Some(l) = losses {
-                text += &format!(
-                    " · loss {:.3e} (content {:.2e}, style {:.2e}, smoothness {:.2e})",
-                    l.total, l.content, l.style, l.tv
-                );
-            }
-            self.set_status(&text);
-            if dom::now_ms() - last_preview > 400.0 {
-                self.show_preview(&session, started).await?;
-                last_preview = dom::now_ms();
-            }
-            dom::sleep(0).await;
-        }
-        self.show_preview(&session, started).await?;
-        let seconds = (dom::now_ms() - loop_start) / 1000.0;
-        let done = session.iteration();
-        Ok(if stopped {
-            format!("Stopped at step {done}/{total} after {}.", format_seconds(seconds))
-        } else {
-            format!(
-                "Done: {done} steps in {} ({:.1} steps/s).",
-                format_seconds(seconds),
-                done as f64 / seconds.max(1e-3)
-            )
-        })
-    }
-
-    async fn show_preview(&self, session: &Session, started: f64) -> Result<(), Error> {
-        let image = session.image().await?;
-        self.draw(&image);
-        let mut s = self.inner.state.borrow_mut();
-        s.previews += 1;
-        s.first_preview_ms.get_or_insert(dom::now_ms() - started);
-        s.last_image = Some(image);
-        drop(s);
-        self.ui().download.set_disabled(false);
-        Ok(())
-    }
-
-    fn draw(&self, image: &RgbaImage) {
-        let canvas = &self.ui().canvas;
-        let Ok(Some(ctx)) = canvas.get_context("2d") else {
-            return;
-        };
-        let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
-        if let Ok(data) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
-            wasm_bindgen::Clamped(image.as_raw()),
-            image.width(),
-            image.height(),
-        ) {
-            let _ = ctx.put_image_data(&data, 0.0, 0.0);
-        }
-    }
-
     fn download(&self) {
         let (image, name) = {
             let s = self.inner.state.borrow();
             let Some(image) = s.last_image.clone() else { return };
-            let stem = |p: &Option<Picked>| p.as_ref().map_or("image".to_string(), |p| files::stem(&p.name));
-            (image, format!("artsy-{}-{}.png", stem(&s.content), stem(&s.style)))
+            let content = s.content.as_ref().map_or("image".to_string(), |p| files::stem(&p.name));
+            let styles: Vec<String> = s
+                .paintings
+                .iter()
+                .filter_map(|p| p.picked.as_ref().map(|p| files::stem(&p.name)))
+                .collect();
+            let styles = if styles.is_empty() {
+                "image".to_string()
+            } else {
+                styles.join("+")
+            };
+            (image, format!("artsy-{content}-{styles}.png"))
         };
         match files::png_bytes(&image) {
             Ok(bytes) => {
@@ -681,7 +615,7 @@ impl App {
         }
     }
 
-    fn set_status(&self, text: &str) {
+    pub(super) fn set_status(&self, text: &str) {
         self.ui().stats.set_text_content(Some(text));
         self.inner.state.borrow_mut().status = text.to_string();
     }
@@ -705,6 +639,10 @@ impl App {
     pub fn last_download(&self) -> Option<(String, Vec<u8>)> {
         self.inner.state.borrow().last_download.clone()
     }
+    /// The GPU the page runs on, if one is open.
+    pub fn gpu(&self) -> Option<Gpu> {
+        self.inner.state.borrow().gpu.clone()
+    }
     pub fn has_weights(&self) -> bool {
         self.inner.state.borrow().weights.is_some()
     }
@@ -712,32 +650,25 @@ impl App {
         let s = self.inner.state.borrow();
         match slot {
             Slot::Content => s.content.is_some(),
-            Slot::Style => s.style.is_some(),
+            Slot::Style(id) => s.paintings.iter().any(|p| p.id == id && p.picked.is_some()),
         }
+    }
+    /// The ids of the painting slots, in page order.
+    pub fn painting_slots(&self) -> Vec<u32> {
+        self.inner.state.borrow().paintings.iter().map(|p| p.id).collect()
+    }
+    /// The names of the saved filters, as the gallery shows them.
+    pub fn saved_filters(&self) -> Vec<String> {
+        self.inner
+            .state
+            .borrow()
+            .saved
+            .iter()
+            .map(|(_, f)| f.name.clone())
+            .collect()
     }
     pub fn root(&self) -> Element {
         self.ui().root.clone()
-    }
-}
-
-/// Resolves when the GPU has finished everything submitted so far (a callback, never a busy wait).
-async fn work_done(gpu: &Gpu) {
-    let (sender, receiver) = futures_channel::oneshot::channel();
-    gpu.queue.on_submitted_work_done(move || {
-        let _ = sender.send(());
-    });
-    let _ = receiver.await;
-}
-
-fn format_seconds(s: f64) -> String {
-    if !s.is_finite() {
-        return "?".into();
-    }
-    let s = s.round() as u64;
-    if s >= 60 {
-        format!("{}m {:02}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
     }
 }
 

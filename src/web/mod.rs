@@ -1,9 +1,15 @@
-//! The browser face: a page built with web-sys that drives the engine's Session on the user's GPU through WebGPU.
-//! Nothing in here does image maths; it wires files, controls and the run loop to the engine.
+//! The browser face: a page built with web-sys that drives the engine's Transfer on the user's GPU through WebGPU.
+//! Nothing in here does image maths; it wires files, camera, controls, saved filters and the run loop to the engine.
 
 mod app;
+mod camera;
 mod dom;
 mod files;
+pub mod filter_store;
+mod gallery;
+mod paintings;
+mod run;
+mod settings;
 mod ui;
 mod weights;
 

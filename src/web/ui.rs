@@ -1,13 +1,17 @@
-//! The page's elements, built once: drop zones, controls with their explanations, buttons, preview and progress.
+//! The page's elements, built once: drop zones, the camera panel, controls with their explanations, the advanced
+//! settings, buttons, preview, progress and the filter gallery. Painting slots come and go: see paintings.rs.
+
+use std::cell::RefCell;
 
 use web_sys::{
     Element, HtmlButtonElement, HtmlCanvasElement, HtmlImageElement, HtmlInputElement, HtmlProgressElement,
-    HtmlSelectElement,
+    HtmlSelectElement, HtmlVideoElement,
 };
 
 use super::dom::{cast, el, text};
 
 /// One drop zone: a thumbnail, a caption and a hidden file input.
+#[derive(Clone)]
 pub struct DropZone {
     pub zone: Element,
     pub thumb: HtmlImageElement,
@@ -15,14 +19,69 @@ pub struct DropZone {
     pub input: HtmlInputElement,
 }
 
+/// The layers offered in the advanced settings, in network order; a filter may bring others (rows are added then).
+pub const OFFERED_LAYERS: [&str; 6] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu4_2", "relu5_1"];
+
+/// One row of the layer table: whether the layer is a content and/or a style layer, and with which weight.
+pub struct LayerRow {
+    pub name: String,
+    pub content: HtmlInputElement,
+    pub content_weight: HtmlInputElement,
+    pub style: HtmlInputElement,
+    pub style_weight: HtmlInputElement,
+}
+
+impl LayerRow {
+    /// Greys out the weight of a use (content, style) that is switched off.
+    pub fn enable_weights(&self) {
+        self.content_weight.set_disabled(!self.content.checked());
+        self.style_weight.set_disabled(!self.style.checked());
+    }
+}
+
 pub struct Controls {
     pub size: HtmlInputElement,
+    pub size_help: Element,
     pub iterations: HtmlInputElement,
     pub strength: HtmlInputElement,
     pub smoothness: HtmlInputElement,
+    pub style_scale: HtmlInputElement,
+    pub style_scale_value: Element,
+    pub optimizer: HtmlSelectElement,
+    pub multiscale: HtmlInputElement,
+    pub original_colors: HtmlInputElement,
+}
+
+pub struct Advanced {
+    pub pooling: HtmlSelectElement,
+    pub layers_body: Element,
+    pub layers: RefCell<Vec<LayerRow>>,
+    pub content_weight: HtmlInputElement,
+    pub style_weight: HtmlInputElement,
+    pub tv_weight: HtmlInputElement,
     pub learning_rate: HtmlInputElement,
+    pub multiscale_start: HtmlInputElement,
     pub init: HtmlSelectElement,
     pub seed: HtmlInputElement,
+}
+
+pub struct CameraPanel {
+    pub open: HtmlButtonElement,
+    pub panel: Element,
+    pub video: HtmlVideoElement,
+    pub message: Element,
+    pub take: HtmlButtonElement,
+    pub cancel: HtmlButtonElement,
+}
+
+pub struct Gallery {
+    pub section: Element,
+    pub name: HtmlInputElement,
+    pub save: HtmlButtonElement,
+    pub import: HtmlButtonElement,
+    pub import_input: HtmlInputElement,
+    pub note: Element,
+    pub cards: Element,
 }
 
 pub struct Ui {
@@ -32,12 +91,15 @@ pub struct Ui {
     pub alert_text: Element,
     pub alert_action: HtmlButtonElement,
     pub content: DropZone,
-    pub style: DropZone,
+    pub camera: CameraPanel,
+    pub paintings: Element,
+    pub add_painting: HtmlButtonElement,
     pub weights_box: Element,
     pub weights_progress: HtmlProgressElement,
     pub weights_text: Element,
     pub weights_input: HtmlInputElement,
     pub controls: Controls,
+    pub advanced: Advanced,
     pub start: HtmlButtonElement,
     pub pause: HtmlButtonElement,
     pub stop: HtmlButtonElement,
@@ -45,9 +107,11 @@ pub struct Ui {
     pub canvas: HtmlCanvasElement,
     pub progress: HtmlProgressElement,
     pub stats: Element,
+    pub gallery: Gallery,
 }
 
-fn drop_zone(parent: &Element, kind: &str, title: &str) -> DropZone {
+/// A drop zone for `kind` ("content" or "style") titled `title`, appended to `parent`.
+pub fn drop_zone(parent: &Element, kind: &str, title: &str) -> DropZone {
     let zone = el(parent, "div", "drop");
     zone.set_attribute("data-kind", kind).unwrap();
     zone.set_attribute("tabindex", "0").unwrap();
@@ -93,10 +157,307 @@ fn input(
     i
 }
 
-fn button(parent: &Element, label: &str, class: &str) -> HtmlButtonElement {
+/// A checkbox with its label and a line of help.
+fn checkbox(parent: &Element, label: &str, help: &str, name: &str) -> HtmlInputElement {
+    let row = el(parent, "label", "control check");
+    let i: HtmlInputElement = cast(&el(&row, "input", ""));
+    i.set_type("checkbox");
+    i.set_name(name);
+    text(&row, "span", "name", label);
+    text(&row, "small", "help", help);
+    i
+}
+
+fn select(parent: &Element, label: &str, help: &str, options: &[(&str, &str)]) -> HtmlSelectElement {
+    let row = el(parent, "label", "control");
+    text(&row, "span", "name", label);
+    let s: HtmlSelectElement = cast(&el(&row, "select", ""));
+    for (value, shown) in options {
+        let o = text(s.as_ref(), "option", "", shown);
+        o.set_attribute("value", value).unwrap();
+    }
+    text(&row, "small", "help", help);
+    s
+}
+
+pub fn button(parent: &Element, label: &str, class: &str) -> HtmlButtonElement {
     let b: HtmlButtonElement = cast(&text(parent, "button", class, label));
     b.set_type("button");
     b
+}
+
+/// A small number input for a layer weight.
+fn weight_input(parent: &Element, label: &str) -> HtmlInputElement {
+    let i: HtmlInputElement = cast(&el(parent, "input", "weight"));
+    i.set_type("number");
+    i.set_attribute("min", "0").unwrap();
+    i.set_attribute("step", "0.1").unwrap();
+    i.set_attribute("aria-label", label).unwrap();
+    i.set_value("1");
+    i
+}
+
+/// Appends a row for layer `name` to the layer table body.
+pub fn layer_row(body: &Element, name: &str) -> LayerRow {
+    let tr = el(body, "tr", "");
+    tr.set_attribute("data-layer", name).unwrap();
+    text(&tr, "th", "", name);
+    let cell = el(&tr, "td", "");
+    let content: HtmlInputElement = cast(&el(&cell, "input", "content"));
+    content.set_type("checkbox");
+    content
+        .set_attribute("aria-label", &format!("{name} as a content layer"))
+        .unwrap();
+    let content_weight = weight_input(&cell, &format!("weight of {name} as a content layer"));
+    let cell = el(&tr, "td", "");
+    let style: HtmlInputElement = cast(&el(&cell, "input", "style"));
+    style.set_type("checkbox");
+    style
+        .set_attribute("aria-label", &format!("{name} as a style layer"))
+        .unwrap();
+    let style_weight = weight_input(&cell, &format!("weight of {name} as a style layer"));
+    LayerRow {
+        name: name.into(),
+        content,
+        content_weight,
+        style,
+        style_weight,
+    }
+}
+
+fn build_controls(panel: &Element) -> Controls {
+    let size = input(
+        panel,
+        "Output size",
+        "Longer side in pixels. Bigger is slower: time grows with the pixel count.",
+        "number",
+        "512",
+        &[("min", "64"), ("max", "2048"), ("step", "32")],
+    );
+    let size_help = size.parent_element().unwrap().last_element_child().unwrap();
+    let iterations = input(
+        panel,
+        "Iterations",
+        "Optimisation steps; 300 to 500 give a finished picture.",
+        "number",
+        "500",
+        &[("min", "1"), ("max", "5000")],
+    );
+    let strength = input(
+        panel,
+        "Style strength",
+        "Balance of the painting's style against the photo's structure.",
+        "range",
+        "50",
+        &[("min", "0"), ("max", "100")],
+    );
+    let smoothness = input(
+        panel,
+        "Smoothness",
+        "Total-variation weight: higher removes fine noise, lower keeps crisp strokes.",
+        "range",
+        "50",
+        &[("min", "0"), ("max", "100")],
+    );
+    let style_scale = input(
+        panel,
+        "Brush size",
+        "Style scale: larger gives bigger brush strokes, smaller gives finer texture.",
+        "range",
+        "1",
+        &[("min", "0.25"), ("max", "2"), ("step", "0.05")],
+    );
+    let style_scale_value = text(&style_scale.parent_element().unwrap(), "output", "value", "1.00×");
+    style_scale
+        .parent_element()
+        .unwrap()
+        .insert_before(&style_scale_value, style_scale.next_sibling().as_ref())
+        .unwrap();
+    let optimizer = select(
+        panel,
+        "Optimizer",
+        "Adam takes steady small steps; L-BFGS uses curvature and needs fewer steps.",
+        &[("adam", "Adam"), ("lbfgs", "L-BFGS")],
+    );
+    let multiscale = checkbox(
+        panel,
+        "Coarse to fine",
+        "Paint at smaller sizes first, then refine: bolder strokes, faster at large sizes.",
+        "multiscale",
+    );
+    let original_colors = checkbox(
+        panel,
+        "Keep the photo's colours",
+        "Take the painting's strokes and texture, but keep the photo's own colours.",
+        "original_colors",
+    );
+    Controls {
+        size,
+        size_help,
+        iterations,
+        strength,
+        smoothness,
+        style_scale,
+        style_scale_value,
+        optimizer,
+        multiscale,
+        original_colors,
+    }
+}
+
+fn build_advanced(root: &Element) -> Advanced {
+    let details = el(root, "details", "advanced");
+    text(&details, "summary", "", "Advanced settings");
+    let body = el(&details, "div", "advanced-body");
+    let left = el(&body, "div", "advanced-column");
+    let pooling = select(
+        &left,
+        "Pooling",
+        "How VGG19 shrinks its feature maps: max keeps sharp detail, average gives softer, smoother results.",
+        &[("max", "Max"), ("average", "Average")],
+    );
+    let content_weight = input(
+        &left,
+        "Content weight",
+        "How much the photo's structure counts.",
+        "number",
+        "5",
+        &[("min", "0"), ("step", "any")],
+    );
+    let style_weight = input(
+        &left,
+        "Style weight",
+        "How much the painting's style counts (the style strength slider sets this too).",
+        "number",
+        "500",
+        &[("min", "0"), ("step", "any")],
+    );
+    let tv_weight = input(
+        &left,
+        "Smoothness weight",
+        "Total-variation weight (the smoothness slider sets this too).",
+        "number",
+        "1000",
+        &[("min", "0"), ("step", "any")],
+    );
+    let learning_rate = input(
+        &left,
+        "Learning rate",
+        "How far each Adam step moves the pixels (0.005 to 0.05); L-BFGS ignores it.",
+        "number",
+        "0.02",
+        &[("min", "0.001"), ("max", "0.2"), ("step", "0.001")],
+    );
+    let multiscale_start = input(
+        &left,
+        "Coarsest size",
+        "Where coarse to fine starts: the output size is halved while the half is at least this (px).",
+        "number",
+        "256",
+        &[("min", "16"), ("step", "16")],
+    );
+    let init = select(
+        &left,
+        "Start from",
+        "The photo keeps its structure best; noise gives more varied results.",
+        &[("content", "the photo"), ("noise", "noise")],
+    );
+    let seed = input(
+        &left,
+        "Seed",
+        "Which noise to start from (with \"noise\").",
+        "number",
+        "0",
+        &[("min", "0")],
+    );
+    let right = el(&body, "div", "advanced-column");
+    text(&right, "h3", "", "Layers");
+    text(
+        &right,
+        "p",
+        "help",
+        "Which VGG19 layers compare the picture with the photo (content) and with the painting (style), and how \
+         much each counts. Deeper layers see larger shapes.",
+    );
+    let table = el(&right, "table", "layers");
+    table.set_inner_html("<thead><tr><th>Layer</th><th>Content</th><th>Style</th></tr></thead>");
+    let layers_body = el(&table, "tbody", "");
+    let layers = OFFERED_LAYERS
+        .iter()
+        .map(|name| layer_row(&layers_body, name))
+        .collect();
+    Advanced {
+        pooling,
+        layers_body,
+        layers: RefCell::new(layers),
+        content_weight,
+        style_weight,
+        tv_weight,
+        learning_rate,
+        multiscale_start,
+        init,
+        seed,
+    }
+}
+
+fn build_camera(parent: &Element) -> CameraPanel {
+    let tools = el(parent, "div", "source-tools");
+    let open = button(&tools, "Use camera", "camera-open");
+    open.set_title("Take the photo with your camera");
+    let panel = el(parent, "div", "camera");
+    panel.set_attribute("role", "dialog").unwrap();
+    panel.set_attribute("aria-label", "Camera").unwrap();
+    let video: HtmlVideoElement = cast(&el(&panel, "video", ""));
+    let message = text(&panel, "p", "camera-message", "Starting the camera ...");
+    let row = el(&panel, "div", "camera-actions");
+    let take = button(&row, "Take photo", "primary");
+    let cancel = button(&row, "Cancel", "");
+    take.set_disabled(true);
+    super::dom::set_hidden(&panel, true);
+    CameraPanel {
+        open,
+        panel,
+        video,
+        message,
+        take,
+        cancel,
+    }
+}
+
+fn build_gallery(root: &Element) -> Gallery {
+    let section = el(root, "section", "filters");
+    let head = el(&section, "div", "filters-head");
+    text(&head, "h2", "", "Filters");
+    text(
+        &head,
+        "p",
+        "help",
+        "A filter keeps the paintings, their blend and every setting, to repaint any photo the same way with one \
+         click. Filters stay in this browser; export one to share it.",
+    );
+    let form = el(&section, "div", "filters-form");
+    let name: HtmlInputElement = cast(&el(&form, "input", "filter-name"));
+    name.set_type("text");
+    name.set_placeholder("Name this filter");
+    name.set_max_length(80);
+    name.set_attribute("aria-label", "Filter name").unwrap();
+    let save = button(&form, "Save as filter", "save-filter");
+    let import = button(&form, "Import filter ...", "import-filter");
+    let import_input: HtmlInputElement = cast(&el(&form, "input", ""));
+    import_input.set_type("file");
+    import_input.set_accept(".json,application/json");
+    import_input.set_hidden(true);
+    let note = text(&section, "p", "gallery-note", "");
+    let cards = el(&section, "div", "gallery");
+    Gallery {
+        section,
+        name,
+        save,
+        import,
+        import_input,
+        note,
+        cards,
+    }
 }
 
 impl Ui {
@@ -121,8 +482,13 @@ impl Ui {
         super::dom::set_hidden(&alert, true);
 
         let inputs = el(root, "section", "inputs");
-        let content = drop_zone(&inputs, "content", "Photo");
-        let style = drop_zone(&inputs, "style", "Painting");
+        let photo_column = el(&inputs, "div", "column photo-column");
+        let content = drop_zone(&photo_column, "content", "Photo");
+        let camera = build_camera(&photo_column);
+        let painting_column = el(&inputs, "div", "column painting-column");
+        let paintings = el(&painting_column, "div", "paintings");
+        let add_painting = button(&painting_column, "+ Add another painting", "add-painting");
+        add_painting.set_title("Blend the styles of several paintings");
 
         let weights_box = el(root, "section", "weights");
         let weights_text = text(&weights_box, "span", "", "VGG19 weights: loading ...");
@@ -133,70 +499,8 @@ impl Ui {
         weights_input.set_accept(".safetensors");
         weights_input.set_hidden(true);
 
-        let panel = el(root, "section", "controls");
-        let controls = Controls {
-            size: input(
-                &panel,
-                "Output size",
-                "Longer side in pixels. Bigger is slower: time grows with the pixel count.",
-                "number",
-                "512",
-                &[("min", "64"), ("max", "2048"), ("step", "32")],
-            ),
-            iterations: input(
-                &panel,
-                "Iterations",
-                "Optimisation steps; 300 to 500 give a finished picture.",
-                "number",
-                "500",
-                &[("min", "1"), ("max", "5000")],
-            ),
-            strength: input(
-                &panel,
-                "Style strength",
-                "Balance of the painting's style against the photo's structure.",
-                "range",
-                "50",
-                &[("min", "0"), ("max", "100")],
-            ),
-            smoothness: input(
-                &panel,
-                "Smoothness",
-                "Total-variation weight: higher removes fine noise, lower keeps crisp strokes.",
-                "range",
-                "50",
-                &[("min", "0"), ("max", "100")],
-            ),
-            learning_rate: input(
-                &panel,
-                "Learning rate",
-                "How far each step moves the pixels (0.005 to 0.05).",
-                "number",
-                "0.02",
-                &[("min", "0.001"), ("max", "0.2"), ("step", "0.001")],
-            ),
-            init: {
-                let row = el(&panel, "label", "control");
-                text(&row, "span", "name", "Start from");
-                let s: HtmlSelectElement = cast(&el(&row, "select", ""));
-                s.set_inner_html("<option value=\"content\">the photo</option><option value=\"noise\">noise</option>");
-                text(
-                    &row,
-                    "small",
-                    "help",
-                    "The photo keeps its structure best; noise gives more varied results.",
-                );
-                s
-            },
-            seed: input(
-                &panel,
-                "Seed",
-                "Which noise to start from (with \"noise\").",
-                "number",
-                "0",
-                &[("min", "0")],
-            ),
-        };
+        let controls = build_controls(&el(root, "section", "controls"));
+        let advanced = build_advanced(root);
 
         let actions = el(root, "section", "actions");
         let start = button(&actions, "Start", "primary");
@@ -217,6 +521,8 @@ impl Ui {
         let stats = text(&output, "p", "stats", "");
         stats.set_attribute("aria-live", "polite").unwrap();
 
+        let gallery = build_gallery(root);
+
         Ui {
             root: root.clone(),
             gpu_info,
@@ -224,12 +530,15 @@ impl Ui {
             alert_text,
             alert_action,
             content,
-            style,
+            camera,
+            paintings,
+            add_painting,
             weights_box,
             weights_progress,
             weights_text,
             weights_input,
             controls,
+            advanced,
             start,
             pause,
             stop,
@@ -237,6 +546,7 @@ impl Ui {
             canvas,
             progress,
             stats,
+            gallery,
         }
     }
 

@@ -1,0 +1,104 @@
+//! The webcam as a photo source: a live preview from getUserMedia, one frame grabbed as an RGBA image, tracks stopped.
+
+use image::RgbaImage;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{HtmlVideoElement, MediaStream, MediaStreamTrack};
+
+/// A running camera shown in a video element.
+pub struct Camera {
+    stream: MediaStream,
+    video: HtmlVideoElement,
+}
+
+/// What to tell the user when getUserMedia refuses, by the DOMException's name.
+fn explain(error: &JsValue) -> String {
+    let name = js_sys::Reflect::get(error, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_default();
+    match name.as_str() {
+        "NotAllowedError" | "SecurityError" => "Camera access was refused. Allow the camera for this page (the camera \
+                                                icon in the address bar) and try again, or choose a photo file."
+            .into(),
+        "NotFoundError" | "OverconstrainedError" => {
+            "No camera was found. Connect one and try again, or choose a photo file.".into()
+        }
+        "NotReadableError" | "AbortError" => {
+            "The camera is busy or could not start (another app may be using it). Close that app and try again.".into()
+        }
+        _ => format!("The camera could not start ({name}). Choose a photo file instead."),
+    }
+}
+
+impl Camera {
+    /// Asks for the camera and shows it live in `video`. Errors are messages for the user.
+    pub async fn open(video: &HtmlVideoElement) -> Result<Camera, String> {
+        let window = super::dom::window();
+        if !window.is_secure_context() {
+            return Err("The camera needs a secure page: open Artsy over https or on localhost.".into());
+        }
+        let devices = window
+            .navigator()
+            .media_devices()
+            .map_err(|_| "This browser gives no access to cameras.".to_string())?;
+        let constraints = web_sys::MediaStreamConstraints::new();
+        constraints.set_video_bool(true);
+        constraints.set_audio_bool(false);
+        let promise = devices
+            .get_user_media_with_constraints(&constraints)
+            .map_err(|e| explain(&e))?;
+        let stream: MediaStream = JsFuture::from(promise).await.map_err(|e| explain(&e))?.unchecked_into();
+        video.set_muted(true);
+        video.set_autoplay(true);
+        video.set_attribute("playsinline", "").ok();
+        video.set_src_object(Some(&stream));
+        let camera = Camera {
+            stream,
+            video: video.clone(),
+        };
+        if let Ok(playing) = video.play()
+            && JsFuture::from(playing).await.is_err()
+        {
+            camera.stop();
+            return Err("The camera's picture could not be shown.".into());
+        }
+        Ok(camera)
+    }
+
+    /// The frame shown now, at the camera's own resolution.
+    pub fn snapshot(&self) -> Result<RgbaImage, String> {
+        let (w, h) = (self.video.video_width(), self.video.video_height());
+        if w == 0 || h == 0 {
+            return Err("The camera has not delivered a picture yet; wait a moment and try again.".into());
+        }
+        let canvas: web_sys::HtmlCanvasElement = super::dom::document()
+            .create_element("canvas")
+            .map_err(|e| format!("{e:?}"))?
+            .unchecked_into();
+        canvas.set_width(w);
+        canvas.set_height(h);
+        let context: web_sys::CanvasRenderingContext2d = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .ok_or("no 2D canvas to take the photo with")?
+            .unchecked_into();
+        context
+            .draw_image_with_html_video_element(&self.video, 0.0, 0.0)
+            .map_err(|e| format!("could not take the photo: {e:?}"))?;
+        let data = context
+            .get_image_data(0.0, 0.0, w as f64, h as f64)
+            .map_err(|e| format!("could not read the photo: {e:?}"))?;
+        RgbaImage::from_raw(w, h, data.data().0).ok_or_else(|| "the photo has the wrong size".into())
+    }
+
+    /// Stops every track (the camera light goes off) and detaches the preview.
+    pub fn stop(&self) {
+        for track in self.stream.get_tracks().iter() {
+            track.unchecked_into::<MediaStreamTrack>().stop();
+        }
+        self.video.set_src_object(None);
+    }
+}

@@ -1,0 +1,266 @@
+//! The run loop: a Transfer (coarse to fine when asked) driven in batches of about 50 ms that are awaited on the
+//! GPU, so the page stays live, with previews, progress, stage and time left, pause/resume/stop.
+
+use image::RgbaImage;
+use wasm_bindgen::JsCast;
+
+use super::app::App;
+use super::dom;
+use crate::{Error, Gpu, Transfer};
+
+/// What one run reports when it ends: its closing status line.
+type Outcome = Result<String, Error>;
+
+impl App {
+    /// Starts a transfer with the current photo, paintings and settings (does nothing while one is running).
+    pub async fn run(&self) {
+        let ui = self.ui();
+        let params = match self.params() {
+            Ok(p) => p,
+            Err(e) => return ui.show_error(&e, None),
+        };
+        let paintings = self.chosen_paintings();
+        let (gpu, weights, content) = {
+            let s = self.inner.state.borrow();
+            if s.running {
+                return;
+            }
+            match (&s.gpu, &s.weights, &s.content, paintings.is_empty()) {
+                (Some(g), Some(w), Some(c), false) => (g.clone(), w.clone(), c.clone()),
+                _ => {
+                    return ui.show_error(
+                        "Choose a photo and a painting, and wait for the GPU and weights to load.",
+                        None,
+                    );
+                }
+            }
+        };
+        {
+            let mut s = self.state();
+            s.running = true;
+            s.paused = false;
+            s.stop_requested = false;
+            s.previews = 0;
+            s.first_preview_ms = None;
+        }
+        ui.clear_error();
+        ui.progress.set_value(0.0);
+        self.refresh_buttons();
+        let what = if paintings.len() > 1 {
+            format!("the {} paintings", paintings.len())
+        } else {
+            "the painting".to_string()
+        };
+        self.set_status(&format!("Preparing: analysing the photo and {what} ..."));
+        let started = dom::now_ms();
+        let styles: Vec<(RgbaImage, f32)> = paintings.into_iter().map(|(p, share)| (p.image, share)).collect();
+        let result = match Transfer::new(&gpu, &weights, &content.image, &styles, &params).await {
+            Ok(mut transfer) => self.optimise(&gpu, &mut transfer, started).await,
+            Err(e) => Err(e),
+        };
+        self.state().running = false;
+        self.refresh_buttons();
+        match result {
+            Ok(message) => self.set_status(&message),
+            Err(Error::TooLarge { largest_fitting, .. }) => {
+                self.set_status("");
+                ui.show_error(
+                    &format!(
+                        "{} px is too big for this GPU. The largest size that fits is {largest_fitting} px.",
+                        params.size
+                    ),
+                    None,
+                );
+                ui.controls
+                    .size
+                    .set_value(&largest_fitting.min(params.size).to_string());
+            }
+            Err(Error::DeviceLost(m)) => self.device_lost(&m),
+            Err(e) => {
+                self.set_status("");
+                ui.show_error(&capitalised(&e.to_string()), None);
+            }
+        }
+    }
+
+    /// Asks a running transfer to stop and waits until it has.
+    pub async fn stop_and_wait(&self) {
+        if !self.is_running() {
+            return;
+        }
+        self.state().stop_requested = true;
+        while self.is_running() {
+            dom::sleep(50).await;
+        }
+    }
+
+    async fn optimise(&self, gpu: &Gpu, transfer: &mut Transfer, started: f64) -> Outcome {
+        let ui = self.ui();
+        self.resize_canvas(transfer);
+        let total = transfer.total_iterations();
+        let run_start = dom::now_ms();
+        let mut stage_start = (run_start, transfer.iteration());
+        let mut batch = 1u32;
+        let mut last_preview = f64::NEG_INFINITY;
+        let mut stopped = false;
+        while !transfer.is_done() {
+            if self.inner.state.borrow().stop_requested {
+                stopped = true;
+                break;
+            }
+            if self.inner.state.borrow().paused {
+                let paused = format!("Paused at step {}/{total}.", transfer.iteration());
+                if self.status() != paused {
+                    self.set_status(&paused);
+                }
+                dom::sleep(100).await;
+                continue;
+            }
+            let t0 = dom::now_ms();
+            if transfer.run(batch)? == 0 {
+                // This stage is queued in full: show its last picture, then set up the next, larger one.
+                work_done(gpu).await;
+                self.show_preview(transfer, started).await?;
+                let next = transfer.stages()[transfer.stage() + 1];
+                self.set_status(&format!(
+                    "Step {}/{total} · moving up to {} px ({}) ...",
+                    transfer.iteration(),
+                    next.size,
+                    stage_label(transfer.stage() + 1, transfer.stages().len())
+                ));
+                transfer.next_stage().await?;
+                self.resize_canvas(transfer);
+                stage_start = (dom::now_ms(), transfer.iteration());
+                batch = 1;
+                last_preview = f64::NEG_INFINITY;
+                continue;
+            }
+            work_done(gpu).await;
+            gpu.check_alive()?;
+            // Aim for about 50 ms of GPU work per batch: smooth progress, responsive buttons.
+            let dt = (dom::now_ms() - t0).max(1.0);
+            batch = ((batch as f64 * 50.0 / dt).round() as u32).clamp(1, 20);
+
+            let done = transfer.iteration();
+            let stage_seconds = (dom::now_ms() - stage_start.0) / 1000.0;
+            let rate = (done - stage_start.1) as f64 / stage_seconds.max(1e-3);
+            self.state().steps_per_second = rate;
+            ui.progress.set_value(done as f64 / total as f64);
+            let losses = transfer.poll_losses().or(transfer.latest_losses());
+            let mut text = format!("Step {done}/{total}");
+            if transfer.stages().len() > 1 {
+                text += &format!(
+                    " · {} px ({})",
+                    transfer.stages()[transfer.stage()].size,
+                    stage_label(transfer.stage(), transfer.stages().len())
+                );
+            }
+            text += &format!(
+                " · {rate:.1} steps/s · {} left",
+                format_seconds(seconds_left(transfer, rate))
+            );
+            if let Some(l) = losses {
+                text += &format!(
+                    " · loss {:.3e} (content {:.2e}, style {:.2e}, smoothness {:.2e})",
+                    l.total, l.content, l.style, l.tv
+                );
+            }
+            self.set_status(&text);
+            if dom::now_ms() - last_preview > 400.0 {
+                self.show_preview(transfer, started).await?;
+                last_preview = dom::now_ms();
+            }
+            dom::sleep(0).await;
+        }
+        self.show_preview(transfer, started).await?;
+        let seconds = (dom::now_ms() - run_start) / 1000.0;
+        let done = transfer.iteration();
+        Ok(if stopped {
+            format!("Stopped at step {done}/{total} after {}.", format_seconds(seconds))
+        } else {
+            format!(
+                "Done: {done} steps in {} ({:.1} steps/s).",
+                format_seconds(seconds),
+                done as f64 / seconds.max(1e-3)
+            )
+        })
+    }
+
+    fn resize_canvas(&self, transfer: &Transfer) {
+        let canvas = &self.ui().canvas;
+        canvas.set_width(transfer.width());
+        canvas.set_height(transfer.height());
+    }
+
+    async fn show_preview(&self, transfer: &Transfer, started: f64) -> Result<(), Error> {
+        let image = transfer.image().await?;
+        self.draw(&image);
+        let mut s = self.state();
+        s.previews += 1;
+        s.first_preview_ms.get_or_insert(dom::now_ms() - started);
+        s.last_image = Some(image);
+        drop(s);
+        self.ui().download.set_disabled(false);
+        Ok(())
+    }
+
+    fn draw(&self, image: &RgbaImage) {
+        let canvas = &self.ui().canvas;
+        let Ok(Some(ctx)) = canvas.get_context("2d") else {
+            return;
+        };
+        let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+        if let Ok(data) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            wasm_bindgen::Clamped(image.as_raw()),
+            image.width(),
+            image.height(),
+        ) {
+            let _ = ctx.put_image_data(&data, 0.0, 0.0);
+        }
+    }
+}
+
+/// "stage 2 of 3" (stages counted from 1).
+fn stage_label(index: usize, count: usize) -> String {
+    format!("stage {} of {count}", index + 1)
+}
+
+/// Time left: this stage's steps at the measured rate, and each later stage's steps at that rate slowed by its
+/// larger pixel count.
+fn seconds_left(transfer: &Transfer, rate: f64) -> f64 {
+    let here = transfer.stages()[transfer.stage()].size as f64;
+    let later: f64 = transfer.stages()[transfer.stage() + 1..]
+        .iter()
+        .map(|s| s.iterations as f64 * (s.size as f64 / here).powi(2))
+        .sum();
+    (transfer.stage_remaining() as f64 + later) / rate.max(1e-6)
+}
+
+fn capitalised(message: &str) -> String {
+    let mut c = message.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+/// Resolves when the GPU has finished everything submitted so far (a callback, never a busy wait).
+async fn work_done(gpu: &Gpu) {
+    let (sender, receiver) = futures_channel::oneshot::channel();
+    gpu.queue.on_submitted_work_done(move || {
+        let _ = sender.send(());
+    });
+    let _ = receiver.await;
+}
+
+fn format_seconds(s: f64) -> String {
+    if !s.is_finite() {
+        return "?".into();
+    }
+    let s = s.round() as u64;
+    if s >= 60 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
