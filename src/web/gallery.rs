@@ -298,7 +298,7 @@ fn summary(filter: &Filter) -> String {
         parts.push("photo's colours".into());
     }
     if p.style_scale != 1.0 {
-        parts.push(format!("brush {:.2}×", p.style_scale));
+        parts.push(format!("style scale {:.2}×", p.style_scale));
     }
     // Lines break only between the parts, never inside one ("L-BFGS", "photo's colours").
     parts

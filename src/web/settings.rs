@@ -101,7 +101,7 @@ impl App {
             } else {
                 Pooling::Max
             },
-            style_scale: number(&c.style_scale, "Brush size")? as f32,
+            style_scale: number(&c.style_scale, "Style scale")? as f32,
             multiscale: c.multiscale.checked(),
             multiscale_start: number(&a.multiscale_start, "Coarsest size")?.max(0.0) as u32,
             original_colors: c.original_colors.checked(),

@@ -261,8 +261,9 @@ fn build_controls(panel: &Element) -> Controls {
     );
     let style_scale = input(
         panel,
-        "Brush size",
-        "Style scale: larger gives bigger brush strokes, smaller gives finer texture.",
+        "Style scale",
+        "The size at which the painting is read: smaller carries its big shapes (stars, swirls) over as bold \
+         motifs, larger picks up its individual brush strokes.",
         "range",
         "1",
         &[("min", "0.25"), ("max", "2"), ("step", "0.05")],
