@@ -277,8 +277,8 @@ fn build_controls(panel: &Element) -> Controls {
     let optimizer = select(
         panel,
         "Optimizer",
-        "Adam takes steady small steps; L-BFGS uses curvature and needs fewer steps.",
-        &[("adam", "Adam"), ("lbfgs", "L-BFGS")],
+        "L-BFGS uses curvature and gets further in the same time; Adam takes steady small steps.",
+        &[("lbfgs", "L-BFGS"), ("adam", "Adam")],
     );
     let multiscale = checkbox(
         panel,
