@@ -78,6 +78,18 @@ fn begin(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 
 var<workgroup> lanes: array<vec4<f32>, 256>;
 
+// Tree-sums every thread's `acc` into lanes[0] (call from uniform control flow: it has barriers).
+fn sum_lanes(lid: u32, acc: vec4<f32>) {
+    lanes[lid] = acc;
+    workgroupBarrier();
+    for (var half = 128u; half > 0u; half /= 2u) {
+        if (lid < half) {
+            lanes[lid] += lanes[lid + half];
+        }
+        workgroupBarrier();
+    }
+}
+
 // src . src2 (or |src|_1) -> dst[0 .. PARTIALS), one vec4 of lane sums per workgroup
 @compute @workgroup_size(256)
 fn dot_partials(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -89,14 +101,7 @@ fn dot_partials(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id
             acc += src[i] * src2[i];
         }
     }
-    lanes[lid] = acc;
-    workgroupBarrier();
-    for (var half = 128u; half > 0u; half /= 2u) {
-        if (lid < half) {
-            lanes[lid] += lanes[lid + half];
-        }
-        workgroupBarrier();
-    }
+    sum_lanes(lid, acc);
     if (lid == 0u) {
         dst[wid.x] = lanes[0];
     }
@@ -109,14 +114,7 @@ fn dot_finish(@builtin(local_invocation_index) lid: u32) {
     if (lid < PARTIALS) {
         acc = dst[lid];
     }
-    lanes[lid] = acc;
-    workgroupBarrier();
-    for (var half = 128u; half > 0u; half /= 2u) {
-        if (lid < half) {
-            lanes[lid] += lanes[lid + half];
-        }
-        workgroupBarrier();
-    }
+    sum_lanes(lid, acc);
     if (lid != 0u) {
         return;
     }

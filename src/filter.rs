@@ -84,20 +84,25 @@ impl Filter {
 
     /// A file name for this filter: its name made safe, plus EXTENSION.
     pub fn file_name(&self) -> String {
-        let safe: String = self
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let safe = safe.trim_matches('-');
-        format!("{}{EXTENSION}", if safe.is_empty() { "filter" } else { safe })
+        format!("{}{EXTENSION}", safe_file_stem(&self.name, "filter"))
     }
+}
+
+/// `text` with every character but letters, digits, '-' and '_' replaced by '-' (trimmed), or `fallback` if
+/// nothing is left: a name that is safe in any file system.
+pub fn safe_file_stem(text: &str, fallback: &str) -> String {
+    let safe: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let safe = safe.trim_matches('-');
+    if safe.is_empty() { fallback.into() } else { safe.into() }
 }
 
 /// Bytes as one base64 string in JSON.

@@ -82,15 +82,5 @@ pub fn stem(name: &str) -> String {
         .strip_prefix("content_")
         .or_else(|| stem.strip_prefix("style_"))
         .unwrap_or(stem);
-    let clean: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if clean.is_empty() { "image".into() } else { clean }
+    crate::filter::safe_file_stem(stem, "image")
 }
