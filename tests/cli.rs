@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use artsy::{Filter, Optimizer};
@@ -28,7 +28,7 @@ fn scratch(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-fn path(p: &PathBuf) -> &str {
+fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 

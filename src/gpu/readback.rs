@@ -30,7 +30,7 @@ pub async fn read_buffer_via(gpu: &Gpu, buffer: &wgpu::Buffer, staging: &wgpu::B
     let mut encoder = gpu
         .device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("read") });
-    encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
+    encoder.copy_buffer_to_buffer(buffer, 0, staging, 0, size);
     gpu.queue.submit([encoder.finish()]);
     let (sender, receiver) = futures_channel::oneshot::channel();
     staging.map_async(wgpu::MapMode::Read, .., move |result| {
