@@ -177,51 +177,36 @@ fn average_pool_odd_sizes() {
     check_pool(Pooling::Average, 9, 7, 64);
 }
 
-#[test]
-fn gram_split_along_pixels() {
-    let gpu = gpu();
-    for (p, c, chunk) in [(300usize, 64usize, 48u32), (77, 128, 16), (50, 64, 4096)] {
-        let f = random(p * c, p as u64, 0.0, 2.0);
-        let split = gram::Split {
-            chunk,
-            splits: (p as u32).div_ceil(chunk),
-        };
-        let (fb, parts, g) = (
-            gpu.storage_from("f", &f),
-            gpu.storage("parts", split.partials_len(c as u32)),
-            gpu.storage("g", c * c),
-        );
-        gpu.run(&[
-            gram::partials(&gpu, p as u32, c as u32, split, &fb, &parts),
-            gram::reduce(&gpu, p as u32, c as u32, split, &parts, &g),
-        ]);
-        assert_close(
-            &format!("gram p={p} c={c} chunk={chunk}"),
-            &read(&gpu, &g, c * c),
-            &f32s(&r::gram(p, c, &f64s(&f))),
-            REL,
-        );
-    }
-    // the automatic split covers every pixel too
-    let (p, c) = (5000usize, 64usize);
-    let f = random(p * c, 9, 0.0, 1.0);
-    let split = gram::Split::for_shape(p as u32, c as u32);
-    assert!(split.splits > 1);
+/// The Gram matrix of random [p][c] features with `split`, against the reference.
+fn check_gram(gpu: &artsy::Gpu, what: &str, p: usize, c: usize, split: gram::Split, seed: u64) {
+    let f = random(p * c, seed, 0.0, 2.0);
     let (fb, parts, g) = (
         gpu.storage_from("f", &f),
         gpu.storage("parts", split.partials_len(c as u32)),
         gpu.storage("g", c * c),
     );
     gpu.run(&[
-        gram::partials(&gpu, p as u32, c as u32, split, &fb, &parts),
-        gram::reduce(&gpu, p as u32, c as u32, split, &parts, &g),
+        gram::partials(gpu, p as u32, c as u32, split, &fb, &parts),
+        gram::reduce(gpu, p as u32, c as u32, split, &parts, &g),
     ]);
-    assert_close(
-        "gram auto split",
-        &read(&gpu, &g, c * c),
-        &f32s(&r::gram(p, c, &f64s(&f))),
-        REL,
-    );
+    assert_close(what, &read(gpu, &g, c * c), &f32s(&r::gram(p, c, &f64s(&f))), REL);
+}
+
+#[test]
+fn gram_split_along_pixels() {
+    let gpu = gpu();
+    for (p, c, chunk) in [(300usize, 64usize, 48u32), (77, 128, 16), (50, 64, 4096)] {
+        let split = gram::Split {
+            chunk,
+            splits: (p as u32).div_ceil(chunk),
+        };
+        check_gram(&gpu, &format!("gram p={p} c={c} chunk={chunk}"), p, c, split, p as u64);
+    }
+    // the automatic split covers every pixel too
+    let (p, c) = (5000usize, 64usize);
+    let split = gram::Split::for_shape(p as u32, c as u32);
+    assert!(split.splits > 1);
+    check_gram(&gpu, "gram auto split", p, c, split, 9);
 }
 
 #[test]

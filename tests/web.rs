@@ -228,6 +228,22 @@ async fn wait_for(what: &str, seconds: f64, mut cond: impl FnMut() -> bool) {
     }
 }
 
+/// Drops the cat photo and the Great Wave onto their zones as real Files and waits until both are read.
+async fn drop_cat_and_wave(app: &App) {
+    drop_file(
+        &find(app, ".drop[data-kind=content]"),
+        &file(CAT, "content_chelsea_cat.png", "image/png"),
+    );
+    drop_file(
+        &find(app, ".drop[data-kind=style]"),
+        &file(WAVE, "style_great_wave_hokusai.jpg", "image/jpeg"),
+    );
+    wait_for("both images", 20.0, || {
+        app.has_image(Slot::Content) && app.has_image(Slot::Style(0))
+    })
+    .await;
+}
+
 #[wasm_bindgen_test]
 async fn page_flows_drop_start_pause_resume_download_and_errors() {
     let app = mount();
@@ -261,18 +277,7 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
     wait_for("weights", 30.0, || app.has_weights()).await;
 
     // Images dropped onto the zones as real Files.
-    drop_file(
-        &find(&app, ".drop[data-kind=content]"),
-        &file(CAT, "content_chelsea_cat.png", "image/png"),
-    );
-    drop_file(
-        &find(&app, ".drop[data-kind=style]"),
-        &file(WAVE, "style_great_wave_hokusai.jpg", "image/jpeg"),
-    );
-    wait_for("both images", 20.0, || {
-        app.has_image(Slot::Content) && app.has_image(Slot::Style(0))
-    })
-    .await;
+    drop_cat_and_wave(&app).await;
     assert!(
         find(&app, ".drop[data-kind=content] .caption")
             .text_content()
@@ -573,18 +578,7 @@ async fn a_lost_gpu_is_explained_and_restarted_with_the_weights_in_place() {
     app.boot("no-such-folder/").await;
     drop_file(&find(&app, ".weights"), &file(WEIGHTS, "vgg19-conv-u8.safetensors", ""));
     wait_for("weights", 30.0, || app.has_weights()).await;
-    drop_file(
-        &find(&app, ".drop[data-kind=content]"),
-        &file(CAT, "content_chelsea_cat.png", "image/png"),
-    );
-    drop_file(
-        &find(&app, ".drop[data-kind=style]"),
-        &file(WAVE, "style_great_wave_hokusai.jpg", "image/jpeg"),
-    );
-    wait_for("both images", 20.0, || {
-        app.has_image(Slot::Content) && app.has_image(Slot::Style(0))
-    })
-    .await;
+    drop_cat_and_wave(&app).await;
     let input = |n: u32| -> web_sys::HtmlInputElement {
         app.root()
             .query_selector_all(".controls input[type=number]")

@@ -110,7 +110,7 @@ impl App {
     }
 
     /// The drop zone of `slot`, if it still exists.
-    fn zone(&self, slot: Slot) -> Option<DropZone> {
+    pub(super) fn zone(&self, slot: Slot) -> Option<DropZone> {
         match slot {
             Slot::Content => Some(self.ui().content.clone()),
             Slot::Style(id) => self

@@ -178,17 +178,9 @@ impl App {
         on(self.ui().add_painting.as_ref(), "click", move |_: Event| {
             let id = app.add_painting_slot();
             // open the file chooser of the new slot straight away
-            let input = app
-                .inner
-                .state
-                .borrow()
-                .paintings
-                .iter()
-                .find(|p| p.id == id)
-                .map(|p| p.zone.input.clone());
             app.state().paste_target = Some(Slot::Style(id));
-            if let Some(input) = input {
-                input.click();
+            if let Some(zone) = app.zone(Slot::Style(id)) {
+                zone.input.click();
             }
         });
     }
