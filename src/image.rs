@@ -1,14 +1,15 @@
-//! Images in and out: decoding files (any format the image crate reads), resizing to the working size, and the
+//! Images in and out: decoding files (any format the image crate reads, upright by their EXIF orientation), resizing to the working size, and the
 //! conversions between RGBA8 and the engine's pixels (one [r, g, b, 0] f32 quadruple per pixel, values in 0..1).
 
-use image::{DynamicImage, RgbaImage, imageops::FilterType};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, RgbaImage, imageops::FilterType};
 
 use crate::error::{Error, Result};
 
 /// Largest image accepted from a file, in pixels per side (it is downscaled to the working size anyway).
 pub const MAX_DECODE_SIDE: u32 = 16384;
 
-/// Decodes an image file's bytes. `name` is used in messages only.
+/// Decodes an image file's bytes, turned upright as its EXIF orientation says. `name` is used in messages only.
 pub fn decode(name: &str, bytes: &[u8]) -> Result<RgbaImage> {
     let fail = |reason: String| Error::Image {
         name: name.to_string(),
@@ -31,9 +32,12 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<RgbaImage> {
     limits.max_image_height = Some(MAX_DECODE_SIDE);
     limits.max_alloc = Some(2 << 30);
     reader.limits(limits);
-    let decoded: DynamicImage = reader
-        .decode()
-        .map_err(|e| fail(format!("could not be decoded: {e}")))?;
+    let undecodable = |e: image::ImageError| fail(format!("could not be decoded: {e}"));
+    let mut decoder = reader.into_decoder().map_err(undecodable)?;
+    // A camera stores the sensor's pixels and says in EXIF how to turn them upright; the picture is used upright.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut decoded = DynamicImage::from_decoder(decoder).map_err(undecodable)?;
+    decoded.apply_orientation(orientation);
     if decoded.width() == 0 || decoded.height() == 0 {
         return Err(fail("has no pixels".into()));
     }

@@ -2,7 +2,6 @@
 //! is written with in flags, files and the page, the limits every number must keep, and partial settings laid
 //! over a base (a saved filter with what the user chose on top).
 
-use std::fmt::Display;
 use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
@@ -210,15 +209,38 @@ pub struct ResolvedLayers {
     pub style: Vec<(usize, f32)>,
 }
 
+/// A setting's value as a person reads it: 500, 0.02, 1e7, 1e35.
+pub trait Shown: Copy {
+    fn shown(self) -> String;
+}
+
+impl Shown for u32 {
+    fn shown(self) -> String {
+        self.to_string()
+    }
+}
+
+impl Shown for f32 {
+    fn shown(self) -> String {
+        let magnitude = self.abs();
+        if magnitude != 0.0 && !(1e-4..1e6).contains(&magnitude) {
+            format!("{self:e}")
+        } else {
+            self.to_string()
+        }
+    }
+}
+
 /// `value` within `range`, or a message naming the setting and the range (NaN is never within).
-fn check<T: PartialOrd + Display>(what: &str, value: T, range: &RangeInclusive<T>, unit: &str) -> Result<()> {
+fn check<T: PartialOrd + Shown>(what: &str, value: T, range: &RangeInclusive<T>, unit: &str) -> Result<()> {
     if range.contains(&value) {
         Ok(())
     } else {
         Err(Error::InvalidParams(format!(
-            "{what} must be between {}{unit} and {}{unit}, not {value}{unit}",
-            range.start(),
-            range.end()
+            "{what} must be between {}{unit} and {}{unit}, not {}{unit}",
+            range.start().shown(),
+            range.end().shown(),
+            value.shown()
         )))
     }
 }
@@ -321,7 +343,7 @@ mod tests {
 
     #[test]
     fn every_choice_round_trips_through_its_token_and_label() {
-        fn round_trip<T: Copy + PartialEq + std::fmt::Debug + Display + std::str::FromStr>(
+        fn round_trip<T: Copy + PartialEq + std::fmt::Debug + std::fmt::Display + std::str::FromStr>(
             all: &[T],
             label: fn(T) -> &'static str,
         ) {

@@ -1,0 +1,146 @@
+//! Resolving what a run needs before any work starts: the photo, the paintings, the settings (a saved filter with
+//! the flags on top, through Filter::merged), the weights file and an output path known to be writable.
+
+use std::path::{Path, PathBuf};
+
+use artsy::{Filter, FilterStyle, Params};
+use image::RgbaImage;
+
+use super::args::Args;
+use super::output;
+
+/// Everything a run reads, checked.
+pub struct Inputs {
+    pub content_path: PathBuf,
+    pub photo: RgbaImage,
+    /// The paintings' original files with their blend weights (as a saved filter keeps them).
+    pub styles: Vec<FilterStyle>,
+    /// The same paintings decoded, with their blend weights.
+    pub paintings: Vec<(RgbaImage, f32)>,
+    pub params: Params,
+    pub weights_path: PathBuf,
+    pub out: PathBuf,
+}
+
+/// The first of `candidates` that exists, else the first (so the error names the preferred path).
+fn find(candidates: &[&str]) -> PathBuf {
+    candidates
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from(candidates[0]))
+}
+
+pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
+}
+
+fn stem(name: &str) -> String {
+    Path::new(name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "image".into())
+}
+
+/// A painting file as a filter keeps it: its file name, blend 1 (until a blend is given) and its bytes.
+fn style_file(path: &Path) -> Result<FilterStyle, String> {
+    Ok(FilterStyle {
+        name: path
+            .file_name()
+            .map_or("painting".into(), |n| n.to_string_lossy().into_owned()),
+        blend: 1.0,
+        data: read(path, "image")?,
+    })
+}
+
+/// Reads and checks every input named by `args`; nothing here touches the GPU.
+pub fn resolve(args: &Args) -> Result<Inputs, String> {
+    let filter = match &args.filter {
+        Some(path) => Some(Filter::from_json(&read(path, "filter")?).map_err(|e| format!("{}: {e}", path.display()))?),
+        None => None,
+    };
+    // The paintings: --style files, else the filter's, else the sample.
+    let given_styles = if !args.style.is_empty() {
+        Some(
+            args.style
+                .iter()
+                .map(|p| style_file(p))
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    } else if filter.is_none() {
+        Some(vec![style_file(&find(&[
+            "data/images/style_starry_night_vangogh.jpg",
+            "../shared/images/style_starry_night_vangogh.jpg",
+        ]))?])
+    } else {
+        None
+    };
+    let base = filter.unwrap_or_else(|| Filter::new("command line", &Params::default(), Vec::new()));
+    let overrides = args.overrides(given_styles)?;
+    let (params, styles) = base.merged(&overrides).map_err(|e| e.to_string())?;
+    if args.seed.is_some() && args.init.is_none() && params.init.seed().is_none() {
+        eprintln!("note: --seed only matters for a noise start (--init noise); this run starts from the photo");
+    }
+
+    let content_path = args.content.clone().unwrap_or_else(|| {
+        find(&[
+            "data/images/content_astronaut.png",
+            "../shared/images/content_astronaut.png",
+        ])
+    });
+    let out = args.out.clone().unwrap_or_else(|| {
+        let names: Vec<String> = styles.iter().map(|s| stem(&s.name)).collect();
+        PathBuf::from(format!(
+            "out/{}-{}.png",
+            stem(&content_path.to_string_lossy()),
+            names.join("+")
+        ))
+    });
+    output::check_picture_path(&out)?;
+    if let Some(path) = &args.save_filter {
+        output::check_writable(path)?;
+    }
+
+    let photo = artsy::image::decode(&content_path.display().to_string(), &read(&content_path, "image")?)
+        .map_err(|e| e.to_string())?;
+    let paintings = styles
+        .iter()
+        .map(|s| {
+            Ok((
+                artsy::image::decode(&s.name, &s.data).map_err(|e| e.to_string())?,
+                s.blend,
+            ))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let weights_path = args.weights.clone().unwrap_or_else(|| {
+        find(&[
+            "data/vgg19/vgg19-conv-u8.safetensors",
+            "../shared/vgg19/vgg19-conv-u8.safetensors",
+        ])
+    });
+    Ok(Inputs {
+        content_path,
+        photo,
+        styles,
+        paintings,
+        params,
+        weights_path,
+        out,
+    })
+}
+
+/// Writes this run's paintings and settings as a filter the page can import, named after the file.
+pub fn save_filter(path: &Path, inputs: &Inputs) -> Result<(), String> {
+    let name = path
+        .file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .trim_end_matches(artsy::filter::EXTENSION)
+                .to_string()
+        })
+        .unwrap_or_else(|| "filter".into());
+    let filter = Filter::new(&name, &inputs.params, inputs.styles.clone());
+    std::fs::write(path, filter.to_json()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("filter saved: {}", path.display());
+    Ok(())
+}

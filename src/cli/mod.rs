@@ -1,0 +1,48 @@
+//! The native command line: a thin face over artsy::Transfer. Resolve and check every input first, then run
+//! with progress, then write the picture and report.
+
+mod args;
+mod inputs;
+mod output;
+mod progress;
+mod report;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+pub use args::Args;
+use artsy::{Gpu, GpuWeights, Transfer, VggWeights};
+
+/// One whole run; the error is the message for the user.
+pub fn run(args: Args) -> Result<(), String> {
+    let inputs = inputs::resolve(&args)?;
+    if let Some(path) = &args.save_filter {
+        inputs::save_filter(path, &inputs)?;
+    }
+    let weights = VggWeights::from_safetensors(&inputs::read(&inputs.weights_path, "weights")?)
+        .map_err(|e| format!("{}: {e}", inputs.weights_path.display()))?;
+
+    let gpu = pollster::block_on(Gpu::new()).map_err(|e| e.to_string())?;
+    report::adapter(&gpu);
+    let started = Instant::now();
+    let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
+    let mut transfer = pollster::block_on(Transfer::new(
+        &gpu,
+        &gpu_weights,
+        &inputs.photo,
+        &inputs.paintings,
+        &inputs.params,
+    ))
+    .map_err(|e| e.to_string())?;
+    report::plan(&inputs, &transfer, started.elapsed().as_secs_f64());
+
+    let batch = args
+        .batch
+        .unwrap_or(if gpu.adapter.is_software { 1 } else { 10 })
+        .max(1);
+    let finished = progress::run(&mut transfer, batch)?;
+    let picture = pollster::block_on(transfer.image()).map_err(|e| e.to_string())?;
+    output::save_picture(&picture, &inputs.out)?;
+    report::summary(&inputs, &gpu, gpu_weights.bytes(), &finished);
+    Ok(())
+}
