@@ -1,5 +1,6 @@
 //! The command line as a user runs it: saved filters in and out, settings given on the command line over a
-//! filter's, and clear refusals of bad options.
+//! filter's, clear refusals of bad options and paths before any work, and photos taken upright.
+//! ARTSY_CLI=path runs these tests against another build of the binary (e.g. an older one).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -7,11 +8,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use artsy::{Filter, Optimizer};
+use artsy::{Filter, FilterStyle, Init, Optimizer, Params};
 use common::shared;
 
 fn artsy(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_artsy"))
+    let binary = std::env::var("ARTSY_CLI").unwrap_or_else(|_| env!("CARGO_BIN_EXE_artsy").into());
+    let out = Command::new(binary)
         .args(args)
         .env("XDG_RUNTIME_DIR", std::env::temp_dir())
         .output()
@@ -134,4 +136,170 @@ fn bad_options_and_bad_filters_are_refused_with_a_reason() {
     let (ok, log) = artsy(&["--filter", "/no/such/file.artsy-filter.json"]);
     assert!(!ok);
     assert!(log.contains("cannot read filter"), "{log}");
+}
+
+fn png(width: u32, height: u32, color: [u8; 3]) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(width, height, image::Rgb(color));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A saved filter of two small paintings (blend 1 and 1) starting from noise with seed 7, written to `name`.
+fn two_painting_noise_filter(name: &str) -> PathBuf {
+    let style = |name: &str, color| FilterStyle {
+        name: name.into(),
+        blend: 1.0,
+        data: png(40, 40, color),
+    };
+    let params = Params {
+        init: Init::Noise { seed: 7 },
+        ..Params::default()
+    };
+    let filter = Filter::new(
+        "noise",
+        &params,
+        vec![style("red.png", [200, 30, 30]), style("blue.png", [30, 30, 200])],
+    );
+    let path = scratch(name);
+    std::fs::write(&path, filter.to_json()).unwrap();
+    path
+}
+
+/// Runs up to the point where the resolved paintings and settings are saved as a filter, and stops before the
+/// GPU (the weights file does not exist); returns the filter this run would have used.
+fn resolved_filter(args: &[&str], name: &str) -> Filter {
+    let saved = scratch(name);
+    let mut all = args.to_vec();
+    all.extend([
+        "--save-filter",
+        path(&saved),
+        "--weights",
+        "/no/such/weights.safetensors",
+    ]);
+    let photo = shared("images/content_chelsea_cat.png");
+    all.extend(["--content", path(&photo)]);
+    let (ok, log) = artsy(&all);
+    assert!(!ok && log.contains("cannot read weights"), "{log}");
+    Filter::from_json(&std::fs::read(&saved).unwrap()).unwrap()
+}
+
+#[test]
+fn a_blend_given_with_a_filter_applies_to_the_filters_paintings() {
+    let filter = two_painting_noise_filter("blend-base.artsy-filter.json");
+    let used = resolved_filter(
+        &["--filter", path(&filter), "--style-blend", "3,1"],
+        "blend-used.artsy-filter.json",
+    );
+    let blend: Vec<f32> = used.styles.iter().map(|s| s.blend).collect();
+    assert_eq!(blend, [3.0, 1.0], "the blend given on the command line is the one used");
+    assert_eq!(used.styles[0].name, "red.png");
+
+    let (ok, log) = artsy(&["--filter", path(&filter), "--style-blend", "1,2,3"]);
+    assert!(!ok && log.contains("2 paintings but 3 blend weights"), "{log}");
+}
+
+#[test]
+fn a_seed_alone_keeps_the_filters_noise_start() {
+    let filter = two_painting_noise_filter("seed-base.artsy-filter.json");
+    let used = resolved_filter(
+        &["--filter", path(&filter), "--seed", "5"],
+        "seed-used.artsy-filter.json",
+    );
+    assert_eq!(used.params.init, Init::Noise { seed: 5 });
+    let used = resolved_filter(
+        &["--filter", path(&filter), "--init", "content"],
+        "seed-photo.artsy-filter.json",
+    );
+    assert_eq!(used.params.init, Init::Content);
+}
+
+#[test]
+fn output_paths_that_cannot_work_are_refused_before_the_run() {
+    for out in ["/proc/artsy-no-such-folder/a.png", "picture.xyz"] {
+        let (ok, log) = artsy(&["--out", out, "--size", "32", "--iters", "1"]);
+        assert!(!ok, "{log}");
+        assert!(
+            log.contains(&format!("cannot write {out}")) || log.contains("cannot create the folder"),
+            "{log}"
+        );
+        assert!(
+            !log.contains("GPU:"),
+            "refused only after opening the GPU and running: {log}"
+        );
+    }
+}
+
+#[test]
+fn zero_steps_and_absurd_weights_are_refused_up_front() {
+    for (flag, value, says) in [
+        ("--iters", "0", "steps must be between 1 and 100000, not 0"),
+        (
+            "--style-weight",
+            "1e35",
+            "style weight must be between 0 and 1e7, not 1e35",
+        ),
+    ] {
+        let (ok, log) = artsy(&[flag, value, "--size", "32"]);
+        assert!(!ok, "{flag} {value} was accepted: {log}");
+        assert!(log.contains(says), "{log}");
+        assert!(!log.contains("GPU:"), "{log}");
+    }
+}
+
+/// A `width` x `height` JPEG, left half red and right half blue, whose EXIF says to show it turned by
+/// `orientation` (6: rotate 90 degrees clockwise, as a phone held upright writes it).
+fn jpeg_with_orientation(width: u32, height: u32, orientation: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, _| {
+        image::Rgb(if x < width / 2 { [220, 20, 20] } else { [20, 20, 220] })
+    });
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+    let jpeg = jpeg.into_inner();
+    // One big-endian TIFF IFD with one entry: Orientation (0x0112), SHORT, count 1.
+    let tiff: Vec<u8> = [
+        &b"MM\0\x2a"[..],
+        &8u32.to_be_bytes(),
+        &1u16.to_be_bytes(),
+        &0x0112u16.to_be_bytes(),
+        &3u16.to_be_bytes(),
+        &1u32.to_be_bytes(),
+        &[0, orientation, 0, 0],
+        &0u32.to_be_bytes(),
+    ]
+    .concat();
+    let payload = [&b"Exif\0\0"[..], &tiff].concat();
+    let app1 = [&[0xFF, 0xE1][..], &((payload.len() + 2) as u16).to_be_bytes(), &payload].concat();
+    [&jpeg[..2], &app1, &jpeg[2..]].concat()
+}
+
+#[test]
+fn a_phone_photo_is_used_upright() {
+    let bytes = jpeg_with_orientation(48, 32, 6);
+    let upright = artsy::image::decode("phone.jpg", &bytes).unwrap();
+    assert_eq!(upright.dimensions(), (32, 48), "turned to portrait");
+    // Turned clockwise, the stored left half (red) is on top.
+    assert!(upright.get_pixel(16, 4)[0] > 150 && upright.get_pixel(16, 44)[2] > 150);
+
+    let photo = scratch("phone.jpg");
+    std::fs::write(&photo, &bytes).unwrap();
+    let out = scratch("phone-out.png");
+    let (ok, log) = artsy(&[
+        "--content",
+        path(&photo),
+        "--size",
+        "32",
+        "--iters",
+        "1",
+        "--out",
+        path(&out),
+    ]);
+    assert!(ok, "{log}");
+    let picture = image::open(&out).unwrap();
+    assert!(
+        picture.height() == 32 && picture.width() < 32,
+        "the output is {}x{}, not portrait",
+        picture.width(),
+        picture.height()
+    );
 }
