@@ -390,7 +390,7 @@ mod tests {
                 style_weight: 1e35,
                 ..d()
             },
-            &["style weight", "10000000"],
+            &["style weight", "between 0 and 1e7, not 1e35"],
         );
         refused(
             Params {
