@@ -120,11 +120,7 @@ impl LbfgsState {
         };
         let axpy = |op: u32, slot: usize, sign: f32, b: &wgpu::Buffer| {
             let p = params(op, slot, 0, 0.0, sign);
-            gpu.dispatch(
-                &AXPY,
-                &[&p, &scalars, b, b, &d, &spare[0], &spare[1]],
-                pixels_grid,
-            )
+            gpu.dispatch(&AXPY, &[&p, &scalars, b, b, &d, &spare[0], &spare[1]], pixels_grid)
         };
         let update = |next: usize| {
             let p = params(0, 0, 0, 0.0, 0.0);

@@ -51,7 +51,12 @@ pub fn mse_loss(
     for (what, buffer) in [("x", x), ("target", target), ("grad", grad)] {
         holds(KERNEL.name, what, buffer, count);
     }
-    holds(KERNEL.name, "partials", partials, (offset + partial_count(count)) as usize);
+    holds(
+        KERNEL.name,
+        "partials",
+        partials,
+        (offset + partial_count(count)) as usize,
+    );
     let p = gpu.uniform(
         "mse_loss",
         &Params {

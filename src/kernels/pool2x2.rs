@@ -96,7 +96,12 @@ pub fn backward(
     multiple_of(kernel.name, "channels", channels, 4);
     let threads = height as usize * width as usize * (channels / 4) as usize;
     holds(kernel.name, "input", input, threads * 4);
-    holds(kernel.name, "grad_output", grad_output, (height / 2) as usize * (width / 2) as usize * channels as usize);
+    holds(
+        kernel.name,
+        "grad_output",
+        grad_output,
+        (height / 2) as usize * (width / 2) as usize * channels as usize,
+    );
     holds(kernel.name, "grad_input", grad_input, threads * 4);
     let p = params(gpu, height, width, channels);
     gpu.dispatch(kernel, &[&p, input, grad_output, grad_input], grid_1d(threads))

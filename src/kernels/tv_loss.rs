@@ -51,7 +51,12 @@ pub fn tv_loss(
     let count = (height * width) as usize;
     holds(KERNEL.name, "pixels", pixels, count * 4);
     holds(KERNEL.name, "grad", grad, count * 4);
-    holds(KERNEL.name, "partials", partials, (offset + partial_count(count)) as usize);
+    holds(
+        KERNEL.name,
+        "partials",
+        partials,
+        (offset + partial_count(count)) as usize,
+    );
     let p = gpu.uniform(
         "tv_loss",
         &Params {
