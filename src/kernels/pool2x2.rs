@@ -78,6 +78,7 @@ pub fn forward(
     gpu.dispatch(kernel, &[&p, input, input, output], grid_1d(threads))
 }
 
+#[allow(clippy::too_many_arguments)]
 /// input [H][W][C] (the forward input) and grad_output [H/2][W/2][C] -> grad_input [H][W][C] (overwritten).
 pub fn backward(
     gpu: &Gpu,

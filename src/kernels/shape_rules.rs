@@ -5,7 +5,7 @@
 /// `value` is a multiple of `multiple` (e.g. channels of 4, read as vec4; Gram channels of TILE).
 pub fn multiple_of(kernel: &str, what: &str, value: u32, multiple: u32) {
     assert!(
-        value % multiple == 0 && value > 0,
+        value.is_multiple_of(multiple) && value > 0,
         "{kernel}: {what} must be a positive multiple of {multiple}, got {value}"
     );
 }

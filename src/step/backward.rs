@@ -7,11 +7,14 @@ use crate::network::Network;
 use crate::vgg::{LAYERS, stored_cin};
 use crate::weights::GpuWeights;
 
+/// Builds, given the gradient buffer and whether to add to it, the dispatch of one loss term's gradient.
+pub type SeedDispatch<'a> = Box<dyn Fn(&wgpu::Buffer, bool) -> Dispatch + 'a>;
+
 /// One loss term's gradient at the ReLU output of `layer`: `dispatch(grad, accumulate)` builds the dispatch that
 /// writes (accumulate = false) or adds its dLoss/d relu_layer into `grad`.
 pub struct Seed<'a> {
     pub layer: usize,
-    pub dispatch: Box<dyn Fn(&wgpu::Buffer, bool) -> Dispatch + 'a>,
+    pub dispatch: SeedDispatch<'a>,
 }
 
 /// The backward dispatches and the buffers they write.

@@ -26,6 +26,7 @@ pub fn preprocess_backward(grad: &[f64]) -> Vec<f64> {
 }
 
 /// 3x3 convolution, stride 1, zero padding 1. `input` has `cin_stored` channels of which the first `cin` are used.
+#[allow(clippy::too_many_arguments)]
 pub fn conv3x3(
     h: usize,
     w: usize,
@@ -62,6 +63,7 @@ pub fn conv3x3(
 }
 
 /// Input gradient of relu(conv3x3(x)), scattered straight from the definition. `output` is the ReLU output.
+#[allow(clippy::too_many_arguments)]
 pub fn conv3x3_backward_input(
     h: usize,
     w: usize,
