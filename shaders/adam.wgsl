@@ -1,8 +1,9 @@
 // Adam on the pixels, keeping them in [0, 1]. The step counter lives on the GPU, so a step uploads nothing.
 //
 // Layouts (f32): pixels, grad, m, v: [H * W] vec4 (r, g, b, 0); state: [4] = (t, 1 - beta1^t, 1 - beta2^t, 0).
-// Entries: `tick` (one thread) advances t and the bias corrections; `update` (one thread per pixel, 256 per
-// workgroup, 2D grid flattened) applies the step.
+// Entries: `tick` (one thread) advances t and the bias corrections; `update` (one thread per pixel,
+// WORKGROUP_SIZE (256) per workgroup, 2D grid flattened) applies the step.
+// Prepended: the generated constant WORKGROUP_SIZE and common/flat_index.wgsl.
 
 struct Params {
     count: u32,       // pixels
@@ -30,9 +31,9 @@ fn tick() {
     state[2] = 1.0 - pow(params.beta2, t);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = flat_index(gid, nwg);
     if (i >= params.count) {
         return;
     }

@@ -1,5 +1,6 @@
 // 3x3 convolution, stride 1, zero padding 1, as an implicit GEMM: forward (+ bias + ReLU) and input gradient
 // (through the ReLU mask). Weights are frozen, so there is no weight gradient.
+// Prepended: the generated constants (WORKGROUP_SIZE, TILE, TILE_K, TILE_THREADS) and common/gemm_tile.wgsl.
 //
 // Layouts (channels-last, f32, every channel count a multiple of 4, read and written as vec4):
 //   src     : [H][W][CIN]            forward: the layer input;  backward_input: dLoss/d relu output
@@ -8,10 +9,10 @@
 //   aux     : forward: bias [COUT];  backward_input: the forward ReLU output [H][W][CIN], used as the mask
 //   dst     : [H][W][COUT]
 // GEMM view: dst[p][n] = sum_k A[p][k] * weights[k][n], A[p][k] = src[p + offset(tap)][ci], k = tap * CIN + ci.
-// Tiling: a workgroup of 16 x 16 threads computes a 64-pixel x 64-channel tile; each thread owns 4 pixels x 4
-// channels in four vec4 accumulators (constant indices only, so they stay in registers). The reduction walks K in
-// steps of 16 through workgroup memory: A as [16][64] (transposed while loading), B as [16][64].
-// Grid: x = ceil(COUT / 64), y * z = ceil(H * W / 64) (z only when y would pass 65535).
+// Tiling: a workgroup of TILE_THREADS x TILE_THREADS (16 x 16) threads computes a TILE-pixel x TILE-channel
+// (64 x 64) tile; each thread owns 4 pixels x 4 channels (common/gemm_tile.wgsl). The reduction walks K in steps
+// of TILE_K (16) through workgroup memory: A as [16][64] (transposed while staging), B as [16][64].
+// Grid: x = ceil(COUT / TILE), y * z = ceil(H * W / TILE) (z only when y would pass 65535).
 
 struct Params {
     height: u32,
@@ -26,21 +27,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> aux: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> dst: array<vec4<f32>>;
 
-const TILE_M: u32 = 64u;
-const TILE_N: u32 = 64u;
-const TILE_K: u32 = 16u;
-
-var<workgroup> a_tile: array<vec4<f32>, 256>; // [TILE_K][TILE_M / 4]: 4 pixels at one depth
-var<workgroup> b_tile: array<vec4<f32>, 256>; // [TILE_K][TILE_N / 4]: 4 output channels at one depth
-
-struct Acc {
-    r0: vec4<f32>,
-    r1: vec4<f32>,
-    r2: vec4<f32>,
-    r3: vec4<f32>,
-}
-
-// The shared main loop. `masked` selects the ReLU-mask load of backward_input.
+// The main loop of both entries. `masked` selects the ReLU-mask load of backward_input.
 fn gemm_tile(lid: u32, tm: u32, tn: u32, tile_m: u32, tile_n: u32, masked: bool) -> Acc {
     let h = params.height;
     let w = params.width;
@@ -51,23 +38,19 @@ fn gemm_tile(lid: u32, tm: u32, tn: u32, tile_m: u32, tile_n: u32, masked: bool)
     let k_total = 9u * cin;
 
     // This thread loads one vec4 of A per K step: pixel a_m of the tile, depths a_kg * 4 .. a_kg * 4 + 3.
-    let a_m = lid / 4u;
-    let a_kg = lid % 4u;
+    let a_m = lid / (TILE_K / 4u);
+    let a_kg = lid % (TILE_K / 4u);
     let a_p = tile_m + a_m;
     let a_valid = a_p < pixels;
     let a_y = i32(a_p / w);
     let a_x = i32(a_p % w);
     // ... and one vec4 of B: depth b_k, output channels b_n4 * 4 .. + 3.
-    let b_k = lid / 16u;
-    let b_n4 = lid % 16u;
+    let b_k = lid / TILE_THREADS;
+    let b_n4 = lid % TILE_THREADS;
     let b_col4 = tile_n / 4u + b_n4;
     let b_valid = b_col4 < cout4;
 
-    var acc: Acc;
-    acc.r0 = vec4<f32>(0.0);
-    acc.r1 = vec4<f32>(0.0);
-    acc.r2 = vec4<f32>(0.0);
-    acc.r3 = vec4<f32>(0.0);
+    var acc = acc_zero();
 
     for (var k0 = 0u; k0 < k_total; k0 += TILE_K) {
         var av = vec4<f32>(0.0);
@@ -85,12 +68,7 @@ fn gemm_tile(lid: u32, tm: u32, tn: u32, tile_m: u32, tile_n: u32, masked: bool)
                 }
             }
         }
-        let a_row = a_kg * 4u * (TILE_M / 4u) + a_m / 4u;
-        let a_lane = a_m % 4u;
-        a_tile[a_row][a_lane] = av.x;
-        a_tile[a_row + 16u][a_lane] = av.y;
-        a_tile[a_row + 32u][a_lane] = av.z;
-        a_tile[a_row + 48u][a_lane] = av.w;
+        stage_a_transposed(a_m, a_kg, av);
 
         var bv = vec4<f32>(0.0);
         let kb = k0 + b_k;
@@ -100,14 +78,7 @@ fn gemm_tile(lid: u32, tm: u32, tn: u32, tile_m: u32, tile_n: u32, masked: bool)
         b_tile[lid] = bv;
         workgroupBarrier();
 
-        for (var kk = 0u; kk < TILE_K; kk++) {
-            let a = a_tile[kk * 16u + tm];
-            let b = b_tile[kk * 16u + tn];
-            acc.r0 += a.x * b;
-            acc.r1 += a.y * b;
-            acc.r2 += a.z * b;
-            acc.r3 += a.w * b;
-        }
+        multiply_staged(&acc, tm, tn);
         workgroupBarrier();
     }
     return acc;
@@ -119,15 +90,15 @@ fn store(p: u32, col4: u32, v: vec4<f32>) {
     }
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(TILE_THREADS, TILE_THREADS)
 fn forward(
     @builtin(local_invocation_index) lid: u32,
     @builtin(local_invocation_id) l: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let tile_n = wid.x * TILE_N;
-    let tile_m = (wid.y + wid.z * nwg.y) * TILE_M;
+    let tile_n = wid.x * TILE;
+    let tile_m = (wid.y + wid.z * nwg.y) * TILE;
     let acc = gemm_tile(lid, l.y, l.x, tile_m, tile_n, false);
     let col4 = tile_n / 4u + l.x;
     if (col4 >= params.cout / 4u) {
@@ -141,15 +112,15 @@ fn forward(
     store(p + 3u, col4, max(acc.r3 + b, vec4<f32>(0.0)));
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(TILE_THREADS, TILE_THREADS)
 fn backward_input(
     @builtin(local_invocation_index) lid: u32,
     @builtin(local_invocation_id) l: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let tile_n = wid.x * TILE_N;
-    let tile_m = (wid.y + wid.z * nwg.y) * TILE_M;
+    let tile_n = wid.x * TILE;
+    let tile_m = (wid.y + wid.z * nwg.y) * TILE;
     let acc = gemm_tile(lid, l.y, l.x, tile_m, tile_n, true);
     let col4 = tile_n / 4u + l.x;
     if (col4 >= params.cout / 4u) {

@@ -1,14 +1,16 @@
 // Backward of the Gram matrix: dF += alpha * F * D, where D = dLoss/dG (symmetric, C x C) and
 // alpha = 2 / (C * H * W), since G = F^T F / (C * H * W).
+// Prepended: the generated constants (TILE, TILE_K, TILE_THREADS) and common/gemm_tile.wgsl.
 //
 // Layouts (f32, read and written as vec4):
 //   features : [P][C]    channels-last
 //   d_gram   : [C][C]
 //   grad     : [P][C]    dLoss/dF, added to (accumulate = 1) or overwritten (accumulate = 0)
-// Tiling: a GEMM with M = P, N = C, K = C. A workgroup of 16 x 16 threads computes a 64-pixel x 64-channel tile;
-// each thread owns 4 pixels x 4 channels in four vec4 accumulators. K is walked 16 deep through workgroup memory:
-// A = features as [16][64] (transposed while loading), B = d_gram as [16][64].
-// Grid: x = C / 64, y * z = ceil(P / 64) (z only when y would pass 65535).
+// Tiling: a GEMM with M = P, N = C, K = C. A workgroup of TILE_THREADS x TILE_THREADS (16 x 16) threads computes a
+// TILE-pixel x TILE-channel (64 x 64) tile; each thread owns 4 pixels x 4 channels (common/gemm_tile.wgsl). K is
+// walked TILE_K (16) deep through workgroup memory: A = features as [16][64] (transposed while staging),
+// B = d_gram as [16][64].
+// Grid: x = C / TILE, y * z = ceil(P / TILE) (z only when y would pass 65535).
 
 struct Params {
     pixels: u32,
@@ -22,14 +24,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> d_gram: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> grad: array<vec4<f32>>;
 
-const TILE_M: u32 = 64u;
-const TILE_N: u32 = 64u;
-const TILE_K: u32 = 16u;
-
-var<workgroup> a_tile: array<vec4<f32>, 256>; // [TILE_K][16]: 4 pixels at one depth
-var<workgroup> b_tile: array<vec4<f32>, 256>; // [TILE_K][16]: 4 channels at one depth
-
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(TILE_THREADS, TILE_THREADS)
 fn main(
     @builtin(local_invocation_index) lid: u32,
     @builtin(local_invocation_id) l: vec3<u32>,
@@ -38,41 +33,26 @@ fn main(
 ) {
     let c = params.channels;
     let c4 = c / 4u;
-    let tile_n = wid.x * TILE_N;
-    let tile_m = (wid.y + wid.z * nwg.y) * TILE_M;
+    let tile_n = wid.x * TILE;
+    let tile_m = (wid.y + wid.z * nwg.y) * TILE;
 
     // A loader: pixel a_m, depths a_kg * 4 .. + 3.  B loader: depth b_k, channels b_n4 * 4 .. + 3.
-    let a_m = lid / 4u;
-    let a_kg = lid % 4u;
+    let a_m = lid / (TILE_K / 4u);
+    let a_kg = lid % (TILE_K / 4u);
     let a_p = tile_m + a_m;
-    let b_k = lid / 16u;
-    let b_n4 = lid % 16u;
+    let b_k = lid / TILE_THREADS;
+    let b_n4 = lid % TILE_THREADS;
 
-    var acc0 = vec4<f32>(0.0);
-    var acc1 = vec4<f32>(0.0);
-    var acc2 = vec4<f32>(0.0);
-    var acc3 = vec4<f32>(0.0);
+    var acc = acc_zero();
     for (var k0 = 0u; k0 < c; k0 += TILE_K) {
         var av = vec4<f32>(0.0);
         if (a_p < params.pixels) {
             av = features[a_p * c4 + k0 / 4u + a_kg];
         }
-        let a_row = a_kg * 4u * 16u + a_m / 4u;
-        let a_lane = a_m % 4u;
-        a_tile[a_row][a_lane] = av.x;
-        a_tile[a_row + 16u][a_lane] = av.y;
-        a_tile[a_row + 32u][a_lane] = av.z;
-        a_tile[a_row + 48u][a_lane] = av.w;
+        stage_a_transposed(a_m, a_kg, av);
         b_tile[lid] = d_gram[(k0 + b_k) * c4 + tile_n / 4u + b_n4];
         workgroupBarrier();
-        for (var kk = 0u; kk < TILE_K; kk++) {
-            let a = a_tile[kk * 16u + l.y];
-            let b = b_tile[kk * 16u + l.x];
-            acc0 += a.x * b;
-            acc1 += a.y * b;
-            acc2 += a.z * b;
-            acc3 += a.w * b;
-        }
+        multiply_staged(&acc, l.y, l.x);
         workgroupBarrier();
     }
 
@@ -81,18 +61,18 @@ fn main(
     let keep = select(0.0, 1.0, params.accumulate != 0u);
     if (p < params.pixels) {
         let i = p * c4 + col4;
-        grad[i] = keep * grad[i] + params.alpha * acc0;
+        grad[i] = keep * grad[i] + params.alpha * acc.r0;
     }
     if (p + 1u < params.pixels) {
         let i = (p + 1u) * c4 + col4;
-        grad[i] = keep * grad[i] + params.alpha * acc1;
+        grad[i] = keep * grad[i] + params.alpha * acc.r1;
     }
     if (p + 2u < params.pixels) {
         let i = (p + 2u) * c4 + col4;
-        grad[i] = keep * grad[i] + params.alpha * acc2;
+        grad[i] = keep * grad[i] + params.alpha * acc.r2;
     }
     if (p + 3u < params.pixels) {
         let i = (p + 3u) * c4 + col4;
-        grad[i] = keep * grad[i] + params.alpha * acc3;
+        grad[i] = keep * grad[i] + params.alpha * acc.r3;
     }
 }

@@ -8,21 +8,24 @@
 //   d *= H0                                                                            (axpy with no b)
 //   second loop (oldest to newest): beta = rho_j y_j.d;     d += (alpha_j - beta) s_j  (dot, finish, axpy)
 //   update:       x_new = clamp(x + t d, 0, 1); s[next] = x_new - x   (the step actually taken)
-// The very first step has no pairs: d = -g and t = lr * min(1, 1 / |g|_1).
+// The very first step has no pairs: d = -g and t = t0 * min(1, 1 / |g|_1), t0 the step length the host passes
+// (LBFGS_STEP in src/step/optimizer.rs: 1); every later step takes the step length t0 itself.
 //
-// Layouts: every vector is [H * W] vec4<f32> (r, g, b, 0); partials: [64] vec4<f32> (per-workgroup lanes);
+// Layouts: every vector is [H * W] vec4<f32> (r, g, b, 0); partials: [PARTIALS] vec4<f32> (per-workgroup lanes);
 // scalars: [4 + 2m] f32 = (H0, t, ys, unused, rho[m], alpha[m]).
 // Bindings are shared by all entries (slot 0 uniform; unused slots get small placeholder buffers):
 //   1 scalars (rw), 2 src (read), 3 src2 (read), 4 dst (rw), 5 dst2 (rw), 6 dst3 (rw)
-// Tiling: per-pixel entries (begin, axpy, update): one thread per pixel, 256 per workgroup, 2D grid flattened.
-// dot_partials: 64 workgroups of 256 threads, each thread striding over the vectors; dot_finish: one workgroup.
+// Tiling: per-pixel entries (begin, axpy, update): one thread per pixel, WORKGROUP_SIZE (256) per workgroup, 2D
+// grid flattened. dot_partials: PARTIALS (64) workgroups of WORKGROUP_SIZE threads, each thread striding over the
+// vectors; dot_finish: one workgroup, a tree sum (common/tree_sum.wgsl).
+// Prepended: the generated constants WORKGROUP_SIZE and PARTIALS, common/flat_index.wgsl and common/tree_sum.wgsl.
 
 struct Params {
     count: u32,     // pixels
     op: u32,        // what dot_finish does with the dot, or how axpy scales (see the constants)
     slot: u32,      // history slot the scalars of this dispatch belong to
     flag: u32,      // begin: 1 if a newest pair is to be completed; dot_partials: 1 for |a|_1 instead of a.b
-    value: f32,     // begin: the step length t; dot_finish OP_FIRST: the learning rate
+    value: f32,     // begin and dot_finish OP_FIRST: the step length t0
     sign: f32,      // axpy: +1 or -1
     m: u32,         // history length
     _pad: u32,
@@ -38,13 +41,11 @@ const OP_YS: u32 = 0u;     // rho[slot] = ys > 1e-10 ? 1 / ys : 0
 const OP_YY: u32 = 1u;     // H0 = ys / yy, if the newest pair is used
 const OP_ALPHA: u32 = 2u;  // alpha[slot] = rho[slot] * dot
 const OP_BETA: u32 = 3u;   // alpha[slot] -= rho[slot] * dot  (the coefficient of s in the second loop)
-const OP_FIRST: u32 = 4u;  // t = lr * min(1, 1 / dot), dot = |g|_1
+const OP_FIRST: u32 = 4u;  // t = t0 * min(1, 1 / dot), dot = |g|_1
 
 // axpy ops: d = d * scale + sign * coef * src
 const AXPY_ALPHA: u32 = 0u;  // scale 1, coef alpha[slot]
 const AXPY_H0: u32 = 1u;     // scale H0, no src term
-
-const PARTIALS: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> scalars: array<f32>;
@@ -54,14 +55,10 @@ const PARTIALS: u32 = 64u;
 @group(0) @binding(5) var<storage, read_write> dst2: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> dst3: array<vec4<f32>>;
 
-fn pixel(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return gid.x + gid.y * nwg.x * 256u;
-}
-
 // src = g, dst = g_prev, dst2 = d, dst3 = y[newest]
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn begin(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = pixel(gid, nwg);
+    let i = flat_index(gid, nwg);
     if (i == 0u && params.flag == 1u) {
         scalars[T] = params.value;
     }
@@ -76,25 +73,13 @@ fn begin(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     dst2[i] = -g;
 }
 
-var<workgroup> lanes: array<vec4<f32>, 256>;
-
-// Tree-sums every thread's `acc` into lanes[0] (call from uniform control flow: it has barriers).
-fn sum_lanes(lid: u32, acc: vec4<f32>) {
-    lanes[lid] = acc;
-    workgroupBarrier();
-    for (var half = 128u; half > 0u; half /= 2u) {
-        if (lid < half) {
-            lanes[lid] += lanes[lid + half];
-        }
-        workgroupBarrier();
-    }
-}
+alias Lane = vec4<f32>;
 
 // src . src2 (or |src|_1) -> dst[0 .. PARTIALS), one vec4 of lane sums per workgroup
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn dot_partials(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
     var acc = vec4<f32>(0.0);
-    for (var i = wid.x * 256u + lid; i < params.count; i += PARTIALS * 256u) {
+    for (var i = wid.x * WORKGROUP_SIZE + lid; i < params.count; i += PARTIALS * WORKGROUP_SIZE) {
         if (params.flag == 1u) {
             acc += abs(src[i]);
         } else {
@@ -108,7 +93,7 @@ fn dot_partials(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id
 }
 
 // dst = partials -> one dot, then the scalar update named by params.op
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn dot_finish(@builtin(local_invocation_index) lid: u32) {
     var acc = vec4<f32>(0.0);
     if (lid < PARTIALS) {
@@ -145,9 +130,9 @@ fn dot_finish(@builtin(local_invocation_index) lid: u32) {
 }
 
 // dst = d; src = the history vector (unused for AXPY_H0)
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn axpy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = pixel(gid, nwg);
+    let i = flat_index(gid, nwg);
     if (i >= params.count) {
         return;
     }
@@ -159,9 +144,9 @@ fn axpy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 // src = d, dst = pixels, dst2 = s[next]
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = pixel(gid, nwg);
+    let i = flat_index(gid, nwg);
     if (i >= params.count) {
         return;
     }

@@ -2,7 +2,8 @@
 //
 // Layouts (f32): partials: [N] as written by mse_loss.wgsl and tv_loss.wgsl, in three contiguous ranges
 // [content_begin, style_begin), [style_begin, tv_begin), [tv_begin, end); losses: [4].
-// Tiling: one workgroup of 256 threads; each sums a stride of each range, then a tree reduction.
+// Tiling: one workgroup of WORKGROUP_SIZE (256) threads; each sums a stride of each range, then a tree reduction
+// (common/tree_sum.wgsl). Prepended: the generated constant WORKGROUP_SIZE and common/tree_sum.wgsl.
 
 struct Params {
     content_begin: u32,
@@ -15,33 +16,26 @@ struct Params {
 @group(0) @binding(1) var<storage, read> partials: array<f32>;
 @group(0) @binding(2) var<storage, read_write> losses: array<f32>;
 
-var<workgroup> sums: array<vec4<f32>, 256>;
+alias Lane = vec4<f32>;
 
 fn range_sum(begin: u32, end: u32, lid: u32) -> f32 {
     var s = 0.0;
-    for (var i = begin + lid; i < end; i += 256u) {
+    for (var i = begin + lid; i < end; i += WORKGROUP_SIZE) {
         s += partials[i];
     }
     return s;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(local_invocation_index) lid: u32) {
     let c = range_sum(params.content_begin, params.style_begin, lid);
     let s = range_sum(params.style_begin, params.tv_begin, lid);
     let t = range_sum(params.tv_begin, params.end, lid);
-    sums[lid] = vec4<f32>(c, s, t, c + s + t);
-    workgroupBarrier();
-    for (var half = 128u; half > 0u; half /= 2u) {
-        if (lid < half) {
-            sums[lid] += sums[lid + half];
-        }
-        workgroupBarrier();
-    }
+    sum_lanes(lid, vec4<f32>(c, s, t, c + s + t));
     if (lid == 0u) {
-        losses[0] = sums[0].x;
-        losses[1] = sums[0].y;
-        losses[2] = sums[0].z;
-        losses[3] = sums[0].w;
+        losses[0] = lanes[0].x;
+        losses[1] = lanes[0].y;
+        losses[2] = lanes[0].z;
+        losses[3] = lanes[0].w;
     }
 }

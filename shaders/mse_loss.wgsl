@@ -5,8 +5,9 @@
 // Layouts (f32, read and written as vec4): x, target, grad: [COUNT4] vec4;
 //   partials: one f32 per workgroup at partials[offset + workgroup], summed later by loss_reduce.wgsl.
 // grad is added to (accumulate = 1, e.g. content seed on a gradient already flowing down) or overwritten.
-// Tiling: a fixed number of workgroups of 256 threads stride over the data; each workgroup reduces its sum in
-// workgroup memory.
+// Tiling: a fixed number of workgroups of WORKGROUP_SIZE (256) threads stride over the data; each workgroup
+// reduces its sum in workgroup memory (common/tree_sum.wgsl).
+// Prepended: the generated constant WORKGROUP_SIZE and common/tree_sum.wgsl.
 
 struct Params {
     count4: u32,
@@ -21,31 +22,24 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> grad: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 
-var<workgroup> sums: array<f32, 256>;
+alias Lane = f32;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(
     @builtin(local_invocation_index) lid: u32,
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let stride = nwg.x * 256u;
+    let stride = nwg.x * WORKGROUP_SIZE;
     let keep = select(0.0, 1.0, params.accumulate != 0u);
     var sum = 0.0;
-    for (var i = wid.x * 256u + lid; i < params.count4; i += stride) {
+    for (var i = wid.x * WORKGROUP_SIZE + lid; i < params.count4; i += stride) {
         let d = x[i] - target_[i];
         grad[i] = keep * grad[i] + (2.0 * params.scale) * d;
         sum += dot(d, d);
     }
-    sums[lid] = sum;
-    workgroupBarrier();
-    for (var half = 128u; half > 0u; half /= 2u) {
-        if (lid < half) {
-            sums[lid] += sums[lid + half];
-        }
-        workgroupBarrier();
-    }
+    sum_lanes(lid, sum);
     if (lid == 0u) {
-        partials[params.offset + wid.x] = sums[0] * params.scale;
+        partials[params.offset + wid.x] = lanes[0] * params.scale;
     }
 }

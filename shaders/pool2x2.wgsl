@@ -7,8 +7,9 @@
 //   dst  : forward: pooled [H/2][W/2][C];  backward: dLoss/d input [H][W][C], every element written
 // Max pooling's backward recomputes the argmax from src; a tie goes to the first element in
 // (0,0), (0,1), (1,0), (1,1) order.
-// Tiling: one thread per output vec4 (forward) or input vec4 (backward), 256 threads per workgroup, a 2D grid
-// flattened row by row.
+// Tiling: one thread per output vec4 (forward) or input vec4 (backward), WORKGROUP_SIZE (256) threads per
+// workgroup, a 2D grid flattened row by row.
+// Prepended: the generated constant WORKGROUP_SIZE and common/flat_index.wgsl.
 
 struct Params {
     height: u32,
@@ -21,10 +22,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> grad: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dst: array<vec4<f32>>;
-
-fn thread_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return gid.x + gid.y * nwg.x * 256u;
-}
 
 struct Window {
     v00: vec4<f32>,
@@ -47,7 +44,7 @@ fn window(oy: u32, ox: u32, c4: u32) -> Window {
 
 fn forward_index(gid: vec3<u32>, nwg: vec3<u32>) -> vec4<u32> {
     // returns (output pixel y, x, channel group, valid)
-    let i = thread_index(gid, nwg);
+    let i = flat_index(gid, nwg);
     let wo = params.width / 2u;
     let ho = params.height / 2u;
     let c4 = i % params.c4;
@@ -55,24 +52,24 @@ fn forward_index(gid: vec3<u32>, nwg: vec3<u32>) -> vec4<u32> {
     return vec4<u32>(po / wo, po % wo, c4, select(0u, 1u, po < ho * wo));
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn max_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let o = forward_index(gid, nwg);
     if (o.w == 0u) {
         return;
     }
     let win = window(o.x, o.y, o.z);
-    dst[thread_index(gid, nwg)] = max(max(win.v00, win.v01), max(win.v10, win.v11));
+    dst[flat_index(gid, nwg)] = max(max(win.v00, win.v01), max(win.v10, win.v11));
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn avg_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let o = forward_index(gid, nwg);
     if (o.w == 0u) {
         return;
     }
     let win = window(o.x, o.y, o.z);
-    dst[thread_index(gid, nwg)] = (win.v00 + win.v01 + win.v10 + win.v11) * 0.25;
+    dst[flat_index(gid, nwg)] = (win.v00 + win.v01 + win.v10 + win.v11) * 0.25;
 }
 
 struct InputSite {
@@ -97,9 +94,9 @@ fn input_site(i: u32) -> InputSite {
     return s;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn max_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = thread_index(gid, nwg);
+    let i = flat_index(gid, nwg);
     if (i >= params.height * params.width * params.c4) {
         return;
     }
@@ -125,9 +122,9 @@ fn max_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     dst[i] = select(vec4<f32>(0.0), g, mine);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn avg_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = thread_index(gid, nwg);
+    let i = flat_index(gid, nwg);
     if (i >= params.height * params.width * params.c4) {
         return;
     }

@@ -3,7 +3,8 @@
 // Layouts (one vec4<f32> per pixel, row-major over H x W):
 //   pixels     : (r, g, b, 0), values in 0..1
 //   vgg_input  : (b, g, r, 0) * 255 - (103.939, 116.779, 123.68, 0); the 4th channel pads conv1_1 to Cin = 4
-// Tiling: one thread per pixel, 256 threads per workgroup, a 2D grid flattened row by row.
+// Tiling: one thread per pixel, WORKGROUP_SIZE (256) threads per workgroup, a 2D grid flattened row by row.
+// Prepended: the generated constant WORKGROUP_SIZE and common/flat_index.wgsl.
 
 struct Params {
     count: u32,   // number of pixels
@@ -19,9 +20,9 @@ struct Params {
 const MEAN_BGR = vec4<f32>(103.939, 116.779, 123.68, 0.0);
 
 // src = pixels, dst = vgg_input
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = flat_index(gid, nwg);
     if (i >= params.count) {
         return;
     }
@@ -30,9 +31,9 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 }
 
 // src = dLoss/d vgg_input, dst = dLoss/d pixels (overwritten)
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = flat_index(gid, nwg);
     if (i >= params.count) {
         return;
     }

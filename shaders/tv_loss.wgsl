@@ -4,8 +4,9 @@
 //
 // Layouts (f32): pixels, grad: [H][W] vec4 (r, g, b, 0) in 0..1; partials: one f32 per workgroup at
 // partials[offset + workgroup].
-// Tiling: a fixed number of workgroups of 256 threads stride over the pixels, one pixel per step; each
-// workgroup reduces its loss in workgroup memory.
+// Tiling: a fixed number of workgroups of WORKGROUP_SIZE (256) threads stride over the pixels, one pixel per
+// step; each workgroup reduces its loss in workgroup memory (common/tree_sum.wgsl).
+// Prepended: the generated constant WORKGROUP_SIZE and common/tree_sum.wgsl.
 
 struct Params {
     height: u32,
@@ -19,12 +20,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> grad: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 
-var<workgroup> sums: array<f32, 256>;
+alias Lane = f32;
 
 // pixels are in 0..1, the loss is measured in 0..255 units
 const UNITS: f32 = 255.0;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(
     @builtin(local_invocation_index) lid: u32,
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -32,9 +33,9 @@ fn main(
 ) {
     let h = params.height;
     let w = params.width;
-    let stride = nwg.x * 256u;
+    let stride = nwg.x * WORKGROUP_SIZE;
     var sum = 0.0;
-    for (var i = wid.x * 256u + lid; i < h * w; i += stride) {
+    for (var i = wid.x * WORKGROUP_SIZE + lid; i < h * w; i += stride) {
         let y = i / w;
         let x = i % w;
         let c = pixels[i] * UNITS;
@@ -58,15 +59,8 @@ fn main(
         // d/dx of scale * d^2 in 0..255 units, chained back to 0..1 pixels
         grad[i] += (2.0 * params.scale * UNITS) * g;
     }
-    sums[lid] = sum;
-    workgroupBarrier();
-    for (var half = 128u; half > 0u; half /= 2u) {
-        if (lid < half) {
-            sums[lid] += sums[lid + half];
-        }
-        workgroupBarrier();
-    }
+    sum_lanes(lid, sum);
     if (lid == 0u) {
-        partials[params.offset + wid.x] = sums[0] * params.scale;
+        partials[params.offset + wid.x] = lanes[0] * params.scale;
     }
 }

@@ -61,8 +61,7 @@ impl Network {
             &self.input,
             (self.height * self.width) as usize,
         )];
-        for i in 0..=self.last {
-            let layer = &LAYERS[i];
+        for (i, layer) in LAYERS.iter().enumerate().take(self.last + 1) {
             let (h, w) = self.sizes[i];
             let input = if i == 0 {
                 &self.input

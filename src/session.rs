@@ -11,7 +11,7 @@ use crate::gpu::{Dispatch, Gpu, LossReadback};
 use crate::loss::{content_terms, style_terms};
 use crate::network::Network;
 use crate::params::{Init, Optimizer, Params};
-use crate::step::{Step, StepInputs};
+use crate::step::{Step, StepInputs, Update};
 use crate::vgg::{LAYERS, MIN_SIDE};
 use crate::weights::GpuWeights;
 
@@ -215,14 +215,9 @@ impl Session {
     /// with Adam and 2148 B/px with L-BFGS at 512 px, fixed costs included).
     pub fn estimate_bytes(w: u32, h: u32, optimizer: Optimizer) -> u64 {
         // f32 per pixel: ReLU outputs 128 + 64 + 64 + 32 + 2 (blocks 1..5), two gradient buffers of 64, the pooled
-        // scratch 16, the VGG input 4, pixels, gradient and the read-back copy 4 each, and the optimiser's vectors
-        // (Adam's m and v; L-BFGS's history, previous gradient and direction), 4 each.
-        let optimizer_vectors = match optimizer {
-            Optimizer::Adam => 2,
-            Optimizer::Lbfgs => 2 * crate::kernels::lbfgs::HISTORY as u64 + 2,
-        };
-        let floats_per_pixel = (128 + 64 + 64 + 32 + 2) + 2 * 64 + 16 + 4 + 3 * 4 + optimizer_vectors * 4;
-        w as u64 * h as u64 * floats_per_pixel * 4 + (32 << 20)
+        // scratch 16, the VGG input 4, pixels, gradient and the read-back copy 4 each; then the optimiser's state.
+        let floats_per_pixel = (128 + 64 + 64 + 32 + 2) + 2 * 64 + 16 + 4 + 3 * 4;
+        w as u64 * h as u64 * (floats_per_pixel * 4 + Update::bytes_per_pixel(optimizer)) + (32 << 20)
     }
 
     /// GPU memory this session holds, in bytes.

@@ -398,3 +398,44 @@ fn lbfgs_follows_the_reference_through_the_history_ring() {
         "L-BFGS went from {start} to {end}; gradient descent reached {gd_end}"
     );
 }
+
+// The shape rules the kernels (and the unchecked shader mode) rely on are refused in the wrappers, by name.
+
+#[test]
+#[should_panic(expected = "gram_partials: channels must be a positive multiple of 64, got 32")]
+fn gram_refuses_channels_off_the_tile() {
+    let gpu = gpu();
+    let split = gram::Split { chunk: 16, splits: 1 };
+    let (f, parts) = (gpu.storage("f", 16 * 32), gpu.storage("parts", 32 * 32));
+    gram::partials(&gpu, 16, 32, split, &f, &parts);
+}
+
+#[test]
+#[should_panic(expected = "conv3x3_forward: cin must be a positive multiple of 4, got 6")]
+fn conv3x3_refuses_unpadded_channels() {
+    let gpu = gpu();
+    let shape = conv3x3::Shape {
+        height: 2,
+        width: 2,
+        cin: 6,
+        cout: 64,
+    };
+    let b = gpu.storage("b", 9 * 8 * 64);
+    conv3x3::forward(&gpu, shape, &b, &b, &b, &b);
+}
+
+#[test]
+#[should_panic(expected = "mse_loss: partials must hold 5 floats")]
+fn mse_loss_refuses_a_short_buffer() {
+    let gpu = gpu();
+    let (x, parts) = (gpu.storage("x", 64), gpu.storage("parts", 4));
+    mse_loss::mse_loss(&gpu, 64, 1.0, &x, &x, &gpu.storage("g", 64), false, &parts, 4);
+}
+
+#[test]
+fn pipelines_are_compiled_once_per_device() {
+    let gpu = gpu();
+    let first = gpu.pipeline(&conv3x3::FORWARD);
+    assert!(std::sync::Arc::ptr_eq(&first, &gpu.pipeline(&conv3x3::FORWARD)));
+    assert!(!std::sync::Arc::ptr_eq(&first, &gpu.pipeline(&conv3x3::BACKWARD_INPUT)));
+}

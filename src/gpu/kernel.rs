@@ -1,29 +1,62 @@
-//! A compiled compute kernel (pipeline + bind layout) and a ready-to-record dispatch of it.
+//! How a kernel is declared (its WGSL module, entry point and bindings), the compiled pipeline made from a
+//! declaration, and a ready-to-record dispatch of it.
 
 /// What a kernel's binding slot holds; slot 0 is always its uniform parameter block.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Binding {
     Uniform,
     Read,
     ReadWrite,
 }
 
-pub struct Kernel {
+/// One WGSL module as the GPU compiles it: a header of `const`s generated from the Rust constants named in
+/// `constants`, then the shared pieces of shaders/common/ it uses, then its own file, concatenated in order.
+pub struct Shader {
+    /// Cache key and label; unique among shaders.
     pub name: &'static str,
+    /// (WGSL name, value): each becomes `const NAME: u32 = VALUEu;` at the top of the module.
+    pub constants: &'static [(&'static str, u32)],
+    /// WGSL sources, `include_str!`ed: shared snippets first, the kernel family's own file last.
+    pub sources: &'static [&'static str],
+}
+
+impl Shader {
+    /// The full WGSL text handed to the compiler.
+    pub fn source(&self) -> String {
+        let mut wgsl = String::from("// Generated from the Rust constants (src/kernels/).\n");
+        for (name, value) in self.constants {
+            wgsl.push_str(&format!("const {name}: u32 = {value}u;\n"));
+        }
+        for part in self.sources {
+            wgsl.push('\n');
+            wgsl.push_str(part);
+        }
+        wgsl
+    }
+}
+
+/// A kernel as declared beside its wrapper in src/kernels/: which module, which entry point, which bindings.
+/// The GPU context compiles it on first use and caches the pipeline under `name`.
+pub struct Kernel {
+    /// Cache key, label and the name the benchmark groups timings by; unique among kernels.
+    pub name: &'static str,
+    pub shader: &'static Shader,
+    pub entry: &'static str,
+    pub bindings: &'static [Binding],
+}
+
+/// A compiled kernel: pipeline and bind layout, made once per device.
+pub struct Pipeline {
+    name: &'static str,
     pipeline: wgpu::ComputePipeline,
     layout: wgpu::BindGroupLayout,
 }
 
-impl Kernel {
-    /// Compiles `entry` of a WGSL module with an explicit bind layout.
-    pub fn new(
-        device: &wgpu::Device,
-        module: &wgpu::ShaderModule,
-        name: &'static str,
-        entry: &str,
-        bindings: &[Binding],
-    ) -> Kernel {
-        let entries: Vec<wgpu::BindGroupLayoutEntry> = bindings
+impl Pipeline {
+    /// Compiles `kernel.entry` of `module` with the explicit bind layout `kernel.bindings`.
+    pub fn new(device: &wgpu::Device, module: &wgpu::ShaderModule, kernel: &Kernel) -> Pipeline {
+        let entries: Vec<wgpu::BindGroupLayoutEntry> = kernel
+            .bindings
             .iter()
             .enumerate()
             .map(|(i, b)| wgpu::BindGroupLayoutEntry {
@@ -42,26 +75,30 @@ impl Kernel {
             })
             .collect();
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some(name),
+            label: Some(kernel.name),
             entries: &entries,
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some(name),
+            label: Some(kernel.name),
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(name),
+            label: Some(kernel.name),
             layout: Some(&pipeline_layout),
             module,
-            entry_point: Some(entry),
+            entry_point: Some(kernel.entry),
             compilation_options: Default::default(),
             cache: None,
         });
-        Kernel { name, pipeline, layout }
+        Pipeline {
+            name: kernel.name,
+            pipeline,
+            layout,
+        }
     }
 
-    /// A dispatch of this kernel over `groups` workgroups with `buffers` bound in slot order.
+    /// A dispatch of this pipeline over `groups` workgroups with `buffers` bound in slot order.
     /// Bind groups are made here, once, when a session is built; the step only records dispatches.
     pub fn dispatch(&self, device: &wgpu::Device, buffers: &[&wgpu::Buffer], groups: [u32; 3]) -> Dispatch {
         let entries: Vec<wgpu::BindGroupEntry> = buffers
@@ -100,29 +137,5 @@ impl Dispatch {
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
         pass.dispatch_workgroups(self.groups[0], self.groups[1], self.groups[2]);
-    }
-}
-
-const MAX_GROUPS: u32 = 65535;
-
-/// Workgroups for `threads` threads in groups of 256, as a 2D grid that the kernels flatten row by row
-/// (`i = gid.x + gid.y * nwg.x * 256`).
-pub fn grid_1d(threads: usize) -> [u32; 3] {
-    let groups = threads.div_ceil(256).max(1) as u32;
-    if groups <= MAX_GROUPS {
-        [groups, 1, 1]
-    } else {
-        [MAX_GROUPS, groups.div_ceil(MAX_GROUPS), 1]
-    }
-}
-
-/// Workgroups for a tiled GEMM: `n_tiles` along x, `m_tiles` split over y and z (`tile = wid.y + wid.z * nwg.y`).
-/// Tiles past the end in the last z slice find no pixels and store nothing.
-pub fn grid_tiles(n_tiles: u32, m_tiles: u32) -> [u32; 3] {
-    if m_tiles <= MAX_GROUPS {
-        [n_tiles, m_tiles.max(1), 1]
-    } else {
-        let z = m_tiles.div_ceil(MAX_GROUPS);
-        [n_tiles, m_tiles.div_ceil(z), z]
     }
 }

@@ -1,17 +1,18 @@
-//! The GPU context: adapter, device and queue, the compiled kernels, and small buffer helpers.
+//! The GPU context: adapter, device and queue, the pipelines compiled so far (built on first use from the
+//! kernels' own declarations, cached per device), and small buffer helpers.
 
 mod kernel;
 mod profiler;
 mod readback;
 
-pub use kernel::{Binding, Dispatch, Kernel, grid_1d, grid_tiles};
+pub use kernel::{Binding, Dispatch, Kernel, Pipeline, Shader};
 pub use profiler::time_dispatches;
 pub use readback::{LossReadback, read_buffer, read_buffer_via, staging_buffer};
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::kernels::Kernels;
 
 /// What the adapter says about itself, for display.
 #[derive(Clone, Debug)]
@@ -33,14 +34,23 @@ impl std::fmt::Display for AdapterSummary {
     }
 }
 
-/// One GPU device with every kernel compiled. Cheap to clone (shared handles).
+/// The modules and pipelines compiled so far on one device, by the names their declarations give.
+#[derive(Default)]
+struct PipelineCache {
+    modules: HashMap<&'static str, wgpu::ShaderModule>,
+    pipelines: HashMap<&'static str, Arc<Pipeline>>,
+}
+
+/// One GPU device and the kernels compiled on it so far. Cheap to clone (shared handles).
 #[derive(Clone)]
 pub struct Gpu {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub adapter: AdapterSummary,
     pub limits: wgpu::Limits,
-    pub kernels: Arc<Kernels>,
+    /// Compile shaders without wgpu's runtime bounds checks (native only; see `compile`).
+    unchecked_shaders: bool,
+    cache: Arc<Mutex<PipelineCache>>,
     lost: Arc<Mutex<Option<String>>>,
 }
 
@@ -50,7 +60,7 @@ impl Gpu {
         Self::open(false).await
     }
 
-    /// Like `new`, with wgpu's shader runtime bounds checks turned off (native only; see `Kernels::new`).
+    /// Like `new`, with wgpu's shader runtime bounds checks turned off (native only; see `Gpu::pipeline`).
     #[cfg(not(target_arch = "wasm32"))]
     pub async fn new_unchecked() -> Result<Gpu> {
         Self::open(true).await
@@ -124,18 +134,62 @@ impl Gpu {
                 }
             }));
         }
-        let kernels = Arc::new(Kernels::new(
-            &device,
-            unchecked_shaders && cfg!(not(target_arch = "wasm32")),
-        ));
         Ok(Gpu {
             device,
             queue,
             adapter: summary,
             limits,
-            kernels,
+            unchecked_shaders: unchecked_shaders && cfg!(not(target_arch = "wasm32")),
+            cache: Arc::default(),
             lost,
         })
+    }
+
+    /// The pipeline of `kernel`, compiled (with its module) on the first call and cached for the device's life.
+    /// Called when dispatches are built at set-up, never in the hot loop.
+    ///
+    /// With `unchecked_shaders`, modules are compiled without wgpu's runtime bounds checks (native only): every
+    /// kernel guards its own indices, given the shapes and buffer lengths its wrapper in src/kernels/ asserts
+    /// (channels multiples of 4, of 64 for Gram matrices, buffers long enough), so this is safe, and the
+    /// benchmark measures what it buys.
+    pub fn pipeline(&self, kernel: &Kernel) -> Arc<Pipeline> {
+        let mut cache = self.cache.lock().unwrap();
+        if let Some(pipeline) = cache.pipelines.get(kernel.name) {
+            return pipeline.clone();
+        }
+        let shader = kernel.shader;
+        let module = cache.modules.entry(shader.name).or_insert_with(|| {
+            let desc = wgpu::ShaderModuleDescriptor {
+                label: Some(shader.name),
+                source: wgpu::ShaderSource::Wgsl(shader.source().into()),
+            };
+            if self.unchecked_shaders {
+                // SAFETY: see above; every buffer index in shaders/ is behind a bounds guard of its own.
+                unsafe {
+                    self.device
+                        .create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
+                }
+            } else {
+                self.device.create_shader_module(desc)
+            }
+        });
+        let pipeline = Arc::new(Pipeline::new(&self.device, module, kernel));
+        cache.pipelines.insert(kernel.name, pipeline.clone());
+        pipeline
+    }
+
+    /// A dispatch of `kernel` over `groups` workgroups with `buffers` bound in slot order (slot 0 its uniform
+    /// parameters). Bind groups are made here, once, when a session is built.
+    pub fn dispatch(&self, kernel: &Kernel, buffers: &[&wgpu::Buffer], groups: [u32; 3]) -> Dispatch {
+        assert_eq!(
+            buffers.len(),
+            kernel.bindings.len(),
+            "{}: {} buffers for {} bindings",
+            kernel.name,
+            buffers.len(),
+            kernel.bindings.len()
+        );
+        self.pipeline(kernel).dispatch(&self.device, buffers, groups)
     }
 
     /// Fails with `DeviceLost` once the device has gone away (driver reset, tab in the background too long...).

@@ -1,6 +1,30 @@
 //! shaders/adam.wgsl: Adam on the pixels, clamped to [0, 1], with the step counter kept on the GPU.
 
-use crate::gpu::{Dispatch, Gpu, grid_1d};
+use super::shape_rules::holds;
+use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
+
+pub const SHADER: Shader = Shader {
+    name: "adam",
+    constants: WORKGROUP_CONSTANTS,
+    sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/adam.wgsl")],
+};
+const BINDINGS: &[Binding] = &[Uniform, ReadWrite, Read, ReadWrite, ReadWrite, ReadWrite];
+/// Advances t and the bias corrections (one thread).
+pub const TICK: Kernel = Kernel {
+    name: "adam_tick",
+    shader: &SHADER,
+    entry: "tick",
+    bindings: BINDINGS,
+};
+/// Moves every pixel (one thread per pixel).
+pub const UPDATE: Kernel = Kernel {
+    name: "adam_update",
+    shader: &SHADER,
+    entry: "update",
+    bindings: BINDINGS,
+};
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -21,12 +45,25 @@ pub struct AdamState {
 }
 
 impl AdamState {
+    /// vec4 vectors of [count] the state holds (m and v).
+    pub const VECTORS: u64 = 2;
+
     pub fn new(gpu: &Gpu, count: usize) -> AdamState {
         AdamState {
             m: gpu.storage("adam m", count * 4),
             v: gpu.storage("adam v", count * 4),
             state: gpu.storage("adam state", 4),
         }
+    }
+
+    /// Bytes of GPU memory the state holds.
+    pub fn bytes(&self) -> u64 {
+        self.m.size() + self.v.size() + self.state.size()
+    }
+
+    /// Bytes per pixel the state will hold at any size (for estimates made before allocating).
+    pub fn bytes_per_pixel() -> u64 {
+        Self::VECTORS * 4 * 4
     }
 }
 
@@ -39,6 +76,9 @@ pub fn step(
     grad: &wgpu::Buffer,
     pixels: &wgpu::Buffer,
 ) -> [Dispatch; 2] {
+    for (what, buffer) in [("grad", grad), ("pixels", pixels), ("m", &s.m), ("v", &s.v)] {
+        holds("adam", what, buffer, count * 4);
+    }
     let p = gpu.uniform(
         "adam",
         &Params {
@@ -52,7 +92,7 @@ pub fn step(
     );
     let buffers = [&p, &s.state, grad, pixels, &s.m, &s.v];
     [
-        gpu.kernels.adam_tick.dispatch(&gpu.device, &buffers, [1, 1, 1]),
-        gpu.kernels.adam_update.dispatch(&gpu.device, &buffers, grid_1d(count)),
+        gpu.dispatch(&TICK, &buffers, [1, 1, 1]),
+        gpu.dispatch(&UPDATE, &buffers, grid_1d(count)),
     ]
 }

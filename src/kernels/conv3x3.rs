@@ -1,6 +1,28 @@
 //! shaders/conv3x3.wgsl: 3x3 convolution forward (+ bias + ReLU) and its input gradient (through the ReLU mask).
 
-use crate::gpu::{Dispatch, Gpu, grid_tiles};
+use super::shape_rules::{holds, multiple_of, positive};
+use super::sizes::{GEMM_CONSTANTS, GEMM_TILE_WGSL, grid_tiles};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
+
+pub const SHADER: Shader = Shader {
+    name: "conv3x3",
+    constants: GEMM_CONSTANTS,
+    sources: &[GEMM_TILE_WGSL, include_str!("../../shaders/conv3x3.wgsl")],
+};
+const BINDINGS: &[Binding] = &[Uniform, Read, Read, Read, ReadWrite];
+pub const FORWARD: Kernel = Kernel {
+    name: "conv3x3_forward",
+    shader: &SHADER,
+    entry: "forward",
+    bindings: BINDINGS,
+};
+pub const BACKWARD_INPUT: Kernel = Kernel {
+    name: "conv3x3_backward_input",
+    shader: &SHADER,
+    entry: "backward_input",
+    bindings: BINDINGS,
+};
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -33,7 +55,21 @@ fn params(gpu: &Gpu, height: u32, width: u32, cin: u32, cout: u32) -> wgpu::Buff
 }
 
 fn groups(height: u32, width: u32, cout: u32) -> [u32; 3] {
-    grid_tiles(cout.div_ceil(64), (height * width).div_ceil(64))
+    grid_tiles(cout, height * width)
+}
+
+impl Shape {
+    /// The rules both entries rely on: channels multiples of 4 (vec4), a non-empty image.
+    fn check(&self, kernel: &str) {
+        positive(kernel, "height", self.height);
+        positive(kernel, "width", self.width);
+        multiple_of(kernel, "cin", self.cin, 4);
+        multiple_of(kernel, "cout", self.cout, 4);
+    }
+
+    fn pixels(&self) -> usize {
+        self.height as usize * self.width as usize
+    }
 }
 
 /// relu(conv(input, weights) + bias). input [H][W][cin], weights [9][cin][cout], bias [cout], output [H][W][cout].
@@ -45,9 +81,14 @@ pub fn forward(
     bias: &wgpu::Buffer,
     output: &wgpu::Buffer,
 ) -> Dispatch {
+    s.check(FORWARD.name);
+    holds(FORWARD.name, "input", input, s.pixels() * s.cin as usize);
+    holds(FORWARD.name, "weights", weights, 9 * (s.cin * s.cout) as usize);
+    holds(FORWARD.name, "bias", bias, s.cout as usize);
+    holds(FORWARD.name, "output", output, s.pixels() * s.cout as usize);
     let params = params(gpu, s.height, s.width, s.cin, s.cout);
-    gpu.kernels.conv3x3_forward.dispatch(
-        &gpu.device,
+    gpu.dispatch(
+        &FORWARD,
         &[&params, input, weights, bias, output],
         groups(s.height, s.width, s.cout),
     )
@@ -64,9 +105,15 @@ pub fn backward_input(
     grad_input: &wgpu::Buffer,
 ) -> Dispatch {
     // the input gradient is a forward-shaped convolution from cout channels to cin
+    let name = BACKWARD_INPUT.name;
+    s.check(name);
+    holds(name, "grad_output", grad_output, s.pixels() * s.cout as usize);
+    holds(name, "weights_t", weights_t, 9 * (s.cin * s.cout) as usize);
+    holds(name, "output", output, s.pixels() * s.cout as usize);
+    holds(name, "grad_input", grad_input, s.pixels() * s.cin as usize);
     let params = params(gpu, s.height, s.width, s.cout, s.cin);
-    gpu.kernels.conv3x3_backward_input.dispatch(
-        &gpu.device,
+    gpu.dispatch(
+        &BACKWARD_INPUT,
         &[&params, grad_output, weights_t, output, grad_input],
         groups(s.height, s.width, s.cin),
     )

@@ -1,7 +1,41 @@
 //! shaders/gram.wgsl and shaders/gram_backward.wgsl: Gram matrices G = F^T F / (C * P), split along the pixels,
 //! and their backward dF += 2 / (C * P) * F * dG.
 
-use crate::gpu::{Dispatch, Gpu, grid_1d, grid_tiles};
+use super::shape_rules::{holds, multiple_of, positive};
+use super::sizes::{FLAT_INDEX_WGSL, GEMM_CONSTANTS, GEMM_TILE_WGSL, TILE, grid_1d, grid_tiles};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
+
+pub const SHADER: Shader = Shader {
+    name: "gram",
+    constants: GEMM_CONSTANTS,
+    sources: &[FLAT_INDEX_WGSL, GEMM_TILE_WGSL, include_str!("../../shaders/gram.wgsl")],
+};
+pub const BACKWARD_SHADER: Shader = Shader {
+    name: "gram_backward",
+    constants: GEMM_CONSTANTS,
+    sources: &[GEMM_TILE_WGSL, include_str!("../../shaders/gram_backward.wgsl")],
+};
+/// One split's partial product F^T F over its pixel chunk.
+pub const PARTIALS: Kernel = Kernel {
+    name: "gram_partials",
+    shader: &SHADER,
+    entry: "partials",
+    bindings: &[Uniform, Read, ReadWrite],
+};
+/// The partials summed and normalised.
+pub const REDUCE: Kernel = Kernel {
+    name: "gram_reduce",
+    shader: &SHADER,
+    entry: "reduce",
+    bindings: &[Uniform, Read, ReadWrite],
+};
+pub const BACKWARD: Kernel = Kernel {
+    name: "gram_backward",
+    shader: &BACKWARD_SHADER,
+    entry: "main",
+    bindings: &[Uniform, Read, Read, ReadWrite],
+};
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -33,7 +67,7 @@ pub struct Split {
 
 impl Split {
     pub fn for_shape(pixels: u32, channels: u32) -> Split {
-        let tiles = (channels / 64) * (channels / 64);
+        let tiles = (channels / TILE) * (channels / TILE);
         // aim for ~256 workgroups in all, each walking at least 256 pixels
         let wanted = (256 / tiles).max(1);
         let chunk = pixels.div_ceil(wanted).max(256).next_multiple_of(16);
@@ -65,7 +99,13 @@ fn params(gpu: &Gpu, pixels: u32, channels: u32, split: Split) -> wgpu::Buffer {
     )
 }
 
-/// features [P][C] -> partials [splits][C][C] (C a multiple of 64).
+/// The rules of both Gram kernels: channels a multiple of TILE (no channel bound checks in the tiles).
+fn check(kernel: &str, pixels: u32, channels: u32) {
+    positive(kernel, "pixels", pixels);
+    multiple_of(kernel, "channels", channels, TILE);
+}
+
+/// features [P][C] -> partials [splits][C][C] (C a multiple of TILE = 64).
 pub fn partials(
     gpu: &Gpu,
     pixels: u32,
@@ -74,11 +114,20 @@ pub fn partials(
     features: &wgpu::Buffer,
     partials: &wgpu::Buffer,
 ) -> Dispatch {
+    check(PARTIALS.name, pixels, channels);
+    assert!(
+        split.chunk > 0 && split.splits * split.chunk >= pixels,
+        "gram_partials: {} splits of {} pixels must cover {pixels} pixels",
+        split.splits,
+        split.chunk
+    );
+    holds(PARTIALS.name, "features", features, pixels as usize * channels as usize);
+    holds(PARTIALS.name, "partials", partials, split.partials_len(channels));
     let p = params(gpu, pixels, channels, split);
-    gpu.kernels.gram_partials.dispatch(
-        &gpu.device,
+    gpu.dispatch(
+        &PARTIALS,
         &[&p, features, partials],
-        [channels / 64, channels / 64, split.splits],
+        [channels / TILE, channels / TILE, split.splits],
     )
 }
 
@@ -91,9 +140,12 @@ pub fn reduce(
     partials: &wgpu::Buffer,
     gram: &wgpu::Buffer,
 ) -> Dispatch {
+    check(REDUCE.name, pixels, channels);
+    holds(REDUCE.name, "partials", partials, split.partials_len(channels));
+    holds(REDUCE.name, "gram", gram, (channels * channels) as usize);
     let p = params(gpu, pixels, channels, split);
-    gpu.kernels.gram_reduce.dispatch(
-        &gpu.device,
+    gpu.dispatch(
+        &REDUCE,
         &[&p, partials, gram],
         grid_1d((channels * channels / 4) as usize),
     )
@@ -109,6 +161,10 @@ pub fn backward(
     grad: &wgpu::Buffer,
     accumulate: bool,
 ) -> Dispatch {
+    check(BACKWARD.name, pixels, channels);
+    holds(BACKWARD.name, "features", features, pixels as usize * channels as usize);
+    holds(BACKWARD.name, "d_gram", d_gram, (channels * channels) as usize);
+    holds(BACKWARD.name, "grad", grad, pixels as usize * channels as usize);
     let p = gpu.uniform(
         "gram_backward",
         &BackwardParams {
@@ -118,9 +174,5 @@ pub fn backward(
             accumulate: accumulate as u32,
         },
     );
-    gpu.kernels.gram_backward.dispatch(
-        &gpu.device,
-        &[&p, features, d_gram, grad],
-        grid_tiles(channels / 64, pixels.div_ceil(64)),
-    )
+    gpu.dispatch(&BACKWARD, &[&p, features, d_gram, grad], grid_tiles(channels, pixels))
 }

@@ -1,14 +1,39 @@
 //! shaders/lbfgs.wgsl: L-BFGS on the pixels. Builds, once per session, one dispatch list per position in the
 //! history ring; `LbfgsState::dispatches(k)` picks the list for step k, so the hot loop only records.
 
-use crate::gpu::{Dispatch, Gpu, grid_1d};
+use super::shape_rules::{holds, positive};
+use super::sizes::{FLAT_INDEX_WGSL, TREE_SUM_WGSL, WORKGROUP_SIZE, grid_1d};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
 
 /// Curvature pairs kept. More remembers more curvature but costs two vectors per pair and a longer recursion;
 /// 6 is in the range (5 to 10) where L-BFGS on images settles.
 pub const HISTORY: usize = 6;
 
-/// Workgroups of the first reduction stage (lbfgs.wgsl's PARTIALS).
-const PARTIALS: u32 = 64;
+/// Workgroups of the first reduction stage (`dot_partials`); `dot_finish` sums their lanes in one workgroup.
+pub const PARTIALS: u32 = 64;
+const _: () = assert!(PARTIALS <= WORKGROUP_SIZE);
+
+pub const SHADER: Shader = Shader {
+    name: "lbfgs",
+    constants: &[("WORKGROUP_SIZE", WORKGROUP_SIZE), ("PARTIALS", PARTIALS)],
+    sources: &[FLAT_INDEX_WGSL, TREE_SUM_WGSL, include_str!("../../shaders/lbfgs.wgsl")],
+};
+/// Shared by every entry (lbfgs.wgsl): uniform, scalars, src, src2, dst, dst2, dst3.
+const BINDINGS: &[Binding] = &[Uniform, ReadWrite, Read, Read, ReadWrite, ReadWrite, ReadWrite];
+const fn kernel(name: &'static str, entry: &'static str) -> Kernel {
+    Kernel {
+        name,
+        shader: &SHADER,
+        entry,
+        bindings: BINDINGS,
+    }
+}
+pub const BEGIN: Kernel = kernel("lbfgs_begin", "begin");
+pub const DOT_PARTIALS: Kernel = kernel("lbfgs_dot_partials", "dot_partials");
+pub const DOT_FINISH: Kernel = kernel("lbfgs_dot_finish", "dot_finish");
+pub const AXPY: Kernel = kernel("lbfgs_axpy", "axpy");
+pub const UPDATE: Kernel = kernel("lbfgs_update", "update");
 
 /// Scalars layout (lbfgs.wgsl): H0, t, ys, unused, rho[HISTORY], alpha[HISTORY].
 const SCALARS: usize = 4 + 2 * HISTORY;
@@ -46,6 +71,9 @@ impl LbfgsState {
     /// Everything for `count` pixels: history, previous gradient, direction, scalars, and the dispatch lists
     /// that read `grad` and update `pixels`. `step_length` is the fixed step after the first (1 is standard).
     pub fn new(gpu: &Gpu, count: usize, step_length: f32, grad: &wgpu::Buffer, pixels: &wgpu::Buffer) -> Self {
+        positive("lbfgs", "pixels", count as u32);
+        holds("lbfgs", "grad", grad, count * 4);
+        holds("lbfgs", "pixels", pixels, count * 4);
         let vec = |label| gpu.storage(label, count * 4);
         let s: Vec<wgpu::Buffer> = (0..HISTORY).map(|_| vec("lbfgs s")).collect();
         let y: Vec<wgpu::Buffer> = (0..HISTORY).map(|_| vec("lbfgs y")).collect();
@@ -58,7 +86,6 @@ impl LbfgsState {
         // Placeholders for the slots an entry does not use (writable bindings may not alias).
         let spare = [gpu.storage("lbfgs spare", 4), gpu.storage("lbfgs spare", 4)];
 
-        let k = &gpu.kernels;
         let params = |op: u32, slot: usize, flag: u32, value: f32, sign: f32| {
             gpu.uniform(
                 "lbfgs",
@@ -79,13 +106,13 @@ impl LbfgsState {
         let dot = |a: &wgpu::Buffer, b: &wgpu::Buffer, op: u32, slot: usize, abs: bool, value: f32| {
             let p = params(op, slot, abs as u32, value, 0.0);
             [
-                k.lbfgs_dot_partials.dispatch(
-                    &gpu.device,
+                gpu.dispatch(
+                    &DOT_PARTIALS,
                     &[&p, &scalars, a, b, &partials, &spare[0], &spare[1]],
                     [PARTIALS, 1, 1],
                 ),
-                k.lbfgs_dot_finish.dispatch(
-                    &gpu.device,
+                gpu.dispatch(
+                    &DOT_FINISH,
                     &[&p, &scalars, a, b, &partials, &spare[0], &spare[1]],
                     [1, 1, 1],
                 ),
@@ -93,24 +120,20 @@ impl LbfgsState {
         };
         let axpy = |op: u32, slot: usize, sign: f32, b: &wgpu::Buffer| {
             let p = params(op, slot, 0, 0.0, sign);
-            k.lbfgs_axpy.dispatch(
-                &gpu.device,
-                &[&p, &scalars, b, b, &d, &spare[0], &spare[1]],
-                pixels_grid,
-            )
+            gpu.dispatch(&AXPY, &[&p, &scalars, b, b, &d, &spare[0], &spare[1]], pixels_grid)
         };
         let update = |next: usize| {
             let p = params(0, 0, 0, 0.0, 0.0);
-            k.lbfgs_update.dispatch(
-                &gpu.device,
+            gpu.dispatch(
+                &UPDATE,
                 &[&p, &scalars, &d, &d, pixels, &s[next], &spare[0]],
                 pixels_grid,
             )
         };
         let begin = |newest: Option<usize>| {
             let p = params(0, 0, newest.is_some() as u32, step_length, 0.0);
-            k.lbfgs_begin.dispatch(
-                &gpu.device,
+            gpu.dispatch(
+                &BEGIN,
                 &[&p, &scalars, grad, grad, &g_prev, &d, &y[newest.unwrap_or(0)]],
                 pixels_grid,
             )
@@ -167,7 +190,17 @@ impl LbfgsState {
         &self.variants[key]
     }
 
+    /// Bytes of GPU memory the state holds.
     pub fn bytes(&self) -> u64 {
         self.buffers.iter().map(|b| b.size()).sum()
+    }
+
+    /// vec4 vectors of [count] the state holds: the history's s and y, the previous gradient, the direction.
+    pub const VECTORS: u64 = 2 * HISTORY as u64 + 2;
+
+    /// Bytes per pixel the state will hold at any size (for estimates made before allocating; the scalars,
+    /// partials and placeholders are a few hundred bytes in all).
+    pub fn bytes_per_pixel() -> u64 {
+        Self::VECTORS * 4 * 4
     }
 }

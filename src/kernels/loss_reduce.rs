@@ -1,6 +1,21 @@
 //! shaders/loss_reduce.wgsl: the loss partials summed into (content, style, tv, total).
 
-use crate::gpu::{Dispatch, Gpu};
+use super::shape_rules::holds;
+use super::sizes::{TREE_SUM_WGSL, WORKGROUP_CONSTANTS};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
+
+pub const SHADER: Shader = Shader {
+    name: "loss_reduce",
+    constants: WORKGROUP_CONSTANTS,
+    sources: &[TREE_SUM_WGSL, include_str!("../../shaders/loss_reduce.wgsl")],
+};
+pub const KERNEL: Kernel = Kernel {
+    name: "loss_reduce",
+    shader: &SHADER,
+    entry: "main",
+    bindings: &[Uniform, Read, ReadWrite],
+};
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -13,6 +28,12 @@ struct Params {
 
 /// `ranges` = [content_begin, style_begin, tv_begin, end] into `partials`; losses gets 4 f32.
 pub fn loss_reduce(gpu: &Gpu, ranges: [u32; 4], partials: &wgpu::Buffer, losses: &wgpu::Buffer) -> Dispatch {
+    assert!(
+        ranges.is_sorted(),
+        "loss_reduce: the ranges' bounds must not decrease, got {ranges:?}"
+    );
+    holds(KERNEL.name, "partials", partials, ranges[3] as usize);
+    holds(KERNEL.name, "losses", losses, 4);
     let p = gpu.uniform(
         "loss_reduce",
         &Params {
@@ -22,7 +43,5 @@ pub fn loss_reduce(gpu: &Gpu, ranges: [u32; 4], partials: &wgpu::Buffer, losses:
             end: ranges[3],
         },
     );
-    gpu.kernels
-        .loss_reduce
-        .dispatch(&gpu.device, &[&p, partials, losses], [1, 1, 1])
+    gpu.dispatch(&KERNEL, &[&p, partials, losses], [1, 1, 1])
 }

@@ -1,6 +1,24 @@
 //! shaders/mse_loss.wgsl: loss = scale * sum (x - t)^2 with its gradient, as per-workgroup partial sums.
 
-use crate::gpu::{Dispatch, Gpu};
+use super::shape_rules::{holds, multiple_of};
+use super::sizes::{TREE_SUM_WGSL, WORKGROUP_CONSTANTS, WORKGROUP_SIZE};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
+
+pub const SHADER: Shader = Shader {
+    name: "mse_loss",
+    constants: WORKGROUP_CONSTANTS,
+    sources: &[TREE_SUM_WGSL, include_str!("../../shaders/mse_loss.wgsl")],
+};
+pub const KERNEL: Kernel = Kernel {
+    name: "mse_loss",
+    shader: &SHADER,
+    entry: "main",
+    bindings: &[Uniform, Read, Read, ReadWrite, ReadWrite],
+};
+
+/// At most this many workgroups (and so loss partials) per dispatch; they stride over the rest.
+const MAX_PARTIALS: usize = 64;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -13,7 +31,7 @@ struct Params {
 
 /// Workgroups (and so loss partials) a dispatch over `count` values uses.
 pub fn partial_count(count: usize) -> u32 {
-    (count / 4).div_ceil(256).clamp(1, 64) as u32
+    (count / 4).div_ceil(WORKGROUP_SIZE as usize).clamp(1, MAX_PARTIALS) as u32
 }
 
 /// grad (+)= 2 * scale * (x - target); partials[offset..offset + partial_count(count)] = scale * sum (x - target)^2.
@@ -29,6 +47,16 @@ pub fn mse_loss(
     partials: &wgpu::Buffer,
     offset: u32,
 ) -> Dispatch {
+    multiple_of(KERNEL.name, "count", count as u32, 4);
+    for (what, buffer) in [("x", x), ("target", target), ("grad", grad)] {
+        holds(KERNEL.name, what, buffer, count);
+    }
+    holds(
+        KERNEL.name,
+        "partials",
+        partials,
+        (offset + partial_count(count)) as usize,
+    );
     let p = gpu.uniform(
         "mse_loss",
         &Params {
@@ -38,9 +66,5 @@ pub fn mse_loss(
             offset,
         },
     );
-    gpu.kernels.mse_loss.dispatch(
-        &gpu.device,
-        &[&p, x, target, grad, partials],
-        [partial_count(count), 1, 1],
-    )
+    gpu.dispatch(&KERNEL, &[&p, x, target, grad, partials], [partial_count(count), 1, 1])
 }

@@ -1,6 +1,29 @@
 //! shaders/pool2x2.wgsl: 2x2 stride-2 pooling (max or average), forward and backward.
 
-use crate::gpu::{Dispatch, Gpu, grid_1d};
+use super::shape_rules::{holds, multiple_of};
+use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
+
+pub const SHADER: Shader = Shader {
+    name: "pool2x2",
+    constants: WORKGROUP_CONSTANTS,
+    sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/pool2x2.wgsl")],
+};
+/// Shared by every entry: uniform, src (the pooling input), grad (backward only), dst.
+const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];
+const fn kernel(name: &'static str, entry: &'static str) -> Kernel {
+    Kernel {
+        name,
+        shader: &SHADER,
+        entry,
+        bindings: BINDINGS,
+    }
+}
+pub const MAX_FORWARD: Kernel = kernel("max_pool_forward", "max_forward");
+pub const MAX_BACKWARD: Kernel = kernel("max_pool_backward", "max_backward");
+pub const AVG_FORWARD: Kernel = kernel("avg_pool_forward", "avg_forward");
+pub const AVG_BACKWARD: Kernel = kernel("avg_pool_backward", "avg_backward");
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -31,7 +54,7 @@ fn params(gpu: &Gpu, height: u32, width: u32, channels: u32) -> wgpu::Buffer {
     )
 }
 
-/// input [H][W][C] -> output [H/2][W/2][C]. `unused` fills the grad slot (any buffer).
+/// input [H][W][C] -> output [H/2][W/2][C] (C a multiple of 4).
 pub fn forward(
     gpu: &Gpu,
     kind: Pooling,
@@ -41,16 +64,21 @@ pub fn forward(
     input: &wgpu::Buffer,
     output: &wgpu::Buffer,
 ) -> Dispatch {
-    let p = params(gpu, height, width, channels);
     let kernel = match kind {
-        Pooling::Max => &gpu.kernels.max_pool_forward,
-        Pooling::Average => &gpu.kernels.avg_pool_forward,
+        Pooling::Max => &MAX_FORWARD,
+        Pooling::Average => &AVG_FORWARD,
     };
+    multiple_of(kernel.name, "channels", channels, 4);
+    let input_len = height as usize * width as usize * channels as usize;
     let threads = (height / 2) as usize * (width / 2) as usize * (channels / 4) as usize;
+    holds(kernel.name, "input", input, input_len);
+    holds(kernel.name, "output", output, threads * 4);
+    let p = params(gpu, height, width, channels);
     // The grad slot is not read by the forward entries; bind the input there too.
-    kernel.dispatch(&gpu.device, &[&p, input, input, output], grid_1d(threads))
+    gpu.dispatch(kernel, &[&p, input, input, output], grid_1d(threads))
 }
 
+#[allow(clippy::too_many_arguments)]
 /// input [H][W][C] (the forward input) and grad_output [H/2][W/2][C] -> grad_input [H][W][C] (overwritten).
 pub fn backward(
     gpu: &Gpu,
@@ -62,11 +90,20 @@ pub fn backward(
     grad_output: &wgpu::Buffer,
     grad_input: &wgpu::Buffer,
 ) -> Dispatch {
-    let p = params(gpu, height, width, channels);
     let kernel = match kind {
-        Pooling::Max => &gpu.kernels.max_pool_backward,
-        Pooling::Average => &gpu.kernels.avg_pool_backward,
+        Pooling::Max => &MAX_BACKWARD,
+        Pooling::Average => &AVG_BACKWARD,
     };
+    multiple_of(kernel.name, "channels", channels, 4);
     let threads = height as usize * width as usize * (channels / 4) as usize;
-    kernel.dispatch(&gpu.device, &[&p, input, grad_output, grad_input], grid_1d(threads))
+    holds(kernel.name, "input", input, threads * 4);
+    holds(
+        kernel.name,
+        "grad_output",
+        grad_output,
+        (height / 2) as usize * (width / 2) as usize * channels as usize,
+    );
+    holds(kernel.name, "grad_input", grad_input, threads * 4);
+    let p = params(gpu, height, width, channels);
+    gpu.dispatch(kernel, &[&p, input, grad_output, grad_input], grid_1d(threads))
 }

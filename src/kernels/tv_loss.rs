@@ -1,6 +1,24 @@
 //! shaders/tv_loss.wgsl: total variation of the pixels (in 0..255 units) with its gradient added to grad.
 
-use crate::gpu::{Dispatch, Gpu};
+use super::shape_rules::{holds, positive};
+use super::sizes::{TREE_SUM_WGSL, WORKGROUP_CONSTANTS, WORKGROUP_SIZE};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
+
+pub const SHADER: Shader = Shader {
+    name: "tv_loss",
+    constants: WORKGROUP_CONSTANTS,
+    sources: &[TREE_SUM_WGSL, include_str!("../../shaders/tv_loss.wgsl")],
+};
+pub const KERNEL: Kernel = Kernel {
+    name: "tv_loss",
+    shader: &SHADER,
+    entry: "main",
+    bindings: &[Uniform, Read, ReadWrite, ReadWrite],
+};
+
+/// At most this many workgroups (and so loss partials) per dispatch; they stride over the rest.
+const MAX_PARTIALS: usize = 64;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -13,7 +31,7 @@ struct Params {
 
 /// Workgroups (and so loss partials) a dispatch over `pixels` uses.
 pub fn partial_count(pixels: usize) -> u32 {
-    pixels.div_ceil(256).clamp(1, 64) as u32
+    pixels.div_ceil(WORKGROUP_SIZE as usize).clamp(1, MAX_PARTIALS) as u32
 }
 
 /// grad += d(scale * TV)/d pixels; partials[offset..offset + partial_count] = this workgroup's share of the loss.
@@ -28,6 +46,17 @@ pub fn tv_loss(
     partials: &wgpu::Buffer,
     offset: u32,
 ) -> Dispatch {
+    positive(KERNEL.name, "height", height);
+    positive(KERNEL.name, "width", width);
+    let count = (height * width) as usize;
+    holds(KERNEL.name, "pixels", pixels, count * 4);
+    holds(KERNEL.name, "grad", grad, count * 4);
+    holds(
+        KERNEL.name,
+        "partials",
+        partials,
+        (offset + partial_count(count)) as usize,
+    );
     let p = gpu.uniform(
         "tv_loss",
         &Params {
@@ -37,8 +66,6 @@ pub fn tv_loss(
             offset,
         },
     );
-    let n = partial_count((height * width) as usize);
-    gpu.kernels
-        .tv_loss
-        .dispatch(&gpu.device, &[&p, pixels, grad, partials], [n, 1, 1])
+    let n = partial_count(count);
+    gpu.dispatch(&KERNEL, &[&p, pixels, grad, partials], [n, 1, 1])
 }

@@ -26,6 +26,7 @@ pub fn preprocess_backward(grad: &[f64]) -> Vec<f64> {
 }
 
 /// 3x3 convolution, stride 1, zero padding 1. `input` has `cin_stored` channels of which the first `cin` are used.
+#[allow(clippy::too_many_arguments)]
 pub fn conv3x3(
     h: usize,
     w: usize,
@@ -62,6 +63,7 @@ pub fn conv3x3(
 }
 
 /// Input gradient of relu(conv3x3(x)), scattered straight from the definition. `output` is the ReLU output.
+#[allow(clippy::too_many_arguments)]
 pub fn conv3x3_backward_input(
     h: usize,
     w: usize,
@@ -245,11 +247,12 @@ pub fn adam(x: &mut [f64], m: &mut [f64], v: &mut [f64], g: &[f64], t: i32, lr: 
 }
 
 /// L-BFGS as lbfgs.wgsl runs it, in f64: a ring of `m` curvature pairs (skipped when s.y <= 1e-10), the two-loop
-/// recursion with H0 = s.y / y.y of the newest used pair, a first step of lr * min(1, 1/|g|_1) along -g, then
-/// fixed steps of `step`, each clamped to [0, 1] with s the step actually taken.
+/// recursion with H0 = s.y / y.y of the newest used pair, a first step of first_step * min(1, 1/|g|_1) along -g,
+/// then fixed steps of `step`, each clamped to [0, 1] with s the step actually taken. (lbfgs.wgsl has no learning
+/// rate: the host passes its step length, 1, as both.)
 pub struct Lbfgs {
     m: usize,
-    lr: f64,
+    first_step: f64,
     step: f64,
     k: usize,
     s: Vec<Vec<f64>>,
@@ -264,10 +267,10 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 impl Lbfgs {
-    pub fn new(m: usize, n: usize, lr: f64, step: f64) -> Lbfgs {
+    pub fn new(m: usize, n: usize, first_step: f64, step: f64) -> Lbfgs {
         Lbfgs {
             m,
-            lr,
+            first_step,
             step,
             k: 0,
             s: vec![vec![0.0; n]; m],
@@ -284,7 +287,7 @@ impl Lbfgs {
         let t;
         if self.k == 0 {
             let l1: f64 = g.iter().map(|v| v.abs()).sum();
-            t = self.lr * (1.0f64).min(1.0 / l1);
+            t = self.first_step * (1.0f64).min(1.0 / l1);
         } else {
             let newest = (self.k - 1) % m;
             self.y[newest] = g.iter().zip(&self.g_prev).map(|(a, b)| a - b).collect();

@@ -21,7 +21,8 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], rel: f32) {
     let (mut worst, mut at) = (0.0f32, 0);
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         let e = (g - w).abs();
-        if !(e <= worst) {
+        // a NaN error counts as the worst
+        if e > worst || e.is_nan() {
             worst = e;
             at = i;
         }

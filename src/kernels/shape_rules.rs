@@ -1,0 +1,26 @@
+//! The shape rules the kernels rely on, asserted by the wrappers before a dispatch is built. Every index in
+//! shaders/ is guarded given these rules, which is what makes the unchecked shader mode (`Gpu::new_unchecked`)
+//! safe; a broken rule is a bug in the caller, so it panics with the rule's name.
+
+/// `value` is a multiple of `multiple` (e.g. channels of 4, read as vec4; Gram channels of TILE).
+pub fn multiple_of(kernel: &str, what: &str, value: u32, multiple: u32) {
+    assert!(
+        value.is_multiple_of(multiple) && value > 0,
+        "{kernel}: {what} must be a positive multiple of {multiple}, got {value}"
+    );
+}
+
+/// `buffer` holds at least `floats` f32 values.
+pub fn holds(kernel: &str, what: &str, buffer: &wgpu::Buffer, floats: usize) {
+    let needed = floats as u64 * 4;
+    assert!(
+        buffer.size() >= needed,
+        "{kernel}: {what} must hold {floats} floats ({needed} bytes), it has {} bytes",
+        buffer.size()
+    );
+}
+
+/// A size that must not be zero (an image side, a pixel count).
+pub fn positive(kernel: &str, what: &str, value: u32) {
+    assert!(value > 0, "{kernel}: {what} must be above 0");
+}
