@@ -4,6 +4,7 @@
 pub mod adam;
 pub mod conv3x3;
 pub mod gram;
+pub mod keep_best;
 pub mod lbfgs;
 pub mod loss_reduce;
 pub mod mse_loss;
@@ -37,6 +38,8 @@ pub struct Kernels {
     pub lbfgs_dot_finish: Kernel,
     pub lbfgs_axpy: Kernel,
     pub lbfgs_update: Kernel,
+    pub keep_best_copy: Kernel,
+    pub keep_best_commit: Kernel,
 }
 
 impl Kernels {
@@ -66,6 +69,8 @@ impl Kernels {
         let reduce = module("loss_reduce", include_str!("../../shaders/loss_reduce.wgsl"));
         let adam = module("adam", include_str!("../../shaders/adam.wgsl"));
         let lbfgs = module("lbfgs", include_str!("../../shaders/lbfgs.wgsl"));
+        let keep_best = module("keep_best", include_str!("../../shaders/keep_best.wgsl"));
+        let keep_best_bindings = [Uniform, Read, ReadWrite, Read, ReadWrite];
         let lbfgs_bindings = [Uniform, ReadWrite, Read, Read, ReadWrite, ReadWrite, ReadWrite];
         let k = |m: &wgpu::ShaderModule, name: &'static str, entry: &str, b: &[Binding]| {
             Kernel::new(device, m, name, entry, b)
@@ -142,6 +147,8 @@ impl Kernels {
             lbfgs_dot_finish: k(&lbfgs, "lbfgs_dot_finish", "dot_finish", &lbfgs_bindings),
             lbfgs_axpy: k(&lbfgs, "lbfgs_axpy", "axpy", &lbfgs_bindings),
             lbfgs_update: k(&lbfgs, "lbfgs_update", "update", &lbfgs_bindings),
+            keep_best_copy: k(&keep_best, "keep_best_copy", "copy", &keep_best_bindings),
+            keep_best_commit: k(&keep_best, "keep_best_commit", "commit", &keep_best_bindings),
         }
     }
 }
