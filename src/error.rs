@@ -12,6 +12,10 @@ pub enum Error {
     DeviceLost(String),
     #[error("GPU error: {0}")]
     Gpu(String),
+    /// The optimisation went wrong (a loss that is not a number, or one that shot up far above its best). The
+    /// session keeps the best picture it saw (`Transfer::best_image`).
+    #[error("the run was stopped at step {iteration}: {reason}. The best picture so far is kept")]
+    Diverged { iteration: u32, reason: String },
     #[error("weights file: {0}")]
     Weights(String),
     #[error("image {name}: {reason}")]

@@ -51,7 +51,12 @@ pub fn content_terms(gpu: &Gpu, net: &Network, layers: &[(usize, f32)], content_
 
 /// The size a painting is analysed at: its aspect ratio, longer side `longer` (and never thinner than VGG needs).
 pub fn style_size(image: &RgbaImage, longer: u32) -> (u32, u32) {
-    let (w, h) = crate::image::fit(image.width(), image.height(), longer.max(MIN_SIDE));
+    style_size_of((image.width(), image.height()), longer)
+}
+
+/// `style_size` for a painting of `(width, height)` pixels.
+pub fn style_size_of((width, height): (u32, u32), longer: u32) -> (u32, u32) {
+    let (w, h) = crate::image::fit(width, height, longer.max(MIN_SIDE));
     let short = w.min(h);
     if short >= MIN_SIDE {
         (w, h)

@@ -8,7 +8,8 @@ use image::RgbaImage;
 
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, LossReadback};
-use crate::loss::{content_terms, style_terms};
+use crate::kernels::keep_best::{self, BestPicture};
+use crate::loss::{content_terms, style_size_of, style_terms};
 use crate::network::Network;
 use crate::params::{Init, Optimizer, Params};
 use crate::step::{Step, StepInputs, Update};
@@ -58,11 +59,79 @@ pub struct Session {
     params: Params,
     // The content targets are bound by the step and kept alive by it; held here for memory accounting.
     target_bytes: u64,
+    /// The picture with the lowest finite loss so far, kept on the GPU once per batch.
+    best: BestPicture,
+    keep_best: [Dispatch; 2],
+    watch: DivergenceWatch,
+    /// Why the run was stopped, once it has been.
+    diverged: Option<Error>,
 }
 
-/// Bytes of the largest single buffer a session of `w` x `h` allocates (conv1_x's feature maps).
+/// A reported loss this many times its best so far, and above the first one, means the optimisation is running
+/// away rather than exploring.
+const RUNAWAY_FACTOR: f32 = 10.0;
+
+/// Watches the reported losses of one session for a run that has gone wrong.
+#[derive(Clone, Copy, Debug)]
+struct DivergenceWatch {
+    first: Option<f32>,
+    best: f32,
+}
+
+impl DivergenceWatch {
+    fn new() -> DivergenceWatch {
+        DivergenceWatch {
+            first: None,
+            best: f32::INFINITY,
+        }
+    }
+
+    /// What is wrong with a run whose latest total loss is `total`, if anything.
+    fn observe(&mut self, total: f32) -> Option<String> {
+        if !total.is_finite() {
+            return Some(format!("the loss became {total} (not a finite number)"));
+        }
+        let first = *self.first.get_or_insert(total);
+        if total > RUNAWAY_FACTOR * self.best && total > first {
+            return Some(format!(
+                "the loss rose to {total:.3e}, more than {RUNAWAY_FACTOR} times its best ({:.3e}): the optimisation \
+                 is running away",
+                self.best
+            ));
+        }
+        self.best = self.best.min(total);
+        None
+    }
+}
+
+/// Bytes of the largest single buffer a network of `w` x `h` allocates (conv1_x's feature maps).
 fn largest_buffer_bytes(w: u32, h: u32) -> u64 {
     w as u64 * h as u64 * LAYERS[0].cout as u64 * 4
+}
+
+/// The largest buffer the GPU lets us bind.
+fn buffer_limit(gpu: &Gpu) -> u64 {
+    gpu.limits
+        .max_storage_buffer_binding_size
+        .min(gpu.limits.max_buffer_size)
+}
+
+/// The side at which paintings are analysed for an output of longer side `size`.
+fn style_side(size: u32, style_scale: f32) -> u32 {
+    (size as f32 * style_scale).round() as u32
+}
+
+/// Bytes of the largest single buffer of a session at `size`: the photo's network or a painting's, whichever is
+/// bigger (with a style scale above 1 the paintings are analysed at more than the output size).
+fn session_buffer_bytes(photo: (u32, u32), paintings: &[(u32, u32)], size: u32, style_scale: f32) -> u64 {
+    let (w, h) = crate::image::fit(photo.0, photo.1, size);
+    paintings
+        .iter()
+        .map(|&p| {
+            let (pw, ph) = style_size_of(p, style_side(size, style_scale));
+            largest_buffer_bytes(pw, ph)
+        })
+        .fold(largest_buffer_bytes(w, h), u64::max)
 }
 
 impl Session {
@@ -93,20 +162,18 @@ impl Session {
                 params.size
             )));
         }
-        let limit = gpu
-            .limits
-            .max_storage_buffer_binding_size
-            .min(gpu.limits.max_buffer_size);
-        let needed = largest_buffer_bytes(width, height);
+        let limit = buffer_limit(gpu);
+        let painting_sizes: Vec<(u32, u32)> = paintings.iter().map(|(p, _)| (p.width(), p.height())).collect();
+        let photo_size = (photo.width(), photo.height());
+        let needed = session_buffer_bytes(photo_size, &painting_sizes, params.size, params.style_scale);
         if needed > limit {
-            let scale = (limit as f64 / needed as f64).sqrt();
             return Err(Error::TooLarge {
                 width,
                 height,
                 needed_mb: Self::estimate_bytes(width, height, params.optimizer) >> 20,
                 buffer_mb: needed >> 20,
                 limit_mb: limit >> 20,
-                largest_fitting: ((params.size as f64 * scale).floor() as u32).saturating_sub(1),
+                largest_fitting: Self::largest_size(gpu, photo_size, &painting_sizes, params.style_scale),
             });
         }
 
@@ -117,6 +184,8 @@ impl Session {
             .map(|&(l, _)| l)
             .max()
             .unwrap();
+        // A set-up that breaks a GPU rule or runs out of memory is reported as such and leaves the device usable.
+        let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
 
         // The photo's features, through the same network the step will use.
@@ -127,17 +196,24 @@ impl Session {
         gpu.run(&net.forward(gpu, weights, params.pooling, &pixels));
         let content = content_terms(gpu, &net, &layers.content, params.content_weight);
 
-        let style_side = (params.size as f32 * params.style_scale).round() as u32;
         let style = style_terms(
             gpu,
             weights,
             params.pooling,
             paintings,
-            style_side,
+            style_side(params.size, params.style_scale),
             &layers.style,
             params.style_weight,
         )
-        .await?;
+        .await;
+        let style = match style {
+            Ok(style) => style,
+            Err(e) => {
+                drop(scope.pop());
+                drop(validation.pop());
+                return Err(e);
+            }
+        };
 
         if let Init::Noise { seed } = params.init {
             let noise = crate::image::noise_pixels((width * height) as usize, seed);
@@ -157,7 +233,14 @@ impl Session {
                 pixels: &pixels,
             },
         );
-        if scope.pop().await.is_some() {
+        let count = (width * height) as usize;
+        let best = BestPicture::new(gpu, count);
+        let keep_best = keep_best::keep(gpu, count, &step.losses, &pixels, &best);
+        let out_of_memory = scope.pop().await;
+        if let Some(e) = validation.pop().await {
+            return Err(Error::Gpu(format!("setting up {width}x{height}: {e}")));
+        }
+        if out_of_memory.is_some() {
             return Err(Error::TooLarge {
                 width,
                 height,
@@ -171,6 +254,7 @@ impl Session {
         let target_bytes =
             content.iter().map(|t| t.target.size()).sum::<u64>() + style.iter().map(|t| t.target.size()).sum::<u64>();
         let readback = LossReadback::new(gpu, 16);
+        copy_whole(gpu, &pixels, &best.pixels);
         Ok(Session {
             gpu: gpu.clone(),
             width,
@@ -186,23 +270,24 @@ impl Session {
             latest: None,
             params: params.clone(),
             target_bytes,
+            best,
+            keep_best,
+            watch: DivergenceWatch::new(),
+            diverged: None,
         })
     }
 
-    /// The largest output size (longer side, px) this GPU's limits allow for a photo of `width` x `height`: the
-    /// biggest single buffer (conv1_x's feature maps) must fit the adapter's largest storage binding. GPU memory
-    /// itself is not reported by WebGPU; a size that passes this test but exhausts memory fails at set-up with
-    /// `Error::TooLarge` instead.
-    pub fn largest_size(gpu: &Gpu, width: u32, height: u32) -> u32 {
-        let limit = gpu
-            .limits
-            .max_storage_buffer_binding_size
-            .min(gpu.limits.max_buffer_size);
+    /// The largest output size (longer side, px) this GPU's limits allow for a photo of `photo` = (width, height)
+    /// and paintings of `paintings` sizes analysed at `style_scale` times the output size: the biggest single
+    /// buffer (conv1_x's feature maps, of the photo's network or a painting's) must fit the adapter's largest
+    /// storage binding. GPU memory itself is not reported by WebGPU; a size that passes this test but exhausts
+    /// memory fails at set-up with `Error::TooLarge` instead.
+    pub fn largest_size(gpu: &Gpu, photo: (u32, u32), paintings: &[(u32, u32)], style_scale: f32) -> u32 {
+        let limit = buffer_limit(gpu);
         let (mut lo, mut hi) = (MIN_SIDE, 1u32 << 15);
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
-            let (w, h) = crate::image::fit(width, height, mid);
-            if largest_buffer_bytes(w, h) <= limit {
+            if session_buffer_bytes(photo, paintings, mid, style_scale) <= limit {
                 lo = mid;
             } else {
                 hi = mid - 1;
@@ -215,20 +300,23 @@ impl Session {
     /// with Adam and 2148 B/px with L-BFGS at 512 px, fixed costs included).
     pub fn estimate_bytes(w: u32, h: u32, optimizer: Optimizer) -> u64 {
         // f32 per pixel: ReLU outputs 128 + 64 + 64 + 32 + 2 (blocks 1..5), two gradient buffers of 64, the pooled
-        // scratch 16, the VGG input 4, pixels, gradient and the read-back copy 4 each; then the optimiser's state.
-        let floats_per_pixel = (128 + 64 + 64 + 32 + 2) + 2 * 64 + 16 + 4 + 3 * 4;
+        // scratch 16, the VGG input 4, pixels, gradient, the best picture and the read-back copy 4 each; then the
+        // optimiser's state.
+        let floats_per_pixel = (128 + 64 + 64 + 32 + 2) + 2 * 64 + 16 + 4 + 4 * 4;
         w as u64 * h as u64 * (floats_per_pixel * 4 + Update::bytes_per_pixel(optimizer)) + (32 << 20)
     }
 
     /// GPU memory this session holds, in bytes.
     pub fn gpu_bytes(&self) -> u64 {
-        self.net.bytes() + self.step.bytes() + self.pixels.size() + self.target_bytes
+        self.net.bytes() + self.step.bytes() + self.pixels.size() + self.target_bytes + self.best.bytes()
     }
 
     /// Queues `steps` steps in one submission and a copy of the last step's losses for `poll_losses`.
     /// Returns at once: the GPU works in the background. Creates no buffers and no bind groups.
+    /// After a divergence (see `poll_losses`) it refuses with that error.
     pub fn run(&mut self, steps: u32) -> Result<()> {
         self.gpu.check_alive()?;
+        self.check_diverged()?;
         if steps == 0 {
             return Ok(());
         }
@@ -241,8 +329,18 @@ impl Session {
                 label: Some("steps"),
                 timestamp_writes: None,
             });
-            for k in self.iteration..self.iteration + steps {
-                for d in self.step.dispatches.iter().chain(self.step.update.dispatches(k)) {
+            let last = self.iteration + steps - 1;
+            for k in self.iteration..=last {
+                for d in &self.step.dispatches {
+                    d.record(&mut pass);
+                }
+                // The batch's last loss is the one read back: keep the pixels it was computed on if they are best.
+                if k == last {
+                    for d in &self.keep_best {
+                        d.record(&mut pass);
+                    }
+                }
+                for d in self.step.update.dispatches(k) {
                     d.record(&mut pass);
                 }
             }
@@ -285,20 +383,61 @@ impl Session {
     }
 
     /// The newest losses the GPU has finished, if any arrived since the last call. Never waits.
+    /// A loss that is not a finite number, or one far above the best so far, stops the run: `run` and `finish`
+    /// then fail with `Error::Diverged`, and `best_image` still gives the best picture.
     pub fn poll_losses(&mut self) -> Option<Losses> {
         if let Some((iteration, v)) = self.readback.poll(&self.gpu) {
-            let l = Losses {
-                iteration,
-                content: v[0],
-                style: v[1],
-                tv: v[2],
-                total: v[3],
-            };
+            let l = Losses::from_values(iteration, &v);
             self.latest = Some(l);
             self.mark_done(iteration);
+            self.watch(&l);
             return Some(l);
         }
         None
+    }
+
+    /// Notes a divergence in `l` (the run is stopped then), or a new best loss.
+    fn watch(&mut self, l: &Losses) {
+        if self.diverged.is_some() {
+            return;
+        }
+        if let Some(what) = self.watch.observe(l.total) {
+            let cause = match self.params.optimizer {
+                Optimizer::Adam => {
+                    "the learning rate is probably too high or a weight too large for this picture: lower it, or \
+                     choose L-BFGS"
+                }
+                Optimizer::Lbfgs => {
+                    "a weight is probably too large for this picture: lower the style, content or smoothness weight, \
+                     or choose Adam with a small learning rate"
+                }
+            };
+            self.diverged = Some(Error::Diverged {
+                iteration: l.iteration,
+                reason: format!("{what}; {cause}"),
+            });
+        }
+    }
+
+    fn check_diverged(&self) -> Result<()> {
+        match &self.diverged {
+            Some(Error::Diverged { iteration, reason }) => Err(Error::Diverged {
+                iteration: *iteration,
+                reason: reason.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The picture with the lowest finite loss seen at the end of a batch (the starting picture before any), as
+    /// RGBA8. What to show and save after `Error::Diverged`. Waits for the queued steps to finish.
+    pub async fn best_image(&self) -> Result<RgbaImage> {
+        let bytes = crate::gpu::read_buffer_via(&self.gpu, &self.best.pixels, &self.image_staging).await?;
+        Ok(crate::image::from_pixels(
+            self.width,
+            self.height,
+            &bytemuck::pod_collect_to_vec::<u8, f32>(&bytes),
+        ))
     }
 
     /// The newest losses received so far.
@@ -325,6 +464,12 @@ impl Session {
         ))
     }
 
+    /// The GPU buffer of the picture being optimised: [H][W] quadruples (r, g, b, 0) in 0..1. For drawing it
+    /// straight from the GPU; `set_pixels` is the way to replace it.
+    pub fn pixels_buffer(&self) -> &wgpu::Buffer {
+        &self.pixels
+    }
+
     /// Replaces the picture being optimised: [H][W] quadruples (r, g, b, 0) in 0..1.
     pub fn set_pixels(&mut self, pixels: &[f32]) -> Result<()> {
         let expected = (self.width * self.height * 4) as usize;
@@ -337,6 +482,12 @@ impl Session {
         self.gpu
             .queue
             .write_buffer(&self.pixels, 0, bytemuck::cast_slice(pixels));
+        // A new start: it is the best picture until a step finds a better one.
+        self.gpu
+            .queue
+            .write_buffer(&self.best.pixels, 0, bytemuck::cast_slice(pixels));
+        self.best.reset(&self.gpu);
+        self.watch = DivergenceWatch::new();
         Ok(())
     }
 
@@ -367,11 +518,60 @@ impl Session {
         Ok(times.map(|t| step.iter().map(|d| d.name).zip(t).collect()))
     }
 
-    /// Waits until every queued step is done and returns their last losses.
+    /// Waits until every queued step is done and returns their last losses (`Error::Diverged` if the run went
+    /// wrong, now or earlier).
     pub async fn finish(&mut self) -> Result<Losses> {
         let values = self.gpu.read_f32(&self.step.losses).await?;
         let l = Losses::from_values(self.iteration, &values);
         self.latest = Some(l);
+        self.mark_done(self.iteration);
+        self.watch(&l);
+        self.check_diverged()?;
         Ok(l)
+    }
+}
+
+/// Copies all of `from` into `to` (same size) on the GPU.
+fn copy_whole(gpu: &Gpu, from: &wgpu::Buffer, to: &wgpu::Buffer) {
+    let mut encoder = gpu
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("copy") });
+    encoder.copy_buffer_to_buffer(from, 0, to, 0, from.size());
+    gpu.queue.submit([encoder.finish()]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_falling_or_wobbling_loss_is_fine() {
+        let mut w = DivergenceWatch::new();
+        for total in [100.0, 60.0, 80.0, 30.0, 31.0, 20.0, 150.0] {
+            assert_eq!(w.observe(total), None, "{total}");
+        }
+    }
+
+    #[test]
+    fn a_loss_that_is_not_a_number_or_runs_away_is_caught() {
+        let mut w = DivergenceWatch::new();
+        assert!(w.observe(f32::NAN).unwrap().contains("not a finite number"));
+        let mut w = DivergenceWatch::new();
+        assert!(w.observe(f32::INFINITY).is_some());
+        let mut w = DivergenceWatch::new();
+        for total in [100.0, 50.0, 9.0] {
+            assert_eq!(w.observe(total), None);
+        }
+        assert_eq!(w.observe(89.0), None, "below ten times the best");
+        assert!(w.observe(101.0).unwrap().contains("running away"));
+    }
+
+    #[test]
+    fn a_run_that_starts_near_zero_may_rise_to_where_it_started() {
+        // Content-only runs start at a loss near 0; a rise that stays below the first loss is no runaway.
+        let mut w = DivergenceWatch::new();
+        for total in [1e-3, 1e-7, 5e-4] {
+            assert_eq!(w.observe(total), None);
+        }
     }
 }

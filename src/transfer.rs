@@ -235,6 +235,16 @@ impl Transfer {
         })
     }
 
+    /// The best picture of the current stage (lowest finite loss; its starting picture before any step), with the
+    /// photo's colours when asked for: what to keep after `Error::Diverged`. Waits for the GPU.
+    pub async fn best_image(&self) -> Result<RgbaImage> {
+        let picture = self.live()?.best_image().await?;
+        Ok(match &self.color_source {
+            Some(photo) => crate::image::keep_colors(&picture, photo),
+            None => picture,
+        })
+    }
+
     /// Waits until every queued step is done and returns the last losses.
     pub async fn finish(&mut self) -> Result<Losses> {
         let l = self.live_mut()?.finish().await?;

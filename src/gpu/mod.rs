@@ -51,22 +51,32 @@ pub struct Gpu {
     /// Compile shaders without wgpu's runtime bounds checks (native only; see `compile`).
     unchecked_shaders: bool,
     cache: Arc<Mutex<PipelineCache>>,
+    /// Why the device went away, once it has (set by wgpu's device-lost callback).
     lost: Arc<Mutex<Option<String>>>,
+    /// A GPU error that no error scope caught (reported once by `check_alive`; the device itself lives on).
+    uncaptured: Arc<Mutex<Option<String>>>,
 }
 
 impl Gpu {
     /// Opens the default high-performance adapter: Vulkan/Metal/DX12 natively, WebGPU in the browser.
     pub async fn new() -> Result<Gpu> {
-        Self::open(false).await
+        Self::open(false, None).await
     }
 
     /// Like `new`, with wgpu's shader runtime bounds checks turned off (native only; see `Gpu::pipeline`).
     #[cfg(not(target_arch = "wasm32"))]
     pub async fn new_unchecked() -> Result<Gpu> {
-        Self::open(true).await
+        Self::open(true, None).await
     }
 
-    async fn open(unchecked: bool) -> Result<Gpu> {
+    /// Like `new`, but the device allows buffers of at most `max_buffer_bytes` (or the adapter's own limit if that
+    /// is lower): behaves like a GPU with small limits, so the size checks can be exercised on any machine.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn with_buffer_limit(max_buffer_bytes: u64) -> Result<Gpu> {
+        Self::open(false, Some(max_buffer_bytes)).await
+    }
+
+    async fn open(unchecked: bool, max_buffer_bytes: Option<u64>) -> Result<Gpu> {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
@@ -75,10 +85,18 @@ impl Gpu {
             })
             .await
             .map_err(|e| Error::NoAdapter(e.to_string()))?;
-        Self::from_adapter(adapter, unchecked).await
+        Self::with_adapter(adapter, unchecked, max_buffer_bytes).await
     }
 
     pub async fn from_adapter(adapter: wgpu::Adapter, unchecked_shaders: bool) -> Result<Gpu> {
+        Self::with_adapter(adapter, unchecked_shaders, None).await
+    }
+
+    async fn with_adapter(
+        adapter: wgpu::Adapter,
+        unchecked_shaders: bool,
+        max_buffer_bytes: Option<u64>,
+    ) -> Result<Gpu> {
         let info = adapter.get_info();
         let is_software = info.device_type == wgpu::DeviceType::Cpu
             || ["llvmpipe", "lavapipe", "swiftshader", "warp"].iter().any(|s| {
@@ -99,9 +117,10 @@ impl Gpu {
         };
         // Ask for the adapter's own buffer limits: big images need big storage buffers.
         let supported = adapter.limits();
+        let cap = max_buffer_bytes.unwrap_or(u64::MAX);
         let limits = wgpu::Limits {
-            max_storage_buffer_binding_size: supported.max_storage_buffer_binding_size,
-            max_buffer_size: supported.max_buffer_size,
+            max_storage_buffer_binding_size: supported.max_storage_buffer_binding_size.min(cap),
+            max_buffer_size: supported.max_buffer_size.min(cap),
             max_storage_buffers_per_shader_stage: supported.max_storage_buffers_per_shader_stage.min(8),
             max_compute_workgroup_storage_size: supported.max_compute_workgroup_storage_size,
             ..wgpu::Limits::downlevel_defaults()
@@ -123,14 +142,15 @@ impl Gpu {
                 *lost.lock().unwrap() = Some(format!("{reason:?}: {message}"));
             });
         }
+        let uncaptured = Arc::new(Mutex::new(None));
         {
             // Without a handler wgpu panics on a validation or out-of-memory error; record it instead, so the
-            // next call into the engine returns it as an error.
-            let lost = lost.clone();
+            // next call into the engine returns it as an error. Such an error does not lose the device.
+            let uncaptured = uncaptured.clone();
             device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
-                let mut slot = lost.lock().unwrap();
+                let mut slot = uncaptured.lock().unwrap();
                 if slot.is_none() {
-                    *slot = Some(format!("GPU error: {e}"));
+                    *slot = Some(e.to_string());
                 }
             }));
         }
@@ -142,6 +162,7 @@ impl Gpu {
             unchecked_shaders: unchecked_shaders && cfg!(not(target_arch = "wasm32")),
             cache: Arc::default(),
             lost,
+            uncaptured,
         })
     }
 
@@ -192,10 +213,14 @@ impl Gpu {
         self.pipeline(kernel).dispatch(&self.device, buffers, groups)
     }
 
-    /// Fails with `DeviceLost` once the device has gone away (driver reset, tab in the background too long...).
+    /// Fails with `DeviceLost` once the device has gone away (driver reset, tab in the background too long...),
+    /// and once with `Gpu` after an error that no error scope caught (the device stays usable).
     pub fn check_alive(&self) -> Result<()> {
-        match self.lost.lock().unwrap().as_ref() {
-            Some(reason) => Err(Error::DeviceLost(reason.clone())),
+        if let Some(reason) = self.lost.lock().unwrap().as_ref() {
+            return Err(Error::DeviceLost(reason.clone()));
+        }
+        match self.uncaptured.lock().unwrap().take() {
+            Some(message) => Err(Error::Gpu(message)),
             None => Ok(()),
         }
     }

@@ -6,6 +6,7 @@
 pub mod adam;
 pub mod conv3x3;
 pub mod gram;
+pub mod keep_best;
 pub mod lbfgs;
 pub mod loss_reduce;
 pub mod mse_loss;

@@ -173,15 +173,23 @@ impl App {
         self.show_style_scale();
     }
 
-    /// The largest output size this GPU allows for the current photo (None before the GPU is open).
+    /// The largest output size this GPU allows for the current photo, paintings and style scale (None before the
+    /// GPU is open).
     pub(super) fn largest_size(&self) -> Option<u32> {
+        let style_scale = self.ui().controls.style_scale.value_as_number() as f32;
         let s = self.inner.state.borrow();
         let gpu = s.gpu.as_ref()?;
-        let (w, h) = s
+        let photo = s
             .content
             .as_ref()
             .map_or((4, 3), |c| (c.image.width(), c.image.height()));
-        Some(Session::largest_size(gpu, w, h))
+        let paintings: Vec<(u32, u32)> = s
+            .paintings
+            .iter()
+            .filter_map(|p| p.picked.as_ref().map(|p| (p.image.width(), p.image.height())))
+            .collect();
+        let style_scale = if style_scale.is_finite() { style_scale } else { 1.0 };
+        Some(Session::largest_size(gpu, photo, &paintings, style_scale))
     }
 
     /// Caps the size control at what this GPU allows for the current photo, and says so.
@@ -243,7 +251,10 @@ impl App {
             on(field.as_ref(), "input", move |_: Event| app.sync_sliders());
         }
         let app = self.clone();
-        on(c.style_scale.as_ref(), "input", move |_: Event| app.show_style_scale());
+        on(c.style_scale.as_ref(), "input", move |_: Event| {
+            app.show_style_scale();
+            app.update_size_limit();
+        });
         // The optimizer decides whether the learning rate means anything.
         let (optimizer, rate) = (c.optimizer.clone(), a.learning_rate.clone());
         on(c.optimizer.as_ref(), "change", move |_: Event| {

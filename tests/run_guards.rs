@@ -1,0 +1,130 @@
+//! What stops a run before it harms anything: sizes whose networks (the photo's or a painting's) pass the GPU's
+//! buffer limits are refused up front with the largest size that fits, and a run whose loss stops being a number
+//! is stopped with its best picture kept.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::sync::Arc;
+
+use artsy::{Error, Gpu, GpuWeights, Optimizer, Params, Session, VggWeights};
+use common::{gpu, shared};
+
+fn weights(gpu: &Gpu) -> Arc<GpuWeights> {
+    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).expect("weights (run ./build.sh setup first)");
+    Arc::new(GpuWeights::upload(gpu, &VggWeights::from_safetensors(&bytes).unwrap()))
+}
+
+fn gradient(w: u32, h: u32) -> image::RgbaImage {
+    image::RgbaImage::from_fn(w, h, |x, y| {
+        image::Rgba([(x * 255 / w) as u8, (y * 255 / h) as u8, 90, 255])
+    })
+}
+
+#[test]
+fn a_painting_analysed_beyond_the_buffer_limit_is_too_large_and_the_device_lives_on() {
+    // A GPU whose buffers hold at most 4 MiB: conv1's features fit up to 128x128 px.
+    let gpu = pollster::block_on(Gpu::with_buffer_limit(4 << 20)).expect("a GPU adapter");
+    let weights = weights(&gpu);
+    let photo = gradient(64, 64);
+    let painting = gradient(60, 60);
+    let setup = |size: u32, style_scale: f32| {
+        let params = Params {
+            size,
+            style_scale,
+            iterations: 1,
+            ..Params::default()
+        };
+        pollster::block_on(Session::new(
+            &gpu,
+            &weights,
+            &photo,
+            &[(painting.clone(), 1.0)],
+            &params,
+        ))
+    };
+    // The photo's network fits at 128 px, but the painting's, at twice that, does not.
+    let largest = match setup(128, 2.0) {
+        Err(e @ Error::TooLarge { largest_fitting, .. }) => {
+            println!("{e}");
+            largest_fitting
+        }
+        Err(e) => panic!("expected TooLarge, got {e}"),
+        Ok(_) => panic!("a painting network of 256x256 px was set up in 4 MiB buffers"),
+    };
+    gpu.check_alive().expect("refusing a size must not lose the device");
+    assert_eq!(largest, 64, "the largest size at style scale 2 is half of 128");
+    assert_eq!(
+        Session::largest_size(&gpu, (64, 64), &[(60, 60)], 2.0),
+        64,
+        "the page's size limit agrees with the refusal"
+    );
+    let mut session = setup(largest, 2.0).expect("the named size sets up");
+    session.run(1).unwrap();
+    pollster::block_on(session.finish()).expect("and runs");
+    assert!(
+        matches!(setup(largest * 11 / 10, 2.0), Err(Error::TooLarge { .. })),
+        "10% more does not fit"
+    );
+    gpu.check_alive().unwrap();
+}
+
+#[test]
+fn a_loss_that_is_not_a_number_stops_the_run_and_keeps_the_best_picture() {
+    let gpu = gpu();
+    let weights = weights(&gpu);
+    let photo = gradient(48, 48);
+    let params = Params {
+        size: 48,
+        iterations: 20,
+        optimizer: Optimizer::Adam,
+        ..Params::default()
+    };
+    let mut session = pollster::block_on(Session::new(
+        &gpu,
+        &weights,
+        &photo,
+        &[(gradient(40, 40).clone(), 1.0)],
+        &params,
+    ))
+    .unwrap();
+    session.run(3).unwrap();
+    let good = pollster::block_on(session.finish()).expect("three ordinary steps");
+    assert!(good.total.is_finite());
+    let best_before = pollster::block_on(session.best_image()).unwrap();
+
+    // Something poisons the picture (as a too-large weight or a broken driver would).
+    let nan = vec![f32::NAN; (session.width * session.height * 4) as usize];
+    gpu.queue
+        .write_buffer(session.pixels_buffer(), 0, bytemuck::cast_slice(&nan));
+    session.run(1).unwrap();
+    match pollster::block_on(session.finish()) {
+        Err(e @ Error::Diverged { iteration: 4, .. }) => {
+            let message = e.to_string();
+            println!("{message}");
+            assert!(
+                message.contains("not a finite number") && message.contains("best picture"),
+                "{message}"
+            );
+        }
+        other => panic!("a NaN loss was not stopped: {other:?}"),
+    }
+    assert!(
+        matches!(session.run(1), Err(Error::Diverged { .. })),
+        "a stopped run goes on"
+    );
+    let best = pollster::block_on(session.best_image()).unwrap();
+    assert_eq!(best, best_before, "the best picture is the last good one");
+    // ... and it is a picture, close to the photo it started from, not the black of NaN pixels.
+    let resized = artsy::image::resize(&photo, best.width(), best.height());
+    let mean_diff = best
+        .pixels()
+        .zip(resized.pixels())
+        .map(|(a, b)| (0..3).map(|c| (a[c] as f64 - b[c] as f64).abs()).sum::<f64>() / 3.0)
+        .sum::<f64>()
+        / (best.width() * best.height()) as f64;
+    assert!(
+        mean_diff < 20.0,
+        "best picture is {mean_diff} grey levels from the photo"
+    );
+}
