@@ -49,8 +49,8 @@ fn shown(v: f32) -> String {
 impl App {
     /// Reads the controls into engine parameters, checked by `Params::validate`.
     pub fn params(&self) -> Result<Params, String> {
-        let c = &self.ui().controls;
-        let a = &self.ui().advanced;
+        let c = &self.ui.controls;
+        let a = &self.ui.advanced;
         let size = number(&c.size, "Output size")?;
         let iterations = number(&c.iterations, "Iterations")?;
         let largest = self.largest_size();
@@ -117,8 +117,8 @@ impl App {
 
     /// Shows `p` in the controls (the size is capped at what this GPU allows).
     pub fn apply_params(&self, p: &Params) {
-        let c = &self.ui().controls;
-        let a = &self.ui().advanced;
+        let c = &self.ui.controls;
+        let a = &self.ui.advanced;
         let size = self.largest_size().map_or(p.size, |l| p.size.min(l));
         c.size.set_value(&size.to_string());
         c.iterations.set_value(&p.iterations.to_string());
@@ -172,19 +172,19 @@ impl App {
 
     /// The largest output size this GPU allows for the current photo (None before the GPU is open).
     pub(super) fn largest_size(&self) -> Option<u32> {
-        let s = self.inner.state.borrow();
-        let gpu = s.gpu.as_ref()?;
-        let (w, h) = s
-            .content
+        let gpu = self.engine.gpu()?;
+        let (w, h) = self
+            .photo
+            .borrow()
             .as_ref()
             .map_or((4, 3), |c| (c.image.width(), c.image.height()));
-        Some(Session::largest_size(gpu, w, h))
+        Some(Session::largest_size(&gpu, w, h))
     }
 
     /// Caps the size control at what this GPU allows for the current photo, and says so.
     pub(super) fn update_size_limit(&self) {
         let Some(largest) = self.largest_size() else { return };
-        let c = &self.ui().controls;
+        let c = &self.ui.controls;
         c.size.set_max(&largest.to_string());
         c.size_help.set_text_content(Some(&format!(
             "Longer side in pixels, up to {largest} px on this GPU. Bigger is slower: time grows with the pixel count."
@@ -196,10 +196,18 @@ impl App {
         }
     }
 
+    /// Sets the output size to `size` unless the user has changed it from the default: a choice the user made wins.
+    pub(super) fn suggest_size(&self, size: u32) {
+        let field = &self.ui.controls.size;
+        if field.value().trim() == Params::default().size.to_string() {
+            field.set_value(&size.to_string());
+        }
+    }
+
     /// Slider positions from the advanced weight fields.
     fn sync_sliders(&self) {
-        let c = &self.ui().controls;
-        let a = &self.ui().advanced;
+        let c = &self.ui.controls;
+        let a = &self.ui.advanced;
         let d = Params::default();
         if let Ok(w) = number(&a.style_weight, "") {
             c.strength
@@ -212,14 +220,14 @@ impl App {
     }
 
     fn show_style_scale(&self) {
-        let c = &self.ui().controls;
+        let c = &self.ui.controls;
         c.style_scale_value
             .set_text_content(Some(&format!("{:.2}×", c.style_scale.value_as_number())));
     }
 
     pub(super) fn wire_settings(&self) {
-        let c = &self.ui().controls;
-        let a = &self.ui().advanced;
+        let c = &self.ui.controls;
+        let a = &self.ui.advanced;
         let d = Params::default();
         let (strength, field) = (c.strength.clone(), a.style_weight.clone());
         on(c.strength.as_ref(), "input", move |_: Event| {
