@@ -461,6 +461,15 @@ fn build_gallery(root: &Element) -> Gallery {
     }
 }
 
+/// An engine message ("the size must be ...") as a sentence for the page: capitalised, with a full stop.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.trim_end_matches('.').chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
 impl Ui {
     pub fn build(root: &Element) -> Ui {
         root.set_inner_html("");
