@@ -136,7 +136,7 @@ mod tests {
             optimizer: Optimizer::Lbfgs,
             style_scale: 1.5,
             original_colors: true,
-            style_layers: vec![("relu2_1".into(), 0.5), ("relu4_1".into(), 2.0)],
+            style_layers: vec![("relu2_1".parse().unwrap(), 0.5), ("relu4_1".parse().unwrap(), 2.0)],
             ..Params::default()
         };
         let styles = vec![

@@ -124,7 +124,7 @@ impl From<Optimizer> for OptimizerArg {
 }
 
 /// "relu4_2=0.5" or "relu4_2" (weight 1) -> (name, weight).
-fn layer_weights(flag: &str, items: &[String]) -> Result<Vec<(String, f32)>, String> {
+fn layer_weights(flag: &str, items: &[String]) -> Result<Vec<(artsy::vgg::Layer, f32)>, String> {
     items
         .iter()
         .filter(|i| !i.trim().is_empty())
@@ -134,7 +134,8 @@ fn layer_weights(flag: &str, items: &[String]) -> Result<Vec<(String, f32)>, Str
                 .trim()
                 .parse::<f32>()
                 .map_err(|_| format!("--{flag}: `{item}` is not NAME=WEIGHT (e.g. relu4_2=1)"))?;
-            Ok((name.trim().to_string(), w))
+            let layer = name.parse().map_err(|e| format!("--{flag}: {e}"))?;
+            Ok((layer, w))
         })
         .collect()
 }

@@ -213,17 +213,34 @@ fn sizes_and_params_the_gpu_or_network_cannot_take() {
     let img = image::RgbaImage::from_pixel(64, 48, image::Rgba([120, 80, 40, 255]));
     let session = |p: Params| pollster::block_on(Session::new(&gpu, &weights, &img, &[(img.clone(), 1.0)], &p));
 
-    match session(Params {
-        size: 1_000_000,
-        ..Params::default()
-    }) {
+    // The largest size the settings allow, on a square photo: conv1's 4096 x 4096 x 64 floats are 2^32 bytes,
+    // more than any GPU binds.
+    let largest = *artsy::params::limits::SIZE.end();
+    let square = image::RgbaImage::from_pixel(64, 64, image::Rgba([120, 80, 40, 255]));
+    match pollster::block_on(Session::new(
+        &gpu,
+        &weights,
+        &square,
+        &[(square.clone(), 1.0)],
+        &Params {
+            size: largest,
+            ..Params::default()
+        },
+    )) {
         Err(e @ Error::TooLarge { largest_fitting, .. }) => {
             println!("{e}");
-            assert!(largest_fitting >= 16 && largest_fitting < 1_000_000);
+            assert!(largest_fitting >= 16 && largest_fitting < largest);
         }
         Err(e) => panic!("expected TooLarge, got {e}"),
-        Ok(_) => panic!("a 1,000,000 px session was accepted"),
+        Ok(_) => panic!("a {largest} px session was accepted"),
     }
+    assert!(matches!(
+        session(Params {
+            size: 1_000_000,
+            ..Params::default()
+        }),
+        Err(Error::InvalidParams(m)) if m.contains("4096")
+    ));
     assert!(matches!(
         session(Params {
             size: 8,
@@ -246,8 +263,8 @@ fn sizes_and_params_the_gpu_or_network_cannot_take() {
         Err(Error::InvalidParams(_))
     ));
     let mut p = Params::default();
-    p.style_layers.push(("relu9_9".into(), 1.0));
-    assert!(matches!(session(p), Err(Error::InvalidParams(m)) if m.contains("relu9_9")));
+    p.style_layers.push(("relu1_2".parse().unwrap(), -1.0));
+    assert!(matches!(session(p), Err(Error::InvalidParams(m)) if m.contains("relu1_2")));
     assert!(matches!(
         session(Params {
             learning_rate: f32::NAN,

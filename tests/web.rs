@@ -347,7 +347,7 @@ fn sample_filter(name: &str) -> Filter {
         original_colors: true,
         style_scale: 1.5,
         pooling: Pooling::Average,
-        style_layers: vec![("relu2_1".into(), 0.5), ("relu4_1".into(), 2.0)],
+        style_layers: vec![("relu2_1".parse().unwrap(), 0.5), ("relu4_1".parse().unwrap(), 2.0)],
         ..Params::default()
     };
     let styles = vec![
@@ -473,7 +473,7 @@ async fn the_page_applies_a_filter_and_runs_it_coarse_to_fine_with_the_photos_co
     filter.params.iterations = 3;
     filter.params.init = Init::Noise { seed: 7 };
     // a layer the table does not offer gets a row of its own
-    filter.params.style_layers.push(("relu1_2".into(), 0.25));
+    filter.params.style_layers.push(("relu1_2".parse().unwrap(), 0.25));
     app.import_filter("tiny.artsy-filter.json", &filter.to_json())
         .await
         .unwrap();

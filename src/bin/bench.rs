@@ -26,8 +26,8 @@ struct Args {
     #[arg(long)]
     unchecked: bool,
     /// The optimiser to time: adam or lbfgs.
-    #[arg(long, default_value = "adam")]
-    optimizer: String,
+    #[arg(long, default_value_t = Optimizer::Adam)]
+    optimizer: Optimizer,
     /// Also write the JSON here.
     #[arg(long)]
     json: Option<String>,
@@ -101,14 +101,7 @@ fn main() {
         image::Rgba([((x ^ y) * 4) as u8, 90, (y * 3) as u8, 255])
     });
 
-    let optimizer = match args.optimizer.as_str() {
-        "adam" => Optimizer::Adam,
-        "lbfgs" => Optimizer::Lbfgs,
-        other => {
-            eprintln!("error: --optimizer {other}: use adam or lbfgs");
-            std::process::exit(2);
-        }
-    };
+    let optimizer = args.optimizer;
     let mut rows = Vec::new();
     for &size in &args.sizes {
         let params = Params {

@@ -7,6 +7,7 @@ use web_sys::{Event, HtmlInputElement};
 use super::app::App;
 use super::dom::on;
 use super::ui::{LayerRow, layer_row};
+use crate::vgg::Layer;
 use crate::{Init, Optimizer, Params, Pooling, Session};
 
 /// Sliders are logarithmic around the defaults: 50 is the default weight, each 25 is a factor of 10.
@@ -66,13 +67,14 @@ impl App {
         let mut content_layers = Vec::new();
         let mut style_layers = Vec::new();
         for row in a.layers.borrow().iter() {
+            let layer = || row.name.parse::<Layer>().map_err(|e| e.to_string());
             if row.content.checked() {
                 let w = number(&row.content_weight, &format!("The content weight of {}", row.name))?;
-                content_layers.push((row.name.clone(), w as f32));
+                content_layers.push((layer()?, w as f32));
             }
             if row.style.checked() {
                 let w = number(&row.style_weight, &format!("The style weight of {}", row.name))?;
-                style_layers.push((row.name.clone(), w as f32));
+                style_layers.push((layer()?, w as f32));
             }
         }
         let params = Params {
@@ -146,15 +148,16 @@ impl App {
             }
         }
         // Layers: a filter may name layers the table does not offer; they get rows of their own.
-        for (name, _) in p.content_layers.iter().chain(&p.style_layers) {
-            if !a.layers.borrow().iter().any(|r| &r.name == name) {
+        for (layer, _) in p.content_layers.iter().chain(&p.style_layers) {
+            let name = layer.name();
+            if !a.layers.borrow().iter().any(|r| r.name == name) {
                 let row = layer_row(&a.layers_body, name);
                 wire_layer_row(&row);
                 a.layers.borrow_mut().push(row);
             }
         }
         for row in a.layers.borrow().iter() {
-            let find = |list: &[(String, f32)]| list.iter().find(|(n, _)| *n == row.name).map(|(_, w)| *w);
+            let find = |list: &[(Layer, f32)]| list.iter().find(|(l, _)| l.name() == row.name).map(|(_, w)| *w);
             let content = find(&p.content_layers);
             row.content.set_checked(content.is_some());
             row.content_weight.set_value(&shown(content.unwrap_or(1.0)));
