@@ -7,7 +7,7 @@ use image::RgbaImage;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::params::Params;
+use crate::params::{Params, ParamsPatch};
 
 /// What the `format` field of every filter file says.
 pub const FORMAT: &str = "artsy-filter";
@@ -23,6 +23,17 @@ pub struct FilterStyle {
     pub blend: f32,
     #[serde(with = "base64_bytes")]
     pub data: Vec<u8>,
+}
+
+/// What the user chose on top of a saved filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overrides {
+    /// The settings given (None keeps the filter's).
+    pub params: ParamsPatch,
+    /// Other paintings in place of the filter's.
+    pub styles: Option<Vec<FilterStyle>>,
+    /// Blend weights, one per painting: for `styles` when given, else for the filter's own paintings.
+    pub blend: Option<Vec<f32>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -72,6 +83,37 @@ impl Filter {
         filter.params.validate()?;
         filter.paintings()?;
         Ok(filter)
+    }
+
+    /// This filter with `overrides` on top: the one place where a saved filter and the user's choices are combined.
+    /// Gives the settings (validated) and the paintings with their blend weights.
+    pub fn merged(&self, overrides: &Overrides) -> Result<(Params, Vec<FilterStyle>)> {
+        let params = overrides.params.apply(self.params.clone());
+        let mut styles = overrides.styles.clone().unwrap_or_else(|| self.styles.clone());
+        if styles.is_empty() {
+            return Err(Error::InvalidParams("give at least one painting".into()));
+        }
+        if let Some(blend) = &overrides.blend {
+            if blend.len() != styles.len() {
+                return Err(Error::InvalidParams(format!(
+                    "{} painting{} but {} blend weight{}",
+                    styles.len(),
+                    if styles.len() == 1 { "" } else { "s" },
+                    blend.len(),
+                    if blend.len() == 1 { "" } else { "s" },
+                )));
+            }
+            for (style, &b) in styles.iter_mut().zip(blend) {
+                style.blend = b;
+            }
+        }
+        if styles.iter().any(|s| !s.blend.is_finite() || s.blend < 0.0) || styles.iter().all(|s| s.blend <= 0.0) {
+            return Err(Error::InvalidParams(
+                "blend weights must be finite, at least 0, and not all 0".into(),
+            ));
+        }
+        params.validate()?;
+        Ok((params, styles))
     }
 
     /// The decoded paintings with their blend weights, as `Transfer::new` takes them.
@@ -164,6 +206,60 @@ mod tests {
         assert_eq!(paintings[1].0.get_pixel(2, 1).0, [0, 0, 255, 255]);
         assert_eq!(paintings[1].1, 0.75);
         assert_eq!(f.file_name(), "Red---blue---test.artsy-filter.json");
+    }
+
+    #[test]
+    fn merged_lays_the_users_choices_over_the_filter() {
+        let f = sample();
+        let (params, styles) = f.merged(&Overrides::default()).unwrap();
+        assert_eq!((params, styles), (f.params.clone(), f.styles.clone()));
+
+        // A blend alone applies to the filter's own paintings.
+        let blend_only = Overrides {
+            blend: Some(vec![2.0, 1.0]),
+            ..Overrides::default()
+        };
+        let (_, styles) = f.merged(&blend_only).unwrap();
+        assert_eq!((styles[0].blend, styles[1].blend), (2.0, 1.0));
+        assert_eq!(styles[0].data, f.styles[0].data);
+
+        // New paintings replace the filter's; settings given replace the filter's, the rest stay.
+        let new = Overrides {
+            params: ParamsPatch {
+                size: Some(64),
+                ..ParamsPatch::default()
+            },
+            styles: Some(vec![f.styles[1].clone()]),
+            blend: None,
+        };
+        let (params, styles) = f.merged(&new).unwrap();
+        assert_eq!((params.size, params.style_scale), (64, 1.5));
+        assert_eq!(styles, [f.styles[1].clone()]);
+
+        let refused = |o: Overrides| f.merged(&o).unwrap_err().to_string();
+        let m = refused(Overrides {
+            blend: Some(vec![1.0]),
+            ..Overrides::default()
+        });
+        assert!(m.contains("2 paintings but 1 blend weight"), "{m}");
+        let m = refused(Overrides {
+            blend: Some(vec![0.0, 0.0]),
+            ..Overrides::default()
+        });
+        assert!(m.contains("not all 0"), "{m}");
+        let m = refused(Overrides {
+            params: ParamsPatch {
+                style_weight: Some(1e35),
+                ..ParamsPatch::default()
+            },
+            ..Overrides::default()
+        });
+        assert!(m.contains("style weight"), "{m}");
+        let m = refused(Overrides {
+            styles: Some(vec![]),
+            ..Overrides::default()
+        });
+        assert!(m.contains("at least one painting"), "{m}");
     }
 
     #[test]
