@@ -11,6 +11,9 @@ use super::dom::on;
 use super::files;
 use super::filter_store::FilterStore;
 use super::saved_filters::CardAction;
+use super::ui::sentence;
+use crate::filter::Overrides;
+use crate::params::ParamsPatch;
 use crate::{Filter, FilterStyle};
 
 impl App {
@@ -126,19 +129,28 @@ impl App {
         }
     }
 
-    /// Loads the filter's paintings and settings into the page and starts a run on the current photo.
+    /// Loads the filter's paintings and settings into the page and starts a run on the current photo. The filter
+    /// and the page's output size (what fits depends on this photo and GPU) are combined by `Filter::merged`, the
+    /// engine's one merge of a saved filter with what is chosen on top of it.
     pub async fn apply_filter(&self, key: u32) {
         let Some(filter) = self.filters.get(key) else { return };
+        let kept = Overrides {
+            params: ParamsPatch {
+                size: self.current_size(),
+                ..ParamsPatch::default()
+            },
+            ..Overrides::default()
+        };
+        let (params, styles) = match filter.merged(&kept) {
+            Ok(merged) => merged,
+            Err(e) => return self.ui.show_error(&sentence(&e.to_string()), None),
+        };
         self.stop_and_wait().await;
-        let paintings: Vec<(String, Vec<u8>, f32)> = filter
-            .styles
-            .iter()
-            .map(|s| (s.name.clone(), s.data.clone(), s.blend))
-            .collect();
+        let paintings: Vec<(String, Vec<u8>, f32)> = styles.into_iter().map(|s| (s.name, s.data, s.blend)).collect();
         if self.set_paintings(&paintings).await.is_err() {
             return; // set_image has shown why
         }
-        self.apply_params(&filter.params);
+        self.apply_params(&params);
         self.set_status(&format!("Filter \u{201c}{}\u{201d} applied.", filter.name));
         self.run().await;
     }

@@ -4,8 +4,8 @@ use std::rc::Rc;
 
 use image::RgbaImage;
 
-/// The largest side kept of a chosen image (outputs are at most this big).
-const MAX_KEPT_SIDE: u32 = 4096;
+/// The largest side kept of a chosen image: the largest output size.
+const MAX_KEPT_SIDE: u32 = *crate::params::limits::SIZE.end();
 
 /// Where an image goes: the photo, or the painting slot with this id (ids stay put when other slots go).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -84,7 +84,10 @@ impl SavedFilters {
             text(&info, "p", "filter-summary", &summary(filter));
             let actions = el(&card, "div", "filter-actions");
             let apply = button(&actions, "Apply", "primary apply");
-            apply.set_title("Load these paintings and settings and repaint the photo");
+            apply.set_title(
+                "Load these paintings and settings and repaint the photo, at the output size set above (it depends \
+                 on the photo and this GPU)",
+            );
             let export = button(&actions, "Export", "export");
             export.set_title("Download this filter as a file");
             let delete = button(&actions, "Delete", "delete");
@@ -113,7 +116,7 @@ impl SavedFilters {
     }
 }
 
-/// "2 paintings · 512 px · 500 steps · L-BFGS · coarse to fine · photo's colours"
+/// "2 paintings · 512 px · 500 steps · L-BFGS · coarse to fine · photo's colours" (the optimiser by its label)
 fn summary(filter: &Filter) -> String {
     let p = &filter.params;
     let mut parts = vec![
@@ -125,9 +128,7 @@ fn summary(filter: &Filter) -> String {
         format!("{} px", p.size),
         format!("{} steps", p.iterations),
     ];
-    if p.optimizer == crate::Optimizer::Lbfgs {
-        parts.push("L-BFGS".into());
-    }
+    parts.push(p.optimizer.label().into());
     if p.multiscale {
         parts.push("coarse to fine".into());
     }

@@ -175,7 +175,7 @@ def main():
         # Advanced settings: closed at first; pooling switched to average; a bad weight is refused with a message.
         assert not page.locator(".advanced select >> nth=0").is_visible()
         page.click(".advanced summary")
-        page.select_option(".advanced select >> nth=0", "average")
+        page.select_option(".advanced select >> nth=0", label="Average")  # the engine's label; its value is the token
         page.fill(".layers tr[data-layer=relu3_1] input.style + input.weight", "-2")
         page.click(START)
         wait_alert(page, "relu3_1")
@@ -267,13 +267,16 @@ def main():
         page.wait_for_function("document.querySelectorAll('.filter-card').length === 1", timeout=30_000)
         assert cards(page) == ["Wave and stars"], cards(page)
 
-        # Apply with one click: the page takes the filter's paintings and settings and the run starts.
+        # Apply with one click: the page takes the filter's paintings and settings and the run starts; the page's
+        # output size (it depends on the photo and GPU) is kept.
         assert page.locator(".painting").count() == 1  # the reload brought back one painting
+        page.fill(".controls input[type=number] >> nth=0", str(SIZE // 2))
         page.click(".filter-card button.apply")
         page.wait_for_function("/Step [1-9][0-9]*\\/%d/.test(document.querySelector('.stats').textContent)" % ITERS,
                                timeout=300_000)
         assert page.locator(".painting").count() == 2
-        assert page.locator(".advanced select >> nth=0").input_value() == "average"
+        assert page.locator(".advanced select >> nth=0").input_value() == "avg"
+        assert page.locator(".controls input[type=number] >> nth=0").input_value() == str(SIZE // 2)
         assert page.locator("input[name=original_colors]").is_checked()
         assert page.locator(".controls select").input_value() == "lbfgs"
         shares = [int(s.rstrip("%")) for s in page.locator(".painting .share").all_inner_texts()]
