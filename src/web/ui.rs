@@ -390,7 +390,7 @@ fn build_advanced(root: &Element) -> Advanced {
     let seed = input(
         &left,
         "Seed",
-        "Which noise to start from (with \"noise\").",
+        "Which noise to start from (when starting from noise).",
         "number",
         "0",
         &[("min", "0".into())],
