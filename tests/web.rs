@@ -472,7 +472,8 @@ async fn the_page_applies_a_filter_and_runs_it_coarse_to_fine_with_the_photos_co
     filter.params.multiscale_start = 32;
     filter.params.iterations = 3;
     filter.params.init = Init::Noise { seed: 7 };
-    filter.params.style_layers.push(("relu1_2".parse().unwrap(), 0.25));
+    // (in network order, as the page's layer table lists them)
+    filter.params.style_layers.insert(0, ("relu1_2".parse().unwrap(), 0.25));
     app.import_filter("tiny.artsy-filter.json", &filter.to_json())
         .await
         .unwrap();
