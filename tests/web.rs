@@ -465,18 +465,20 @@ async fn the_page_applies_a_filter_and_runs_it_coarse_to_fine_with_the_photos_co
     );
     wait_for("the photo", 20.0, || app.has_image(Slot::Content)).await;
 
-    // A filter with two paintings (3:1), coarse to fine from 32 px to 64 px (2 steps, then 1), the photo's colours,
-    // L-BFGS, average pooling, starting from noise.
+    // A filter with two paintings (3:1), coarse to fine from 32 px (2 steps, then 1), the photo's colours, L-BFGS,
+    // average pooling, starting from noise, saved at 48 px; the page's output size, 64 px, is kept.
     let mut filter = sample_filter("Tiny");
-    filter.params.size = 64;
+    filter.params.size = 48;
     filter.params.multiscale_start = 32;
     filter.params.iterations = 3;
     filter.params.init = Init::Noise { seed: 7 };
-    // a layer the table does not offer gets a row of its own
-    filter.params.style_layers.push(("relu1_2".parse().unwrap(), 0.25));
+    // (in network order, as the page's layer table lists them)
+    filter.params.style_layers.insert(0, ("relu1_2".parse().unwrap(), 0.25));
     app.import_filter("tiny.artsy-filter.json", &filter.to_json())
         .await
         .unwrap();
+    let size: web_sys::HtmlInputElement = find(&app, ".controls input[type=number]").unchecked_into();
+    size.set_value("64");
     find(&app, ".filter-card button.apply").click();
     wait_for("the run to start", 30.0, || app.is_running()).await;
     let shares: Vec<String> = (0..2)
@@ -492,7 +494,13 @@ async fn the_page_applies_a_filter_and_runs_it_coarse_to_fine_with_the_photos_co
         .collect();
     assert_eq!(shares, ["75%", "25%"]);
     assert_eq!(app.painting_slots().len(), 2);
-    assert_eq!(app.params().unwrap(), filter.params);
+    assert_eq!(
+        app.params().unwrap(),
+        Params {
+            size: 64,
+            ..filter.params.clone()
+        }
+    );
     assert!(
         app.root()
             .query_selector(".layers tr[data-layer=relu1_2]")
@@ -613,4 +621,80 @@ async fn a_lost_gpu_is_explained_and_restarted_with_the_weights_in_place() {
     wait_for("the run to start", 10.0, || app.is_running()).await;
     wait_for("the run to finish", 300.0, || !app.is_running()).await;
     assert!(app.status().starts_with("Done: 2 steps"), "{}", app.status());
+}
+
+#[wasm_bindgen_test]
+async fn the_controls_offer_the_engines_choices_and_limits_and_give_its_messages() {
+    use artsy::params::{InitKind, limits};
+    use artsy::vgg::Layer;
+    let app = mount();
+    // (value, text) of each option of the `n`th select in `section`
+    let options = |section: &str, n: u32| -> Vec<(String, String)> {
+        let select: web_sys::Element = app
+            .root()
+            .query_selector_all(&format!("{section} select"))
+            .unwrap()
+            .get(n)
+            .unwrap()
+            .unchecked_into();
+        let list = select.query_selector_all("option").unwrap();
+        (0..list.length())
+            .map(|i| {
+                let o: web_sys::Element = list.get(i).unwrap().unchecked_into();
+                (o.get_attribute("value").unwrap(), o.text_content().unwrap())
+            })
+            .collect()
+    };
+    let offered = |all: Vec<(String, &str)>| all.into_iter().map(|(v, l)| (v, l.to_string())).collect::<Vec<_>>();
+    assert_eq!(
+        options(".controls", 0),
+        offered(Optimizer::ALL.iter().map(|o| (o.to_string(), o.label())).collect())
+    );
+    assert_eq!(
+        options(".advanced", 0),
+        offered(Pooling::ALL.iter().map(|p| (p.to_string(), p.label())).collect())
+    );
+    assert_eq!(
+        options(".advanced", 1),
+        offered(InitKind::ALL.iter().map(|k| (k.to_string(), k.label())).collect())
+    );
+    let rows = app.root().query_selector_all(".layers tbody tr").unwrap();
+    let names: Vec<String> = (0..rows.length())
+        .map(|i| {
+            rows.get(i)
+                .unwrap()
+                .unchecked_into::<web_sys::Element>()
+                .get_attribute("data-layer")
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(names, Layer::ALL.map(|l| l.name().to_string()));
+
+    // The inputs' limits are the engine's (no GPU is open, so the size is not capped by one).
+    let number = |n: u32| -> web_sys::HtmlInputElement {
+        app.root()
+            .query_selector_all(".controls input[type=number]")
+            .unwrap()
+            .get(n)
+            .unwrap()
+            .unchecked_into()
+    };
+    assert_eq!(number(0).min(), limits::SIZE.start().to_string());
+    assert_eq!(number(0).max(), limits::SIZE.end().to_string());
+    assert_eq!(number(1).max(), limits::ITERATIONS.end().to_string());
+    assert_eq!(app.params().unwrap(), Params::default());
+
+    // A value out of range is refused with the engine's message, which names the range.
+    number(0).set_value(&(limits::SIZE.end() + 1).to_string());
+    let err = app.params().unwrap_err();
+    assert!(
+        err.contains(&limits::SIZE.end().to_string()) && err.starts_with("The size"),
+        "{err}"
+    );
+    number(0).set_value("512");
+    number(1).set_value(&(limits::ITERATIONS.end() + 1).to_string());
+    let err = app.params().unwrap_err();
+    assert!(err.contains(&limits::ITERATIONS.end().to_string()), "{err}");
+    number(1).set_value("2.5");
+    assert!(app.params().unwrap_err().contains("whole number"));
 }

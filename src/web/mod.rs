@@ -3,17 +3,23 @@
 
 mod app;
 mod camera;
+mod choose;
 mod dom;
+mod engine;
 mod files;
 pub mod filter_store;
 mod gallery;
 mod paintings;
+mod picked;
 mod run;
+mod run_control;
+mod saved_filters;
 mod settings;
 mod ui;
 mod weights;
 
-pub use app::{App, Slot};
+pub use app::App;
+pub use picked::Slot;
 
 use wasm_bindgen::prelude::*;
 

@@ -1,15 +1,19 @@
-//! The painting slots: one or more paintings, each with a blend slider; shares shown normalised to 100%.
+//! The painting slots: one or more paintings, each with a drop zone, a blend slider and its share (shown normalised to
+//! 100%), and the image chosen for it. The slots' events are wired by the page (choose.rs).
 
-use web_sys::{Element, Event, HtmlButtonElement, HtmlInputElement};
+use std::cell::{Cell, RefCell};
 
-use super::app::{App, Picked, Slot};
-use super::dom::{cast, el, on, text};
+use web_sys::{Element, HtmlButtonElement, HtmlInputElement};
+
+use super::dom::{cast, el, set_hidden, text};
+use super::picked::Picked;
 use super::ui::{DropZone, button, drop_zone};
 
 /// At most this many paintings are blended (each adds its Gram matrices to the set-up).
 pub const MAX_PAINTINGS: usize = 4;
 
 /// One painting: its card, drop zone, blend slider and share, and the image chosen for it.
+#[derive(Clone)]
 pub struct PaintingSlot {
     pub id: u32,
     pub card: Element,
@@ -18,6 +22,14 @@ pub struct PaintingSlot {
     pub share: Element,
     pub remove: HtmlButtonElement,
     pub picked: Option<Picked>,
+}
+
+/// The slots in page order, inside the list element, with the button that adds one.
+pub struct Paintings {
+    list: Element,
+    add_button: HtmlButtonElement,
+    slots: RefCell<Vec<PaintingSlot>>,
+    next_id: Cell<u32>,
 }
 
 /// Each weight's share of their sum; equal shares when the sum is zero.
@@ -42,15 +54,22 @@ pub fn percentages(shares: &[f32]) -> Vec<u32> {
     out
 }
 
-impl App {
-    /// Appends an empty painting slot and returns its id.
-    pub fn add_painting_slot(&self) -> u32 {
-        let id = {
-            let mut s = self.state();
-            s.next_slot_id += 1;
-            s.next_slot_id - 1
-        };
-        let card = el(&self.ui().paintings, "div", "painting");
+impl Paintings {
+    /// No slots yet: slots are appended to `list`; `add_button` is hidden once there are MAX_PAINTINGS.
+    pub fn new(list: Element, add_button: HtmlButtonElement) -> Paintings {
+        Paintings {
+            list,
+            add_button,
+            slots: RefCell::new(Vec::new()),
+            next_id: Cell::new(0),
+        }
+    }
+
+    /// Appends an empty slot and returns it (its events are not wired yet).
+    pub fn add(&self) -> PaintingSlot {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        let card = el(&self.list, "div", "painting");
         let zone = drop_zone(&card, "style", "Painting");
         zone.zone.set_attribute("data-slot", &id.to_string()).unwrap();
         let remove = button(&card, "×", "remove-painting");
@@ -67,15 +86,7 @@ impl App {
             .set_attribute("aria-label", "Blend weight of this painting")
             .unwrap();
         let share = text(&row, "output", "share", "100%");
-        self.wire_zone(&zone, Slot::Style(id));
-        let app = self.clone();
-        on(blend.as_ref(), "input", move |_: Event| app.refresh_shares());
-        let app = self.clone();
-        on(remove.as_ref(), "click", move |e: Event| {
-            e.stop_propagation();
-            app.remove_painting_slot(id);
-        });
-        self.state().paintings.push(PaintingSlot {
+        let slot = PaintingSlot {
             id,
             card,
             zone,
@@ -83,22 +94,20 @@ impl App {
             share,
             remove,
             picked: None,
-        });
+        };
+        self.slots.borrow_mut().push(slot.clone());
         self.refresh_shares();
-        self.refresh_buttons();
-        id
+        slot
     }
 
-    pub fn remove_painting_slot(&self, id: u32) {
+    /// Removes slot `id` and its card; the last slot stays. Returns whether one was removed.
+    pub fn remove(&self, id: u32) -> bool {
         let removed = {
-            let mut s = self.state();
-            if s.paintings.len() <= 1 {
-                return;
+            let mut slots = self.slots.borrow_mut();
+            match slots.iter().position(|p| p.id == id) {
+                Some(i) if slots.len() > 1 => slots.remove(i),
+                _ => return false,
             }
-            let Some(i) = s.paintings.iter().position(|p| p.id == id) else {
-                return;
-            };
-            s.paintings.remove(i)
         };
         removed.card.remove();
         let thumb = removed.zone.thumb.src();
@@ -106,39 +115,53 @@ impl App {
             let _ = web_sys::Url::revoke_object_url(&thumb);
         }
         self.refresh_shares();
-        self.refresh_buttons();
+        true
     }
 
-    /// Replaces every slot with `paintings` (name, original bytes, blend weight), e.g. from a filter.
-    pub async fn set_paintings(&self, paintings: &[(String, Vec<u8>, f32)]) -> Result<(), String> {
-        let old: Vec<u32> = self.painting_slots();
-        let mut ids = Vec::new();
-        for _ in paintings {
-            ids.push(self.add_painting_slot());
-        }
-        for id in old {
-            self.remove_painting_slot(id);
-        }
-        let largest = paintings.iter().map(|p| p.2).fold(0.0f32, f32::max);
-        for (id, (name, bytes, blend)) in ids.iter().zip(paintings) {
-            self.set_image(Slot::Style(*id), name, bytes).await?;
-            let value = if largest > 0.0 {
-                (blend / largest * 100.0).round()
-            } else {
-                50.0
-            };
-            if let Some(p) = self.state().paintings.iter().find(|p| p.id == *id) {
-                p.blend.set_value(&value.to_string());
-            }
+    /// The ids of the slots, in page order.
+    pub fn ids(&self) -> Vec<u32> {
+        self.slots.borrow().iter().map(|p| p.id).collect()
+    }
+
+    /// The drop zone of slot `id`, if it still exists.
+    pub fn zone(&self, id: u32) -> Option<DropZone> {
+        self.slots.borrow().iter().find(|p| p.id == id).map(|p| p.zone.clone())
+    }
+
+    pub fn exists(&self, id: u32) -> bool {
+        self.slots.borrow().iter().any(|p| p.id == id)
+    }
+
+    /// Whether slot `id` holds a painting.
+    pub fn is_filled(&self, id: u32) -> bool {
+        self.slots.borrow().iter().any(|p| p.id == id && p.picked.is_some())
+    }
+
+    /// Whether any slot holds a painting.
+    pub fn any_filled(&self) -> bool {
+        self.slots.borrow().iter().any(|p| p.picked.is_some())
+    }
+
+    /// Keeps `picked` as slot `id`'s painting (nothing happens when the slot is gone) and shows the shares.
+    pub fn set_picked(&self, id: u32, picked: Picked) {
+        if let Some(p) = self.slots.borrow_mut().iter_mut().find(|p| p.id == id) {
+            p.picked = Some(picked);
         }
         self.refresh_shares();
-        Ok(())
+    }
+
+    /// Sets slot `id`'s blend slider (0..100).
+    pub fn set_blend(&self, id: u32, value: f32) {
+        if let Some(p) = self.slots.borrow().iter().find(|p| p.id == id) {
+            p.blend.set_value(&value.to_string());
+        }
+        self.refresh_shares();
     }
 
     /// The chosen paintings with their normalised blend shares, in page order.
-    pub(super) fn chosen_paintings(&self) -> Vec<(Picked, f32)> {
-        let s = self.inner.state.borrow();
-        let filled: Vec<&PaintingSlot> = s.paintings.iter().filter(|p| p.picked.is_some()).collect();
+    pub fn chosen(&self) -> Vec<(Picked, f32)> {
+        let slots = self.slots.borrow();
+        let filled: Vec<&PaintingSlot> = slots.iter().filter(|p| p.picked.is_some()).collect();
         let weights: Vec<f32> = filled.iter().map(|p| p.blend.value_as_number() as f32).collect();
         filled
             .iter()
@@ -149,39 +172,23 @@ impl App {
 
     /// Shows each filled slot's share of the blend (summing to 100%), hides the blend row and the remove button
     /// while there is only one painting, and the add button once there are MAX_PAINTINGS.
-    pub(super) fn refresh_shares(&self) {
-        let s = self.inner.state.borrow();
-        let single = s.paintings.len() <= 1;
-        let filled: Vec<&PaintingSlot> = s.paintings.iter().filter(|p| p.picked.is_some()).collect();
+    pub fn refresh_shares(&self) {
+        let slots = self.slots.borrow();
+        let single = slots.len() <= 1;
+        let filled: Vec<&PaintingSlot> = slots.iter().filter(|p| p.picked.is_some()).collect();
         let weights: Vec<f32> = filled.iter().map(|p| p.blend.value_as_number() as f32).collect();
         let percents = percentages(&shares(&weights));
-        for p in &s.paintings {
+        for p in slots.iter() {
             let shown = match filled.iter().position(|f| f.id == p.id) {
                 Some(i) => format!("{}%", percents[i]),
                 None => "empty".into(),
             };
             p.share.set_text_content(Some(&shown));
             p.blend.set_disabled(p.picked.is_none());
-            super::dom::set_hidden(&p.blend.parent_element().unwrap(), single);
+            set_hidden(&p.blend.parent_element().unwrap(), single);
             p.remove.set_hidden(single);
         }
-        self.ui().add_painting.set_hidden(s.paintings.len() >= MAX_PAINTINGS);
-        self.ui()
-            .paintings
-            .class_list()
-            .toggle_with_force("several", !single)
-            .ok();
-    }
-
-    pub(super) fn wire_paintings(&self) {
-        let app = self.clone();
-        on(self.ui().add_painting.as_ref(), "click", move |_: Event| {
-            let id = app.add_painting_slot();
-            // open the file chooser of the new slot straight away
-            app.state().paste_target = Some(Slot::Style(id));
-            if let Some(zone) = app.zone(Slot::Style(id)) {
-                zone.input.click();
-            }
-        });
+        self.add_button.set_hidden(slots.len() >= MAX_PAINTINGS);
+        self.list.class_list().toggle_with_force("several", !single).ok();
     }
 }

@@ -6,6 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::app::App;
 use super::dom;
+use super::ui::sentence;
 use crate::{Error, Gpu, Transfer};
 
 /// What one run reports when it ends: its closing status line.
@@ -14,35 +15,26 @@ type Outcome = Result<String, Error>;
 impl App {
     /// Starts a transfer with the current photo, paintings and settings (does nothing while one is running).
     pub async fn run(&self) {
-        let ui = self.ui();
+        let ui = &self.ui;
         let params = match self.params() {
             Ok(p) => p,
             Err(e) => return ui.show_error(&e, None),
         };
-        let paintings = self.chosen_paintings();
-        let (gpu, weights, content) = {
-            let s = self.inner.state.borrow();
-            if s.running {
-                return;
-            }
-            match (&s.gpu, &s.weights, &s.content, paintings.is_empty()) {
-                (Some(g), Some(w), Some(c), false) => (g.clone(), w.clone(), c.clone()),
-                _ => {
-                    return ui.show_error(
-                        "Choose a photo and a painting, and wait for the GPU and weights to load.",
-                        None,
-                    );
-                }
+        let paintings = self.paintings.chosen();
+        if self.run_control.is_running() {
+            return;
+        }
+        let content = self.photo.borrow().clone();
+        let (gpu, weights, content) = match (self.engine.ready(), content, paintings.is_empty()) {
+            (Some((g, w)), Some(c), false) => (g, w, c),
+            _ => {
+                return ui.show_error(
+                    "Choose a photo and a painting, and wait for the GPU and weights to load.",
+                    None,
+                );
             }
         };
-        {
-            let mut s = self.state();
-            s.running = true;
-            s.paused = false;
-            s.stop_requested = false;
-            s.previews = 0;
-            s.first_preview_ms = None;
-        }
+        self.run_control.begin();
         ui.clear_error();
         ui.progress.set_value(0.0);
         self.refresh_buttons();
@@ -58,7 +50,7 @@ impl App {
             Ok(mut transfer) => self.optimise(&gpu, &mut transfer, started).await,
             Err(e) => Err(e),
         };
-        self.state().running = false;
+        self.run_control.end();
         self.refresh_buttons();
         match result {
             Ok(message) => self.set_status(&message),
@@ -78,7 +70,7 @@ impl App {
             Err(Error::DeviceLost(m)) => self.device_lost(&m),
             Err(e) => {
                 self.set_status("");
-                ui.show_error(&capitalised(&e.to_string()), None);
+                ui.show_error(&sentence(&e.to_string()), None);
             }
         }
     }
@@ -88,14 +80,14 @@ impl App {
         if !self.is_running() {
             return;
         }
-        self.state().stop_requested = true;
+        self.run_control.request_stop();
         while self.is_running() {
             dom::sleep(50).await;
         }
     }
 
     async fn optimise(&self, gpu: &Gpu, transfer: &mut Transfer, started: f64) -> Outcome {
-        let ui = self.ui();
+        let ui = &self.ui;
         self.resize_canvas(transfer);
         let total = transfer.total_iterations();
         let run_start = dom::now_ms();
@@ -104,11 +96,11 @@ impl App {
         let mut last_preview = f64::NEG_INFINITY;
         let mut stopped = false;
         while !transfer.is_done() {
-            if self.inner.state.borrow().stop_requested {
+            if self.run_control.stop_requested() {
                 stopped = true;
                 break;
             }
-            if self.inner.state.borrow().paused {
+            if self.run_control.is_paused() {
                 let paused = format!("Paused at step {}/{total}.", transfer.iteration());
                 if self.status() != paused {
                     self.set_status(&paused);
@@ -144,7 +136,7 @@ impl App {
             let done = transfer.iteration();
             let stage_seconds = (dom::now_ms() - stage_start.0) / 1000.0;
             let rate = (done - stage_start.1) as f64 / stage_seconds.max(1e-3);
-            self.state().steps_per_second = rate;
+            self.run_control.set_steps_per_second(rate);
             ui.progress.set_value(done as f64 / total as f64);
             let losses = transfer.poll_losses().or(transfer.latest_losses());
             let mut text = format!("Step {done}/{total}");
@@ -187,7 +179,7 @@ impl App {
     }
 
     fn resize_canvas(&self, transfer: &Transfer) {
-        let canvas = &self.ui().canvas;
+        let canvas = &self.ui.canvas;
         canvas.set_width(transfer.width());
         canvas.set_height(transfer.height());
     }
@@ -195,17 +187,13 @@ impl App {
     async fn show_preview(&self, transfer: &Transfer, started: f64) -> Result<(), Error> {
         let image = transfer.image().await?;
         self.draw(&image);
-        let mut s = self.state();
-        s.previews += 1;
-        s.first_preview_ms.get_or_insert(dom::now_ms() - started);
-        s.last_image = Some(image);
-        drop(s);
-        self.ui().download.set_disabled(false);
+        self.run_control.preview_shown(image, dom::now_ms() - started);
+        self.ui.download.set_disabled(false);
         Ok(())
     }
 
     fn draw(&self, image: &RgbaImage) {
-        let canvas = &self.ui().canvas;
+        let canvas = &self.ui.canvas;
         let Ok(Some(ctx)) = canvas.get_context("2d") else {
             return;
         };
@@ -234,14 +222,6 @@ fn seconds_left(transfer: &Transfer, rate: f64) -> f64 {
         .map(|s| s.iterations as f64 * (s.size as f64 / here).powi(2))
         .sum();
     (transfer.stage_remaining() as f64 + later) / rate.max(1e-6)
-}
-
-fn capitalised(message: &str) -> String {
-    let mut c = message.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect::<String>() + ".",
-        None => String::new(),
-    }
 }
 
 /// Resolves when the GPU has finished everything submitted so far (a callback, never a busy wait).

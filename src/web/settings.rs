@@ -1,14 +1,18 @@
-//! The settings controls and engine Params, both ways: reading the page into Params (with clear messages for bad
-//! values), writing Params back (when a filter is applied), the sliders kept in step with the advanced numbers, and
-//! the size control capped by what this GPU allows.
+//! The settings controls and engine Params, both ways: reading the page into Params (the engine's `validate` gives
+//! the messages for values out of range), writing Params back (when a filter is applied), the sliders kept in step
+//! with the advanced numbers, and the size control capped by what this GPU allows. The controls' option lists and
+//! limits are the engine's (ui.rs builds them from params::limits and the settings types' ALL).
 
-use web_sys::{Event, HtmlInputElement};
+use std::str::FromStr;
+
+use web_sys::{Event, HtmlInputElement, HtmlSelectElement};
 
 use super::app::App;
 use super::dom::on;
-use super::ui::{LayerRow, layer_row};
+use super::ui::{LayerRow, sentence};
+use crate::params::InitKind;
 use crate::vgg::Layer;
-use crate::{Init, Optimizer, Params, Pooling, Session};
+use crate::{Error, Optimizer, Params, Session};
 
 /// Sliders are logarithmic around the defaults: 50 is the default weight, each 25 is a factor of 10.
 fn slider_to_weight(slider: f64, default: f32) -> f32 {
@@ -33,6 +37,20 @@ fn number(input: &HtmlInputElement, what: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("{what} must be a number."))
 }
 
+/// A whole number >= 0 typed into `input`, or a message naming `what` (its range is the engine's to check).
+fn whole<T: TryFrom<u64>>(input: &HtmlInputElement, what: &str) -> Result<T, String> {
+    let v = number(input, what)?;
+    Some(v)
+        .filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v <= u64::MAX as f64)
+        .and_then(|v| T::try_from(v as u64).ok())
+        .ok_or_else(|| format!("{what} must be a whole number, not {v}."))
+}
+
+/// The value of a `<select>` listing a settings type (its options are the type's tokens).
+fn choice<T: FromStr<Err = Error>>(select: &HtmlSelectElement) -> Result<T, String> {
+    select.value().parse().map_err(|e: Error| sentence(&e.to_string()))
+}
+
 /// A layer's weight fields are live only while the layer is in use.
 fn wire_layer_row(row: &LayerRow) {
     for (check, weight) in [(&row.content, &row.content_weight), (&row.style, &row.style_weight)] {
@@ -48,116 +66,86 @@ fn shown(v: f32) -> String {
 }
 
 impl App {
-    /// Reads the controls into engine parameters, checked by `Params::validate`.
+    /// Reads the controls into engine parameters. `Params::validate` checks every range (its message names the
+    /// range); the page adds only what the engine cannot know: the largest size this GPU allows for this photo.
     pub fn params(&self) -> Result<Params, String> {
-        let c = &self.ui().controls;
-        let a = &self.ui().advanced;
-        let size = number(&c.size, "Output size")?;
-        let iterations = number(&c.iterations, "Iterations")?;
-        let largest = self.largest_size();
-        if size < 16.0 || size > largest.unwrap_or(8192) as f64 {
-            return Err(match largest {
-                Some(l) => format!("Output size must be between 16 and {l} px (the most this GPU allows)."),
-                None => "Output size must be between 16 and 8192 px.".into(),
-            });
-        }
-        if !(1.0..=100_000.0).contains(&iterations) {
-            return Err("Iterations must be between 1 and 100000.".into());
+        let c = &self.ui.controls;
+        let a = &self.ui.advanced;
+        let size: u32 = whole(&c.size, "Output size")?;
+        if let Some(largest) = self.largest_size()
+            && size > largest
+        {
+            return Err(format!(
+                "Output size must be at most {largest} px: that is the most this GPU allows for this photo."
+            ));
         }
         let mut content_layers = Vec::new();
         let mut style_layers = Vec::new();
-        for row in a.layers.borrow().iter() {
-            let layer = || row.name.parse::<Layer>().map_err(|e| e.to_string());
+        for row in &a.layers {
             if row.content.checked() {
-                let w = number(&row.content_weight, &format!("The content weight of {}", row.name))?;
-                content_layers.push((layer()?, w as f32));
+                let w = number(&row.content_weight, &format!("The content weight of {}", row.layer))?;
+                content_layers.push((row.layer, w as f32));
             }
             if row.style.checked() {
-                let w = number(&row.style_weight, &format!("The style weight of {}", row.name))?;
-                style_layers.push((layer()?, w as f32));
+                let w = number(&row.style_weight, &format!("The style weight of {}", row.layer))?;
+                style_layers.push((row.layer, w as f32));
             }
         }
+        let init: InitKind = choice(&a.init)?;
+        let seed = match init {
+            InitKind::Noise => whole(&a.seed, "Seed")?,
+            InitKind::Content => 0,
+        };
         let params = Params {
-            size: size as u32,
-            iterations: iterations as u32,
+            size,
+            iterations: whole(&c.iterations, "Iterations")?,
             content_weight: number(&a.content_weight, "Content weight")? as f32,
             style_weight: number(&a.style_weight, "Style weight")? as f32,
             tv_weight: number(&a.tv_weight, "Smoothness weight")? as f32,
             learning_rate: number(&a.learning_rate, "Learning rate")? as f32,
             content_layers,
             style_layers,
-            optimizer: if c.optimizer.value() == "lbfgs" {
-                Optimizer::Lbfgs
-            } else {
-                Optimizer::Adam
-            },
-            init: if a.init.value() == "noise" {
-                Init::Noise {
-                    seed: number(&a.seed, "Seed")?.max(0.0) as u64,
-                }
-            } else {
-                Init::Content
-            },
-            pooling: if a.pooling.value() == "average" {
-                Pooling::Average
-            } else {
-                Pooling::Max
-            },
+            optimizer: choice(&c.optimizer)?,
+            init: init.with_seed(seed),
+            pooling: choice(&a.pooling)?,
             style_scale: number(&c.style_scale, "Style scale")? as f32,
             multiscale: c.multiscale.checked(),
-            multiscale_start: number(&a.multiscale_start, "Coarsest size")?.max(0.0) as u32,
+            multiscale_start: whole(&a.multiscale_start, "Coarsest size")?,
             original_colors: c.original_colors.checked(),
         };
-        params.validate().map_err(|e| {
-            let m = e.to_string();
-            let mut chars = m.chars();
-            let first = chars.next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
-            format!("{first}{}.", chars.as_str())
-        })?;
+        params.validate().map_err(|e| sentence(&e.to_string()))?;
         Ok(params)
+    }
+
+    /// The output size the page shows now, if it is a whole number (capped at what this GPU allows).
+    pub(super) fn current_size(&self) -> Option<u32> {
+        let size: u32 = whole(&self.ui.controls.size, "").ok()?;
+        Some(self.largest_size().map_or(size, |l| size.min(l)))
     }
 
     /// Shows `p` in the controls (the size is capped at what this GPU allows).
     pub fn apply_params(&self, p: &Params) {
-        let c = &self.ui().controls;
-        let a = &self.ui().advanced;
+        let c = &self.ui.controls;
+        let a = &self.ui.advanced;
         let size = self.largest_size().map_or(p.size, |l| p.size.min(l));
         c.size.set_value(&size.to_string());
         c.iterations.set_value(&p.iterations.to_string());
-        c.optimizer.set_value(match p.optimizer {
-            Optimizer::Adam => "adam",
-            Optimizer::Lbfgs => "lbfgs",
-        });
+        c.optimizer.set_value(&p.optimizer.to_string());
         c.multiscale.set_checked(p.multiscale);
         c.original_colors.set_checked(p.original_colors);
         c.style_scale.set_value(&p.style_scale.to_string());
-        a.pooling.set_value(match p.pooling {
-            Pooling::Max => "max",
-            Pooling::Average => "average",
-        });
+        a.pooling.set_value(&p.pooling.to_string());
         a.content_weight.set_value(&shown(p.content_weight));
         a.style_weight.set_value(&shown(p.style_weight));
         a.tv_weight.set_value(&shown(p.tv_weight));
         a.learning_rate.set_value(&shown(p.learning_rate));
         a.multiscale_start.set_value(&p.multiscale_start.to_string());
-        match p.init {
-            Init::Content => a.init.set_value("content"),
-            Init::Noise { seed } => {
-                a.init.set_value("noise");
-                a.seed.set_value(&seed.to_string());
-            }
+        a.init.set_value(&p.init.kind().to_string());
+        if let Some(seed) = p.init.seed() {
+            a.seed.set_value(&seed.to_string());
         }
-        // Layers: a filter may name layers the table does not offer; they get rows of their own.
-        for (layer, _) in p.content_layers.iter().chain(&p.style_layers) {
-            let name = layer.name();
-            if !a.layers.borrow().iter().any(|r| r.name == name) {
-                let row = layer_row(&a.layers_body, name);
-                wire_layer_row(&row);
-                a.layers.borrow_mut().push(row);
-            }
-        }
-        for row in a.layers.borrow().iter() {
-            let find = |list: &[(Layer, f32)]| list.iter().find(|(l, _)| l.name() == row.name).map(|(_, w)| *w);
+        for row in &a.layers {
+            let find = |list: &[(Layer, f32)]| list.iter().find(|(l, _)| *l == row.layer).map(|(_, w)| *w);
             let content = find(&p.content_layers);
             row.content.set_checked(content.is_some());
             row.content_weight.set_value(&shown(content.unwrap_or(1.0)));
@@ -168,7 +156,7 @@ impl App {
         }
         a.learning_rate.set_disabled(p.optimizer == Optimizer::Lbfgs);
         a.multiscale_start.set_disabled(!p.multiscale);
-        a.seed.set_disabled(p.init == Init::Content);
+        a.seed.set_disabled(p.init.kind() == InitKind::Content);
         self.sync_sliders();
         self.show_style_scale();
     }
@@ -176,26 +164,27 @@ impl App {
     /// The largest output size this GPU allows for the current photo, paintings and style scale (None before the
     /// GPU is open).
     pub(super) fn largest_size(&self) -> Option<u32> {
-        let style_scale = self.ui().controls.style_scale.value_as_number() as f32;
-        let s = self.inner.state.borrow();
-        let gpu = s.gpu.as_ref()?;
-        let photo = s
-            .content
+        let gpu = self.engine.gpu()?;
+        let photo = self
+            .photo
+            .borrow()
             .as_ref()
             .map_or((4, 3), |c| (c.image.width(), c.image.height()));
-        let paintings: Vec<(u32, u32)> = s
+        let paintings: Vec<(u32, u32)> = self
             .paintings
+            .chosen()
             .iter()
-            .filter_map(|p| p.picked.as_ref().map(|p| (p.image.width(), p.image.height())))
+            .map(|(p, _)| (p.image.width(), p.image.height()))
             .collect();
+        let style_scale = self.ui.controls.style_scale.value_as_number() as f32;
         let style_scale = if style_scale.is_finite() { style_scale } else { 1.0 };
-        Some(Session::largest_size(gpu, photo, &paintings, style_scale))
+        Some(Session::largest_size(&gpu, photo, &paintings, style_scale))
     }
 
     /// Caps the size control at what this GPU allows for the current photo, and says so.
     pub(super) fn update_size_limit(&self) {
         let Some(largest) = self.largest_size() else { return };
-        let c = &self.ui().controls;
+        let c = &self.ui.controls;
         c.size.set_max(&largest.to_string());
         c.size_help.set_text_content(Some(&format!(
             "Longer side in pixels, up to {largest} px on this GPU. Bigger is slower: time grows with the pixel count."
@@ -207,10 +196,18 @@ impl App {
         }
     }
 
+    /// Sets the output size to `size` unless the user has changed it from the default: a choice the user made wins.
+    pub(super) fn suggest_size(&self, size: u32) {
+        let field = &self.ui.controls.size;
+        if field.value().trim() == Params::default().size.to_string() {
+            field.set_value(&size.to_string());
+        }
+    }
+
     /// Slider positions from the advanced weight fields.
     fn sync_sliders(&self) {
-        let c = &self.ui().controls;
-        let a = &self.ui().advanced;
+        let c = &self.ui.controls;
+        let a = &self.ui.advanced;
         let d = Params::default();
         if let Ok(w) = number(&a.style_weight, "") {
             c.strength
@@ -223,14 +220,14 @@ impl App {
     }
 
     fn show_style_scale(&self) {
-        let c = &self.ui().controls;
+        let c = &self.ui.controls;
         c.style_scale_value
             .set_text_content(Some(&format!("{:.2}×", c.style_scale.value_as_number())));
     }
 
     pub(super) fn wire_settings(&self) {
-        let c = &self.ui().controls;
-        let a = &self.ui().advanced;
+        let c = &self.ui.controls;
+        let a = &self.ui.advanced;
         let d = Params::default();
         let (strength, field) = (c.strength.clone(), a.style_weight.clone());
         on(c.strength.as_ref(), "input", move |_: Event| {
@@ -258,9 +255,9 @@ impl App {
         // The optimizer decides whether the learning rate means anything.
         let (optimizer, rate) = (c.optimizer.clone(), a.learning_rate.clone());
         on(c.optimizer.as_ref(), "change", move |_: Event| {
-            rate.set_disabled(optimizer.value() == "lbfgs");
+            rate.set_disabled(choice(&optimizer).ok() == Some(Optimizer::Lbfgs));
         });
-        for row in a.layers.borrow().iter() {
+        for row in &a.layers {
             wire_layer_row(row);
         }
         let (multiscale, start) = (c.multiscale.clone(), a.multiscale_start.clone());
@@ -269,7 +266,7 @@ impl App {
         });
         let (init, seed) = (a.init.clone(), a.seed.clone());
         on(a.init.as_ref(), "change", move |_: Event| {
-            seed.set_disabled(init.value() != "noise");
+            seed.set_disabled(choice(&init).ok() != Some(InitKind::Noise));
         });
         self.apply_params(&Params::default());
     }

@@ -1,7 +1,8 @@
 //! The page's elements, built once: drop zones, the camera panel, controls with their explanations, the advanced
 //! settings, buttons, preview, progress and the filter gallery. Painting slots come and go: see paintings.rs.
 
-use std::cell::RefCell;
+use std::fmt::Display;
+use std::ops::RangeInclusive;
 
 use web_sys::{
     Element, HtmlButtonElement, HtmlCanvasElement, HtmlImageElement, HtmlInputElement, HtmlProgressElement,
@@ -9,6 +10,9 @@ use web_sys::{
 };
 
 use super::dom::{cast, el, text};
+use crate::params::{InitKind, limits};
+use crate::vgg::Layer;
+use crate::{Optimizer, Params, Pooling};
 
 /// One drop zone: a thumbnail, a caption and a hidden file input.
 #[derive(Clone)]
@@ -19,12 +23,9 @@ pub struct DropZone {
     pub input: HtmlInputElement,
 }
 
-/// The layers offered in the advanced settings, in network order; a filter may bring others (rows are added then).
-pub const OFFERED_LAYERS: [&str; 6] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu4_2", "relu5_1"];
-
 /// One row of the layer table: whether the layer is a content and/or a style layer, and with which weight.
 pub struct LayerRow {
-    pub name: String,
+    pub layer: Layer,
     pub content: HtmlInputElement,
     pub content_weight: HtmlInputElement,
     pub style: HtmlInputElement,
@@ -54,8 +55,8 @@ pub struct Controls {
 
 pub struct Advanced {
     pub pooling: HtmlSelectElement,
-    pub layers_body: Element,
-    pub layers: RefCell<Vec<LayerRow>>,
+    /// One row per layer the engine offers, in network order.
+    pub layers: Vec<LayerRow>,
     pub content_weight: HtmlInputElement,
     pub style_weight: HtmlInputElement,
     pub tv_weight: HtmlInputElement,
@@ -137,13 +138,23 @@ pub fn drop_zone(parent: &Element, kind: &str, title: &str) -> DropZone {
     }
 }
 
+/// The `min` and `max` attributes of an input for the engine's `range`.
+fn limit<T: Display>(range: &RangeInclusive<T>) -> [(&'static str, String); 2] {
+    [("min", range.start().to_string()), ("max", range.end().to_string())]
+}
+
+/// The options of a `<select>` for every value of a settings type: its token as the value, its label as the text.
+fn choices<T: Display>(all: &[T], label: impl Fn(&T) -> &'static str) -> Vec<(String, &'static str)> {
+    all.iter().map(|v| (v.to_string(), label(v))).collect()
+}
+
 fn input(
     parent: &Element,
     label: &str,
     help: &str,
     kind: &str,
     value: &str,
-    attrs: &[(&str, &str)],
+    attrs: &[(&str, String)],
 ) -> HtmlInputElement {
     let row = el(parent, "label", "control");
     text(&row, "span", "name", label);
@@ -168,7 +179,7 @@ fn checkbox(parent: &Element, label: &str, help: &str, name: &str) -> HtmlInputE
     i
 }
 
-fn select(parent: &Element, label: &str, help: &str, options: &[(&str, &str)]) -> HtmlSelectElement {
+fn select(parent: &Element, label: &str, help: &str, options: &[(String, &str)]) -> HtmlSelectElement {
     let row = el(parent, "label", "control");
     text(&row, "span", "name", label);
     let s: HtmlSelectElement = cast(&el(&row, "select", ""));
@@ -190,15 +201,18 @@ pub fn button(parent: &Element, label: &str, class: &str) -> HtmlButtonElement {
 fn weight_input(parent: &Element, label: &str) -> HtmlInputElement {
     let i: HtmlInputElement = cast(&el(parent, "input", "weight"));
     i.set_type("number");
-    i.set_attribute("min", "0").unwrap();
+    for (k, v) in limit(&limits::LAYER_WEIGHT) {
+        i.set_attribute(k, &v).unwrap();
+    }
     i.set_attribute("step", "0.1").unwrap();
     i.set_attribute("aria-label", label).unwrap();
     i.set_value("1");
     i
 }
 
-/// Appends a row for layer `name` to the layer table body.
-pub fn layer_row(body: &Element, name: &str) -> LayerRow {
+/// Appends a row for `layer` to the layer table body.
+fn layer_row(body: &Element, layer: Layer) -> LayerRow {
+    let name = layer.name();
     let tr = el(body, "tr", "");
     tr.set_attribute("data-layer", name).unwrap();
     text(&tr, "th", "", name);
@@ -217,7 +231,7 @@ pub fn layer_row(body: &Element, name: &str) -> LayerRow {
         .unwrap();
     let style_weight = weight_input(&cell, &format!("weight of {name} as a style layer"));
     LayerRow {
-        name: name.into(),
+        layer,
         content,
         content_weight,
         style,
@@ -226,13 +240,18 @@ pub fn layer_row(body: &Element, name: &str) -> LayerRow {
 }
 
 fn build_controls(panel: &Element) -> Controls {
+    let d = Params::default();
     let size = input(
         panel,
         "Output size",
         "Longer side in pixels. Bigger is slower: time grows with the pixel count.",
         "number",
-        "512",
-        &[("min", "64"), ("max", "2048"), ("step", "32")],
+        &d.size.to_string(),
+        &[
+            limit(&limits::SIZE).as_slice(),
+            &[("step", limits::SIZE.start().to_string())],
+        ]
+        .concat(),
     );
     let size_help = size.parent_element().unwrap().last_element_child().unwrap();
     let iterations = input(
@@ -240,8 +259,8 @@ fn build_controls(panel: &Element) -> Controls {
         "Iterations",
         "Optimisation steps; 300 to 500 give a finished picture.",
         "number",
-        "500",
-        &[("min", "1"), ("max", "5000")],
+        &d.iterations.to_string(),
+        &limit(&limits::ITERATIONS),
     );
     let strength = input(
         panel,
@@ -249,7 +268,7 @@ fn build_controls(panel: &Element) -> Controls {
         "Balance of the painting's style against the photo's structure.",
         "range",
         "50",
-        &[("min", "0"), ("max", "100")],
+        &[("min", "0".into()), ("max", "100".into())],
     );
     let smoothness = input(
         panel,
@@ -257,7 +276,7 @@ fn build_controls(panel: &Element) -> Controls {
         "Total-variation weight: higher removes fine noise, lower keeps crisp strokes.",
         "range",
         "50",
-        &[("min", "0"), ("max", "100")],
+        &[("min", "0".into()), ("max", "100".into())],
     );
     let style_scale = input(
         panel,
@@ -265,8 +284,8 @@ fn build_controls(panel: &Element) -> Controls {
         "The size at which the painting is read: smaller carries its big shapes (stars, swirls) over as bold \
          motifs, larger picks up its individual brush strokes.",
         "range",
-        "1",
-        &[("min", "0.25"), ("max", "2"), ("step", "0.05")],
+        &d.style_scale.to_string(),
+        &[limit(&limits::STYLE_SCALE).as_slice(), &[("step", "0.05".into())]].concat(),
     );
     let style_scale_value = text(&style_scale.parent_element().unwrap(), "output", "value", "1.00×");
     style_scale
@@ -278,7 +297,7 @@ fn build_controls(panel: &Element) -> Controls {
         panel,
         "Optimizer",
         "L-BFGS uses curvature and gets further in the same time; Adam takes steady small steps.",
-        &[("lbfgs", "L-BFGS"), ("adam", "Adam")],
+        &choices(&Optimizer::ALL, |o| o.label()),
     );
     let multiscale = checkbox(
         panel,
@@ -310,66 +329,71 @@ fn build_advanced(root: &Element) -> Advanced {
     let details = el(root, "details", "advanced");
     text(&details, "summary", "", "Advanced settings");
     let body = el(&details, "div", "advanced-body");
+    let d = Params::default();
     let left = el(&body, "div", "advanced-column");
     let pooling = select(
         &left,
         "Pooling",
         "How VGG19 shrinks its feature maps: max keeps sharp detail, average gives softer, smoother results.",
-        &[("max", "Max"), ("average", "Average")],
+        &choices(&Pooling::ALL, |p| p.label()),
     );
     let content_weight = input(
         &left,
         "Content weight",
         "How much the photo's structure counts.",
         "number",
-        "5",
-        &[("min", "0"), ("step", "any")],
+        &d.content_weight.to_string(),
+        &[limit(&limits::CONTENT_WEIGHT).as_slice(), &[("step", "any".into())]].concat(),
     );
     let style_weight = input(
         &left,
         "Style weight",
         "How much the painting's style counts (the style strength slider sets this too).",
         "number",
-        "500",
-        &[("min", "0"), ("step", "any")],
+        &d.style_weight.to_string(),
+        &[limit(&limits::STYLE_WEIGHT).as_slice(), &[("step", "any".into())]].concat(),
     );
     let tv_weight = input(
         &left,
         "Smoothness weight",
         "Total-variation weight (the smoothness slider sets this too).",
         "number",
-        "1000",
-        &[("min", "0"), ("step", "any")],
+        &d.tv_weight.to_string(),
+        &[limit(&limits::TV_WEIGHT).as_slice(), &[("step", "any".into())]].concat(),
     );
     let learning_rate = input(
         &left,
         "Learning rate",
         "How far each Adam step moves the pixels (0.005 to 0.05); L-BFGS ignores it.",
         "number",
-        "0.02",
-        &[("min", "0.001"), ("max", "0.2"), ("step", "0.001")],
+        &d.learning_rate.to_string(),
+        &[limit(&limits::LEARNING_RATE).as_slice(), &[("step", "any".into())]].concat(),
     );
     let multiscale_start = input(
         &left,
         "Coarsest size",
         "Where coarse to fine starts: the output size is halved while the half is at least this (px).",
         "number",
-        "256",
-        &[("min", "16"), ("step", "16")],
+        &d.multiscale_start.to_string(),
+        &[
+            limit(&limits::MULTISCALE_START).as_slice(),
+            &[("step", limits::MULTISCALE_START.start().to_string())],
+        ]
+        .concat(),
     );
     let init = select(
         &left,
         "Start from",
         "The photo keeps its structure best; noise gives more varied results.",
-        &[("content", "the photo"), ("noise", "noise")],
+        &choices(&InitKind::ALL, |k| k.label()),
     );
     let seed = input(
         &left,
         "Seed",
-        "Which noise to start from (with \"noise\").",
+        "Which noise to start from (when starting from noise).",
         "number",
         "0",
-        &[("min", "0")],
+        &[("min", "0".into())],
     );
     let right = el(&body, "div", "advanced-column");
     text(&right, "h3", "", "Layers");
@@ -383,14 +407,13 @@ fn build_advanced(root: &Element) -> Advanced {
     let table = el(&right, "table", "layers");
     table.set_inner_html("<thead><tr><th>Layer</th><th>Content</th><th>Style</th></tr></thead>");
     let layers_body = el(&table, "tbody", "");
-    let layers = OFFERED_LAYERS
-        .iter()
-        .map(|name| layer_row(&layers_body, name))
+    let layers = Layer::ALL
+        .into_iter()
+        .map(|layer| layer_row(&layers_body, layer))
         .collect();
     Advanced {
         pooling,
-        layers_body,
-        layers: RefCell::new(layers),
+        layers,
         content_weight,
         style_weight,
         tv_weight,
@@ -434,7 +457,8 @@ fn build_gallery(root: &Element) -> Gallery {
         "p",
         "help",
         "A filter keeps the paintings, their blend and every setting, to repaint any photo the same way with one \
-         click. Filters stay in this browser; export one to share it.",
+         click, at the output size set above (the largest that fits depends on the photo and this GPU). Filters \
+         stay in this browser; export one to share it.",
     );
     let form = el(&section, "div", "filters-form");
     let name: HtmlInputElement = cast(&el(&form, "input", "filter-name"));
@@ -458,6 +482,15 @@ fn build_gallery(root: &Element) -> Gallery {
         import_input,
         note,
         cards,
+    }
+}
+
+/// An engine message ("the size must be ...") as a sentence for the page: capitalised, with a full stop.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.trim_end_matches('.').chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
     }
 }
 

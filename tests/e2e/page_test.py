@@ -5,8 +5,10 @@ add up to 100%; opens the advanced settings, switches pooling and sees a bad lay
 transfer coarse to fine with L-BFGS and the photo's colours, waits for previews and both stages and downloads the
 PNG; saves a filter, reloads the page and finds it still in the gallery; exports it (a JSON file of
 format "artsy-filter"), deletes it, imports the exported file back, refuses a bad file with a message, applies the
-filter with one click and sees the run start; takes a photo with the fake camera. Screenshots go to OUT_DIR.
-Usage: [E2E_SIZE=64] [E2E_ITERS=8] python3 tests/e2e/page_test.py URL OUT_DIR
+filter with one click and sees the run start; takes a photo with the fake camera. First, with the weights held back
+on their way, it checks that a photo and painting chosen right after load are kept and painted (never replaced by
+the samples) and that the zones show the samples before the weights arrive. Screenshots go to OUT_DIR.
+Usage: [E2E_SIZE=64] [E2E_ITERS=8] python3 tests/e2e/page_test.py URL OUT_DIR [--only early-choice]
 """
 
 import json
@@ -75,11 +77,87 @@ def choose_images(page):
     return shares
 
 
+def caption(page, zone):
+    return page.locator(f"{zone} .caption").first.inner_text()
+
+
+def hold_weights(page):
+    """Holds every request for the weights until the returned function is called (as a slow network would)."""
+    held = []
+    page.route("**/vgg19-conv-u8.safetensors", lambda route: held.append(route))
+
+    def release():
+        for _ in range(600):  # the request comes once the GPU is open
+            if held:
+                break
+            page.wait_for_timeout(100)
+        assert held, "the page never asked for the weights"
+        for route in held:
+            route.continue_()
+    return release
+
+
+def check_an_early_choice_wins(browser, results):
+    """A photo and a painting chosen through the zones' file inputs right after load, while the weights are still on
+    their way, stay chosen when the weights and samples arrive, and the run paints them. Then, on a fresh visit, the
+    zones show the sample pair while the weights are still held back."""
+    context = browser.new_context(viewport={"width": 1100, "height": 1400}, accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    release = hold_weights(page)
+    page.goto(URL)
+    page.set_input_files(".drop[data-kind=content] input[type=file]", os.path.join(SHARED, "content_chelsea_cat.png"))
+    page.set_input_files(".painting >> nth=0 >> input[type=file]", os.path.join(SHARED, "style_great_wave_hokusai.jpg"))
+    page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('chelsea')"
+                           " && document.querySelector('.painting .caption').textContent.includes('wave')")
+    time.sleep(3)
+    release()
+    wait_ready(page)
+    time.sleep(2)  # whatever would replace the choice has had its chance
+    shot(page, "early-choice.png")
+    chosen = (caption(page, ".drop[data-kind=content]"), caption(page, ".painting"))
+    assert "chelsea" in chosen[0] and "wave" in chosen[1], f"the user's choice was replaced: {chosen}"
+    page.fill(".controls input[type=number] >> nth=0", "32")
+    page.fill(".controls input[type=number] >> nth=1", "2")
+    page.click(START)
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Done')", timeout=300_000)
+    with page.expect_download() as info:
+        page.click(DOWNLOAD)
+    assert info.value.suggested_filename == "artsy-chelsea_cat-great_wave_hokusai.png", info.value.suggested_filename
+    shot(page, "early-choice-run.png")
+    results["early choice"] = chosen
+    context.close()
+
+    # A fresh visit (no cached weights): the samples are shown while the weights are still held back.
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    release = hold_weights(page)
+    page.goto(URL)
+    page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption')?.textContent.includes('astronaut')"
+                           " && document.querySelector('.painting .caption')?.textContent.includes('starry')",
+                           timeout=60_000)
+    assert "downloading" in text(page, ".weights span") or "loading" in text(page, ".weights span"), \
+        text(page, ".weights span")
+    shot(page, "samples-before-weights.png")
+    release()
+    wait_ready(page)
+    context.close()
+    assert not errors, errors
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     results = {}
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
+        check_an_early_choice_wins(browser, results)
+        if only == "early-choice":
+            browser.close()
+            print(json.dumps(results, indent=1))
+            return
         context = browser.new_context(viewport={"width": 1100, "height": 1400}, accept_downloads=True)
         context.grant_permissions(["camera"])
         page = context.new_page()
@@ -97,7 +175,7 @@ def main():
         # Advanced settings: closed at first; pooling switched to average; a bad weight is refused with a message.
         assert not page.locator(".advanced select >> nth=0").is_visible()
         page.click(".advanced summary")
-        page.select_option(".advanced select >> nth=0", "average")
+        page.select_option(".advanced select >> nth=0", label="Average")  # the engine's label; its value is the token
         page.fill(".layers tr[data-layer=relu3_1] input.style + input.weight", "-2")
         page.click(START)
         wait_alert(page, "relu3_1")
@@ -189,13 +267,16 @@ def main():
         page.wait_for_function("document.querySelectorAll('.filter-card').length === 1", timeout=30_000)
         assert cards(page) == ["Wave and stars"], cards(page)
 
-        # Apply with one click: the page takes the filter's paintings and settings and the run starts.
+        # Apply with one click: the page takes the filter's paintings and settings and the run starts; the page's
+        # output size (it depends on the photo and GPU) is kept.
         assert page.locator(".painting").count() == 1  # the reload brought back one painting
+        page.fill(".controls input[type=number] >> nth=0", str(SIZE // 2))
         page.click(".filter-card button.apply")
         page.wait_for_function("/Step [1-9][0-9]*\\/%d/.test(document.querySelector('.stats').textContent)" % ITERS,
                                timeout=300_000)
         assert page.locator(".painting").count() == 2
-        assert page.locator(".advanced select >> nth=0").input_value() == "average"
+        assert page.locator(".advanced select >> nth=0").input_value() == "avg"
+        assert page.locator(".controls input[type=number] >> nth=0").input_value() == str(SIZE // 2)
         assert page.locator("input[name=original_colors]").is_checked()
         assert page.locator(".controls select").input_value() == "lbfgs"
         shares = [int(s.rstrip("%")) for s in page.locator(".painting .share").all_inner_texts()]

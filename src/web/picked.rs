@@ -1,0 +1,42 @@
+//! A chosen image and where it goes: the photo or a painting slot; its file name, original bytes and decoded picture.
+
+use std::rc::Rc;
+
+use image::RgbaImage;
+
+/// The largest side kept of a chosen image: the largest output size.
+const MAX_KEPT_SIDE: u32 = *crate::params::limits::SIZE.end();
+
+/// Where an image goes: the photo, or the painting slot with this id (ids stay put when other slots go).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Slot {
+    Content,
+    Style(u32),
+}
+
+/// A chosen image: its file name and original bytes (a saved filter keeps those) and the decoded picture.
+#[derive(Clone)]
+pub struct Picked {
+    pub name: String,
+    pub bytes: Rc<[u8]>,
+    pub image: RgbaImage,
+}
+
+impl Picked {
+    /// Decodes the file `name` with contents `bytes`; a picture larger than MAX_KEPT_SIDE is downscaled once here
+    /// (a 50-megapixel photo is not held in full). Errors are messages for the user.
+    pub fn decode(name: &str, bytes: &[u8]) -> Result<Picked, String> {
+        let image = crate::image::decode(name, bytes).map_err(|e| format!("{e}. Your previous choice is kept."))?;
+        let image = if image.width().max(image.height()) > MAX_KEPT_SIDE {
+            let (w, h) = crate::image::fit(image.width(), image.height(), MAX_KEPT_SIDE);
+            crate::image::resize(&image, w, h)
+        } else {
+            image
+        };
+        Ok(Picked {
+            name: name.to_string(),
+            bytes: bytes.into(),
+            image,
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! Run control: whether a transfer runs, the pause and stop requests, and what the run reports (its status line,
+//! previews, speed and the newest picture, which stays downloadable after errors).
+
+use std::cell::{Cell, RefCell};
+
+use image::RgbaImage;
+
+#[derive(Default)]
+pub struct RunControl {
+    running: Cell<bool>,
+    paused: Cell<bool>,
+    stop_requested: Cell<bool>,
+    previews: Cell<u32>,
+    first_preview_ms: Cell<Option<f64>>,
+    steps_per_second: Cell<f64>,
+    last_image: RefCell<Option<RgbaImage>>,
+    status: RefCell<String>,
+}
+
+impl RunControl {
+    /// Marks a run as started, with fresh counters; false (and nothing changes) while one is running.
+    pub fn begin(&self) -> bool {
+        if self.running.get() {
+            return false;
+        }
+        self.running.set(true);
+        self.paused.set(false);
+        self.stop_requested.set(false);
+        self.previews.set(0);
+        self.first_preview_ms.set(None);
+        true
+    }
+
+    pub fn end(&self) {
+        self.running.set(false);
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.get()
+    }
+
+    /// Pauses or resumes; returns whether the run is paused now.
+    pub fn toggle_pause(&self) -> bool {
+        self.paused.set(!self.paused.get());
+        self.paused.get()
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused.get()
+    }
+
+    pub fn request_stop(&self) {
+        self.stop_requested.set(true);
+    }
+
+    pub fn stop_requested(&self) -> bool {
+        self.stop_requested.get()
+    }
+
+    /// Counts a preview shown `since_start_ms` after the run began, and keeps its picture.
+    pub fn preview_shown(&self, image: RgbaImage, since_start_ms: f64) {
+        self.previews.set(self.previews.get() + 1);
+        if self.first_preview_ms.get().is_none() {
+            self.first_preview_ms.set(Some(since_start_ms));
+        }
+        *self.last_image.borrow_mut() = Some(image);
+    }
+
+    pub fn previews(&self) -> u32 {
+        self.previews.get()
+    }
+
+    pub fn first_preview_ms(&self) -> Option<f64> {
+        self.first_preview_ms.get()
+    }
+
+    pub fn set_steps_per_second(&self, rate: f64) {
+        self.steps_per_second.set(rate);
+    }
+
+    pub fn steps_per_second(&self) -> f64 {
+        self.steps_per_second.get()
+    }
+
+    /// The newest picture shown, if any.
+    pub fn last_image(&self) -> Option<RgbaImage> {
+        self.last_image.borrow().clone()
+    }
+
+    pub fn has_image(&self) -> bool {
+        self.last_image.borrow().is_some()
+    }
+
+    pub fn set_status(&self, text: &str) {
+        *self.status.borrow_mut() = text.to_string();
+    }
+
+    pub fn status(&self) -> String {
+        self.status.borrow().clone()
+    }
+}
