@@ -47,7 +47,18 @@ impl App {
         let started = dom::now_ms();
         let styles: Vec<(RgbaImage, f32)> = paintings.into_iter().map(|(p, share)| (p.image, share)).collect();
         let result = match Transfer::new(&gpu, &weights, &content.image, &styles, &params).await {
-            Ok(mut transfer) => self.optimise(&gpu, &mut transfer, started).await,
+            Ok(mut transfer) => match self.optimise(&gpu, &mut transfer, started).await {
+                // The run went wrong: the best picture it saw replaces the preview and stays downloadable.
+                Err(e @ Error::Diverged { .. }) => {
+                    if let Ok(best) = transfer.best_image().await {
+                        self.draw(&best);
+                        self.run_control.preview_shown(best, dom::now_ms() - started);
+                        self.ui.download.set_disabled(false);
+                    }
+                    Err(e)
+                }
+                other => other,
+            },
             Err(e) => Err(e),
         };
         self.run_control.end();
@@ -163,6 +174,10 @@ impl App {
                 last_preview = dom::now_ms();
             }
             dom::sleep(0).await;
+        }
+        if !stopped {
+            // The last losses, checked like every earlier report (a run that went wrong at its end stops here).
+            transfer.finish().await?;
         }
         self.show_preview(transfer, started).await?;
         let seconds = (dom::now_ms() - run_start) / 1000.0;
