@@ -40,7 +40,16 @@ pub fn run(args: Args) -> Result<(), String> {
         .batch
         .unwrap_or(if gpu.adapter.is_software { 1 } else { 10 })
         .max(1);
-    let finished = progress::run(&mut transfer, batch)?;
+    let finished = match progress::run(&mut transfer, batch) {
+        Ok(finished) => finished,
+        Err(e @ artsy::Error::Diverged { .. }) => {
+            // The run went wrong: its best picture is still worth having.
+            let best = pollster::block_on(transfer.best_image()).map_err(|b| format!("{e}; {b}"))?;
+            output::save_picture(&best, &inputs.out).map_err(|s| format!("{e}; {s}"))?;
+            return Err(format!("{e} in {}", inputs.out.display()));
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     let picture = pollster::block_on(transfer.image()).map_err(|e| e.to_string())?;
     output::save_picture(&picture, &inputs.out)?;
     report::summary(&inputs, &gpu, gpu_weights.bytes(), &finished);

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use artsy::{Losses, Transfer};
+use artsy::{Error, Losses, Transfer};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// What a finished run reports.
@@ -26,7 +26,7 @@ pub fn show(l: &Losses) -> String {
 }
 
 /// Runs every stage of `transfer`, `batch` steps per GPU submission.
-pub fn run(transfer: &mut Transfer, batch: u32) -> Result<Finished, String> {
+pub fn run(transfer: &mut Transfer, batch: u32) -> Result<Finished, Error> {
     let bar = ProgressBar::new(transfer.total_iterations() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}")
@@ -42,9 +42,9 @@ pub fn run(transfer: &mut Transfer, batch: u32) -> Result<Finished, String> {
         let stage_first = transfer.iteration();
         while transfer.stage_remaining() > 0 || transfer.steps_in_flight() > 0 {
             while transfer.stage_remaining() > 0 && transfer.steps_in_flight() < 2 * batch {
-                transfer.run(batch).map_err(|e| e.to_string())?;
+                transfer.run(batch)?;
             }
-            transfer.wait_oldest().map_err(|e| e.to_string())?;
+            transfer.wait_oldest()?;
             if let Some(l) = transfer.poll_losses() {
                 first.get_or_insert(l);
                 bar.set_position(l.iteration as u64);
@@ -61,12 +61,12 @@ pub fn run(transfer: &mut Transfer, batch: u32) -> Result<Finished, String> {
             transfer.session().map_or(0, |s| s.gpu_bytes()) as f64 / 1e6,
         );
         bar.suspend(|| eprintln!("{line}"));
-        if !pollster::block_on(transfer.next_stage()).map_err(|e| e.to_string())? {
+        if !pollster::block_on(transfer.next_stage())? {
             break;
         }
     }
-    let last = pollster::block_on(transfer.finish()).map_err(|e| e.to_string())?;
     bar.finish_and_clear();
+    let last = pollster::block_on(transfer.finish())?;
     Ok(Finished {
         first,
         last,
