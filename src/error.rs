@@ -33,3 +33,25 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// A message as a sentence for the page: capitalised, ending with a full stop.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => {
+            let text: String = first.to_uppercase().chain(chars).collect();
+            if text.ends_with('.') { text } else { text + "." }
+        }
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_message_becomes_a_sentence() {
+        assert_eq!(super::sentence("size must be 16"), "Size must be 16.");
+        assert_eq!(super::sentence("done."), "Done.");
+        assert_eq!(super::sentence(""), "");
+    }
+}

@@ -78,7 +78,7 @@ impl App {
             Err(Error::DeviceLost(m)) => self.device_lost(&m),
             Err(e) => {
                 self.set_status("");
-                ui.show_error(&capitalised(&e.to_string()), None);
+                ui.show_error(&crate::error::sentence(&e.to_string()), None);
             }
         }
     }
@@ -234,14 +234,6 @@ fn seconds_left(transfer: &Transfer, rate: f64) -> f64 {
         .map(|s| s.iterations as f64 * (s.size as f64 / here).powi(2))
         .sum();
     (transfer.stage_remaining() as f64 + later) / rate.max(1e-6)
-}
-
-fn capitalised(message: &str) -> String {
-    let mut c = message.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect::<String>() + ".",
-        None => String::new(),
-    }
 }
 
 /// Resolves when the GPU has finished everything submitted so far (a callback, never a busy wait).

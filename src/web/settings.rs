@@ -108,12 +108,7 @@ impl App {
             multiscale_start: number(&a.multiscale_start, "Coarsest size")?.max(0.0) as u32,
             original_colors: c.original_colors.checked(),
         };
-        params.validate().map_err(|e| {
-            let m = e.to_string();
-            let mut chars = m.chars();
-            let first = chars.next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
-            format!("{first}{}.", chars.as_str())
-        })?;
+        params.validate().map_err(|e| crate::error::sentence(&e.to_string()))?;
         Ok(params)
     }
 
