@@ -194,15 +194,19 @@ impl App {
     pub async fn apply_filter(&self, key: u32) {
         let Some(filter) = self.saved_filter(key) else { return };
         self.stop_and_wait().await;
-        let paintings: Vec<(String, Vec<u8>, f32)> = filter
-            .styles
+        // The page has no choices of its own on top of an applied filter: it takes the filter's whole.
+        let (params, styles) = match filter.merged(&crate::filter::Overrides::default()) {
+            Ok(merged) => merged,
+            Err(e) => return self.ui().show_error(&crate::error::sentence(&e.to_string()), None),
+        };
+        let paintings: Vec<(String, Vec<u8>, f32)> = styles
             .iter()
             .map(|s| (s.name.clone(), s.data.clone(), s.blend))
             .collect();
         if self.set_paintings(&paintings).await.is_err() {
             return; // set_image has shown why
         }
-        self.apply_params(&filter.params);
+        self.apply_params(&params);
         self.set_status(&format!("Filter \u{201c}{}\u{201d} applied.", filter.name));
         self.run().await;
     }
