@@ -1,5 +1,6 @@
-//! Images in and out: decoding files (any format the image crate reads, upright by their EXIF orientation), resizing to the working size, and the
-//! conversions between RGBA8 and the engine's pixels (one [r, g, b, 0] f32 quadruple per pixel, values in 0..1).
+//! Images in and out: decoding files (any format the image crate reads, turned upright by their EXIF orientation),
+//! resizing to the working size, and the conversions between RGBA8 and the engine's pixels (one [r, g, b, 0] f32
+//! quadruple per pixel, values in 0..1).
 
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, RgbaImage, imageops::FilterType};
