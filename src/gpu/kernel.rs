@@ -45,6 +45,22 @@ pub struct Kernel {
     pub bindings: &'static [Binding],
 }
 
+impl Kernel {
+    pub const fn new(
+        name: &'static str,
+        shader: &'static Shader,
+        entry: &'static str,
+        bindings: &'static [Binding],
+    ) -> Kernel {
+        Kernel {
+            name,
+            shader,
+            entry,
+            bindings,
+        }
+    }
+}
+
 /// A compiled kernel: pipeline and bind layout, made once per device.
 pub struct Pipeline {
     name: &'static str,

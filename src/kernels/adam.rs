@@ -12,19 +12,9 @@ pub const SHADER: Shader = Shader {
 };
 const BINDINGS: &[Binding] = &[Uniform, ReadWrite, Read, ReadWrite, ReadWrite, ReadWrite];
 /// Advances t and the bias corrections (one thread).
-pub const TICK: Kernel = Kernel {
-    name: "adam_tick",
-    shader: &SHADER,
-    entry: "tick",
-    bindings: BINDINGS,
-};
+pub const TICK: Kernel = Kernel::new("adam_tick", &SHADER, "tick", BINDINGS);
 /// Moves every pixel (one thread per pixel).
-pub const UPDATE: Kernel = Kernel {
-    name: "adam_update",
-    shader: &SHADER,
-    entry: "update",
-    bindings: BINDINGS,
-};
+pub const UPDATE: Kernel = Kernel::new("adam_update", &SHADER, "update", BINDINGS);
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]

@@ -11,18 +11,8 @@ pub const SHADER: Shader = Shader {
     sources: &[GEMM_TILE_WGSL, include_str!("../../shaders/conv3x3.wgsl")],
 };
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, Read, ReadWrite];
-pub const FORWARD: Kernel = Kernel {
-    name: "conv3x3_forward",
-    shader: &SHADER,
-    entry: "forward",
-    bindings: BINDINGS,
-};
-pub const BACKWARD_INPUT: Kernel = Kernel {
-    name: "conv3x3_backward_input",
-    shader: &SHADER,
-    entry: "backward_input",
-    bindings: BINDINGS,
-};
+pub const FORWARD: Kernel = Kernel::new("conv3x3_forward", &SHADER, "forward", BINDINGS);
+pub const BACKWARD_INPUT: Kernel = Kernel::new("conv3x3_backward_input", &SHADER, "backward_input", BINDINGS);
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]

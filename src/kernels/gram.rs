@@ -17,25 +17,15 @@ pub const BACKWARD_SHADER: Shader = Shader {
     sources: &[GEMM_TILE_WGSL, include_str!("../../shaders/gram_backward.wgsl")],
 };
 /// One split's partial product F^T F over its pixel chunk.
-pub const PARTIALS: Kernel = Kernel {
-    name: "gram_partials",
-    shader: &SHADER,
-    entry: "partials",
-    bindings: &[Uniform, Read, ReadWrite],
-};
+pub const PARTIALS: Kernel = Kernel::new("gram_partials", &SHADER, "partials", &[Uniform, Read, ReadWrite]);
 /// The partials summed and normalised.
-pub const REDUCE: Kernel = Kernel {
-    name: "gram_reduce",
-    shader: &SHADER,
-    entry: "reduce",
-    bindings: &[Uniform, Read, ReadWrite],
-};
-pub const BACKWARD: Kernel = Kernel {
-    name: "gram_backward",
-    shader: &BACKWARD_SHADER,
-    entry: "main",
-    bindings: &[Uniform, Read, Read, ReadWrite],
-};
+pub const REDUCE: Kernel = Kernel::new("gram_reduce", &SHADER, "reduce", &[Uniform, Read, ReadWrite]);
+pub const BACKWARD: Kernel = Kernel::new(
+    "gram_backward",
+    &BACKWARD_SHADER,
+    "main",
+    &[Uniform, Read, Read, ReadWrite],
+);
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]

@@ -12,19 +12,9 @@ pub const SHADER: Shader = Shader {
 };
 const BINDINGS: &[Binding] = &[Uniform, Read, ReadWrite, Read, ReadWrite];
 /// Copies the pixels when the loss is the best so far (one thread per pixel).
-pub const COPY: Kernel = Kernel {
-    name: "keep_best_copy",
-    shader: &SHADER,
-    entry: "copy",
-    bindings: BINDINGS,
-};
+pub const COPY: Kernel = Kernel::new("keep_best_copy", &SHADER, "copy", BINDINGS);
 /// Records the new best loss (one thread); runs after COPY.
-pub const COMMIT: Kernel = Kernel {
-    name: "keep_best_commit",
-    shader: &SHADER,
-    entry: "commit",
-    bindings: BINDINGS,
-};
+pub const COMMIT: Kernel = Kernel::new("keep_best_commit", &SHADER, "commit", BINDINGS);
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]

@@ -21,19 +21,11 @@ pub const SHADER: Shader = Shader {
 };
 /// Shared by every entry (lbfgs.wgsl): uniform, scalars, src, src2, dst, dst2, dst3.
 const BINDINGS: &[Binding] = &[Uniform, ReadWrite, Read, Read, ReadWrite, ReadWrite, ReadWrite];
-const fn kernel(name: &'static str, entry: &'static str) -> Kernel {
-    Kernel {
-        name,
-        shader: &SHADER,
-        entry,
-        bindings: BINDINGS,
-    }
-}
-pub const BEGIN: Kernel = kernel("lbfgs_begin", "begin");
-pub const DOT_PARTIALS: Kernel = kernel("lbfgs_dot_partials", "dot_partials");
-pub const DOT_FINISH: Kernel = kernel("lbfgs_dot_finish", "dot_finish");
-pub const AXPY: Kernel = kernel("lbfgs_axpy", "axpy");
-pub const UPDATE: Kernel = kernel("lbfgs_update", "update");
+pub const BEGIN: Kernel = Kernel::new("lbfgs_begin", &SHADER, "begin", BINDINGS);
+pub const DOT_PARTIALS: Kernel = Kernel::new("lbfgs_dot_partials", &SHADER, "dot_partials", BINDINGS);
+pub const DOT_FINISH: Kernel = Kernel::new("lbfgs_dot_finish", &SHADER, "dot_finish", BINDINGS);
+pub const AXPY: Kernel = Kernel::new("lbfgs_axpy", &SHADER, "axpy", BINDINGS);
+pub const UPDATE: Kernel = Kernel::new("lbfgs_update", &SHADER, "update", BINDINGS);
 
 /// Scalars layout (lbfgs.wgsl): H0, t, ys, unused, rho[HISTORY], alpha[HISTORY].
 const SCALARS: usize = 4 + 2 * HISTORY;

@@ -10,12 +10,7 @@ pub const SHADER: Shader = Shader {
     constants: WORKGROUP_CONSTANTS,
     sources: &[TREE_SUM_WGSL, include_str!("../../shaders/loss_reduce.wgsl")],
 };
-pub const KERNEL: Kernel = Kernel {
-    name: "loss_reduce",
-    shader: &SHADER,
-    entry: "main",
-    bindings: &[Uniform, Read, ReadWrite],
-};
+pub const KERNEL: Kernel = Kernel::new("loss_reduce", &SHADER, "main", &[Uniform, Read, ReadWrite]);
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]

@@ -10,12 +10,12 @@ pub const SHADER: Shader = Shader {
     constants: WORKGROUP_CONSTANTS,
     sources: &[TREE_SUM_WGSL, include_str!("../../shaders/mse_loss.wgsl")],
 };
-pub const KERNEL: Kernel = Kernel {
-    name: "mse_loss",
-    shader: &SHADER,
-    entry: "main",
-    bindings: &[Uniform, Read, Read, ReadWrite, ReadWrite],
-};
+pub const KERNEL: Kernel = Kernel::new(
+    "mse_loss",
+    &SHADER,
+    "main",
+    &[Uniform, Read, Read, ReadWrite, ReadWrite],
+);
 
 /// At most this many workgroups (and so loss partials) per dispatch; they stride over the rest.
 const MAX_PARTIALS: usize = 64;
@@ -51,12 +51,8 @@ pub fn mse_loss(
     for (what, buffer) in [("x", x), ("target", target), ("grad", grad)] {
         holds(KERNEL.name, what, buffer, count);
     }
-    holds(
-        KERNEL.name,
-        "partials",
-        partials,
-        (offset + partial_count(count)) as usize,
-    );
+    let partials_end = (offset + partial_count(count)) as usize;
+    holds(KERNEL.name, "partials", partials, partials_end);
     let p = gpu.uniform(
         "mse_loss",
         &Params {

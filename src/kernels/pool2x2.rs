@@ -12,18 +12,10 @@ pub const SHADER: Shader = Shader {
 };
 /// Shared by every entry: uniform, src (the pooling input), grad (backward only), dst.
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];
-const fn kernel(name: &'static str, entry: &'static str) -> Kernel {
-    Kernel {
-        name,
-        shader: &SHADER,
-        entry,
-        bindings: BINDINGS,
-    }
-}
-pub const MAX_FORWARD: Kernel = kernel("max_pool_forward", "max_forward");
-pub const MAX_BACKWARD: Kernel = kernel("max_pool_backward", "max_backward");
-pub const AVG_FORWARD: Kernel = kernel("avg_pool_forward", "avg_forward");
-pub const AVG_BACKWARD: Kernel = kernel("avg_pool_backward", "avg_backward");
+pub const MAX_FORWARD: Kernel = Kernel::new("max_pool_forward", &SHADER, "max_forward", BINDINGS);
+pub const MAX_BACKWARD: Kernel = Kernel::new("max_pool_backward", &SHADER, "max_backward", BINDINGS);
+pub const AVG_FORWARD: Kernel = Kernel::new("avg_pool_forward", &SHADER, "avg_forward", BINDINGS);
+pub const AVG_BACKWARD: Kernel = Kernel::new("avg_pool_backward", &SHADER, "avg_backward", BINDINGS);
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]

@@ -10,18 +10,8 @@ pub const SHADER: Shader = Shader {
     constants: WORKGROUP_CONSTANTS,
     sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/preprocess.wgsl")],
 };
-pub const FORWARD: Kernel = Kernel {
-    name: "preprocess_forward",
-    shader: &SHADER,
-    entry: "forward",
-    bindings: &[Uniform, Read, ReadWrite],
-};
-pub const BACKWARD: Kernel = Kernel {
-    name: "preprocess_backward",
-    shader: &SHADER,
-    entry: "backward",
-    bindings: &[Uniform, Read, ReadWrite],
-};
+pub const FORWARD: Kernel = Kernel::new("preprocess_forward", &SHADER, "forward", &[Uniform, Read, ReadWrite]);
+pub const BACKWARD: Kernel = Kernel::new("preprocess_backward", &SHADER, "backward", &[Uniform, Read, ReadWrite]);
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]

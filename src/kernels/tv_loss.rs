@@ -10,12 +10,7 @@ pub const SHADER: Shader = Shader {
     constants: WORKGROUP_CONSTANTS,
     sources: &[TREE_SUM_WGSL, include_str!("../../shaders/tv_loss.wgsl")],
 };
-pub const KERNEL: Kernel = Kernel {
-    name: "tv_loss",
-    shader: &SHADER,
-    entry: "main",
-    bindings: &[Uniform, Read, ReadWrite, ReadWrite],
-};
+pub const KERNEL: Kernel = Kernel::new("tv_loss", &SHADER, "main", &[Uniform, Read, ReadWrite, ReadWrite]);
 
 /// At most this many workgroups (and so loss partials) per dispatch; they stride over the rest.
 const MAX_PARTIALS: usize = 64;
@@ -51,12 +46,8 @@ pub fn tv_loss(
     let count = (height * width) as usize;
     holds(KERNEL.name, "pixels", pixels, count * 4);
     holds(KERNEL.name, "grad", grad, count * 4);
-    holds(
-        KERNEL.name,
-        "partials",
-        partials,
-        (offset + partial_count(count)) as usize,
-    );
+    let partials_end = (offset + partial_count(count)) as usize;
+    holds(KERNEL.name, "partials", partials, partials_end);
     let p = gpu.uniform(
         "tv_loss",
         &Params {
