@@ -166,15 +166,21 @@ impl Session {
         let painting_sizes: Vec<(u32, u32)> = paintings.iter().map(|(p, _)| (p.width(), p.height())).collect();
         let photo_size = (photo.width(), photo.height());
         let needed = session_buffer_bytes(photo_size, &painting_sizes, params.size, params.style_scale);
+        let too_large = |largest_fitting: u32| Error::TooLarge {
+            width,
+            height,
+            needed_mb: Self::estimate_bytes(width, height, params.optimizer) >> 20,
+            buffer_mb: needed >> 20,
+            limit_mb: limit >> 20,
+            largest_fitting,
+        };
         if needed > limit {
-            return Err(Error::TooLarge {
-                width,
-                height,
-                needed_mb: Self::estimate_bytes(width, height, params.optimizer) >> 20,
-                buffer_mb: needed >> 20,
-                limit_mb: limit >> 20,
-                largest_fitting: Self::largest_size(gpu, photo_size, &painting_sizes, params.style_scale),
-            });
+            return Err(too_large(Self::largest_size(
+                gpu,
+                photo_size,
+                &painting_sizes,
+                params.style_scale,
+            )));
         }
 
         let deepest = layers
@@ -241,14 +247,8 @@ impl Session {
             return Err(Error::Gpu(format!("setting up {width}x{height}: {e}")));
         }
         if out_of_memory.is_some() {
-            return Err(Error::TooLarge {
-                width,
-                height,
-                needed_mb: Self::estimate_bytes(width, height, params.optimizer) >> 20,
-                buffer_mb: needed >> 20,
-                limit_mb: limit >> 20,
-                largest_fitting: params.size * 7 / 10,
-            });
+            // Within the buffer limits but not in memory: about half the pixels should fit.
+            return Err(too_large(params.size * 7 / 10));
         }
         gpu.check_alive()?;
         let target_bytes =
