@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Artsy's one entry point for building, running, testing and benchmarking. See README.md.
-#   ./build.sh setup   link the weights and sample images from ../shared into ignored folders
+#   ./build.sh setup   link the weights and default images (assets/) and the tests' sample images (../shared)
+#                      into ignored folders
 #   ./build.sh serve   build the web page and serve it on http://127.0.0.1:${PORT:-8080} (the default)
 #   ./build.sh web     build the web page into www/ only
 #   ./build.sh run     CLI demo: repaint the sample photo (extra arguments go to the CLI)
@@ -14,19 +15,22 @@ SHARED=${ARTSY_SHARED:-../shared}
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 
 setup() {
-    for f in "$SHARED/vgg19/vgg19-conv-u8.safetensors" "$SHARED/images/content_astronaut.png"; do
-        [ -e "$f" ] || { echo "missing $f: put the shared data beside this checkout (or set ARTSY_SHARED)" >&2; exit 1; }
-    done
-    local shared_abs
-    shared_abs=$(cd "$SHARED" && pwd)
-    mkdir -p data
-    ln -sfn "$shared_abs/vgg19" data/vgg19
-    ln -sfn "$shared_abs/images" data/images
+    # The weights and the default photo and painting ship in assets/; the tests' other sample pictures come from
+    # the shared folder beside the checkout when it is there.
+    local here
+    here=$(pwd)
+    mkdir -p data www/data
+    ln -sfn "$here/assets/vgg19" data/vgg19
+    if [ -e "$SHARED/images/content_chelsea_cat.png" ]; then
+        ln -sfn "$(cd "$SHARED/images" && pwd)" data/images
+    else
+        ln -sfn "$here/assets/images" data/images
+        [ "$cmd" = test ] && echo "note: $SHARED/images is missing: the tests' extra sample pictures will not be found" >&2
+    fi
     # the page fetches these from its own folder
-    mkdir -p www/data
-    ln -sfn "$shared_abs/vgg19/vgg19-conv-u8.safetensors" www/data/vgg19-conv-u8.safetensors
-    ln -sfn "$shared_abs/images/content_astronaut.png" www/data/content_astronaut.png
-    ln -sfn "$shared_abs/images/style_starry_night_vangogh.jpg" www/data/style_starry_night_vangogh.jpg
+    ln -sfn "$here/assets/vgg19/vgg19-conv-u8.safetensors" www/data/vgg19-conv-u8.safetensors
+    ln -sfn "$here/assets/images/content_astronaut.png" www/data/content_astronaut.png
+    ln -sfn "$here/assets/images/style_starry_night_vangogh.jpg" www/data/style_starry_night_vangogh.jpg
 }
 
 web() {

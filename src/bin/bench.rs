@@ -20,7 +20,7 @@ struct Args {
     /// Timed steps per size, after warm-up steps (default: 20 after 3, or 2 after 1 on a software adapter).
     #[arg(long)]
     steps: Option<u32>,
-    #[arg(long, default_value = "data/vgg19/vgg19-conv-u8.safetensors")]
+    #[arg(long, default_value = "assets/vgg19/vgg19-conv-u8.safetensors")]
     weights: String,
     /// Compile the kernels without wgpu's runtime bounds checks (each kernel guards its own indices).
     #[arg(long)]

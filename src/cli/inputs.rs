@@ -22,14 +22,11 @@ pub struct Inputs {
     pub out: PathBuf,
 }
 
-/// The first of `candidates` that exists, else the first (so the error names the preferred path).
-fn find(candidates: &[&str]) -> PathBuf {
-    candidates
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .unwrap_or_else(|| PathBuf::from(candidates[0]))
-}
+/// What runs when no photo, painting or weights are named (relative to the repository root, where
+/// `./build.sh run` starts the CLI).
+const DEFAULT_PHOTO: &str = "assets/images/content_astronaut.png";
+const DEFAULT_PAINTING: &str = "assets/images/style_starry_night_vangogh.jpg";
+const DEFAULT_WEIGHTS: &str = "assets/vgg19/vgg19-conv-u8.safetensors";
 
 pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
@@ -68,10 +65,7 @@ pub fn resolve(args: &Args) -> Result<Inputs, String> {
                 .collect::<Result<Vec<_>, _>>()?,
         )
     } else if filter.is_none() {
-        Some(vec![style_file(&find(&[
-            "data/images/style_starry_night_vangogh.jpg",
-            "../shared/images/style_starry_night_vangogh.jpg",
-        ]))?])
+        Some(vec![style_file(&PathBuf::from(DEFAULT_PAINTING))?])
     } else {
         None
     };
@@ -83,10 +77,7 @@ pub fn resolve(args: &Args) -> Result<Inputs, String> {
     }
 
     let content_path = args.content.clone().unwrap_or_else(|| {
-        find(&[
-            "data/images/content_astronaut.png",
-            "../shared/images/content_astronaut.png",
-        ])
+        PathBuf::from(DEFAULT_PHOTO)
     });
     let out = args.out.clone().unwrap_or_else(|| {
         let names: Vec<String> = styles.iter().map(|s| stem(&s.name)).collect();
@@ -113,10 +104,7 @@ pub fn resolve(args: &Args) -> Result<Inputs, String> {
         })
         .collect::<Result<Vec<_>, String>>()?;
     let weights_path = args.weights.clone().unwrap_or_else(|| {
-        find(&[
-            "data/vgg19/vgg19-conv-u8.safetensors",
-            "../shared/vgg19/vgg19-conv-u8.safetensors",
-        ])
+        PathBuf::from(DEFAULT_WEIGHTS)
     });
     Ok(Inputs {
         content_path,

@@ -200,7 +200,7 @@ impl App {
 
     fn weights_missing(&self, why: &str) {
         self.ui.weights_text.set_text_content(Some(&format!(
-            "{why} Run ./build.sh serve beside the shared data, or drop {WEIGHTS_FILE} here (or click to choose it)."
+            "{why} Serve the page with ./build.sh serve, or drop {WEIGHTS_FILE} here (or click to choose it)."
         )));
         self.ui.weights_box.class_list().add_1("missing").ok();
         self.refresh_buttons();
