@@ -71,7 +71,7 @@ pub struct Args {
     /// Start from the photo (content) or from noise.
     #[arg(long)]
     pub init: Option<InitKind>,
-    /// Seed of a noise start (--init noise, or a filter's noise start).
+    /// Seed of a noise start (--init noise, or a filter's noise start); --init noise without it starts from seed 0.
     #[arg(long)]
     pub seed: Option<u64>,
     /// VGG's pooling: max or avg.

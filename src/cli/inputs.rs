@@ -76,9 +76,7 @@ pub fn resolve(args: &Args) -> Result<Inputs, String> {
         eprintln!("note: --seed only matters for a noise start (--init noise); this run starts from the photo");
     }
 
-    let content_path = args.content.clone().unwrap_or_else(|| {
-        PathBuf::from(DEFAULT_PHOTO)
-    });
+    let content_path = args.content.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_PHOTO));
     let out = args.out.clone().unwrap_or_else(|| {
         let names: Vec<String> = styles.iter().map(|s| stem(&s.name)).collect();
         PathBuf::from(format!(
@@ -103,9 +101,7 @@ pub fn resolve(args: &Args) -> Result<Inputs, String> {
             ))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let weights_path = args.weights.clone().unwrap_or_else(|| {
-        PathBuf::from(DEFAULT_WEIGHTS)
-    });
+    let weights_path = args.weights.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_WEIGHTS));
     Ok(Inputs {
         content_path,
         photo,
