@@ -63,8 +63,8 @@ pub struct Session {
     best: BestPicture,
     keep_best: [Dispatch; 2],
     watch: DivergenceWatch,
-    /// Why the run was stopped, once it has been.
-    diverged: Option<Error>,
+    /// The step at which the run was stopped and why, once it has been.
+    diverged: Option<(u32, String)>,
 }
 
 /// A reported loss this many times its best so far, and above the first one, means the optimisation is running
@@ -412,32 +412,24 @@ impl Session {
                      or choose Adam with a small learning rate"
                 }
             };
-            self.diverged = Some(Error::Diverged {
-                iteration: l.iteration,
-                reason: format!("{what}; {cause}"),
-            });
+            self.diverged = Some((l.iteration, format!("{what}; {cause}")));
         }
     }
 
     fn check_diverged(&self) -> Result<()> {
         match &self.diverged {
-            Some(Error::Diverged { iteration, reason }) => Err(Error::Diverged {
+            Some((iteration, reason)) => Err(Error::Diverged {
                 iteration: *iteration,
                 reason: reason.clone(),
             }),
-            _ => Ok(()),
+            None => Ok(()),
         }
     }
 
     /// The picture with the lowest finite loss seen at the end of a batch (the starting picture before any), as
     /// RGBA8. What to show and save after `Error::Diverged`. Waits for the queued steps to finish.
     pub async fn best_image(&self) -> Result<RgbaImage> {
-        let bytes = crate::gpu::read_buffer_via(&self.gpu, &self.best.pixels, &self.image_staging).await?;
-        Ok(crate::image::from_pixels(
-            self.width,
-            self.height,
-            &bytemuck::pod_collect_to_vec::<u8, f32>(&bytes),
-        ))
+        self.read_picture(&self.best.pixels).await
     }
 
     /// The newest losses received so far.
@@ -456,7 +448,12 @@ impl Session {
 
     /// The current picture as RGBA8 (waits for the queued steps to finish).
     pub async fn image(&self) -> Result<RgbaImage> {
-        let bytes = crate::gpu::read_buffer_via(&self.gpu, &self.pixels, &self.image_staging).await?;
+        self.read_picture(&self.pixels).await
+    }
+
+    /// A picture buffer of this session's size ([H][W] vec4 in 0..1) as RGBA8, through the one staging buffer.
+    async fn read_picture(&self, buffer: &wgpu::Buffer) -> Result<RgbaImage> {
+        let bytes = crate::gpu::read_buffer_via(&self.gpu, buffer, &self.image_staging).await?;
         Ok(crate::image::from_pixels(
             self.width,
             self.height,

@@ -228,21 +228,21 @@ impl Transfer {
 
     /// The current picture as RGBA8, with the photo's colours when `original_colors` is set. Waits for the GPU.
     pub async fn image(&self) -> Result<RgbaImage> {
-        let picture = self.live()?.image().await?;
-        Ok(match &self.color_source {
+        Ok(self.with_colors(self.live()?.image().await?))
+    }
+
+    /// `picture` with the photo's colours when `original_colors` is set.
+    fn with_colors(&self, picture: RgbaImage) -> RgbaImage {
+        match &self.color_source {
             Some(photo) => crate::image::keep_colors(&picture, photo),
             None => picture,
-        })
+        }
     }
 
     /// The best picture of the current stage (lowest finite loss; its starting picture before any step), with the
     /// photo's colours when asked for: what to keep after `Error::Diverged`. Waits for the GPU.
     pub async fn best_image(&self) -> Result<RgbaImage> {
-        let picture = self.live()?.best_image().await?;
-        Ok(match &self.color_source {
-            Some(photo) => crate::image::keep_colors(&picture, photo),
-            None => picture,
-        })
+        Ok(self.with_colors(self.live()?.best_image().await?))
     }
 
     /// Waits until every queued step is done and returns the last losses.

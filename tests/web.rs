@@ -188,6 +188,16 @@ fn find(app: &App, selector: &str) -> web_sys::HtmlElement {
         .unchecked_into()
 }
 
+/// The `n`th number input among the page's main controls (0 the size, 1 the iterations).
+fn number_input(app: &App, n: u32) -> web_sys::HtmlInputElement {
+    app.root()
+        .query_selector_all(".controls input[type=number]")
+        .unwrap()
+        .get(n)
+        .unwrap()
+        .unchecked_into()
+}
+
 fn file(bytes: &[u8], name: &str, mime: &str) -> web_sys::File {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::FilePropertyBag::new();
@@ -587,14 +597,7 @@ async fn a_lost_gpu_is_explained_and_restarted_with_the_weights_in_place() {
     drop_file(&find(&app, ".weights"), &file(WEIGHTS, "vgg19-conv-u8.safetensors", ""));
     wait_for("weights", 30.0, || app.has_weights()).await;
     drop_cat_and_wave(&app).await;
-    let input = |n: u32| -> web_sys::HtmlInputElement {
-        app.root()
-            .query_selector_all(".controls input[type=number]")
-            .unwrap()
-            .get(n)
-            .unwrap()
-            .unchecked_into()
-    };
+    let input = |n: u32| number_input(&app, n);
     input(0).set_value("32");
     input(1).set_value("2");
 
@@ -671,14 +674,7 @@ async fn the_controls_offer_the_engines_choices_and_limits_and_give_its_messages
     assert_eq!(names, Layer::ALL.map(|l| l.name().to_string()));
 
     // The inputs' limits are the engine's (no GPU is open, so the size is not capped by one).
-    let number = |n: u32| -> web_sys::HtmlInputElement {
-        app.root()
-            .query_selector_all(".controls input[type=number]")
-            .unwrap()
-            .get(n)
-            .unwrap()
-            .unchecked_into()
-    };
+    let number = |n: u32| number_input(&app, n);
     assert_eq!(number(0).min(), limits::SIZE.start().to_string());
     assert_eq!(number(0).max(), limits::SIZE.end().to_string());
     assert_eq!(number(1).max(), limits::ITERATIONS.end().to_string());

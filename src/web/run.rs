@@ -51,9 +51,7 @@ impl App {
                 // The run went wrong: the best picture it saw replaces the preview and stays downloadable.
                 Err(e @ Error::Diverged { .. }) => {
                     if let Ok(best) = transfer.best_image().await {
-                        self.draw(&best);
-                        self.run_control.preview_shown(best, dom::now_ms() - started);
-                        self.ui.download.set_disabled(false);
+                        self.show_picture(best, started);
                     }
                     Err(e)
                 }
@@ -200,11 +198,15 @@ impl App {
     }
 
     async fn show_preview(&self, transfer: &Transfer, started: f64) -> Result<(), Error> {
-        let image = transfer.image().await?;
+        self.show_picture(transfer.image().await?, started);
+        Ok(())
+    }
+
+    /// Draws `image` as the newest picture of the run that began at `started` and keeps it downloadable.
+    fn show_picture(&self, image: RgbaImage, started: f64) {
         self.draw(&image);
         self.run_control.preview_shown(image, dom::now_ms() - started);
         self.ui.download.set_disabled(false);
-        Ok(())
     }
 
     fn draw(&self, image: &RgbaImage) {
