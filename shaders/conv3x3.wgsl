@@ -1,6 +1,7 @@
 // 3x3 convolution, stride 1, zero padding 1, as an implicit GEMM: forward (+ bias + ReLU) and input gradient
 // (through the ReLU mask). Weights are frozen, so there is no weight gradient.
-// Prepended: the generated constants (WORKGROUP_SIZE, TILE, TILE_K, TILE_THREADS) and common/gemm_tile.wgsl.
+// Prepended: the generated constants (TILE_M, TILE_N, TILE_K: one module per tiling, src/kernels/conv3x3.rs) and
+// common/register_block.wgsl.
 //
 // Layouts (channels-last, f32, every channel count a multiple of 4, read and written as vec4):
 //   src     : [H][W][CIN]            forward: the layer input;  backward_input: dLoss/d relu output
@@ -9,10 +10,11 @@
 //   aux     : forward: bias [COUT];  backward_input: the forward ReLU output [H][W][CIN], used as the mask
 //   dst     : [H][W][COUT]
 // GEMM view: dst[p][n] = sum_k A[p][k] * weights[k][n], A[p][k] = src[p + offset(tap)][ci], k = tap * CIN + ci.
-// Tiling: a workgroup of TILE_THREADS x TILE_THREADS (16 x 16) threads computes a TILE-pixel x TILE-channel
-// (64 x 64) tile; each thread owns 4 pixels x 4 channels (common/gemm_tile.wgsl). The reduction walks K in steps
-// of TILE_K (16) through workgroup memory: A as [16][64] (transposed while staging), B as [16][64].
-// Grid: x = ceil(COUT / TILE), y * z = ceil(H * W / TILE) (z only when y would pass 65535).
+// Tiling: a workgroup of 16 x 16 threads computes a TILE_M-pixel x TILE_N-channel tile (64 or 128 each), each
+// thread a (TILE_M / 16) x (TILE_N / 16) block (common/register_block.wgsl). The reduction walks K in steps of
+// TILE_K (16) through workgroup memory: A as [16][TILE_M] (transposed while staging), B as [16][TILE_N]. The next
+// step's global loads are issued before the current step's products, so their latency hides behind the arithmetic.
+// Grid: x = ceil(COUT / TILE_N), y * z = ceil(H * W / TILE_M) (z only when y would pass 65535).
 
 struct Params {
     height: u32,
@@ -27,108 +29,147 @@ struct Params {
 @group(0) @binding(3) var<storage, read> aux: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> dst: array<vec4<f32>>;
 
-// The main loop of both entries. `masked` selects the ReLU-mask load of backward_input.
-fn gemm_tile(lid: u32, tm: u32, tn: u32, tile_m: u32, tile_n: u32, masked: bool) -> Acc {
+const THREADS: u32 = 256u;              // 16 x 16
+const A_LOADS: u32 = TILE_M / 64u;      // vec4 loads of A per thread per K step (TILE_M * TILE_K / 4 / THREADS)
+const B_LOADS: u32 = TILE_N / 64u;      // ... and of B
+const MODE_FORWARD: u32 = 0u;           // emit: + bias, ReLU
+const MODE_BACKWARD: u32 = 1u;          // emit: as it is
+
+// One K step's operands as this thread loads them from global memory: A_LOADS vec4s of A, B_LOADS of B.
+struct Loaded {
+    a0: vec4<f32>,
+    a1: vec4<f32>,
+    b0: vec4<f32>,
+    b1: vec4<f32>,
+}
+
+// Load `i` (0 or 1) of A of this thread: tile row m, depths 4 * kg .. + 3 of each K step.
+fn a_row(lid: u32, i: u32) -> u32 {
+    return (lid + i * THREADS) / (TILE_K / 4u);
+}
+fn a_group(lid: u32, i: u32) -> u32 {
+    return (lid + i * THREADS) % (TILE_K / 4u);
+}
+
+// A[p][k0 + 4 * kg .. + 3]: the input at pixel p shifted by tap k / CIN, zero outside the image (and past K).
+fn load_a(p: u32, kg: u32, k0: u32, masked: bool) -> vec4<f32> {
     let h = params.height;
     let w = params.width;
     let cin = params.cin;
-    let cin4 = cin / 4u;
+    let k = k0 + kg * 4u;
+    if (p >= h * w || k >= 9u * cin) {
+        return vec4<f32>(0.0);
+    }
+    let tap = k / cin;
+    let ci4 = (k - tap * cin) / 4u;
+    let iy = i32(p / w) + i32(tap / 3u) - 1;
+    let ix = i32(p % w) + i32(tap % 3u) - 1;
+    if (iy < 0 || iy >= i32(h) || ix < 0 || ix >= i32(w)) {
+        return vec4<f32>(0.0);
+    }
+    let idx = (u32(iy) * w + u32(ix)) * (cin / 4u) + ci4;
+    let v = src[idx];
+    if (masked) {
+        return select(vec4<f32>(0.0), v, aux[idx] > vec4<f32>(0.0));
+    }
+    return v;
+}
+
+// weights[k][col4], zero past K or past the last column.
+fn load_b(k: u32, col4: u32) -> vec4<f32> {
     let cout4 = params.cout / 4u;
-    let pixels = h * w;
-    let k_total = 9u * cin;
+    if (k >= 9u * params.cin || col4 >= cout4) {
+        return vec4<f32>(0.0);
+    }
+    return weights[k * cout4 + col4];
+}
 
-    // This thread loads one vec4 of A per K step: pixel a_m of the tile, depths a_kg * 4 .. a_kg * 4 + 3.
-    let a_m = lid / (TILE_K / 4u);
-    let a_kg = lid % (TILE_K / 4u);
-    let a_p = tile_m + a_m;
-    let a_valid = a_p < pixels;
-    let a_y = i32(a_p / w);
-    let a_x = i32(a_p % w);
-    // ... and one vec4 of B: depth b_k, output channels b_n4 * 4 .. + 3.
-    let b_k = lid / TILE_THREADS;
-    let b_n4 = lid % TILE_THREADS;
-    let b_col4 = tile_n / 4u + b_n4;
-    let b_valid = b_col4 < cout4;
+fn load_step(lid: u32, tile_m: u32, tile_n: u32, k0: u32, masked: bool) -> Loaded {
+    var l: Loaded;
+    l.a0 = load_a(tile_m + a_row(lid, 0u), a_group(lid, 0u), k0, masked);
+    l.b0 = load_b(k0 + lid / (TILE_N / 4u), tile_n / 4u + lid % (TILE_N / 4u));
+    if (A_LOADS == 2u) {
+        l.a1 = load_a(tile_m + a_row(lid, 1u), a_group(lid, 1u), k0, masked);
+    }
+    if (B_LOADS == 2u) {
+        let j = lid + THREADS;
+        l.b1 = load_b(k0 + j / (TILE_N / 4u), tile_n / 4u + j % (TILE_N / 4u));
+    }
+    return l;
+}
 
-    var acc = acc_zero();
+// Stores `v`, depths 4 * kg .. + 3 of tile row m, transposed into a_tile (one float per depth).
+fn stage_a(m: u32, kg: u32, v: vec4<f32>) {
+    let row = kg * 4u * (TILE_M / 4u) + m / 4u;
+    let lane = m % 4u;
+    a_tile[row][lane] = v.x;
+    a_tile[row + TILE_M / 4u][lane] = v.y;
+    a_tile[row + 2u * (TILE_M / 4u)][lane] = v.z;
+    a_tile[row + 3u * (TILE_M / 4u)][lane] = v.w;
+}
 
+fn stage_step(lid: u32, l: Loaded) {
+    stage_a(a_row(lid, 0u), a_group(lid, 0u), l.a0);
+    b_tile[lid] = l.b0;
+    if (A_LOADS == 2u) {
+        stage_a(a_row(lid, 1u), a_group(lid, 1u), l.a1);
+    }
+    if (B_LOADS == 2u) {
+        b_tile[lid + THREADS] = l.b1;
+    }
+}
+
+// The main loop of both entries: this thread's block of the tile at (tile_m, tile_n).
+fn gemm_tile(lid: u32, tm: u32, tn: u32, tile_m: u32, tile_n: u32, masked: bool) -> Block {
+    let k_total = 9u * params.cin;
+    var acc = block_zero();
+    var next = load_step(lid, tile_m, tile_n, 0u, masked);
     for (var k0 = 0u; k0 < k_total; k0 += TILE_K) {
-        var av = vec4<f32>(0.0);
-        let k = k0 + a_kg * 4u;
-        if (a_valid && k < k_total) {
-            let tap = k / cin;
-            let ci4 = (k - tap * cin) / 4u;
-            let iy = a_y + i32(tap / 3u) - 1;
-            let ix = a_x + i32(tap % 3u) - 1;
-            if (iy >= 0 && iy < i32(h) && ix >= 0 && ix < i32(w)) {
-                let idx = (u32(iy) * w + u32(ix)) * cin4 + ci4;
-                av = src[idx];
-                if (masked) {
-                    av = select(vec4<f32>(0.0), av, aux[idx] > vec4<f32>(0.0));
-                }
-            }
-        }
-        stage_a_transposed(a_m, a_kg, av);
-
-        var bv = vec4<f32>(0.0);
-        let kb = k0 + b_k;
-        if (b_valid && kb < k_total) {
-            bv = weights[kb * cout4 + b_col4];
-        }
-        b_tile[lid] = bv;
+        stage_step(lid, next);
         workgroupBarrier();
-
-        multiply_staged(&acc, tm, tn);
+        if (k0 + TILE_K < k_total) {
+            next = load_step(lid, tile_m, tile_n, k0 + TILE_K, masked);
+        }
+        block_multiply(&acc, tm, tn);
         workgroupBarrier();
     }
     return acc;
 }
 
-fn store(p: u32, col4: u32, v: vec4<f32>) {
-    if (p < params.height * params.width) {
-        dst[p * (params.cout / 4u) + col4] = v;
+fn emit(p: u32, col4: u32, v: vec4<f32>, mode: u32) {
+    let cout4 = params.cout / 4u;
+    if (p >= params.height * params.width || col4 >= cout4) {
+        return;
+    }
+    if (mode == MODE_FORWARD) {
+        dst[p * cout4 + col4] = max(v + aux[col4], vec4<f32>(0.0));
+    } else {
+        dst[p * cout4 + col4] = v;
     }
 }
 
-@compute @workgroup_size(TILE_THREADS, TILE_THREADS)
+@compute @workgroup_size(16, 16)
 fn forward(
     @builtin(local_invocation_index) lid: u32,
     @builtin(local_invocation_id) l: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let tile_n = wid.x * TILE;
-    let tile_m = (wid.y + wid.z * nwg.y) * TILE;
+    let tile_n = wid.x * TILE_N;
+    let tile_m = (wid.y + wid.z * nwg.y) * TILE_M;
     let acc = gemm_tile(lid, l.y, l.x, tile_m, tile_n, false);
-    let col4 = tile_n / 4u + l.x;
-    if (col4 >= params.cout / 4u) {
-        return;
-    }
-    let b = aux[col4];
-    let p = tile_m + l.y * 4u;
-    store(p, col4, max(acc.r0 + b, vec4<f32>(0.0)));
-    store(p + 1u, col4, max(acc.r1 + b, vec4<f32>(0.0)));
-    store(p + 2u, col4, max(acc.r2 + b, vec4<f32>(0.0)));
-    store(p + 3u, col4, max(acc.r3 + b, vec4<f32>(0.0)));
+    block_emit(acc, tile_m, tile_n, l.y, l.x, MODE_FORWARD);
 }
 
-@compute @workgroup_size(TILE_THREADS, TILE_THREADS)
+@compute @workgroup_size(16, 16)
 fn backward_input(
     @builtin(local_invocation_index) lid: u32,
     @builtin(local_invocation_id) l: vec3<u32>,
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let tile_n = wid.x * TILE;
-    let tile_m = (wid.y + wid.z * nwg.y) * TILE;
+    let tile_n = wid.x * TILE_N;
+    let tile_m = (wid.y + wid.z * nwg.y) * TILE_M;
     let acc = gemm_tile(lid, l.y, l.x, tile_m, tile_n, true);
-    let col4 = tile_n / 4u + l.x;
-    if (col4 >= params.cout / 4u) {
-        return;
-    }
-    let p = tile_m + l.y * 4u;
-    store(p, col4, acc.r0);
-    store(p + 1u, col4, acc.r1);
-    store(p + 2u, col4, acc.r2);
-    store(p + 3u, col4, acc.r3);
+    block_emit(acc, tile_m, tile_n, l.y, l.x, MODE_BACKWARD);
 }

@@ -5,6 +5,7 @@
 
 mod common;
 
+use artsy::kernels::conv3x3::Tiling;
 use artsy::kernels::{
     adam, conv3x3, gram, lbfgs, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss,
 };
@@ -81,34 +82,72 @@ fn check_conv(h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
         gpu.storage_from("wb", &packed.backward),
         gpu.storage_from("b", &bias),
     );
-    let y = gpu.storage("y", h * w * cout);
     let shape = conv3x3::Shape {
         height: h as u32,
         width: w as u32,
         cin: cin_p as u32,
         cout: cout as u32,
     };
-    gpu.run(&[conv3x3::forward(&gpu, shape, &xb, &wf, &bb, &y)]);
     let want_y = r::conv3x3(h, w, cin, cin_p, cout, &f64s(&x_p), &f64s(&weight), &f64s(&bias), true);
-    let got_y = read(&gpu, &y, h * w * cout);
-    assert_close(
-        &format!("conv forward {h}x{w} {cin}->{cout}"),
-        &got_y,
-        &f32s(&want_y),
-        REL,
-    );
-
-    // input gradient through the ReLU mask (using the GPU's own forward output as the mask)
     let gy = random(h * w * cout, seed + 3, -1.0, 1.0);
-    let (gyb, gx) = (gpu.storage_from("gy", &gy), gpu.storage("gx", h * w * cin_p));
-    gpu.run(&[conv3x3::backward_input(&gpu, shape, &gyb, &wb, &y, &gx)]);
-    let want_gx = r::conv3x3_backward_input(h, w, cin, cin_p, cout, &f64s(&gy), &f64s(&got_y), &f64s(&weight));
-    assert_close(
-        &format!("conv backward {h}x{w} {cin}->{cout}"),
-        &read(&gpu, &gx, h * w * cin_p),
-        &f32s(&want_gx),
-        REL,
-    );
+    let gyb = gpu.storage_from("gy", &gy);
+    // the input gradient's mask is the reference forward output, so every tiling sees the same one
+    let mask = gpu.storage_from("mask", &f32s(&want_y));
+    let want_gx = r::conv3x3_backward_input(h, w, cin, cin_p, cout, &f64s(&gy), &want_y, &f64s(&weight));
+    let mut checked = 0;
+    for tiling in Tiling::ALL {
+        if tiling.fits(cout as u32) {
+            // poisoned first, so that an output the kernel never writes is caught
+            let y = gpu.storage_from("y", &vec![f32::NAN; h * w * cout]);
+            gpu.run(&[conv3x3::forward_tiled(&gpu, shape, tiling, &xb, &wf, &bb, &y)]);
+            assert_close(
+                &format!("conv forward {h}x{w} {cin}->{cout} ({})", tiling.name()),
+                &read(&gpu, &y, h * w * cout),
+                &f32s(&want_y),
+                REL,
+            );
+            checked += 1;
+        }
+        if tiling.fits(cin_p as u32) {
+            // input gradient through the ReLU mask
+            let gx = gpu.storage_from("gx", &vec![f32::NAN; h * w * cin_p]);
+            gpu.run(&[conv3x3::backward_input_tiled(
+                &gpu, shape, tiling, &gyb, &wb, &mask, &gx,
+            )]);
+            assert_close(
+                &format!("conv backward {h}x{w} {cin}->{cout} ({})", tiling.name()),
+                &read(&gpu, &gx, h * w * cin_p),
+                &f32s(&want_gx),
+                REL,
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "every tiling that fits the shape is checked");
+}
+
+#[test]
+fn conv3x3_tilings_cover_partial_tiles() {
+    // 323 pixels: two full 128-pixel tiles and a partial one; 136 channels: a full 128-channel tile and 8 more
+    check_conv(17, 19, 64, 136, 50);
+}
+
+#[test]
+fn conv3x3_narrow_forward() {
+    check_conv(9, 7, 16, 4, 60);
+}
+
+#[test]
+fn conv3x3_tiling_rule() {
+    use conv3x3::Tiling::*;
+    // conv1_1's input gradient (4 channels)
+    assert_eq!(Tiling::choose(512 * 512, 4), Narrow);
+    // a big image with 64 channels: 128-pixel tiles, never 128-channel ones (half of each would be wasted)
+    assert_eq!(Tiling::choose(512 * 512, 64), Tile128x64);
+    // many workgroups of the largest tile
+    assert_eq!(Tiling::choose(256 * 256, 128), Tile128x128);
+    // too few workgroups for large tiles: the small one keeps every core busy
+    assert_eq!(Tiling::choose(32 * 32, 512), Tile64x64);
 }
 
 #[test]
@@ -411,7 +450,7 @@ fn gram_refuses_channels_off_the_tile() {
 }
 
 #[test]
-#[should_panic(expected = "conv3x3_forward: cin must be a positive multiple of 4, got 6")]
+#[should_panic(expected = "conv3x3_forward_64x64: cin must be a positive multiple of 4, got 6")]
 fn conv3x3_refuses_unpadded_channels() {
     let gpu = gpu();
     let shape = conv3x3::Shape {
@@ -435,7 +474,10 @@ fn mse_loss_refuses_a_short_buffer() {
 #[test]
 fn pipelines_are_compiled_once_per_device() {
     let gpu = gpu();
-    let first = gpu.pipeline(&conv3x3::FORWARD);
-    assert!(std::sync::Arc::ptr_eq(&first, &gpu.pipeline(&conv3x3::FORWARD)));
-    assert!(!std::sync::Arc::ptr_eq(&first, &gpu.pipeline(&conv3x3::BACKWARD_INPUT)));
+    let first = gpu.pipeline(&conv3x3::FORWARD_64X64);
+    assert!(std::sync::Arc::ptr_eq(&first, &gpu.pipeline(&conv3x3::FORWARD_64X64)));
+    assert!(!std::sync::Arc::ptr_eq(
+        &first,
+        &gpu.pipeline(&conv3x3::BACKWARD_INPUT_64X64)
+    ));
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use artsy::kernels::conv3x3::Tiling;
 use artsy::vgg::{LAYERS, feature_sizes};
 use artsy::{Error, Gpu, GpuWeights, Optimizer, Params, Session, VggWeights};
 use clap::Parser;
@@ -28,6 +29,24 @@ struct Args {
     /// The optimiser to time: adam or lbfgs.
     #[arg(long, default_value_t = Optimizer::Adam)]
     optimizer: Optimizer,
+    /// Force one convolution tiling for every layer (64x64, 128x64, 128x128) instead of the per-layer choice.
+    #[arg(long)]
+    conv_tile: Option<Tiling>,
+    /// Also print the GPU time of every convolution dispatch of one step (with its grid), to tune the tiling rule.
+    #[arg(long)]
+    per_dispatch: bool,
+    /// Instead of timing: the losses of the first step and of step N on a real photo and painting (--content,
+    /// --style), for comparing with `bench_pytorch.py --fidelity`; the pictures as resized go to --inputs-out.
+    #[arg(long, value_name = "N")]
+    fidelity: Option<u32>,
+    #[arg(long, default_value = "assets/images/content_astronaut.png")]
+    content: String,
+    #[arg(long, default_value = "assets/images/style_starry_night_vangogh.jpg")]
+    style: String,
+    /// With --fidelity: write the photo and painting exactly as the engine sees them (photo_SIZE.png,
+    /// painting_SIZE.png), so that another implementation can start from the same pixels.
+    #[arg(long)]
+    inputs_out: Option<String>,
     /// Also write the JSON here.
     #[arg(long)]
     json: Option<String>,
@@ -101,6 +120,11 @@ fn main() {
         image::Rgba([((x ^ y) * 4) as u8, 90, (y * 3) as u8, 255])
     });
 
+    Tiling::force(args.conv_tile);
+    if let Some(n) = args.fidelity {
+        fidelity(&args, &gpu, &gpu_weights, n.max(2));
+        return;
+    }
     let optimizer = args.optimizer;
     let mut rows = Vec::new();
     for &size in &args.sizes {
@@ -138,6 +162,9 @@ fn main() {
             for (name, ms) in p {
                 *families.entry(family(name)).or_insert(0.0) += ms;
             }
+        }
+        if let (true, Some(p)) = (args.per_dispatch, &profile) {
+            print_conv_dispatches(size, p);
         }
         let conv_ms = families.get("conv forward").copied().unwrap_or(0.0)
             + families.get("conv backward").copied().unwrap_or(0.0);
@@ -201,6 +228,68 @@ fn main() {
     }
 }
 
+/// Loads a picture for --fidelity or exits with the reason.
+fn load_picture(path: &str) -> image::RgbaImage {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| {
+        eprintln!("error: cannot read {path}: {e}");
+        std::process::exit(1)
+    });
+    artsy::image::decode(path, &bytes).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(1)
+    })
+}
+
+/// The losses after step 1 and after step `n` (Adam, default settings) on the real pair at each size.
+fn fidelity(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, n: u32) {
+    let (photo, painting) = (load_picture(&args.content), load_picture(&args.style));
+    let mut lines = Vec::new();
+    for &size in &args.sizes {
+        // the same pixels the session will use: the photo fitted to the size, the painting to its style size
+        let (w, h) = artsy::image::fit(photo.width(), photo.height(), size);
+        let photo = artsy::image::resize(&photo, w, h);
+        let (sw, sh) = artsy::loss::style_size(&painting, size);
+        let painting = artsy::image::resize(&painting, sw, sh);
+        if let Some(dir) = &args.inputs_out {
+            let save = |img: &image::RgbaImage, name: String| {
+                let path = std::path::Path::new(dir).join(name);
+                img.save(&path)
+                    .unwrap_or_else(|e| eprintln!("cannot write {}: {e}", path.display()));
+            };
+            save(&photo, format!("photo_{size}.png"));
+            save(&painting, format!("painting_{size}.png"));
+        }
+        let params = Params {
+            size,
+            optimizer: Optimizer::Adam,
+            ..Params::default()
+        };
+        let mut session = pollster::block_on(Session::new(gpu, weights, &photo, &[(painting, 1.0)], &params))
+            .unwrap_or_else(|e| {
+                eprintln!("error: {e}");
+                std::process::exit(1)
+            });
+        session.run(1).unwrap();
+        let first = pollster::block_on(session.finish()).unwrap();
+        session.run(n - 1).unwrap();
+        let last = pollster::block_on(session.finish()).unwrap();
+        for l in [first, last] {
+            println!(
+                "{size} px step {}: content {:.6e} style {:.6e} tv {:.6e} total {:.6e}",
+                l.iteration, l.content, l.style, l.tv, l.total
+            );
+            lines.push(format!(
+                "{{\"size\": {size}, \"step\": {}, \"content\": {:e}, \"style\": {:e}, \"tv\": {:e}, \"total\": {:e}}}",
+                l.iteration, l.content, l.style, l.tv, l.total
+            ));
+        }
+    }
+    println!(
+        "\n{{\"framework\": \"artsy\", \"tensor_cores\": false, \"fidelity\": [{}]}}",
+        lines.join(", ")
+    );
+}
+
 fn print_row(r: &Row) {
     eprintln!(
         "{} px: {:.1} ms/step, conv {} GFLOP/s, {:.0} MB",
@@ -209,4 +298,31 @@ fn print_row(r: &Row) {
         r.conv_gflops.map_or("?".into(), |g| format!("{g:.1}")),
         r.bytes as f64 / 1e6
     );
+}
+
+/// One line per convolution dispatch of a profiled step: layer, kernel (with its tiling), GPU ms and GFLOP/s.
+/// The forward runs conv1_1 .. conv5_1 in order and the backward the same layers in reverse.
+fn print_conv_dispatches(size: u32, profile: &[(&'static str, f64)]) {
+    let sizes = feature_sizes(size, size);
+    let flops = |i: usize| {
+        let (h, w) = sizes[i];
+        2.0 * 9.0 * (h * w) as f64 * LAYERS[i].cin.next_multiple_of(4) as f64 * LAYERS[i].cout as f64
+    };
+    let forward = profile.iter().filter(|(n, _)| family(n) == "conv forward");
+    let backward = profile.iter().filter(|(n, _)| family(n) == "conv backward");
+    for (i, (name, ms)) in forward.enumerate() {
+        println!(
+            "{size} px {:8} {name:32} {ms:7.3} ms {:6.0} GFLOP/s",
+            LAYERS[i].name,
+            flops(i) / ms / 1e6
+        );
+    }
+    for (i, (name, ms)) in backward.enumerate() {
+        let l = LAYERS.len() - 1 - i;
+        println!(
+            "{size} px {:8} {name:32} {ms:7.3} ms {:6.0} GFLOP/s",
+            LAYERS[l].name,
+            flops(l) / ms / 1e6
+        );
+    }
 }

@@ -3,7 +3,10 @@ content MSE at relu4_2, Gram MSE at relu1_1..relu5_1, total variation, Adam on t
 same sizes, in fp32 and TF32, printing ms per step and peak GPU memory as a table and JSON.
 
 Usage: python3 src/bin/bench_pytorch.py [--sizes 256,512,1024,2048] [--steps 20] [--weights data/vgg19/...]
-Needs only torch (and a CUDA GPU for meaningful numbers; it runs on the CPU otherwise).
+       python3 src/bin/bench_pytorch.py --fidelity 100 --inputs DIR --sizes 512
+The second form prints the losses of the first step and of step 100 (fp32, Adam) on the photo and painting that
+`bench --fidelity 100 --inputs-out DIR` wrote, exactly as Artsy saw them, for comparing the two implementations.
+Needs only torch (and a CUDA GPU for meaningful numbers; it runs on the CPU otherwise); --fidelity also Pillow.
 """
 
 import argparse
@@ -63,15 +66,21 @@ def gram(f):
     return m @ m.t() / (c * h * w)
 
 
-def step_fn(layers, content_target, style_targets, cw=5.0, sw=500.0, tvw=1000.0):
-    def loss_of(x):
+def loss_terms_fn(layers, content_target, style_targets, cw=5.0, sw=500.0, tvw=1000.0):
+    """x -> (content, style, tv) as Artsy defines them with its default settings."""
+    def terms(x):
         feats = features(x, layers)
-        loss = sum(cw * F.mse_loss(feats[i], t) for i, t in zip(CONTENT, content_target))
-        loss = loss + sum(sw * F.mse_loss(gram(feats[i]), t) for i, t in zip(STYLE, style_targets))
+        content = sum(cw * F.mse_loss(feats[i], t) for i, t in zip(CONTENT, content_target))
+        style = sum(sw * F.mse_loss(gram(feats[i]), t) for i, t in zip(STYLE, style_targets))
         d = x * 255.0
         tv = ((d[:, :, :, 1:] - d[:, :, :, :-1]) ** 2).sum() + ((d[:, :, 1:, :] - d[:, :, :-1, :]) ** 2).sum()
-        return loss + tvw * tv / (x.shape[2] * x.shape[3])
-    return loss_of
+        return content, style, tvw * tv / (x.shape[2] * x.shape[3])
+    return terms
+
+
+def step_fn(layers, content_target, style_targets):
+    terms = loss_terms_fn(layers, content_target, style_targets)
+    return lambda x: sum(terms(x))
 
 
 def bench(size, steps, layers, device, tf32):
@@ -114,16 +123,60 @@ def bench(size, steps, layers, device, tf32):
     return ms, peak
 
 
+def load_picture(path, device):
+    from PIL import Image
+    img = Image.open(path).convert("RGB")
+    t = torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8).float() / 255.0
+    return t.reshape(img.size[1], img.size[0], 3).permute(2, 0, 1).unsqueeze(0).contiguous().to(device)
+
+
+def fidelity(size, steps, inputs, layers, device):
+    """Losses at the first step and at step `steps`: Adam (lr 0.02) from the photo, pixels clamped to [0, 1]."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    photo = load_picture(f"{inputs}/photo_{size}.png", device)
+    painting = load_picture(f"{inputs}/painting_{size}.png", device)
+    with torch.no_grad():
+        content_target = [features(photo, layers)[i] for i in CONTENT]
+        sf = features(painting, layers)
+        style_targets = [gram(sf[i]) for i in STYLE]
+    terms = loss_terms_fn(layers, content_target, style_targets)
+    x = photo.clone().requires_grad_(True)
+    opt = torch.optim.Adam([x], lr=0.02)
+    rows = []
+    for k in range(1, steps + 1):
+        opt.zero_grad(set_to_none=True)
+        c, s, tv = terms(x)
+        (c + s + tv).backward()
+        if k in (1, steps):
+            row = {"size": size, "step": k, "content": c.item(), "style": s.item(), "tv": tv.item(),
+                   "total": (c + s + tv).item()}
+            print(f"{size} px step {k}: content {row['content']:.6e} style {row['style']:.6e} "
+                  f"tv {row['tv']:.6e} total {row['total']:.6e}")
+            rows.append(row)
+        opt.step()
+        with torch.no_grad():
+            x.clamp_(0, 1)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="256,512,1024,2048")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--weights", default="data/vgg19/vgg19-conv-u8.safetensors")
+    ap.add_argument("--fidelity", type=int, metavar="N", help="losses at step 1 and step N instead of timing")
+    ap.add_argument("--inputs", default="out/fidelity", help="with --fidelity: photo_SIZE.png, painting_SIZE.png")
     args = ap.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     name = torch.cuda.get_device_name() if device == "cuda" else "CPU"
     print(f"PyTorch {torch.__version__} on {name}")
     layers = load_weights(args.weights, device)
+    if args.fidelity:
+        rows = [r for size in args.sizes.split(",") for r in fidelity(int(size), args.fidelity, args.inputs,
+                                                                       layers, device)]
+        print("\n" + json.dumps({"framework": "pytorch", "device": name, "fidelity": rows}))
+        return
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
         for tf32 in ([False, True] if device == "cuda" else [False]):

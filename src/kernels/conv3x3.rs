@@ -1,18 +1,175 @@
-//! shaders/conv3x3.wgsl: 3x3 convolution forward (+ bias + ReLU) and its input gradient (through the ReLU mask).
+//! shaders/conv3x3.wgsl and conv3x3_narrow.wgsl: 3x3 convolution forward (+ bias + ReLU) and its input gradient
+//! (through the ReLU mask), with the tilings they come in and the rule that picks one per layer.
+
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::shape_rules::{holds, multiple_of, positive};
-use super::sizes::{GEMM_CONSTANTS, GEMM_TILE_WGSL, grid_tiles};
+use super::sizes::{FLAT_INDEX_WGSL, REGISTER_BLOCK_WGSL, TILE_K, WORKGROUP_CONSTANTS, grid_1d, grid_2d_tiles};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
-pub const SHADER: Shader = Shader {
-    name: "conv3x3",
-    constants: GEMM_CONSTANTS,
-    sources: &[GEMM_TILE_WGSL, include_str!("../../shaders/conv3x3.wgsl")],
-};
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, Read, ReadWrite];
-pub const FORWARD: Kernel = Kernel::new("conv3x3_forward", &SHADER, "forward", BINDINGS);
-pub const BACKWARD_INPUT: Kernel = Kernel::new("conv3x3_backward_input", &SHADER, "backward_input", BINDINGS);
+
+/// One module per tile shape: the generated TILE_M, TILE_N and TILE_K, the register block, the convolution.
+macro_rules! tiled_shader {
+    ($name:literal, $m:literal, $n:literal) => {
+        Shader {
+            name: $name,
+            constants: &[("TILE_M", $m), ("TILE_N", $n), ("TILE_K", TILE_K)],
+            sources: &[REGISTER_BLOCK_WGSL, include_str!("../../shaders/conv3x3.wgsl")],
+        }
+    };
+}
+static SHADER_64X64: Shader = tiled_shader!("conv3x3_64x64", 64, 64);
+static SHADER_128X64: Shader = tiled_shader!("conv3x3_128x64", 128, 64);
+static SHADER_128X128: Shader = tiled_shader!("conv3x3_128x128", 128, 128);
+static SHADER_NARROW: Shader = Shader {
+    name: "conv3x3_narrow",
+    constants: WORKGROUP_CONSTANTS,
+    sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/conv3x3_narrow.wgsl")],
+};
+
+pub static FORWARD_64X64: Kernel = Kernel::new("conv3x3_forward_64x64", &SHADER_64X64, "forward", BINDINGS);
+pub static FORWARD_128X64: Kernel = Kernel::new("conv3x3_forward_128x64", &SHADER_128X64, "forward", BINDINGS);
+pub static FORWARD_128X128: Kernel = Kernel::new("conv3x3_forward_128x128", &SHADER_128X128, "forward", BINDINGS);
+pub static FORWARD_NARROW: Kernel = Kernel::new("conv3x3_forward_narrow", &SHADER_NARROW, "forward", BINDINGS);
+pub static BACKWARD_INPUT_64X64: Kernel = Kernel::new(
+    "conv3x3_backward_input_64x64",
+    &SHADER_64X64,
+    "backward_input",
+    BINDINGS,
+);
+pub static BACKWARD_INPUT_128X64: Kernel = Kernel::new(
+    "conv3x3_backward_input_128x64",
+    &SHADER_128X64,
+    "backward_input",
+    BINDINGS,
+);
+pub static BACKWARD_INPUT_128X128: Kernel = Kernel::new(
+    "conv3x3_backward_input_128x128",
+    &SHADER_128X128,
+    "backward_input",
+    BINDINGS,
+);
+pub static BACKWARD_INPUT_NARROW: Kernel = Kernel::new(
+    "conv3x3_backward_input_narrow",
+    &SHADER_NARROW,
+    "backward_input",
+    BINDINGS,
+);
+
+/// How a convolution's GEMM (pixels x output channels) is cut into workgroups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tiling {
+    /// 64 pixels x 64 channels per workgroup, 4 x 4 per thread.
+    Tile64x64,
+    /// 128 pixels x 64 channels, 8 x 4 per thread.
+    Tile128x64,
+    /// 128 pixels x 128 channels, 8 x 8 per thread: the most arithmetic per byte staged.
+    Tile128x128,
+    /// One thread per pixel, for exactly 4 output channels (conv1_1's input gradient).
+    Narrow,
+}
+
+/// Below this many workgroups a larger tile leaves a big GPU's cores idle, so a smaller one is chosen.
+pub const MIN_WORKGROUPS: u32 = 512;
+
+/// A tiling forced for every convolution (the benchmark's tile sweep); 0 means `Tiling::choose`.
+static FORCED: AtomicU8 = AtomicU8::new(0);
+
+impl Tiling {
+    pub const ALL: [Tiling; 4] = [
+        Tiling::Tile64x64,
+        Tiling::Tile128x64,
+        Tiling::Tile128x128,
+        Tiling::Narrow,
+    ];
+
+    /// (pixels, channels) per workgroup.
+    fn tile(self) -> (u32, u32) {
+        match self {
+            Tiling::Tile64x64 => (64, 64),
+            Tiling::Tile128x64 => (128, 64),
+            Tiling::Tile128x128 => (128, 128),
+            Tiling::Narrow => (1, 4),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tiling::Tile64x64 => "64x64",
+            Tiling::Tile128x64 => "128x64",
+            Tiling::Tile128x128 => "128x128",
+            Tiling::Narrow => "narrow",
+        }
+    }
+
+    /// Whether this tiling computes a GEMM with `channels` output channels (the narrow one does 4 only).
+    pub fn fits(self, channels: u32) -> bool {
+        self != Tiling::Narrow || channels == 4
+    }
+
+    /// The tiling for `pixels` x `channels` outputs: the narrow kernel for 4 channels, else the largest tile that
+    /// wastes at most a quarter of its columns and still gives MIN_WORKGROUPS workgroups, else 64 x 64.
+    pub fn choose(pixels: u32, channels: u32) -> Tiling {
+        if let Some(t) = Tiling::forced().filter(|t| t.fits(channels)) {
+            return t;
+        }
+        if channels == 4 {
+            return Tiling::Narrow;
+        }
+        [Tiling::Tile128x128, Tiling::Tile128x64]
+            .into_iter()
+            .find(|t| {
+                let (tm, tn) = t.tile();
+                let used = channels as f64 / (channels.div_ceil(tn) * tn) as f64;
+                used >= 0.75 && pixels.div_ceil(tm) * channels.div_ceil(tn) >= MIN_WORKGROUPS
+            })
+            .unwrap_or(Tiling::Tile64x64)
+    }
+
+    /// Forces `tiling` for every convolution set up from now on (None: back to `choose`). For the benchmark.
+    pub fn force(tiling: Option<Tiling>) {
+        let code = tiling.map_or(0, |t| 1 + Tiling::ALL.iter().position(|&x| x == t).unwrap() as u8);
+        FORCED.store(code, Ordering::Relaxed);
+    }
+
+    fn forced() -> Option<Tiling> {
+        match FORCED.load(Ordering::Relaxed) {
+            0 => None,
+            code => Some(Tiling::ALL[code as usize - 1]),
+        }
+    }
+
+    fn kernels(self) -> (&'static Kernel, &'static Kernel) {
+        match self {
+            Tiling::Tile64x64 => (&FORWARD_64X64, &BACKWARD_INPUT_64X64),
+            Tiling::Tile128x64 => (&FORWARD_128X64, &BACKWARD_INPUT_128X64),
+            Tiling::Tile128x128 => (&FORWARD_128X128, &BACKWARD_INPUT_128X128),
+            Tiling::Narrow => (&FORWARD_NARROW, &BACKWARD_INPUT_NARROW),
+        }
+    }
+
+    fn groups(self, pixels: u32, channels: u32) -> [u32; 3] {
+        match self {
+            Tiling::Narrow => grid_1d(pixels as usize),
+            t => {
+                let (tm, tn) = t.tile();
+                grid_2d_tiles(channels, pixels, tn, tm)
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for Tiling {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Tiling, String> {
+        Tiling::ALL.into_iter().find(|t| t.name() == s).ok_or_else(|| {
+            let names: Vec<_> = Tiling::ALL.iter().map(|t| t.name()).collect();
+            format!("unknown tiling {s:?} (one of {})", names.join(", "))
+        })
+    }
+}
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -21,15 +178,6 @@ struct Params {
     width: u32,
     cin: u32,
     cout: u32,
-}
-
-/// The shape of one convolution: channels-last, both channel counts multiples of 4.
-#[derive(Clone, Copy, Debug)]
-pub struct Shape {
-    pub height: u32,
-    pub width: u32,
-    pub cin: u32,
-    pub cout: u32,
 }
 
 fn params(gpu: &Gpu, height: u32, width: u32, cin: u32, cout: u32) -> wgpu::Buffer {
@@ -44,8 +192,13 @@ fn params(gpu: &Gpu, height: u32, width: u32, cin: u32, cout: u32) -> wgpu::Buff
     )
 }
 
-fn groups(height: u32, width: u32, cout: u32) -> [u32; 3] {
-    grid_tiles(cout, height * width)
+/// The shape of one convolution: channels-last, both channel counts multiples of 4.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub height: u32,
+    pub width: u32,
+    pub cin: u32,
+    pub cout: u32,
 }
 
 impl Shape {
@@ -71,16 +224,44 @@ pub fn forward(
     bias: &wgpu::Buffer,
     output: &wgpu::Buffer,
 ) -> Dispatch {
-    s.check(FORWARD.name);
-    holds(FORWARD.name, "input", input, s.pixels() * s.cin as usize);
-    holds(FORWARD.name, "weights", weights, 9 * (s.cin * s.cout) as usize);
-    holds(FORWARD.name, "bias", bias, s.cout as usize);
-    holds(FORWARD.name, "output", output, s.pixels() * s.cout as usize);
+    forward_tiled(
+        gpu,
+        s,
+        Tiling::choose(s.height * s.width, s.cout),
+        input,
+        weights,
+        bias,
+        output,
+    )
+}
+
+/// `forward` with the tiling chosen by the caller (tests compare every tiling with the reference).
+pub fn forward_tiled(
+    gpu: &Gpu,
+    s: Shape,
+    tiling: Tiling,
+    input: &wgpu::Buffer,
+    weights: &wgpu::Buffer,
+    bias: &wgpu::Buffer,
+    output: &wgpu::Buffer,
+) -> Dispatch {
+    let kernel = tiling.kernels().0;
+    s.check(kernel.name);
+    assert!(
+        tiling.fits(s.cout),
+        "{}: needs 4 output channels, got {}",
+        kernel.name,
+        s.cout
+    );
+    holds(kernel.name, "input", input, s.pixels() * s.cin as usize);
+    holds(kernel.name, "weights", weights, 9 * (s.cin * s.cout) as usize);
+    holds(kernel.name, "bias", bias, s.cout as usize);
+    holds(kernel.name, "output", output, s.pixels() * s.cout as usize);
     let params = params(gpu, s.height, s.width, s.cin, s.cout);
     gpu.dispatch(
-        &FORWARD,
+        kernel,
         &[&params, input, weights, bias, output],
-        groups(s.height, s.width, s.cout),
+        tiling.groups(s.height * s.width, s.cout),
     )
 }
 
@@ -94,17 +275,33 @@ pub fn backward_input(
     output: &wgpu::Buffer,
     grad_input: &wgpu::Buffer,
 ) -> Dispatch {
+    let tiling = Tiling::choose(s.height * s.width, s.cin);
+    backward_input_tiled(gpu, s, tiling, grad_output, weights_t, output, grad_input)
+}
+
+/// `backward_input` with the tiling chosen by the caller.
+pub fn backward_input_tiled(
+    gpu: &Gpu,
+    s: Shape,
+    tiling: Tiling,
+    grad_output: &wgpu::Buffer,
+    weights_t: &wgpu::Buffer,
+    output: &wgpu::Buffer,
+    grad_input: &wgpu::Buffer,
+) -> Dispatch {
     // the input gradient is a forward-shaped convolution from cout channels to cin
-    let name = BACKWARD_INPUT.name;
+    let kernel = tiling.kernels().1;
+    let name = kernel.name;
     s.check(name);
+    assert!(tiling.fits(s.cin), "{name}: needs 4 input channels, got {}", s.cin);
     holds(name, "grad_output", grad_output, s.pixels() * s.cout as usize);
     holds(name, "weights_t", weights_t, 9 * (s.cin * s.cout) as usize);
     holds(name, "output", output, s.pixels() * s.cout as usize);
     holds(name, "grad_input", grad_input, s.pixels() * s.cin as usize);
     let params = params(gpu, s.height, s.width, s.cout, s.cin);
     gpu.dispatch(
-        &BACKWARD_INPUT,
+        kernel,
         &[&params, grad_output, weights_t, output, grad_input],
-        groups(s.height, s.width, s.cin),
+        tiling.groups(s.height * s.width, s.cin),
     )
 }

@@ -34,6 +34,9 @@ pub const TREE_SUM_WGSL: &str = include_str!("../../shaders/common/tree_sum.wgsl
 /// `multiply_staged`.
 pub const GEMM_TILE_WGSL: &str = include_str!("../../shaders/common/gemm_tile.wgsl");
 
+/// The tiled convolutions' register block (common/register_block.wgsl): `Block`, `block_multiply`, `block_emit`.
+pub const REGISTER_BLOCK_WGSL: &str = include_str!("../../shaders/common/register_block.wgsl");
+
 const MAX_GROUPS: u32 = 65535;
 
 /// Workgroups for `threads` threads in groups of WORKGROUP_SIZE, as a 2D grid that the kernels flatten row by
@@ -51,7 +54,12 @@ pub fn grid_1d(threads: usize) -> [u32; 3] {
 /// over y and z (`tile = wid.y + wid.z * nwg.y`). Tiles past the end in the last z slice find no rows and store
 /// nothing.
 pub fn grid_tiles(n: u32, m: u32) -> [u32; 3] {
-    let (n_tiles, m_tiles) = (n.div_ceil(TILE), m.div_ceil(TILE));
+    grid_2d_tiles(n, m, TILE, TILE)
+}
+
+/// `grid_tiles` for tiles of `tile_n` columns x `tile_m` rows.
+pub fn grid_2d_tiles(n: u32, m: u32, tile_n: u32, tile_m: u32) -> [u32; 3] {
+    let (n_tiles, m_tiles) = (n.div_ceil(tile_n), m.div_ceil(tile_m));
     if m_tiles <= MAX_GROUPS {
         [n_tiles, m_tiles.max(1), 1]
     } else {
