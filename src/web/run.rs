@@ -1,5 +1,5 @@
-//! The run loop: a Transfer (coarse to fine when asked) driven in batches of about 50 ms that are awaited on the
-//! GPU, so the page stays live, with previews, progress, stage and time left, pause/resume/stop.
+//! The run loop: a Transfer (coarse to fine when asked) driven in batches of about 50 ms, two in flight so the GPU
+//! never waits for the page, each awaited on the GPU, so the page stays live, with previews, progress, stage and time left, pause/resume/stop.
 
 use image::RgbaImage;
 use wasm_bindgen::JsCast;
@@ -104,22 +104,28 @@ impl App {
         let mut batch = 1u32;
         let mut last_preview = f64::NEG_INFINITY;
         let mut stopped = false;
+        // Two batches in flight: the next one is queued before waiting for the one before it, so the GPU never
+        // idles while the page updates. `in_flight` signals when the older of the two is done.
+        let mut in_flight: Option<WorkDone> = None;
+        let mut last_done = dom::now_ms();
         while !transfer.is_done() {
             if self.run_control.stop_requested() {
                 stopped = true;
                 break;
             }
             if self.run_control.is_paused() {
+                drain(&mut in_flight).await;
                 let paused = format!("Paused at step {}/{total}.", transfer.iteration());
                 if self.status() != paused {
                     self.set_status(&paused);
                 }
                 dom::sleep(100).await;
+                last_done = dom::now_ms();
                 continue;
             }
-            let t0 = dom::now_ms();
             if transfer.run(batch)? == 0 {
                 // This stage is queued in full: show its last picture, then set up the next, larger one.
+                drain(&mut in_flight).await;
                 work_done(gpu).await;
                 self.show_preview(transfer, started).await?;
                 let next = transfer.stages()[transfer.stage() + 1];
@@ -134,12 +140,20 @@ impl App {
                 stage_start = (dom::now_ms(), transfer.iteration());
                 batch = 1;
                 last_preview = f64::NEG_INFINITY;
+                last_done = dom::now_ms();
                 continue;
             }
-            work_done(gpu).await;
+            let Some(older) = in_flight.replace(WorkDone::after_submitted(gpu)) else {
+                // the first batch of a stage: queue a second one before waiting
+                continue;
+            };
+            older.wait().await;
             gpu.check_alive()?;
-            // Aim for about 50 ms of GPU work per batch: smooth progress, responsive buttons.
-            let dt = (dom::now_ms() - t0).max(1.0);
+            // Aim for about 50 ms of GPU work per batch: smooth progress, responsive buttons. With the GPU kept
+            // busy, the time between two batches' ends is one batch's GPU time.
+            let now = dom::now_ms();
+            let dt = (now - last_done).max(1.0);
+            last_done = now;
             batch = ((batch as f64 * 50.0 / dt).round() as u32).clamp(1, 20);
 
             let done = transfer.iteration();
@@ -173,6 +187,7 @@ impl App {
             }
             dom::sleep(0).await;
         }
+        drain(&mut in_flight).await;
         if !stopped {
             // The last losses, checked like every earlier report (a run that went wrong at its end stops here).
             transfer.finish().await?;
@@ -241,13 +256,33 @@ fn seconds_left(transfer: &Transfer, rate: f64) -> f64 {
     (transfer.stage_remaining() as f64 + later) / rate.max(1e-6)
 }
 
-/// Resolves when the GPU has finished everything submitted so far (a callback, never a busy wait).
+/// A signal that the GPU has finished everything submitted before it was made (a callback, never a busy wait).
+struct WorkDone(futures_channel::oneshot::Receiver<()>);
+
+impl WorkDone {
+    fn after_submitted(gpu: &Gpu) -> WorkDone {
+        let (sender, receiver) = futures_channel::oneshot::channel();
+        gpu.queue.on_submitted_work_done(move || {
+            let _ = sender.send(());
+        });
+        WorkDone(receiver)
+    }
+
+    async fn wait(self) {
+        let _ = self.0.await;
+    }
+}
+
+/// Resolves when the GPU has finished everything submitted so far.
 async fn work_done(gpu: &Gpu) {
-    let (sender, receiver) = futures_channel::oneshot::channel();
-    gpu.queue.on_submitted_work_done(move || {
-        let _ = sender.send(());
-    });
-    let _ = receiver.await;
+    WorkDone::after_submitted(gpu).wait().await;
+}
+
+/// Waits for the batch still in flight, if any.
+async fn drain(in_flight: &mut Option<WorkDone>) {
+    if let Some(w) = in_flight.take() {
+        w.wait().await;
+    }
 }
 
 fn format_seconds(s: f64) -> String {
