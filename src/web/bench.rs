@@ -13,6 +13,8 @@ use crate::{Gpu, GpuWeights, Optimizer, VggWeights};
 /// allow) over `steps` steps after `warmup` steps, with the VGG19 `weights` (safetensors bytes). Resolves to JSON
 /// text: the adapter, the device's buffer limits, `largest_size`, and per size either the measurement or why it was
 /// skipped.
+// The engine takes the weights as an Arc (natively they are shared across threads); here there is one thread.
+#[allow(clippy::arc_with_non_send_sync)]
 #[wasm_bindgen]
 pub async fn bench(weights: Vec<u8>, sizes: Vec<u32>, steps: u32, warmup: u32) -> Result<String, JsValue> {
     console_error_panic_hook::set_once();
