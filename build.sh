@@ -78,6 +78,25 @@ compressed() {
     cp "$1.xz" "$2"
 }
 
+# .dawn/lib.tar.xz: this machine's copies of the libraries run.sh falls back on where the GPU machine lacks them:
+# vulkan/ the Vulkan loader and the GL dispatch libraries NVIDIA's Vulkan driver loads (Dawn needs no more), cxx/
+# the C++ runtime dawn.node is built against.
+bench_bundle_libs() {
+    local libs=$BENCH_WEB/lib lib path
+    rm -rf "$libs" && mkdir -p "$libs/vulkan" "$libs/cxx"
+    for lib in vulkan/libvulkan.so.1 vulkan/libGLdispatch.so.0 vulkan/libGLX.so.0 vulkan/libGL.so.1 vulkan/libEGL.so.1 \
+        vulkan/libOpenGL.so.0 vulkan/libGLESv2.so.2 cxx/libstdc++.so.6 cxx/libgcc_s.so.1; do
+        path=$(/sbin/ldconfig -p | awk -v name="${lib#*/}" '$1 == name && /x86-64/ { print $NF; exit }')
+        if [ -z "$path" ]; then
+            echo "error: ${lib#*/} is not installed here (apt-get install libvulkan1 libglvnd0 libegl1 libgl1 libglx0 \
+libopengl0 libgles2)" >&2
+            exit 1
+        fi
+        cp -L "$path" "$libs/$lib"
+    done
+    tar cf - -C "$libs" vulkan cxx | xz -9 >.dawn/lib.tar.xz
+}
+
 # .dawn/: the web benchmark with xz-compressed Node and dawn.node, and run.sh to unpack and run them anywhere.
 bench_bundle() {
     bench_web_build
@@ -90,6 +109,7 @@ bench_bundle() {
     cp "$BENCH_WEB"/node/package/LICENSE .dawn/NODE-LICENSE
     compressed "$BENCH_WEB/node/package/bin/node" .dawn/node.xz
     compressed "$BENCH_WEB/webgpu/package/dist/linux-x64/dawn.node" .dawn/dawn.node.xz
+    bench_bundle_libs
     du -sh .dawn
 }
 

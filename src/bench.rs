@@ -113,8 +113,11 @@ pub async fn measure(
         ..Params::default()
     };
     let mut session = Session::new(gpu, weights, &photo(), &[(painting(), 1.0)], &params).await?;
-    session.run(warmup)?;
-    session.finish().await?;
+    if warmup > 0 {
+        // (finishing before any step would report the zeroed losses of step 0 as the first ones)
+        session.run(warmup)?;
+        session.finish().await?;
+    }
     let steps = steps.max(1);
     let start = clock();
     session.run(steps)?;

@@ -2,7 +2,8 @@
 # Runs the web benchmark from the .dawn/ bundle (./build.sh bench-bundle) on a machine with no Node, npm or Rust.
 #   bash .dawn/run.sh [--sizes 512,1024,largest] [--steps 20] [--dawn backend=vulkan] [--json FILE] [--weights FILE]
 # Unpacks Node and Dawn into $ARTSY_DAWN_TMP (default /tmp/artsy-dawn) and times the engine with the weights in the
-# checkout's assets/. Dawn needs the Vulkan loader and, for an NVIDIA GPU, VK_DRIVER_FILES naming its driver.
+# checkout's assets/. Dawn needs the Vulkan loader (the bundle brings one, used where the system has none) and, for an
+# NVIDIA GPU, VK_DRIVER_FILES naming its driver (set here when the H100 machine's is found).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -30,13 +31,28 @@ unpack() {
 mkdir -p "$work/webgpu/dist/linux-x64"
 cp "$here"/webgpu/* "$work/webgpu/"
 unpack "$here/node.xz" "$work/node"
-unpack "$here/dawn.node.xz" "$work/webgpu/dist/linux-x64/dawn.node"
+dawn=$work/webgpu/dist/linux-x64/dawn.node
+unpack "$here/dawn.node.xz" "$dawn"
+unpack "$here/lib.tar.xz" "$work/lib.tar"
+rm -rf "$work/lib" && mkdir -p "$work/lib/use"
+tar xf "$work/lib.tar" -C "$work/lib"
 
-if ! { ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then
-    echo "warning: no Vulkan loader (libvulkan.so.1) is installed: Dawn will find no GPU. On a machine without a" >&2
-    echo "package manager, bring its .deb files (libvulkan1 and its kin) and: for f in .gl/*.deb; do" >&2
-    echo "dpkg -x \$f /; done; ldconfig" >&2
+# The Vulkan loader and its GL kin: the system's where it has them, else the bundle's (nothing is installed).
+installed=$({ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null || true)
+for lib in "$work"/lib/vulkan/*; do
+    if ! grep -q "^[[:space:]]*${lib##*/} (.*x86-64" <<<"$installed"; then
+        echo "${lib##*/} is not installed here: using the bundle's copy" >&2
+        ln -s "$lib" "$work/lib/use/"
+    fi
+done
+export LD_LIBRARY_PATH=$work/lib/use${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# dawn.node needs a C++ runtime as new as the one it was built with (GLIBCXX_3.4.30).
+if ! problem=$("$work/node" -e "require('$dawn')" 2>&1); then
+    echo "dawn.node does not load with this system's libraries (${problem##*Error: }): using the bundle's C++ runtime" >&2
+    export LD_LIBRARY_PATH=$LD_LIBRARY_PATH:$work/lib/cxx
+    "$work/node" -e "require('$dawn')" || { echo "error: dawn.node does not load" >&2; exit 1; }
 fi
+
 nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && [ -e "$nvidia_icd" ]; then
     echo "VK_DRIVER_FILES=$nvidia_icd (the NVIDIA driver found here)" >&2
