@@ -1,4 +1,5 @@
-// The benchmark under Chrome's own WebGPU (Dawn, from the npm package `webgpu`) in Node: the engine's wasm build times the real step.
+// The benchmark under Chrome's own WebGPU (Dawn, from the npm package `webgpu`) in Node: the engine's wasm build
+// times the real step, as the native bench does.
 //
 //   node src/bin/bench_web.mjs [--sizes 512,1024,largest] [--steps 20] [--warmup 3] [--weights FILE] [--json FILE]
 //                              [--dawn OPTION]... [--webgpu DIR] [--pkg DIR]
@@ -13,24 +14,30 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const { values: args } = parseArgs({
-  options: {
-    sizes: { type: 'string', default: '256,512,1024,2048' },
-    steps: { type: 'string' },
-    warmup: { type: 'string' },
-    weights: { type: 'string', default: join(repo, 'assets/vgg19/vgg19-conv-u8.safetensors') },
-    json: { type: 'string' },
-    dawn: { type: 'string', multiple: true, default: [] },
-    webgpu: { type: 'string', default: join(repo, 'target/bench-web/webgpu/package') },
-    pkg: { type: 'string', default: join(repo, 'target/bench-web/pkg') },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
 
 function fail(message) {
   console.error(`error: ${message}`);
   process.exit(1);
 }
+
+const flags = {
+  sizes: { type: 'string', default: '256,512,1024,2048' },
+  steps: { type: 'string' },
+  warmup: { type: 'string' },
+  weights: { type: 'string', default: join(repo, 'assets/vgg19/vgg19-conv-u8.safetensors') },
+  json: { type: 'string' },
+  dawn: { type: 'string', multiple: true, default: [] },
+  webgpu: { type: 'string', default: join(repo, 'target/bench-web/webgpu/package') },
+  pkg: { type: 'string', default: join(repo, 'target/bench-web/pkg') },
+  help: { type: 'boolean', short: 'h' },
+};
+const args = (() => {
+  try {
+    return parseArgs({ options: flags }).values;
+  } catch (e) {
+    return fail(`${e.message} (--help lists the options)`);
+  }
+})();
 
 if (args.help) {
   console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport')[0]);
