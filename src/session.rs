@@ -243,12 +243,14 @@ impl Session {
         let best = BestPicture::new(gpu, count);
         let keep_best = keep_best::keep(gpu, count, &step.losses, &pixels, &best);
         let out_of_memory = scope.pop().await;
-        if let Some(e) = validation.pop().await {
-            return Err(Error::Gpu(format!("setting up {width}x{height}: {e}")));
-        }
+        let invalid = validation.pop().await;
+        // A buffer that could not be allocated makes every later use of it invalid too: memory is the cause then.
         if out_of_memory.is_some() {
             // Within the buffer limits but not in memory: about half the pixels should fit.
             return Err(too_large(params.size * 7 / 10));
+        }
+        if let Some(e) = invalid {
+            return Err(Error::Gpu(format!("setting up {width}x{height}: {e}")));
         }
         gpu.check_alive()?;
         let target_bytes =

@@ -1,16 +1,16 @@
 //! The benchmark: the real step (forward to relu5_1, losses, backward, Adam) with the real weights at several
 //! sizes; prints ms per step, GPU time per kernel family, convolution GFLOP/s and GPU memory, as a table and JSON.
-// Native only: the browser face lives in src/web/.
+// Native only: the measurement itself is artsy::bench, which the wasm bench (src/web/bench.rs) shares.
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use artsy::bench::{Measurement, does_not_fit, family, measure};
 use artsy::kernels::conv3x3::Tiling;
 use artsy::vgg::{LAYERS, feature_sizes};
-use artsy::{Error, Gpu, GpuWeights, Optimizer, Params, Session, VggWeights};
+use artsy::{Gpu, GpuWeights, Optimizer, Params, Session, VggWeights};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -52,35 +52,6 @@ struct Args {
     json: Option<String>,
 }
 
-/// Convolution FLOPs of one step at `size` x `size`: forward and input gradient of conv1_1 .. conv5_1.
-fn conv_flops(size: u32) -> f64 {
-    feature_sizes(size, size)
-        .iter()
-        .zip(LAYERS.iter())
-        .map(|(&(h, w), l)| 2.0 * 2.0 * 9.0 * (h * w) as f64 * l.cin as f64 * l.cout as f64)
-        .sum()
-}
-
-fn family(kernel: &str) -> &'static str {
-    match kernel {
-        k if k.starts_with("conv3x3_forward") => "conv forward",
-        k if k.starts_with("conv3x3_backward") => "conv backward",
-        k if k.contains("pool") => "pooling",
-        k if k.starts_with("gram") => "gram",
-        k if k.starts_with("adam") || k.starts_with("lbfgs") => "optimiser",
-        k if k.starts_with("preprocess") => "preprocess",
-        _ => "losses",
-    }
-}
-
-struct Row {
-    size: u32,
-    ms_per_step: f64,
-    families: BTreeMap<&'static str, f64>,
-    conv_gflops: Option<f64>,
-    bytes: u64,
-}
-
 fn main() {
     let args = Args::parse();
     let bytes = std::fs::read(&args.weights).unwrap_or_else(|e| {
@@ -115,69 +86,30 @@ fn main() {
         .max(1);
     let warmup = if gpu.adapter.is_software { 1 } else { 3 };
     let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
-    let photo = image::RgbaImage::from_fn(64, 64, |x, y| image::Rgba([(x * 4) as u8, (y * 4) as u8, 128, 255]));
-    let painting = image::RgbaImage::from_fn(64, 64, |x, y| {
-        image::Rgba([((x ^ y) * 4) as u8, 90, (y * 3) as u8, 255])
-    });
-
     Tiling::force(args.conv_tile);
     if let Some(n) = args.fidelity {
         fidelity(&args, &gpu, &gpu_weights, n.max(2));
         return;
     }
-    let optimizer = args.optimizer;
+    let started = Instant::now();
+    let clock = || started.elapsed().as_secs_f64() * 1000.0;
+
     let mut rows = Vec::new();
     for &size in &args.sizes {
-        let params = Params {
-            size,
-            optimizer,
-            ..Params::default()
-        };
-        let mut session = match pollster::block_on(Session::new(
-            &gpu,
-            &gpu_weights,
-            &photo,
-            &[(painting.clone(), 1.0)],
-            &params,
-        )) {
-            Ok(s) => s,
-            Err(e @ (Error::TooLarge { .. } | Error::Gpu(_) | Error::DeviceLost(_))) => {
-                println!("{size} px: skipped: {e}");
-                continue;
+        match pollster::block_on(measure(&gpu, &gpu_weights, size, args.optimizer, warmup, steps, clock)) {
+            Ok(row) => {
+                print_row(&row);
+                if args.per_dispatch {
+                    print_conv_dispatches(size, &row.dispatches);
+                }
+                rows.push(row);
             }
+            Err(e) if does_not_fit(&e) => println!("{size} px: skipped: {e}"),
             Err(e) => {
                 eprintln!("error: {e}");
                 std::process::exit(1)
             }
-        };
-        session.run(warmup).unwrap();
-        pollster::block_on(session.finish()).unwrap();
-        let t = Instant::now();
-        session.run(steps).unwrap();
-        pollster::block_on(session.finish()).unwrap();
-        let ms_per_step = t.elapsed().as_secs_f64() * 1000.0 / steps as f64;
-        let mut families = BTreeMap::new();
-        let profile = pollster::block_on(session.profile_step()).unwrap();
-        if let Some(p) = &profile {
-            for (name, ms) in p {
-                *families.entry(family(name)).or_insert(0.0) += ms;
-            }
         }
-        if let (true, Some(p)) = (args.per_dispatch, &profile) {
-            print_conv_dispatches(size, p);
-        }
-        let conv_ms = families.get("conv forward").copied().unwrap_or(0.0)
-            + families.get("conv backward").copied().unwrap_or(0.0);
-        let conv_gflops = profile.as_ref().map(|_| conv_flops(size) / (conv_ms / 1000.0) / 1e9);
-        let row = Row {
-            size,
-            ms_per_step,
-            families,
-            conv_gflops,
-            bytes: session.gpu_bytes(),
-        };
-        print_row(&row);
-        rows.push(row);
     }
 
     println!();
@@ -191,10 +123,10 @@ fn main() {
             "| {} | {:.1} | {:.2} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} |",
             r.size,
             r.ms_per_step,
-            1000.0 / r.ms_per_step,
+            r.steps_per_s(),
             r.conv_gflops.map_or("-".into(), |g| format!("{g:.0}")),
-            r.bytes as f64 / 1e6,
-            r.bytes as f64 / (r.size as f64 * r.size as f64),
+            r.gpu_bytes as f64 / 1e6,
+            r.gpu_bytes as f64 / (r.size as f64 * r.size as f64),
             f("conv forward"),
             f("conv backward"),
             f("pooling"),
@@ -203,25 +135,15 @@ fn main() {
             f("optimiser")
         );
     }
-    let json = format!(
-        "{{\"adapter\": {:?}, \"backend\": {:?}, \"unchecked\": {}, \"steps\": {}, \"results\": [{}]}}",
-        gpu.adapter.name,
-        gpu.adapter.backend,
-        args.unchecked,
-        steps,
-        rows.iter()
-            .map(|r| format!(
-                "{{\"size\": {}, \"ms_per_step\": {:.3}, \"steps_per_s\": {:.3}, \"conv_gflops\": {}, \"gpu_bytes\": {}, \"gpu_ms\": {{{}}}}}",
-                r.size,
-                r.ms_per_step,
-                1000.0 / r.ms_per_step,
-                r.conv_gflops.map_or("null".into(), |g| format!("{g:.1}")),
-                r.bytes,
-                r.families.iter().map(|(k, v)| format!("{k:?}: {v:.3}")).collect::<Vec<_>>().join(", ")
-            ))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let json = serde_json::json!({
+        "adapter": gpu.adapter.name,
+        "backend": gpu.adapter.backend,
+        "unchecked": args.unchecked,
+        "optimizer": args.optimizer.to_string(),
+        "steps": steps,
+        "results": rows.iter().map(Measurement::to_json).collect::<Vec<_>>(),
+    })
+    .to_string();
     println!("\n{json}");
     if let Some(path) = args.json {
         std::fs::write(&path, &json).unwrap_or_else(|e| eprintln!("cannot write {path}: {e}"));
@@ -290,13 +212,13 @@ fn fidelity(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, n: u32) {
     );
 }
 
-fn print_row(r: &Row) {
+fn print_row(r: &Measurement) {
     eprintln!(
         "{} px: {:.1} ms/step, conv {} GFLOP/s, {:.0} MB",
         r.size,
         r.ms_per_step,
         r.conv_gflops.map_or("?".into(), |g| format!("{g:.1}")),
-        r.bytes as f64 / 1e6
+        r.gpu_bytes as f64 / 1e6
     );
 }
 

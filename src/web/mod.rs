@@ -2,6 +2,7 @@
 //! Nothing in here does image maths; it wires files, camera, controls, saved filters and the run loop to the engine.
 
 mod app;
+mod bench;
 mod camera;
 mod choose;
 mod dom;

@@ -1,5 +1,6 @@
-//! The run loop: a Transfer (coarse to fine when asked) driven in batches of about 50 ms, two in flight so the GPU
-//! never waits for the page, each awaited on the GPU, so the page stays live, with previews, progress, stage and time left, pause/resume/stop.
+//! The run loop: a Transfer (coarse to fine when asked) driven in batches of about 50 ms, two in flight so that the
+//! GPU never waits for the page, each awaited on the GPU so that the page stays live; previews, progress, stage and
+//! time left, pause/resume/stop.
 
 use image::RgbaImage;
 use wasm_bindgen::JsCast;

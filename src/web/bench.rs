@@ -1,0 +1,53 @@
+//! The benchmark as a wasm export, for WebGPU outside a page (Dawn in Node, src/bin/bench_web.mjs): the same
+//! measurement as the native bench, returned as JSON. Touches no DOM.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+
+use crate::bench::{Measurement, does_not_fit, largest_size, measure};
+use crate::{Gpu, GpuWeights, Optimizer, VggWeights};
+
+/// Times the real step with Adam at each of `sizes` (square; 0 stands for the largest size the device's limits
+/// allow) over `steps` steps after `warmup` steps, with the VGG19 `weights` (safetensors bytes). Resolves to JSON
+/// text: the adapter, the device's buffer limits, `largest_size`, and per size either the measurement or why it was
+/// skipped.
+// The engine takes the weights as an Arc (natively they are shared across threads); here there is one thread.
+#[allow(clippy::arc_with_non_send_sync)]
+#[wasm_bindgen]
+pub async fn bench(weights: Vec<u8>, sizes: Vec<u32>, steps: u32, warmup: u32) -> Result<String, JsValue> {
+    console_error_panic_hook::set_once();
+    let fail = |e: crate::Error| JsValue::from_str(&e.to_string());
+    let weights = VggWeights::from_safetensors(&weights).map_err(fail)?;
+    let gpu = Gpu::new().await.map_err(fail)?;
+    let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
+    let largest = largest_size(&gpu);
+    let performance =
+        js_sys::Reflect::get(&js_sys::global(), &"performance".into())?.unchecked_into::<web_sys::Performance>();
+    let clock = || performance.now();
+    let mut results = Vec::new();
+    for size in sizes.into_iter().map(|s| if s == 0 { largest } else { s }) {
+        match measure(&gpu, &gpu_weights, size, Optimizer::Adam, warmup, steps, clock).await {
+            Ok(m) => results.push(Measurement::to_json(&m)),
+            Err(e) if does_not_fit(&e) => results.push(json!({"size": size, "skipped": e.to_string()})),
+            Err(e) => return Err(fail(e)),
+        }
+    }
+    Ok(json!({
+        "adapter": gpu.adapter.name,
+        "backend": gpu.adapter.backend,
+        "software": gpu.adapter.is_software,
+        "limits": {
+            "maxStorageBufferBindingSize": gpu.limits.max_storage_buffer_binding_size,
+            "maxBufferSize": gpu.limits.max_buffer_size,
+        },
+        "timestamps": gpu.device.features().contains(wgpu::Features::TIMESTAMP_QUERY),
+        "optimizer": Optimizer::Adam.to_string(),
+        "steps": steps.max(1),
+        "warmup": warmup,
+        "largest_size": largest,
+        "results": results,
+    })
+    .to_string())
+}
