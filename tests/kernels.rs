@@ -134,7 +134,9 @@ fn conv3x3_tilings_cover_partial_tiles() {
 
 #[test]
 fn conv3x3_narrow_forward() {
+    // fewer channel vec4s than the kernel's 16 lanes per pixel, and more (two rounds for some lanes)
     check_conv(9, 7, 16, 4, 60);
+    check_conv(6, 5, 72, 4, 70);
 }
 
 #[test]
@@ -142,11 +144,14 @@ fn conv3x3_tiling_rule() {
     use conv3x3::Tiling::*;
     // conv1_1's input gradient (4 channels)
     assert_eq!(Tiling::choose(512 * 512, 4), Narrow);
-    // a big image with 64 channels: 128-pixel tiles, never 128-channel ones (half of each would be wasted)
+    // 64 channels: 128-pixel tiles over very many pixels, never 128-channel ones (half of each would be wasted)
     assert_eq!(Tiling::choose(512 * 512, 64), Tile128x64);
-    // many workgroups of the largest tile
+    assert_eq!(Tiling::choose(256 * 256, 64), Tile64x64);
+    // the largest tile wherever it gives a workgroup per core or more
     assert_eq!(Tiling::choose(256 * 256, 128), Tile128x128);
+    assert_eq!(Tiling::choose(64 * 64, 512), Tile128x128);
     // too few workgroups for large tiles: the small one keeps every core busy
+    assert_eq!(Tiling::choose(64 * 64, 256), Tile64x64);
     assert_eq!(Tiling::choose(32 * 32, 512), Tile64x64);
 }
 

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::shape_rules::{holds, multiple_of, positive};
-use super::sizes::{FLAT_INDEX_WGSL, REGISTER_BLOCK_WGSL, TILE_K, WORKGROUP_CONSTANTS, grid_1d, grid_2d_tiles};
+use super::sizes::{FLAT_INDEX_WGSL, REGISTER_BLOCK_WGSL, TILE_K, WORKGROUP_SIZE, grid_1d, grid_2d_tiles};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
@@ -25,7 +25,7 @@ static SHADER_128X64: Shader = tiled_shader!("conv3x3_128x64", 128, 64);
 static SHADER_128X128: Shader = tiled_shader!("conv3x3_128x128", 128, 128);
 static SHADER_NARROW: Shader = Shader {
     name: "conv3x3_narrow",
-    constants: WORKGROUP_CONSTANTS,
+    constants: &[("WORKGROUP_SIZE", WORKGROUP_SIZE), ("LANES", NARROW_LANES)],
     sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/conv3x3_narrow.wgsl")],
 };
 
@@ -71,8 +71,14 @@ pub enum Tiling {
     Narrow,
 }
 
-/// Below this many workgroups a larger tile leaves a big GPU's cores idle, so a smaller one is chosen.
-pub const MIN_WORKGROUPS: u32 = 512;
+/// Threads per pixel of the narrow kernel (its LANES): each sums every 16th vec4 of the pixel's channels.
+const NARROW_LANES: u32 = 16;
+
+/// The tiling rule's thresholds, from one convolution at a time timed with each tiling on an H100 (README, "The
+/// benchmark"): 128 x 128 tiles win down to about one workgroup per core (128; with fewer, 64 x 64 tiles win, e.g.
+/// conv5_1 at 512 px: 32 workgroups, 0.73 ms against 0.36), and 128 x 64 tiles only over very many pixels.
+const MIN_WORKGROUPS_128X128: u32 = 128;
+const MIN_WORKGROUPS_128X64: u32 = 2048;
 
 /// A tiling forced for every convolution (the benchmark's tile sweep); 0 means `Tiling::choose`.
 static FORCED: AtomicU8 = AtomicU8::new(0);
@@ -109,23 +115,26 @@ impl Tiling {
         self != Tiling::Narrow || channels == 4
     }
 
-    /// The tiling for `pixels` x `channels` outputs: the narrow kernel for 4 channels, else the largest tile that
-    /// wastes at most a quarter of its columns and still gives MIN_WORKGROUPS workgroups, else 64 x 64.
+    /// The tiling for `pixels` x `channels` outputs: the narrow kernel for 4 channels; 128 x 128 tiles where
+    /// there are at least 128 channels and enough workgroups; 128 x 64 tiles where there are very many; else
+    /// 64 x 64.
     pub fn choose(pixels: u32, channels: u32) -> Tiling {
         if let Some(t) = Tiling::forced().filter(|t| t.fits(channels)) {
             return t;
         }
+        let workgroups = |t: Tiling| {
+            let (tm, tn) = t.tile();
+            pixels.div_ceil(tm) * channels.div_ceil(tn)
+        };
         if channels == 4 {
-            return Tiling::Narrow;
+            Tiling::Narrow
+        } else if channels >= 128 && workgroups(Tiling::Tile128x128) >= MIN_WORKGROUPS_128X128 {
+            Tiling::Tile128x128
+        } else if workgroups(Tiling::Tile128x64) >= MIN_WORKGROUPS_128X64 {
+            Tiling::Tile128x64
+        } else {
+            Tiling::Tile64x64
         }
-        [Tiling::Tile128x128, Tiling::Tile128x64]
-            .into_iter()
-            .find(|t| {
-                let (tm, tn) = t.tile();
-                let used = channels as f64 / (channels.div_ceil(tn) * tn) as f64;
-                used >= 0.75 && pixels.div_ceil(tm) * channels.div_ceil(tn) >= MIN_WORKGROUPS
-            })
-            .unwrap_or(Tiling::Tile64x64)
     }
 
     /// Forces `tiling` for every convolution set up from now on (None: back to `choose`). For the benchmark.
@@ -152,7 +161,7 @@ impl Tiling {
 
     fn groups(self, pixels: u32, channels: u32) -> [u32; 3] {
         match self {
-            Tiling::Narrow => grid_1d(pixels as usize),
+            Tiling::Narrow => grid_1d(pixels as usize * NARROW_LANES as usize),
             t => {
                 let (tm, tn) = t.tile();
                 grid_2d_tiles(channels, pixels, tn, tm)
