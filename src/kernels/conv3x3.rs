@@ -71,6 +71,9 @@ pub fn forward(
     bias: &wgpu::Buffer,
     output: &wgpu::Buffer,
 ) -> Dispatch {
+    if gpu.tensor_cores() {
+        return super::conv3x3_coop::forward(gpu, s, input, weights, bias, output);
+    }
     s.check(FORWARD.name);
     holds(FORWARD.name, "input", input, s.pixels() * s.cin as usize);
     holds(FORWARD.name, "weights", weights, 9 * (s.cin * s.cout) as usize);
@@ -94,6 +97,9 @@ pub fn backward_input(
     output: &wgpu::Buffer,
     grad_input: &wgpu::Buffer,
 ) -> Dispatch {
+    if gpu.tensor_cores() {
+        return super::conv3x3_coop::backward_input(gpu, s, grad_output, weights_t, output, grad_input);
+    }
     // the input gradient is a forward-shaped convolution from cout channels to cin
     let name = BACKWARD_INPUT.name;
     s.check(name);
