@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use artsy::vgg::{LAYERS, feature_sizes};
-use artsy::{Error, Gpu, GpuWeights, Optimizer, Params, Session, VggWeights};
+use artsy::{Error, Gpu, GpuOptions, GpuWeights, Optimizer, Params, Session, VggWeights};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -25,6 +25,9 @@ struct Args {
     /// Compile the kernels without wgpu's runtime bounds checks (each kernel guards its own indices).
     #[arg(long)]
     unchecked: bool,
+    /// Run the convolutions on tensor cores where the GPU has them (on), or keep them in f32 (off).
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    tensor_cores: String,
     /// The optimiser to time: adam or lbfgs.
     #[arg(long, default_value_t = Optimizer::Adam)]
     optimizer: Optimizer,
@@ -72,18 +75,19 @@ fn main() {
         eprintln!("error: {e}");
         std::process::exit(1)
     });
-    let opened = if args.unchecked {
-        pollster::block_on(Gpu::new_unchecked())
-    } else {
-        pollster::block_on(Gpu::new())
-    };
-    let gpu = opened.unwrap_or_else(|e| {
+    let gpu = pollster::block_on(Gpu::open_with(GpuOptions {
+        unchecked_shaders: args.unchecked,
+        tensor_cores: args.tensor_cores == "on",
+        ..GpuOptions::default()
+    }))
+    .unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(1)
     });
     println!(
-        "adapter: {}{}",
+        "adapter: {}, tensor cores: {}{}",
         gpu.adapter,
+        gpu.adapter.tensor_cores,
         if args.unchecked {
             ", shader bounds checks off"
         } else {
@@ -177,10 +181,11 @@ fn main() {
         );
     }
     let json = format!(
-        "{{\"adapter\": {:?}, \"backend\": {:?}, \"unchecked\": {}, \"steps\": {}, \"results\": [{}]}}",
+        "{{\"adapter\": {:?}, \"backend\": {:?}, \"unchecked\": {}, \"tensor_cores\": {:?}, \"steps\": {}, \"results\": [{}]}}",
         gpu.adapter.name,
         gpu.adapter.backend,
         args.unchecked,
+        gpu.adapter.tensor_cores.to_string(),
         steps,
         rows.iter()
             .map(|r| format!(
