@@ -1,9 +1,10 @@
 //! The tensor-core 3x3 convolution (conv3x3_coop) against the CPU f64 reference at f16-input tolerances, and the
 //! switch that chooses it. Where the adapter has no cooperative matrices the kernel tests say so and pass.
 //!
-//! Without a GPU that has them, Mesa 25's lavapipe runs these on the CPU (Debian bookworm's Mesa 22.3 lacks
-//! VK_KHR_cooperative_matrix; /work/mesa-new holds bookworm-backports' mesa-vulkan-drivers 25.0.7 and libdrm):
-//!   . /work/mesa-new/env.sh && cargo test --release --test tensor_cores -- --nocapture
+//! Without a GPU that has them, Mesa 26's lavapipe runs these on the CPU with 8x8x8 matrices (Debian bookworm's
+//! Mesa 22.3 has none). /work/mesa-new/sid holds Debian sid's mesa-vulkan-drivers and the newer glibc, libstdc++
+//! and LLVM it needs; its env file starts test programs through sid's loader (see /work/mesa-new/README):
+//!   . /work/mesa-new/sid-env.sh && cargo test --release --test tensor_cores -- --nocapture
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
