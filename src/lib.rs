@@ -21,7 +21,7 @@ pub mod weights;
 
 pub use error::{Error, Result};
 pub use filter::{Filter, FilterStyle};
-pub use gpu::Gpu;
+pub use gpu::{Gpu, GpuOptions};
 pub use kernels::pool2x2::Pooling;
 pub use params::{Init, Optimizer, Params};
 pub use session::{Losses, Session};

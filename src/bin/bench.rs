@@ -10,7 +10,7 @@ use std::time::Instant;
 use artsy::bench::{Measurement, does_not_fit, family, measure};
 use artsy::kernels::conv3x3::Tiling;
 use artsy::vgg::{LAYERS, feature_sizes};
-use artsy::{Gpu, GpuWeights, Optimizer, Params, Session, VggWeights};
+use artsy::{Gpu, GpuOptions, GpuWeights, Optimizer, Params, Session, VggWeights};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -26,6 +26,9 @@ struct Args {
     /// Compile the kernels without wgpu's runtime bounds checks (each kernel guards its own indices).
     #[arg(long)]
     unchecked: bool,
+    /// Run the convolutions on tensor cores where the GPU has them (on), or keep them in f32 (off).
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    tensor_cores: String,
     /// The optimiser to time: adam or lbfgs.
     #[arg(long, default_value_t = Optimizer::Adam)]
     optimizer: Optimizer,
@@ -62,18 +65,19 @@ fn main() {
         eprintln!("error: {e}");
         std::process::exit(1)
     });
-    let opened = if args.unchecked {
-        pollster::block_on(Gpu::new_unchecked())
-    } else {
-        pollster::block_on(Gpu::new())
-    };
-    let gpu = opened.unwrap_or_else(|e| {
+    let gpu = pollster::block_on(Gpu::open_with(GpuOptions {
+        unchecked_shaders: args.unchecked,
+        tensor_cores: args.tensor_cores == "on",
+        ..GpuOptions::default()
+    }))
+    .unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(1)
     });
     println!(
-        "adapter: {}{}",
+        "adapter: {}, tensor cores: {}{}",
         gpu.adapter,
+        gpu.adapter.tensor_cores,
         if args.unchecked {
             ", shader bounds checks off"
         } else {
@@ -139,6 +143,7 @@ fn main() {
         "adapter": gpu.adapter.name,
         "backend": gpu.adapter.backend,
         "unchecked": args.unchecked,
+        "tensor_cores": gpu.adapter.tensor_cores.to_string(),
         "optimizer": args.optimizer.to_string(),
         "steps": steps,
         "results": rows.iter().map(Measurement::to_json).collect::<Vec<_>>(),
@@ -207,7 +212,8 @@ fn fidelity(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, n: u32) {
         }
     }
     println!(
-        "\n{{\"framework\": \"artsy\", \"tensor_cores\": false, \"fidelity\": [{}]}}",
+        "\n{{\"framework\": \"artsy\", \"tensor_cores\": {}, \"fidelity\": [{}]}}",
+        gpu.tensor_cores(),
         lines.join(", ")
     );
 }

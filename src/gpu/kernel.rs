@@ -11,6 +11,7 @@ pub enum Binding {
 
 /// One WGSL module as the GPU compiles it: a header of `const`s generated from the Rust constants named in
 /// `constants`, then the shared pieces of shaders/common/ it uses, then its own file, concatenated in order.
+/// A source's `enable` directives are moved above the header, where WGSL wants them.
 pub struct Shader {
     /// Cache key and label; unique among shaders.
     pub name: &'static str,
@@ -23,13 +24,24 @@ pub struct Shader {
 impl Shader {
     /// The full WGSL text handed to the compiler.
     pub fn source(&self) -> String {
-        let mut wgsl = String::from("// Generated from the Rust constants (src/kernels/).\n");
+        let is_directive = |line: &&str| line.starts_with("enable ");
+        let mut wgsl = String::new();
+        for part in self.sources {
+            for line in part.lines().filter(is_directive) {
+                wgsl.push_str(line);
+                wgsl.push('\n');
+            }
+        }
+        wgsl.push_str("// Generated from the Rust constants (src/kernels/).\n");
         for (name, value) in self.constants {
             wgsl.push_str(&format!("const {name}: u32 = {value}u;\n"));
         }
         for part in self.sources {
             wgsl.push('\n');
-            wgsl.push_str(part);
+            for line in part.lines().filter(|line| !is_directive(line)) {
+                wgsl.push_str(line);
+                wgsl.push('\n');
+            }
         }
         wgsl
     }

@@ -4,10 +4,12 @@
 mod kernel;
 mod profiler;
 mod readback;
+mod tensor_cores;
 
 pub use kernel::{Binding, Dispatch, Kernel, Pipeline, Shader};
 pub use profiler::time_dispatches;
 pub use readback::{LossReadback, read_buffer, read_buffer_via, staging_buffer};
+pub use tensor_cores::TensorCores;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +24,31 @@ pub struct AdapterSummary {
     pub driver: String,
     /// A CPU rasteriser (lavapipe, SwiftShader, WARP): correct but slow.
     pub is_software: bool,
+    /// Whether the 3x3 convolutions run on tensor cores, or why not ("tensor cores: {}" for display).
+    pub tensor_cores: TensorCores,
+}
+
+/// How to open the GPU. `GpuOptions::default()` is what `Gpu::new` does.
+#[derive(Clone, Debug)]
+pub struct GpuOptions {
+    /// Compile shaders without wgpu's runtime bounds checks (native only; see `Gpu::pipeline`).
+    pub unchecked_shaders: bool,
+    /// Allow buffers of at most this many bytes (or the adapter's own limit if that is lower): behaves like a GPU
+    /// with small limits, so the size checks can be exercised on any machine.
+    pub max_buffer_bytes: Option<u64>,
+    /// Run the 3x3 convolutions on tensor cores (f16 inputs, f32 accumulation) where the adapter has them
+    /// (native only); false keeps every kernel in f32.
+    pub tensor_cores: bool,
+}
+
+impl Default for GpuOptions {
+    fn default() -> Self {
+        GpuOptions {
+            unchecked_shaders: false,
+            max_buffer_bytes: None,
+            tensor_cores: true,
+        }
+    }
 }
 
 impl std::fmt::Display for AdapterSummary {
@@ -50,6 +77,8 @@ pub struct Gpu {
     pub limits: wgpu::Limits,
     /// Compile shaders without wgpu's runtime bounds checks (native only; see `compile`).
     unchecked_shaders: bool,
+    /// The 3x3 convolutions dispatch the tensor-core kernels (src/kernels/conv3x3_coop.rs).
+    tensor_cores: bool,
     cache: Arc<Mutex<PipelineCache>>,
     /// Why the device went away, once it has (set by wgpu's device-lost callback).
     lost: Arc<Mutex<Option<String>>>,
@@ -60,23 +89,32 @@ pub struct Gpu {
 impl Gpu {
     /// Opens the default high-performance adapter: Vulkan/Metal/DX12 natively, WebGPU in the browser.
     pub async fn new() -> Result<Gpu> {
-        Self::open(false, None).await
+        Self::open_with(GpuOptions::default()).await
     }
 
     /// Like `new`, with wgpu's shader runtime bounds checks turned off (native only; see `Gpu::pipeline`).
     #[cfg(not(target_arch = "wasm32"))]
     pub async fn new_unchecked() -> Result<Gpu> {
-        Self::open(true, None).await
+        Self::open_with(GpuOptions {
+            unchecked_shaders: true,
+            ..GpuOptions::default()
+        })
+        .await
     }
 
     /// Like `new`, but the device allows buffers of at most `max_buffer_bytes` (or the adapter's own limit if that
     /// is lower): behaves like a GPU with small limits, so the size checks can be exercised on any machine.
     #[cfg(not(target_arch = "wasm32"))]
     pub async fn with_buffer_limit(max_buffer_bytes: u64) -> Result<Gpu> {
-        Self::open(false, Some(max_buffer_bytes)).await
+        Self::open_with(GpuOptions {
+            max_buffer_bytes: Some(max_buffer_bytes),
+            ..GpuOptions::default()
+        })
+        .await
     }
 
-    async fn open(unchecked: bool, max_buffer_bytes: Option<u64>) -> Result<Gpu> {
+    /// Opens the default high-performance adapter as `options` say.
+    pub async fn open_with(options: GpuOptions) -> Result<Gpu> {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
@@ -85,19 +123,23 @@ impl Gpu {
             })
             .await
             .map_err(|e| Error::NoAdapter(e.to_string()))?;
-        Self::with_adapter(adapter, unchecked, max_buffer_bytes).await
+        Self::with_adapter(adapter, options).await
     }
 
     pub async fn from_adapter(adapter: wgpu::Adapter, unchecked_shaders: bool) -> Result<Gpu> {
-        Self::with_adapter(adapter, unchecked_shaders, None).await
+        Self::with_adapter(
+            adapter,
+            GpuOptions {
+                unchecked_shaders,
+                ..GpuOptions::default()
+            },
+        )
+        .await
     }
 
-    async fn with_adapter(
-        adapter: wgpu::Adapter,
-        unchecked_shaders: bool,
-        max_buffer_bytes: Option<u64>,
-    ) -> Result<Gpu> {
+    async fn with_adapter(adapter: wgpu::Adapter, options: GpuOptions) -> Result<Gpu> {
         let info = adapter.get_info();
+        let (tensor_cores, tensor_core_features) = tensor_cores::probe(&adapter, options.tensor_cores);
         let is_software = info.device_type == wgpu::DeviceType::Cpu
             || ["llvmpipe", "lavapipe", "swiftshader", "warp"].iter().any(|s| {
                 format!("{} {} {}", info.name, info.driver, info.driver_info)
@@ -114,10 +156,11 @@ impl Gpu {
                 .collect::<Vec<_>>()
                 .join(" "),
             is_software,
+            tensor_cores: tensor_cores.clone(),
         };
         // Ask for the adapter's own buffer limits: big images need big storage buffers.
         let supported = adapter.limits();
-        let cap = max_buffer_bytes.unwrap_or(u64::MAX);
+        let cap = options.max_buffer_bytes.unwrap_or(u64::MAX);
         let limits = wgpu::Limits {
             max_storage_buffer_binding_size: supported.max_storage_buffer_binding_size.min(cap),
             max_buffer_size: supported.max_buffer_size.min(cap),
@@ -129,8 +172,15 @@ impl Gpu {
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("artsy"),
                 // Timestamps only feed the benchmark's per-kernel breakdown; everything works without them.
-                required_features: adapter.features() & wgpu::Features::TIMESTAMP_QUERY,
+                required_features: (adapter.features() & wgpu::Features::TIMESTAMP_QUERY) | tensor_core_features,
                 required_limits: limits.clone(),
+                // SAFETY: the only experimental feature ever requested is cooperative matrices, used by the
+                // conv3x3_coop kernels alone, in the configuration `tensor_cores::probe` found on this adapter.
+                experimental_features: if tensor_cores.is_on() {
+                    unsafe { wgpu::ExperimentalFeatures::enabled() }
+                } else {
+                    wgpu::ExperimentalFeatures::disabled()
+                },
                 ..Default::default()
             })
             .await
@@ -159,11 +209,17 @@ impl Gpu {
             queue,
             adapter: summary,
             limits,
-            unchecked_shaders: unchecked_shaders && cfg!(not(target_arch = "wasm32")),
+            unchecked_shaders: options.unchecked_shaders && cfg!(not(target_arch = "wasm32")),
+            tensor_cores: tensor_cores.is_on(),
             cache: Arc::default(),
             lost,
             uncaptured,
         })
+    }
+
+    /// Whether the 3x3 convolutions run on tensor cores (see `GpuOptions::tensor_cores`).
+    pub fn tensor_cores(&self) -> bool {
+        self.tensor_cores
     }
 
     /// The pipeline of `kernel`, compiled (with its module) on the first call and cached for the device's life.

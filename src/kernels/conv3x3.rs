@@ -233,15 +233,12 @@ pub fn forward(
     bias: &wgpu::Buffer,
     output: &wgpu::Buffer,
 ) -> Dispatch {
-    forward_tiled(
-        gpu,
-        s,
-        Tiling::choose(s.height * s.width, s.cout),
-        input,
-        weights,
-        bias,
-        output,
-    )
+    let tiling = Tiling::choose(s.height * s.width, s.cout);
+    // tensor cores where the GPU has them, except for 4 output channels (the narrow kernel wastes nothing)
+    if gpu.tensor_cores() && tiling != Tiling::Narrow {
+        return super::conv3x3_coop::forward(gpu, s, input, weights, bias, output);
+    }
+    forward_tiled(gpu, s, tiling, input, weights, bias, output)
 }
 
 /// `forward` with the tiling chosen by the caller (tests compare every tiling with the reference).
@@ -285,6 +282,9 @@ pub fn backward_input(
     grad_input: &wgpu::Buffer,
 ) -> Dispatch {
     let tiling = Tiling::choose(s.height * s.width, s.cin);
+    if gpu.tensor_cores() && tiling != Tiling::Narrow {
+        return super::conv3x3_coop::backward_input(gpu, s, grad_output, weights_t, output, grad_input);
+    }
     backward_input_tiled(gpu, s, tiling, grad_output, weights_t, output, grad_input)
 }
 

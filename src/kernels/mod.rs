@@ -5,6 +5,7 @@
 
 pub mod adam;
 pub mod conv3x3;
+pub mod conv3x3_coop;
 pub mod gram;
 pub mod keep_best;
 pub mod lbfgs;

@@ -26,6 +26,91 @@ pub const GEMM_CONSTANTS: &[(&str, u32)] = &[
     ("TILE_THREADS", TILE_THREADS),
 ];
 
+/// The tiling of the tensor-core convolution (shaders/conv3x3_coop.wgsl) for one cooperative-matrix size `mma`
+/// (an mma x mma x mma multiply of f16 inputs into f32 accumulators): 16 on NVIDIA and AMD GPUs, 8 where that is
+/// all the adapter has (lavapipe). A workgroup of `threads` computes `tile_m` pixels x `tile_n` channels; each
+/// subgroup owns a `sub` x `sub` quarter of it as 2 x 2 accumulators; K advances `tile_k` depths per step.
+pub struct CoopTiling {
+    pub mma: u32,
+    pub tile_m: u32,
+    pub tile_n: u32,
+    pub tile_k: u32,
+    pub threads: u32,
+    pub sub: u32,
+    /// Row strides (elements) of the staged tiles in workgroup memory: padded against bank conflicts, every row
+    /// start and every block start stays 16-byte aligned for the cooperative loads and stores.
+    pub a_stride: u32,
+    pub b_stride: u32,
+    pub c_stride: u32,
+    /// Quarters of the tile, one per subgroup: a workgroup needs at least this many subgroups.
+    pub quarters: u32,
+}
+
+impl CoopTiling {
+    const fn new(mma: u32) -> CoopTiling {
+        let (sub, tile_k) = (2 * mma, 2 * mma);
+        let (tile_m, tile_n) = (2 * sub, 2 * sub);
+        let t = CoopTiling {
+            mma,
+            tile_m,
+            tile_n,
+            tile_k,
+            threads: COOP_THREADS,
+            sub,
+            a_stride: tile_k + 8,
+            b_stride: tile_n + 8,
+            c_stride: tile_n + 4,
+            quarters: (tile_m / sub) * (tile_n / sub),
+        };
+        // the loaders stage whole vec4s, the same number per thread; the epilogue stores whole vec4s
+        assert!((t.tile_m * t.tile_k / 4).is_multiple_of(t.threads));
+        assert!((t.tile_k * t.tile_n / 4).is_multiple_of(t.threads));
+        assert!((t.tile_m * t.tile_n / 4).is_multiple_of(t.threads));
+        assert!(t.a_stride.is_multiple_of(8) && t.b_stride.is_multiple_of(8) && t.c_stride.is_multiple_of(4));
+        t
+    }
+
+    /// Subgroups of at most this many lanes give every quarter a subgroup.
+    pub const fn max_subgroup(&self) -> u32 {
+        self.threads / self.quarters
+    }
+
+    /// Workgroup memory: f16 A and B tiles, the f32 output tile, the tile's scale.
+    pub const fn workgroup_bytes(&self) -> u32 {
+        self.tile_m * self.a_stride * 2 + self.tile_k * self.b_stride * 2 + self.tile_m * self.c_stride * 4 + 4
+    }
+
+    /// The generated WGSL constants.
+    pub const fn constants(&self) -> [(&'static str, u32); 10] {
+        [
+            ("COOP_MMA", self.mma),
+            ("COOP_TILE_M", self.tile_m),
+            ("COOP_TILE_N", self.tile_n),
+            ("COOP_TILE_K", self.tile_k),
+            ("COOP_THREADS", self.threads),
+            ("COOP_SUB", self.sub),
+            ("COOP_A_STRIDE", self.a_stride),
+            ("COOP_B_STRIDE", self.b_stride),
+            ("COOP_C_STRIDE", self.c_stride),
+            ("COOP_QUARTERS", self.quarters),
+        ]
+    }
+
+    /// Workgroups for `n` output channels and `m` pixels: as `grid_tiles`, in this tiling's tiles.
+    pub fn grid(&self, n: u32, m: u32) -> [u32; 3] {
+        split_tiles(n.div_ceil(self.tile_n), m.div_ceil(self.tile_m))
+    }
+}
+
+/// Threads per tensor-core workgroup (4 subgroups of 32 on NVIDIA).
+pub const COOP_THREADS: u32 = 128;
+/// 16x16x16 multiplies: a 64 x 64 tile, K steps of 32.
+pub const COOP16: CoopTiling = CoopTiling::new(16);
+/// 8x8x8 multiplies: a 32 x 32 tile, K steps of 16.
+pub const COOP8: CoopTiling = CoopTiling::new(8);
+pub const COOP16_CONSTANTS: &[(&str, u32)] = &COOP16.constants();
+pub const COOP8_CONSTANTS: &[(&str, u32)] = &COOP8.constants();
+
 /// `flat_index(gid, nwg)`: a thread's item in a `grid_1d` launch.
 pub const FLAT_INDEX_WGSL: &str = include_str!("../../shaders/common/flat_index.wgsl");
 /// `sum_lanes(lid, value)`: the workgroup tree sum (the including module declares `alias Lane`).
@@ -59,7 +144,10 @@ pub fn grid_tiles(n: u32, m: u32) -> [u32; 3] {
 
 /// `grid_tiles` for tiles of `tile_n` columns x `tile_m` rows.
 pub fn grid_2d_tiles(n: u32, m: u32, tile_n: u32, tile_m: u32) -> [u32; 3] {
-    let (n_tiles, m_tiles) = (n.div_ceil(tile_n), m.div_ceil(tile_m));
+    split_tiles(n.div_ceil(tile_n), m.div_ceil(tile_m))
+}
+
+fn split_tiles(n_tiles: u32, m_tiles: u32) -> [u32; 3] {
     if m_tiles <= MAX_GROUPS {
         [n_tiles, m_tiles.max(1), 1]
     } else {

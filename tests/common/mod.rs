@@ -7,10 +7,25 @@ pub mod tensors;
 #[allow(unused_imports)]
 pub use tensors::{assert_close, random};
 
-use artsy::Gpu;
+use artsy::{Gpu, GpuOptions};
 
+/// The GPU with every kernel in f32: the tests compare the f32 kernels at f32 tolerances (tests/tensor_cores.rs
+/// covers the tensor-core convolution).
 pub fn gpu() -> Gpu {
-    pollster::block_on(Gpu::new()).expect("a GPU adapter (install mesa-vulkan-drivers for lavapipe)")
+    open(false)
+}
+
+/// The GPU with the tensor-core convolution where the adapter has it (`gpu.tensor_cores()` says).
+pub fn gpu_with_tensor_cores() -> Gpu {
+    open(true)
+}
+
+fn open(tensor_cores: bool) -> Gpu {
+    pollster::block_on(Gpu::open_with(GpuOptions {
+        tensor_cores,
+        ..GpuOptions::default()
+    }))
+    .expect("a GPU adapter (install mesa-vulkan-drivers for lavapipe)")
 }
 
 pub fn read(gpu: &Gpu, buffer: &wgpu::Buffer, len: usize) -> Vec<f32> {
