@@ -6,7 +6,8 @@
 # Usage, from the repository root on a machine with a GPU, its Vulkan driver, python3 with torch and Pillow:
 #   src/bin/bench_all.sh [OUT_DIR]
 # It uses target/release/{bench,artsy} (or .bench/{bench,artsy}.xz, unpacked to /tmp, where the machine has no
-# Rust) and the Dawn bundle of `./build.sh bench-bundle` (.dawn/) when it is there. Each part has a time limit and
+# Rust; .bench/{kernels,tensor_cores}.xz, the test binaries, are run first when they are there) and the Dawn
+# bundle of `./build.sh bench-bundle` (.dawn/) when it is there. Each part has a time limit and
 # the run goes on when one fails; everything is logged to OUT_DIR/log.txt (default out/bench-all).
 set -u
 cd "$(dirname "$0")/../.."
@@ -21,7 +22,8 @@ bin=target/release
 if [ -f .bench/bench.xz ]; then
     bin=/tmp/artsy-bin
     mkdir -p "$bin"
-    for b in bench artsy; do
+    for b in bench artsy kernels tensor_cores; do
+        [ -f ".bench/$b.xz" ] || continue
         python3 -c "import lzma,sys; open(sys.argv[2],'wb').write(lzma.open(sys.argv[1]).read())" \
             ".bench/$b.xz" "$bin/$b"
         chmod +x "$bin/$b"
@@ -38,28 +40,27 @@ part() {
 
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv 2>/dev/null
 
-# 1. native, per-layer tiling, f32: the headline numbers, with each convolution dispatch's time
+# 1. the f32 kernel tests on this GPU (every tiling), then the f32 path: the headline numbers, with each
+# convolution dispatch's time, and without shader bounds checks
+[ -x "$bin/kernels" ] && part 120 "$bin/kernels" --test-threads 1
 part 120 "$bin/bench" --sizes 512,1024,2048 --steps 20 --tensor-cores off --per-dispatch --json "$out/native_f32.json"
 part 120 "$bin/bench" --sizes 512,1024,2048 --steps 20 --tensor-cores off --unchecked
-# 2. tensor cores, where the adapter has them
-part 120 "$bin/bench" --sizes 512,1024,2048 --steps 20 --tensor-cores on --per-dispatch
-# 3. PyTorch on the same GPU
+# 2. PyTorch on the same GPU
 part 240 python3 src/bin/bench_pytorch.py --sizes 512,1024,2048 --steps 20 --weights "$weights"
-# 4. fidelity: the same pixels, the first step and step 100 (Artsy f32, PyTorch fp32), and 200 steps of each path
+# 3. fidelity: the same pixels, the first step and step 100 (Artsy f32, PyTorch fp32)
 part 60 "$bin/bench" --fidelity 100 --sizes 512 --tensor-cores off --inputs-out "$out/fidelity"
 part 60 python3 src/bin/bench_pytorch.py --fidelity 100 --inputs "$out/fidelity" --sizes 512 --weights "$weights"
+# 4. the browser's WebGPU (Dawn) running the wasm build
+if [ -f .dawn/run.sh ]; then
+    part 240 bash .dawn/run.sh --sizes 512,1024,2048,largest --steps 20
+fi
+# 5. tensor cores, where the adapter has them (last: new kernels): their tests, speed, the loss after 200 steps
+# against the f32 path's, and the pictures of both paths (200 Adam steps at 512 px)
+[ -x "$bin/tensor_cores" ] && part 120 "$bin/tensor_cores" --test-threads 1 --nocapture
+part 120 "$bin/bench" --sizes 512,1024,2048 --steps 20 --tensor-cores on --per-dispatch
 part 60 "$bin/bench" --fidelity 200 --sizes 512 --tensor-cores off
 part 60 "$bin/bench" --fidelity 200 --sizes 512 --tensor-cores on
-# 5. the pictures of both paths, 200 Adam steps at 512 px
 part 60 "$bin/artsy" --size 512 --iters 200 --optimizer adam --no-tensor-cores --out "$out/f32.png"
 part 60 "$bin/artsy" --size 512 --iters 200 --optimizer adam --out "$out/tensor_cores.png"
-# 6. the browser's WebGPU (Dawn) running the wasm build
-if [ -f .dawn/run.sh ]; then
-    part 240 bash .dawn/run.sh --sizes 512,1024,2048 --steps 20
-fi
-# 7. each convolution tiling forced on every layer, to check the per-layer rule
-for t in 64x64 128x64 128x128; do
-    part 60 "$bin/bench" --sizes 512,1024 --steps 10 --tensor-cores off --conv-tile "$t" --per-dispatch
-done
 echo
 echo "=== done ($(date +%T))"
