@@ -26,8 +26,9 @@ struct Args {
     /// Compile the kernels without wgpu's runtime bounds checks (each kernel guards its own indices).
     #[arg(long)]
     unchecked: bool,
-    /// Run the convolutions on tensor cores where the GPU has them (on), or keep them in f32 (off).
-    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    /// Run the convolutions on tensor cores where the GPU has them (on: the experimental path, README "Tensor
+    /// cores"), or keep them in f32 (off).
+    #[arg(long, default_value = "off", value_parser = ["on", "off"])]
     tensor_cores: String,
     /// The optimiser to time: adam or lbfgs.
     #[arg(long, default_value_t = Optimizer::Adam)]

@@ -87,10 +87,6 @@ pub struct Args {
     /// Steps per GPU submission (default: 1 on a software adapter, 10 otherwise).
     #[arg(long)]
     pub batch: Option<u32>,
-    /// Keep the convolutions in f32 even where the GPU has tensor cores (by default they run there with f16
-    /// inputs and f32 accumulation).
-    #[arg(long)]
-    pub no_tensor_cores: bool,
 }
 
 /// The settings' defaults and ranges, from the engine, for the end of --help.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use args::Args;
-use artsy::{Gpu, GpuOptions, GpuWeights, Transfer, VggWeights};
+use artsy::{Gpu, GpuWeights, Transfer, VggWeights};
 
 /// One whole run; the error is the message for the user.
 pub fn run(args: Args) -> Result<(), String> {
@@ -22,11 +22,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let weights = VggWeights::from_safetensors(&inputs::read(&inputs.weights_path, "weights")?)
         .map_err(|e| format!("{}: {e}", inputs.weights_path.display()))?;
 
-    let gpu = pollster::block_on(Gpu::open_with(GpuOptions {
-        tensor_cores: !args.no_tensor_cores,
-        ..GpuOptions::default()
-    }))
-    .map_err(|e| e.to_string())?;
+    let gpu = pollster::block_on(Gpu::new()).map_err(|e| e.to_string())?;
     report::adapter(&gpu);
     let started = Instant::now();
     let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));

@@ -5,9 +5,9 @@ use artsy::{Gpu, Transfer};
 use super::inputs::Inputs;
 use super::progress::{Finished, show};
 
-/// The adapter and its tensor cores, with a warning when it is a slow software one.
+/// The adapter, with a warning when it is a slow software one.
 pub fn adapter(gpu: &Gpu) {
-    eprintln!("GPU: {}, tensor cores: {}", gpu.adapter, gpu.adapter.tensor_cores);
+    eprintln!("GPU: {}", gpu.adapter);
     if gpu.adapter.is_software {
         eprintln!(
             "warning: this is a software (CPU) adapter: it works, but slowly. Try --size 128 for a quick result."
