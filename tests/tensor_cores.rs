@@ -1,10 +1,10 @@
 //! The tensor-core 3x3 convolution (conv3x3_coop) against the CPU f64 reference at f16-input tolerances, and the
 //! switch that chooses it. Where the adapter has no cooperative matrices the kernel tests say so and pass.
 //!
-//! Without a GPU that has them, Mesa 26's lavapipe runs these on the CPU with 8x8x8 matrices (Debian bookworm's
-//! Mesa 22.3 has none). /work/mesa-new/sid holds Debian sid's mesa-vulkan-drivers and the newer glibc, libstdc++
-//! and LLVM it needs; its env file starts test programs through sid's loader (see /work/mesa-new/README):
-//!   . /work/mesa-new/sid-env.sh && cargo test --release --test tensor_cores -- --nocapture
+//! Without a GPU that has them, Mesa 26's lavapipe (Debian sid's mesa-vulkan-drivers, with the glibc, libstdc++
+//! and LLVM it needs, started through sid's loader) runs these on the CPU with 8x8x8 matrices; Debian bookworm's
+//! Mesa 22.3 has none. `one_multiply_says_which_layouts_hold` pins down what a GPU's cooperative matrices do with
+//! one multiply of known matrices (it passed on that lavapipe; the convolution tests fail on an H100).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -44,6 +44,12 @@ fn assert_close_f16(what: &str, got: &[f32], want: &[f64]) {
         );
     let rel = err_norm / want_norm;
     eprintln!("{what}: relative error norm {rel:.2e}, worst {worst:.2e} of max {largest:.2e}");
+    if rel > REL_NORM {
+        // the first values side by side show the pattern of a wrong layout (zeros, shifts, transposes)
+        let shown = got.len().min(64);
+        eprintln!("  got  {:?}", got[..shown].iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>());
+        eprintln!("  want {:?}", want[..shown].iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>());
+    }
     assert!(rel <= REL_NORM, "{what}: relative error norm {rel:e} > {REL_NORM:e}");
     assert!(
         worst <= REL_MAX * largest,
@@ -245,4 +251,203 @@ fn the_adapter_says_what_it_offers() {
             if p.saturating_accumulation { " (saturating)" } else { "" }
         );
     }
+}
+
+/// One cooperative multiply of known n x n matrices (one subgroup, n = the adapter's matrix size), loaded and
+/// stored row-major from workgroup memory as the convolution does, first packed (stride n, from the start), then
+/// as the convolution's tiles are (padded strides, starting inside the array): prints which product came back (A B,
+/// or one of the transposed readings a driver or compiler could make) and asserts A B.
+#[test]
+fn one_multiply_says_which_layouts_hold() {
+    let Some(gpu) = tensor_core_gpu() else { return };
+    let n = gpu.adapter.tensor_cores.tiling().map_or(16, |t| t.mma) as usize;
+    // (f16 stride, f16 offset, f32 stride, f32 offset), offsets 16-byte aligned like the convolution's
+    for (sh, oh, sf, of) in [(n, 0, n, 0), (n + 8, 2 * (n + 8) + 8, n + 4, 2 * (n + 4) + 4)] {
+        let got = one_multiply(&gpu, n, sh, oh, sf, of);
+        let (a, b) = known_pair(n);
+        let t = |m: &[f32]| -> Vec<f32> { (0..n * n).map(|i| m[(i % n) * n + i / n]).collect() };
+        let mul = |x: &[f32], y: &[f32]| -> Vec<f32> {
+            (0..n * n)
+                .map(|i| (0..n).map(|k| x[(i / n) * n + k] * y[k * n + i % n]).sum())
+                .collect()
+        };
+        let readings = [
+            ("A B", mul(&a, &b)),
+            ("A^T B", mul(&t(&a), &b)),
+            ("A B^T", mul(&a, &t(&b))),
+            ("A^T B^T", mul(&t(&a), &t(&b))),
+            ("(A B)^T", t(&mul(&a, &b))),
+            ("B A", mul(&b, &a)),
+        ];
+        assert_ne!(readings[0].1, readings[2].1, "B must not be symmetric");
+        let found: Vec<&str> = readings
+            .iter()
+            .filter(|(_, m)| *m == got)
+            .map(|(name, _)| *name)
+            .collect();
+        eprintln!(
+            "{n}x{n}x{n} multiply, f16 stride {sh} offset {oh}, f32 stride {sf} offset {of}: {found:?} (first row {:?})",
+            &got[..n]
+        );
+        assert_eq!(found.first(), Some(&"A B"), "the multiply gave {found:?}, not A B");
+    }
+}
+
+/// Small integers (every product exact in f16 inputs and f32 sums), neither matrix symmetric.
+fn known_pair(n: usize) -> (Vec<f32>, Vec<f32>) {
+    let a = (0..n * n)
+        .map(|i| ((i / n * 2 + i % n * 3 + 3) % 5) as f32 - 2.0)
+        .collect();
+    let b = (0..n * n)
+        .map(|i| ((i / n * 3 + i % n * 5 + 1) % 7) as f32 - 3.0)
+        .collect();
+    (a, b)
+}
+
+/// C = A B through cooperative matrices, A and B staged row-major as f16 at `oh` with stride `sh`, C stored at
+/// `of` with stride `sf`; returns C packed.
+fn one_multiply(gpu: &Gpu, n: usize, sh: usize, oh: usize, sf: usize, of: usize) -> Vec<f32> {
+    let (lh, lf) = (oh + n * sh, of + n * sf);
+    let wgsl = format!(
+        "enable f16;\nenable wgpu_cooperative_matrix;\n\
+         @group(0) @binding(0) var<storage, read> ab: array<f32>;\n\
+         @group(0) @binding(1) var<storage, read_write> out: array<f32>;\n\
+         var<workgroup> a: array<f16, {lh}>;\nvar<workgroup> b: array<f16, {lh}>;\nvar<workgroup> c: array<f32, {lf}>;\n\
+         @compute @workgroup_size(32)\nfn main(@builtin(local_invocation_index) lid: u32) {{\n\
+           for (var i = lid; i < {nn}u; i += 32u) {{\n\
+             let at = {oh}u + (i / {n}u) * {sh}u + i % {n}u;\n\
+             a[at] = f16(ab[i]); b[at] = f16(ab[{nn}u + i]);\n\
+           }}\n\
+           workgroupBarrier();\n\
+           let ma = coopLoadT<coop_mat{n}x{n}<f16, A>>(&a[{oh}u], {sh}u);\n\
+           let mb = coopLoadT<coop_mat{n}x{n}<f16, B>>(&b[{oh}u], {sh}u);\n\
+           var mc = coop_mat{n}x{n}<f32, C>();\n\
+           mc = coopMultiplyAdd(ma, mb, mc);\n\
+           coopStoreT(mc, &c[{of}u], {sf}u);\n\
+           workgroupBarrier();\n\
+           for (var i = lid; i < {nn}u; i += 32u) {{ out[i] = c[{of}u + (i / {n}u) * {sf}u + i % {n}u]; }}\n\
+         }}\n",
+        nn = n * n
+    );
+    let (a, b) = known_pair(n);
+    run_one_workgroup(gpu, &wgsl, &[a, b].concat(), n * n)
+}
+
+/// As the convolution does it: a workgroup of 128 threads computes a 4n x 4n tile of C = A B with K = 2n;
+/// subgroup s (of the first 4, by `subgroup_id`) owns the 2n x 2n quarter s as 2 x 2 accumulators, summed over K
+/// in a loop of multiply-adds; a narrower subgroup size's extra subgroups compute and do not store. Prints which
+/// quarters came back right.
+#[test]
+fn four_subgroups_accumulate_over_k() {
+    let Some(gpu) = tensor_core_gpu() else { return };
+    let n = gpu.adapter.tensor_cores.tiling().map_or(16, |t| t.mma) as usize;
+    let (m, k) = (4 * n, 2 * n);
+    let wgsl = format!(
+        "enable f16;\nenable wgpu_cooperative_matrix;\n\
+         alias MatA = coop_mat{n}x{n}<f16, A>;\nalias MatB = coop_mat{n}x{n}<f16, B>;\nalias MatC = coop_mat{n}x{n}<f32, C>;\n\
+         @group(0) @binding(0) var<storage, read> ab: array<f32>;\n\
+         @group(0) @binding(1) var<storage, read_write> out: array<f32>;\n\
+         var<workgroup> a: array<f16, {mk}>;\nvar<workgroup> b: array<f16, {km}>;\nvar<workgroup> c: array<f32, {mm}>;\n\
+         @compute @workgroup_size(128)\n\
+         fn main(@builtin(local_invocation_index) lid: u32, @builtin(subgroup_id) sg: u32) {{\n\
+           for (var i = lid; i < {mk}u; i += 128u) {{ a[i] = f16(ab[i]); }}\n\
+           for (var i = lid; i < {km}u; i += 128u) {{ b[i] = f16(ab[{mk}u + i]); }}\n\
+           for (var i = lid; i < {mm}u; i += 128u) {{ c[i] = -1.0; }}\n\
+           workgroupBarrier();\n\
+           let q = sg % 4u;\n\
+           let qm = (q / 2u) * {n2}u;\n\
+           let qn = (q % 2u) * {n2}u;\n\
+           var c00 = MatC();\n var c01 = MatC();\n var c10 = MatC();\n var c11 = MatC();\n\
+           for (var kk = 0u; kk < {k}u; kk += {n}u) {{\n\
+             let a0 = coopLoadT<MatA>(&a[qm * {k}u + kk], {k}u);\n\
+             let a1 = coopLoadT<MatA>(&a[(qm + {n}u) * {k}u + kk], {k}u);\n\
+             let b0 = coopLoadT<MatB>(&b[kk * {m}u + qn], {m}u);\n\
+             let b1 = coopLoadT<MatB>(&b[kk * {m}u + qn + {n}u], {m}u);\n\
+             c00 = coopMultiplyAdd(a0, b0, c00);\n\
+             c01 = coopMultiplyAdd(a0, b1, c01);\n\
+             c10 = coopMultiplyAdd(a1, b0, c10);\n\
+             c11 = coopMultiplyAdd(a1, b1, c11);\n\
+           }}\n\
+           if (sg < 4u) {{\n\
+             let at = qm * {m}u + qn;\n\
+             coopStoreT(c00, &c[at], {m}u);\n\
+             coopStoreT(c01, &c[at + {n}u], {m}u);\n\
+             coopStoreT(c10, &c[at + {n}u * {m}u], {m}u);\n\
+             coopStoreT(c11, &c[at + {n}u * {m}u + {n}u], {m}u);\n\
+           }}\n\
+           workgroupBarrier();\n\
+           for (var i = lid; i < {mm}u; i += 128u) {{ out[i] = c[i]; }}\n\
+         }}\n",
+        n2 = 2 * n,
+        mk = m * k,
+        km = k * m,
+        mm = m * m
+    );
+    let a: Vec<f32> = (0..m * k)
+        .map(|i| ((i / k * 2 + i % k * 3 + 3) % 5) as f32 - 2.0)
+        .collect();
+    let b: Vec<f32> = (0..k * m)
+        .map(|i| ((i / m * 3 + i % m * 5 + 1) % 7) as f32 - 3.0)
+        .collect();
+    let got = run_one_workgroup(&gpu, &wgsl, &[a.clone(), b.clone()].concat(), m * m);
+    let want: Vec<f32> = (0..m * m)
+        .map(|i| (0..k).map(|j| a[(i / m) * k + j] * b[j * m + i % m]).sum())
+        .collect();
+    // quarter q: rows (q / 2) 2n .., columns (q % 2) 2n ..
+    let right: Vec<bool> = (0..4)
+        .map(|q| {
+            (0..2 * n).all(|r| {
+                let row = (q / 2) * 2 * n + r;
+                let cols = row * m + (q % 2) * 2 * n..row * m + (q % 2) * 2 * n + 2 * n;
+                got[cols.clone()] == want[cols]
+            })
+        })
+        .collect();
+    eprintln!(
+        "{n}x{n}x{n}, 4 subgroups of 2x2 accumulators, K = {k}: quarters right: {right:?}; row 0: {:?}, want {:?}",
+        &got[..8],
+        &want[..8]
+    );
+    assert!(right.iter().all(|&r| r), "some quarters are wrong: {right:?}");
+}
+
+/// Runs `wgsl`'s `main` on one workgroup with `input` at binding 0; returns `len` floats of binding 1.
+fn run_one_workgroup(gpu: &Gpu, wgsl: &str, input: &[f32], len: usize) -> Vec<f32> {
+    let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some("one workgroup"),
+        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+    });
+    let pipeline = gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some("one workgroup"),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    let input = gpu.storage_from("input", input);
+    let output = gpu.storage("output", len);
+    let bind = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: input.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: output.as_entire_binding(),
+            },
+        ],
+    });
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&pipeline);
+        pass.set_bind_group(0, &bind, &[]);
+        pass.dispatch_workgroups(1, 1, 1);
+    }
+    gpu.queue.submit([encoder.finish()]);
+    read(gpu, &output, len)
 }

@@ -28,8 +28,8 @@ pub struct AdapterSummary {
     pub tensor_cores: TensorCores,
 }
 
-/// How to open the GPU. `GpuOptions::default()` is what `Gpu::new` does.
-#[derive(Clone, Debug)]
+/// How to open the GPU. `GpuOptions::default()` (everything off) is what `Gpu::new` does.
+#[derive(Clone, Debug, Default)]
 pub struct GpuOptions {
     /// Compile shaders without wgpu's runtime bounds checks (native only; see `Gpu::pipeline`).
     pub unchecked_shaders: bool,
@@ -40,16 +40,6 @@ pub struct GpuOptions {
     /// (native only). Off by default: an experimental path, correct on lavapipe's 8x8x8 matrices but wrong and
     /// slower than f32 on an H100's 16x16x16 ones as last measured (README, "Tensor cores").
     pub tensor_cores: bool,
-}
-
-impl Default for GpuOptions {
-    fn default() -> Self {
-        GpuOptions {
-            unchecked_shaders: false,
-            max_buffer_bytes: None,
-            tensor_cores: false,
-        }
-    }
 }
 
 impl std::fmt::Display for AdapterSummary {
