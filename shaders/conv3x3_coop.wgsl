@@ -64,15 +64,14 @@ const MAX_SHIFT: i32 = 100;
 var<workgroup> a_tile: array<f16, COOP_TILE_M * COOP_A_STRIDE>;
 var<workgroup> b_tile: array<f16, COOP_TILE_K * COOP_B_STRIDE>;
 var<workgroup> c_tile: array<f32, COOP_TILE_M * COOP_C_STRIDE>;
-var<workgroup> tile_max: atomic<u32>;   // bits of the largest |src| in the tile's reach (non-negative f32)
+var<workgroup> tile_max: array<f32, COOP_THREADS>;   // each thread's largest |src|, reduced to tile_max[0]
 
 // The power of two src is staged times: the largest |src| within the flat pixel ranges [tile_m + dy * W - 1,
 // tile_m + 64 + dy * W + 1), dy = -1, 0, 1, which hold every pixel the tile reads (and a few more at row ends).
+// Every thread must use the same scale (it stages with it and unscales with it). The maximum is a tree reduction
+// through workgroup memory: the same reduction through an atomicMax on a workgroup variable gave wrong products on
+// an H100 (NVIDIA's Vulkan driver 580), where this one and a fixed scale give right ones.
 fn tile_scale(lid: u32, tile_m: u32) -> f32 {
-    if (lid == 0u) {
-        atomicStore(&tile_max, 0u);
-    }
-    workgroupBarrier();
     let w = i32(params.width);
     let pixels = i32(params.height * params.width);
     let cin4 = params.cin / 4u;
@@ -87,9 +86,16 @@ fn tile_scale(lid: u32, tile_m: u32) -> f32 {
             m = max(m, max(max(v.x, v.y), max(v.z, v.w)));
         }
     }
-    atomicMax(&tile_max, bitcast<u32>(m));
+    tile_max[lid] = m;
     workgroupBarrier();
-    let largest = bitcast<f32>(atomicLoad(&tile_max));
+    for (var half = COOP_THREADS / 2u; half > 0u; half /= 2u) {
+        if (lid < half) {
+            tile_max[lid] = max(tile_max[lid], tile_max[lid + half]);
+        }
+        workgroupBarrier();
+    }
+    let largest = tile_max[0];
+    workgroupBarrier();
     // zero (nothing to scale) or not finite (the result will not be either): stage as is
     if (largest == 0.0 || bitcast<u32>(largest) >= 0x7f800000u) {
         return 1.0;

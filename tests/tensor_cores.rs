@@ -3,13 +3,14 @@
 //!
 //! Without a GPU that has them, Mesa 26's lavapipe (Debian sid's mesa-vulkan-drivers, with the glibc, libstdc++
 //! and LLVM it needs, started through sid's loader) runs these on the CPU with 8x8x8 matrices; Debian bookworm's
-//! Mesa 22.3 has none. `one_multiply_says_which_layouts_hold` pins down what a GPU's cooperative matrices do with
-//! one multiply of known matrices (it passed on that lavapipe; the convolution tests fail on an H100).
+//! Mesa 22.3 has none. All pass there and on an H100. Where a new GPU gets them wrong, the diagnostics narrow it
+//! down: `one_multiply_says_which_layouts_hold` and `four_subgroups_accumulate_over_k` check the cooperative
+//! matrices' own semantics, and the ignored `convolution_variants` runs textual variants of the shader.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
-use artsy::kernels::conv3x3;
+use artsy::kernels::{conv3x3, conv3x3_coop};
 use artsy::weights::{LayerWeights, pack};
 use artsy::{Gpu, GpuOptions};
 use common::{gpu_with_tensor_cores, random, read, reference as r};
@@ -47,8 +48,14 @@ fn assert_close_f16(what: &str, got: &[f32], want: &[f64]) {
     if rel > REL_NORM {
         // the first values side by side show the pattern of a wrong layout (zeros, shifts, transposes)
         let shown = got.len().min(64);
-        eprintln!("  got  {:?}", got[..shown].iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>());
-        eprintln!("  want {:?}", want[..shown].iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>());
+        eprintln!(
+            "  got  {:?}",
+            got[..shown].iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>()
+        );
+        eprintln!(
+            "  want {:?}",
+            want[..shown].iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>()
+        );
     }
     assert!(rel <= REL_NORM, "{what}: relative error norm {rel:e} > {REL_NORM:e}");
     assert!(
@@ -262,8 +269,10 @@ fn one_multiply_says_which_layouts_hold() {
     let Some(gpu) = tensor_core_gpu() else { return };
     let n = gpu.adapter.tensor_cores.tiling().map_or(16, |t| t.mma) as usize;
     // (f16 stride, f16 offset, f32 stride, f32 offset), offsets 16-byte aligned like the convolution's
-    for (sh, oh, sf, of) in [(n, 0, n, 0), (n + 8, 2 * (n + 8) + 8, n + 4, 2 * (n + 4) + 4)] {
-        let got = one_multiply(&gpu, n, sh, oh, sf, of);
+    let padded = (n + 8, 2 * (n + 8) + 8, n + 4, 2 * (n + 4) + 4);
+    for (layout, vec4_staging) in [((n, 0, n, 0), false), (padded, false), (padded, true)] {
+        let (sh, oh, sf, of) = layout;
+        let got = one_multiply(&gpu, n, layout, vec4_staging);
         let (a, b) = known_pair(n);
         let t = |m: &[f32]| -> Vec<f32> { (0..n * n).map(|i| m[(i % n) * n + i / n]).collect() };
         let mul = |x: &[f32], y: &[f32]| -> Vec<f32> {
@@ -286,7 +295,8 @@ fn one_multiply_says_which_layouts_hold() {
             .map(|(name, _)| *name)
             .collect();
         eprintln!(
-            "{n}x{n}x{n} multiply, f16 stride {sh} offset {oh}, f32 stride {sf} offset {of}: {found:?} (first row {:?})",
+            "{n}x{n}x{n} multiply, f16 stride {sh} offset {oh}, f32 stride {sf} offset {of}, vec4 staging \
+             {vec4_staging}: {found:?} (first row {:?})",
             &got[..n]
         );
         assert_eq!(found.first(), Some(&"A B"), "the multiply gave {found:?}, not A B");
@@ -306,18 +316,37 @@ fn known_pair(n: usize) -> (Vec<f32>, Vec<f32>) {
 
 /// C = A B through cooperative matrices, A and B staged row-major as f16 at `oh` with stride `sh`, C stored at
 /// `of` with stride `sf`; returns C packed.
-fn one_multiply(gpu: &Gpu, n: usize, sh: usize, oh: usize, sf: usize, of: usize) -> Vec<f32> {
+fn one_multiply(gpu: &Gpu, n: usize, (sh, oh, sf, of): (usize, usize, usize, usize), vec4_staging: bool) -> Vec<f32> {
     let (lh, lf) = (oh + n * sh, of + n * sf);
+    // scalar conversions one element per step, or as the convolution stages: a vec4<f16> conversion, then its
+    // four components stored one by one
+    let stage = if vec4_staging {
+        format!(
+            "for (var i = lid * 4u; i < {nn}u; i += 128u) {{\n\
+               let at = {oh}u + (i / {n}u) * {sh}u + i % {n}u;\n\
+               let va = vec4<f16>(vec4<f32>(ab[i], ab[i + 1u], ab[i + 2u], ab[i + 3u]));\n\
+               let vb = vec4<f16>(vec4<f32>(ab[{nn}u + i], ab[{nn}u + i + 1u], ab[{nn}u + i + 2u], ab[{nn}u + i + 3u]));\n\
+               a[at] = va.x; a[at + 1u] = va.y; a[at + 2u] = va.z; a[at + 3u] = va.w;\n\
+               b[at] = vb.x; b[at + 1u] = vb.y; b[at + 2u] = vb.z; b[at + 3u] = vb.w;\n\
+             }}",
+            nn = n * n
+        )
+    } else {
+        format!(
+            "for (var i = lid; i < {nn}u; i += 32u) {{\n\
+               let at = {oh}u + (i / {n}u) * {sh}u + i % {n}u;\n\
+               a[at] = f16(ab[i]); b[at] = f16(ab[{nn}u + i]);\n\
+             }}",
+            nn = n * n
+        )
+    };
     let wgsl = format!(
         "enable f16;\nenable wgpu_cooperative_matrix;\n\
          @group(0) @binding(0) var<storage, read> ab: array<f32>;\n\
          @group(0) @binding(1) var<storage, read_write> out: array<f32>;\n\
          var<workgroup> a: array<f16, {lh}>;\nvar<workgroup> b: array<f16, {lh}>;\nvar<workgroup> c: array<f32, {lf}>;\n\
          @compute @workgroup_size(32)\nfn main(@builtin(local_invocation_index) lid: u32) {{\n\
-           for (var i = lid; i < {nn}u; i += 32u) {{\n\
-             let at = {oh}u + (i / {n}u) * {sh}u + i % {n}u;\n\
-             a[at] = f16(ab[i]); b[at] = f16(ab[{nn}u + i]);\n\
-           }}\n\
+           {stage}\n\
            workgroupBarrier();\n\
            let ma = coopLoadT<coop_mat{n}x{n}<f16, A>>(&a[{oh}u], {sh}u);\n\
            let mb = coopLoadT<coop_mat{n}x{n}<f16, B>>(&b[{oh}u], {sh}u);\n\
@@ -450,4 +479,101 @@ fn run_one_workgroup(gpu: &Gpu, wgsl: &str, input: &[f32], len: usize) -> Vec<f3
     }
     gpu.queue.submit([encoder.finish()]);
     read(gpu, &output, len)
+}
+
+/// For finding what goes wrong where the convolution tests fail (run with `--ignored` on such a GPU): the forward
+/// of one convolution with textual variants of the tensor-core shader, each against the reference, printed.
+#[test]
+#[ignore]
+fn convolution_variants() {
+    let Some(gpu) = tensor_core_gpu() else { return };
+    let tiling = gpu.adapter.tensor_cores.tiling().expect("tensor cores");
+    let source = if tiling.mma == 16 {
+        conv3x3_coop::SHADER_16.source()
+    } else {
+        conv3x3_coop::SHADER_8.source()
+    };
+    let (h, w, cin, cout) = (17usize, 19usize, 128usize, 64usize);
+    let x = random(h * w * cin, 40, -1.0, 1.0);
+    let weight = random(9 * cin * cout, 41, -0.3, 0.3);
+    let bias = random(cout, 42, -0.2, 0.2);
+    let packed = pack(
+        cin,
+        cin,
+        cout,
+        &LayerWeights {
+            weight: weight.clone(),
+            bias: bias.clone(),
+        },
+    );
+    let want = r::conv3x3(h, w, cin, cin, cout, &f64s(&x), &f64s(&weight), &f64s(&bias), true);
+    let variants = [
+        ("as shipped", source.clone()),
+        (
+            "scale 1",
+            source.replace("let scale = tile_scale(lid, tile_m);", "let scale = 1.0;"),
+        ),
+        (
+            "every subgroup stores",
+            source.replace("if (sg < COOP_QUARTERS) {", "if (true) {"),
+        ),
+        (
+            "quarter from the thread index",
+            source.replace(
+                "let quarter = sg % COOP_QUARTERS;",
+                "let quarter = (lid / 32u) % COOP_QUARTERS;",
+            ),
+        ),
+    ];
+    for (name, wgsl) in variants {
+        let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(name),
+            source: wgpu::ShaderSource::Wgsl(wgsl.into()),
+        });
+        let pipeline = gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(name),
+            layout: None,
+            module: &module,
+            entry_point: Some("forward"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        let params = gpu.uniform("params", &[h as u32, w as u32, cin as u32, cout as u32]);
+        let (xb, wb, bb) = (
+            gpu.storage_from("x", &x),
+            gpu.storage_from("w", &packed.forward),
+            gpu.storage_from("b", &bias),
+        );
+        let y = gpu.storage_from("y", &vec![f32::NAN; h * w * cout]);
+        let bind = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[&params, &xb, &wb, &bb, &y]
+                .iter()
+                .enumerate()
+                .map(|(i, b)| wgpu::BindGroupEntry {
+                    binding: i as u32,
+                    resource: b.as_entire_binding(),
+                })
+                .collect::<Vec<_>>(),
+        });
+        let [gx, gy, gz] = tiling.grid(cout as u32, (h * w) as u32);
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &bind, &[]);
+            pass.dispatch_workgroups(gx, gy, gz);
+        }
+        gpu.queue.submit([encoder.finish()]);
+        let got = read(&gpu, &y, h * w * cout);
+        let err: f64 = got
+            .iter()
+            .zip(&want)
+            .map(|(&g, &w)| (g as f64 - w).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        let norm: f64 = want.iter().map(|w| w * w).sum::<f64>().sqrt();
+        eprintln!("variant {name:32}: relative error norm {:.2e}", err / norm);
+    }
 }

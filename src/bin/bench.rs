@@ -26,7 +26,7 @@ struct Args {
     /// Compile the kernels without wgpu's runtime bounds checks (each kernel guards its own indices).
     #[arg(long)]
     unchecked: bool,
-    /// Run the convolutions on tensor cores where the GPU has them (on: the experimental path, README "Tensor
+    /// Run the convolutions on tensor cores where the GPU has them (on: right, but slower so far; README "Tensor
     /// cores"), or keep them in f32 (off).
     #[arg(long, default_value = "off", value_parser = ["on", "off"])]
     tensor_cores: String,
@@ -51,6 +51,9 @@ struct Args {
     /// painting_SIZE.png), so that another implementation can start from the same pixels.
     #[arg(long)]
     inputs_out: Option<String>,
+    /// With --fidelity: also save the picture after step N here (PNG), to compare the paths by eye.
+    #[arg(long)]
+    picture_out: Option<String>,
     /// Also write the JSON here.
     #[arg(long)]
     json: Option<String>,
@@ -201,6 +204,12 @@ fn fidelity(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, n: u32) {
         let first = pollster::block_on(session.finish()).unwrap();
         session.run(n - 1).unwrap();
         let last = pollster::block_on(session.finish()).unwrap();
+        if let Some(path) = &args.picture_out {
+            let picture = pollster::block_on(session.image()).unwrap();
+            picture
+                .save(path)
+                .unwrap_or_else(|e| eprintln!("cannot write {path}: {e}"));
+        }
         for l in [first, last] {
             println!(
                 "{size} px step {}: content {:.6e} style {:.6e} tv {:.6e} total {:.6e}",

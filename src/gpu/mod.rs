@@ -37,8 +37,8 @@ pub struct GpuOptions {
     /// with small limits, so the size checks can be exercised on any machine.
     pub max_buffer_bytes: Option<u64>,
     /// Run the 3x3 convolutions on tensor cores (f16 inputs, f32 accumulation) where the adapter has them
-    /// (native only). Off by default: an experimental path, correct on lavapipe's 8x8x8 matrices but wrong and
-    /// slower than f32 on an H100's 16x16x16 ones as last measured (README, "Tensor cores").
+    /// (native only). Off by default: right, but slower than the f32 kernels on an H100 as last measured
+    /// (README, "Tensor cores").
     pub tensor_cores: bool,
 }
 

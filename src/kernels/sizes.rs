@@ -75,9 +75,12 @@ impl CoopTiling {
         self.threads / self.quarters
     }
 
-    /// Workgroup memory: f16 A and B tiles, the f32 output tile, the tile's scale.
+    /// Workgroup memory: f16 A and B tiles, the f32 output tile, one f32 per thread for the tile's scale.
     pub const fn workgroup_bytes(&self) -> u32 {
-        self.tile_m * self.a_stride * 2 + self.tile_k * self.b_stride * 2 + self.tile_m * self.c_stride * 4 + 4
+        self.tile_m * self.a_stride * 2
+            + self.tile_k * self.b_stride * 2
+            + self.tile_m * self.c_stride * 4
+            + self.threads * 4
     }
 
     /// The generated WGSL constants.
