@@ -54,11 +54,11 @@ part 60 python3 src/bin/bench_pytorch.py --fidelity 100 --inputs "$out/fidelity"
 if [ -f .dawn/run.sh ]; then
     part 240 bash .dawn/run.sh --sizes 512,1024,2048,largest --steps 20
 fi
-# 5. the experimental tensor-core path, where the adapter has them (last: it may go wrong): its tests, speed, and
-# the loss after 200 steps against the f32 path's
-[ -x "$bin/tensor_cores" ] && part 120 "$bin/tensor_cores" --test-threads 1 --nocapture
+# 5. the tensor-core path, where the adapter has them (off by default; last, being the newest): its tests, speed,
+# and the loss and picture after 200 steps against the f32 path's
+[ -x "$bin/tensor_cores" ] && part 120 "$bin/tensor_cores" --test-threads 1 --nocapture --include-ignored
 part 120 "$bin/bench" --sizes 512,1024,2048 --steps 20 --tensor-cores on --per-dispatch
-part 60 "$bin/bench" --fidelity 200 --sizes 512 --tensor-cores off
-part 60 "$bin/bench" --fidelity 200 --sizes 512 --tensor-cores on
+part 60 "$bin/bench" --fidelity 200 --sizes 512 --tensor-cores off --picture-out "$out/f32.png"
+part 60 "$bin/bench" --fidelity 200 --sizes 512 --tensor-cores on --picture-out "$out/tensor_cores.png"
 echo
 echo "=== done ($(date +%T))"
