@@ -1,7 +1,7 @@
 // 3x3 convolution, stride 1, zero padding 1, as an implicit GEMM: forward (+ bias + ReLU) and input gradient
 // (through the ReLU mask). Weights are frozen, so there is no weight gradient.
-// Prepended: the generated constants (TILE_M, TILE_N, TILE_K: one module per tiling, src/kernels/conv3x3.rs) and
-// common/register_block.wgsl.
+// Prepended: the generated constants (TILE_M, TILE_N, TILE_K: one module per tiling, src/kernels/conv3x3.rs),
+// common/conv_bindings.wgsl (params, src, weights, aux, dst) and common/register_block.wgsl.
 //
 // Layouts (channels-last, f32, every channel count a multiple of 4, read and written as vec4):
 //   src     : [H][W][CIN]            forward: the layer input;  backward_input: dLoss/d relu output
@@ -15,19 +15,6 @@
 // TILE_K (16) through workgroup memory: A as [16][TILE_M] (transposed while staging), B as [16][TILE_N]. The next
 // step's global loads are issued before the current step's products, so their latency hides behind the arithmetic.
 // Grid: x = ceil(COUT / TILE_N), y * z = ceil(H * W / TILE_M) (z only when y would pass 65535).
-
-struct Params {
-    height: u32,
-    width: u32,
-    cin: u32,    // channels of src (multiple of 4)
-    cout: u32,   // channels of dst (multiple of 4)
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> aux: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> dst: array<vec4<f32>>;
 
 const THREADS: u32 = 256u;              // 16 x 16
 const A_LOADS: u32 = TILE_M / 64u;      // vec4 loads of A per thread per K step (TILE_M * TILE_K / 4 / THREADS)

@@ -1,9 +1,9 @@
 // 3x3 convolution, stride 1, zero padding 1, on tensor cores (cooperative matrices: 16x16x16 multiplies of f16
 // inputs into f32 accumulators): forward (+ bias + ReLU) and input gradient (through the ReLU mask). The same
 // maths, buffers and bindings as conv3x3.wgsl; used where src/gpu/tensor_cores.rs finds the hardware (native only).
-// Prepended: the generated constants (COOP_*, src/kernels/sizes.rs: CoopTiling) and the matrix types MatA, MatB,
-// MatC of one size (COOP_MMA = 16, or 8 where the adapter has only that, e.g. lavapipe: then every tile size below
-// halves).
+// Prepended: the generated constants (COOP_*, src/kernels/sizes.rs: CoopTiling), common/conv_bindings.wgsl
+// (params, src, weights, aux, dst) and the matrix types MatA, MatB, MatC of one size (COOP_MMA = 16, or 8 where
+// the adapter has only that, e.g. lavapipe: then every tile size below halves).
 //
 // Layouts (channels-last, f32, every channel count a multiple of 4, read as vec4):
 //   src     : [H][W][CIN]            forward: the layer input;  backward_input: dLoss/d relu output
@@ -38,19 +38,6 @@
 
 enable f16;
 enable wgpu_cooperative_matrix;
-
-struct Params {
-    height: u32,
-    width: u32,
-    cin: u32,    // channels of src (multiple of 4)
-    cout: u32,   // channels of dst (multiple of 4)
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> aux: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> dst: array<vec4<f32>>;
 
 // vec4 loads per thread per K step: A (pixels x depths) and B (depths x channels) tiles; vec4 stores of the
 // epilogue.

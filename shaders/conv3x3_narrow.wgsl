@@ -1,7 +1,8 @@
 // 3x3 convolution to exactly 4 output channels (one vec4), computed directly. This is the input gradient of
 // conv1_1 (64 channels back to the picture's 4), where a GEMM tile of 64 output channels would waste 15/16 of its
 // work. Same math, layouts and bindings as conv3x3.wgsl, with COUT = 4.
-// Prepended: the generated constants WORKGROUP_SIZE and LANES, and common/flat_index.wgsl.
+// Prepended: the generated constants WORKGROUP_SIZE and LANES, common/conv_bindings.wgsl (params, src, weights,
+// aux, dst) and common/flat_index.wgsl.
 //
 // Layouts (channels-last, f32):
 //   src     : [H][W][CIN]            CIN a multiple of 4, read as vec4
@@ -12,19 +13,6 @@
 // 9 taps (so a pixel's channels are read as one contiguous run), then the first lane adds up the LANES partial
 // sums through workgroup memory: WORKGROUP_SIZE / LANES pixels per workgroup. Grid: grid_1d(pixels * LANES), 2D,
 // flattened.
-
-struct Params {
-    height: u32,
-    width: u32,
-    cin: u32,
-    cout: u32,   // 4
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> aux: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> dst: array<vec4<f32>>;
 
 var<workgroup> partial: array<vec4<f32>, WORKGROUP_SIZE>;
 

@@ -4,7 +4,9 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::shape_rules::{holds, multiple_of, positive};
-use super::sizes::{FLAT_INDEX_WGSL, REGISTER_BLOCK_WGSL, TILE_K, WORKGROUP_SIZE, grid_1d, grid_2d_tiles};
+use super::sizes::{
+    CONV_BINDINGS_WGSL, FLAT_INDEX_WGSL, REGISTER_BLOCK_WGSL, TILE_K, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
+};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
@@ -16,7 +18,11 @@ macro_rules! tiled_shader {
         Shader {
             name: $name,
             constants: &[("TILE_M", $m), ("TILE_N", $n), ("TILE_K", TILE_K)],
-            sources: &[REGISTER_BLOCK_WGSL, include_str!("../../shaders/conv3x3.wgsl")],
+            sources: &[
+                CONV_BINDINGS_WGSL,
+                REGISTER_BLOCK_WGSL,
+                include_str!("../../shaders/conv3x3.wgsl"),
+            ],
         }
     };
 }
@@ -26,7 +32,11 @@ static SHADER_128X128: Shader = tiled_shader!("conv3x3_128x128", 128, 128);
 static SHADER_NARROW: Shader = Shader {
     name: "conv3x3_narrow",
     constants: &[("WORKGROUP_SIZE", WORKGROUP_SIZE), ("LANES", NARROW_LANES)],
-    sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/conv3x3_narrow.wgsl")],
+    sources: &[
+        CONV_BINDINGS_WGSL,
+        FLAT_INDEX_WGSL,
+        include_str!("../../shaders/conv3x3_narrow.wgsl"),
+    ],
 };
 
 pub static FORWARD_64X64: Kernel = Kernel::new("conv3x3_forward_64x64", &SHADER_64X64, "forward", BINDINGS);
@@ -222,6 +232,27 @@ impl Shape {
     fn pixels(&self) -> usize {
         self.height as usize * self.width as usize
     }
+
+    /// The shape rules and buffer sizes of a forward convolution, for the kernel named `name` (every
+    /// implementation of this convolution checks the same).
+    pub(super) fn check_forward(&self, name: &str, buffers: [&wgpu::Buffer; 4]) {
+        let [input, weights, bias, output] = buffers;
+        self.check(name);
+        holds(name, "input", input, self.pixels() * self.cin as usize);
+        holds(name, "weights", weights, 9 * (self.cin * self.cout) as usize);
+        holds(name, "bias", bias, self.cout as usize);
+        holds(name, "output", output, self.pixels() * self.cout as usize);
+    }
+
+    /// The same for the input gradient (`self` is the forward shape).
+    pub(super) fn check_backward_input(&self, name: &str, buffers: [&wgpu::Buffer; 4]) {
+        let [grad_output, weights_t, output, grad_input] = buffers;
+        self.check(name);
+        holds(name, "grad_output", grad_output, self.pixels() * self.cout as usize);
+        holds(name, "weights_t", weights_t, 9 * (self.cin * self.cout) as usize);
+        holds(name, "output", output, self.pixels() * self.cout as usize);
+        holds(name, "grad_input", grad_input, self.pixels() * self.cin as usize);
+    }
 }
 
 /// relu(conv(input, weights) + bias). input [H][W][cin], weights [9][cin][cout], bias [cout], output [H][W][cout].
@@ -252,17 +283,13 @@ pub fn forward_tiled(
     output: &wgpu::Buffer,
 ) -> Dispatch {
     let kernel = tiling.kernels().0;
-    s.check(kernel.name);
+    s.check_forward(kernel.name, [input, weights, bias, output]);
     assert!(
         tiling.fits(s.cout),
         "{}: needs 4 output channels, got {}",
         kernel.name,
         s.cout
     );
-    holds(kernel.name, "input", input, s.pixels() * s.cin as usize);
-    holds(kernel.name, "weights", weights, 9 * (s.cin * s.cout) as usize);
-    holds(kernel.name, "bias", bias, s.cout as usize);
-    holds(kernel.name, "output", output, s.pixels() * s.cout as usize);
     let params = params(gpu, s.height, s.width, s.cin, s.cout);
     gpu.dispatch(
         kernel,
@@ -301,12 +328,8 @@ pub fn backward_input_tiled(
     // the input gradient is a forward-shaped convolution from cout channels to cin
     let kernel = tiling.kernels().1;
     let name = kernel.name;
-    s.check(name);
+    s.check_backward_input(name, [grad_output, weights_t, output, grad_input]);
     assert!(tiling.fits(s.cin), "{name}: needs 4 input channels, got {}", s.cin);
-    holds(name, "grad_output", grad_output, s.pixels() * s.cout as usize);
-    holds(name, "weights_t", weights_t, 9 * (s.cin * s.cout) as usize);
-    holds(name, "output", output, s.pixels() * s.cout as usize);
-    holds(name, "grad_input", grad_input, s.pixels() * s.cin as usize);
     let params = params(gpu, s.height, s.width, s.cout, s.cin);
     gpu.dispatch(
         kernel,

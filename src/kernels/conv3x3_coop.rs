@@ -2,8 +2,7 @@
 //! accumulation); the same arguments and results as conv3x3.rs, which dispatches here when `gpu.tensor_cores()`.
 
 use super::conv3x3::Shape;
-use super::shape_rules::{holds, multiple_of, positive};
-use super::sizes::{COOP8_CONSTANTS, COOP16_CONSTANTS, CoopTiling};
+use super::sizes::{CONV_BINDINGS_WGSL, COOP8_CONSTANTS, COOP16_CONSTANTS, CoopTiling};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
@@ -21,12 +20,12 @@ alias MatC = coop_mat8x8<f32, C>;
 pub const SHADER_16: Shader = Shader {
     name: "conv3x3_coop16",
     constants: COOP16_CONSTANTS,
-    sources: &[MATRICES_16, WGSL],
+    sources: &[CONV_BINDINGS_WGSL, MATRICES_16, WGSL],
 };
 pub const SHADER_8: Shader = Shader {
     name: "conv3x3_coop8",
     constants: COOP8_CONSTANTS,
-    sources: &[MATRICES_8, WGSL],
+    sources: &[CONV_BINDINGS_WGSL, MATRICES_8, WGSL],
 };
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, Read, ReadWrite];
 pub const FORWARD_16: Kernel = Kernel::new("conv3x3_forward_coop16", &SHADER_16, "forward", BINDINGS);
@@ -56,18 +55,6 @@ struct Params {
     width: u32,
     cin: u32,
     cout: u32,
-}
-
-/// The rules both entries rely on: channels multiples of 4 (vec4), a non-empty image.
-fn check(kernel: &str, s: &Shape) {
-    positive(kernel, "height", s.height);
-    positive(kernel, "width", s.width);
-    multiple_of(kernel, "cin", s.cin, 4);
-    multiple_of(kernel, "cout", s.cout, 4);
-}
-
-fn pixels(s: &Shape) -> usize {
-    s.height as usize * s.width as usize
 }
 
 /// The dispatch of `kernel` (tiled as `tiling`) for a convolution from `cin` to `cout` channels over the image of
@@ -108,11 +95,7 @@ pub fn forward(
 ) -> Dispatch {
     let (tiling, kernel, _) = variant(gpu);
     let name = kernel.name;
-    check(name, &s);
-    holds(name, "input", input, pixels(&s) * s.cin as usize);
-    holds(name, "weights", weights, 9 * (s.cin * s.cout) as usize);
-    holds(name, "bias", bias, s.cout as usize);
-    holds(name, "output", output, pixels(&s) * s.cout as usize);
+    s.check_forward(name, [input, weights, bias, output]);
     dispatch(gpu, (tiling, kernel), &s, s.cin, s.cout, [input, weights, bias, output])
 }
 
@@ -129,11 +112,7 @@ pub fn backward_input(
     // the input gradient is a forward-shaped convolution from cout channels to cin
     let (tiling, _, kernel) = variant(gpu);
     let name = kernel.name;
-    check(name, &s);
-    holds(name, "grad_output", grad_output, pixels(&s) * s.cout as usize);
-    holds(name, "weights_t", weights_t, 9 * (s.cin * s.cout) as usize);
-    holds(name, "output", output, pixels(&s) * s.cout as usize);
-    holds(name, "grad_input", grad_input, pixels(&s) * s.cin as usize);
+    s.check_backward_input(name, [grad_output, weights_t, output, grad_input]);
     dispatch(
         gpu,
         (tiling, kernel),

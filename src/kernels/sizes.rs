@@ -122,6 +122,8 @@ pub const TREE_SUM_WGSL: &str = include_str!("../../shaders/common/tree_sum.wgsl
 /// `multiply_staged`.
 pub const GEMM_TILE_WGSL: &str = include_str!("../../shaders/common/gemm_tile.wgsl");
 
+/// The parameter block and bindings of every 3x3 convolution kernel (`params`, `src`, `weights`, `aux`, `dst`).
+pub const CONV_BINDINGS_WGSL: &str = include_str!("../../shaders/common/conv_bindings.wgsl");
 /// The tiled convolutions' register block (common/register_block.wgsl): `Block`, `block_multiply`, `block_emit`.
 pub const REGISTER_BLOCK_WGSL: &str = include_str!("../../shaders/common/register_block.wgsl");
 

@@ -1,0 +1,16 @@
+// The parameter block and bindings every 3x3 convolution kernel shares (conv3x3.wgsl, conv3x3_narrow.wgsl,
+// conv3x3_coop.wgsl), so that one Rust wrapper (src/kernels/conv3x3.rs) can hand a convolution to any of them.
+// Buffers are channels-last f32, read and written as vec4; what src, weights and aux hold is in each kernel's header.
+
+struct Params {
+    height: u32,
+    width: u32,
+    cin: u32,    // channels of src (multiple of 4)
+    cout: u32,   // channels of dst (multiple of 4)
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> aux: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> dst: array<vec4<f32>>;
