@@ -253,6 +253,8 @@ fn gram_split_along_pixels() {
     check_gram(&gpu, "gram auto split", p, c, split, 9);
 }
 
+/// The Gram backward against the chain rule's F (dG + dG^T) / (C * P) for a symmetric dG, as the style loss gives
+/// it: overwriting a NaN-filled gradient (so nothing of the old contents may survive) and adding to a random one.
 #[test]
 fn gram_backward_overwrite_and_accumulate() {
     let gpu = gpu();
@@ -262,7 +264,10 @@ fn gram_backward_overwrite_and_accumulate() {
     let dg: Vec<f32> = (0..c * c).map(|k| (a[k] + a[(k % c) * c + k / c]) / 2.0).collect(); // symmetric, as in use
     let prior = random(p * c, 13, -1.0, 1.0);
     let (fb, dgb) = (gpu.storage_from("f", &f), gpu.storage_from("dg", &dg));
-    let (over, acc) = (gpu.storage_from("over", &prior), gpu.storage_from("acc", &prior));
+    let (over, acc) = (
+        gpu.storage_from("over", &vec![f32::NAN; p * c]),
+        gpu.storage_from("acc", &prior),
+    );
     gpu.run(&[
         gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &over, false),
         gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &acc, true),
@@ -274,6 +279,40 @@ fn gram_backward_overwrite_and_accumulate() {
         "gram backward accumulate",
         &read(&gpu, &acc, p * c),
         &f32s(&want_acc),
+        REL,
+    );
+}
+
+/// The Gram backward with an asymmetric dG: the kernel's contract (src/kernels/gram.rs) is a symmetric dG, and it
+/// multiplies by dG as stored, never its transpose. With a symmetric dG a kernel that read dG transposed, or that
+/// symmetrised it, would pass unnoticed; here each of those is O(1) off (checked below), so the test pins the
+/// orientation and the factor 2 / (C * P) against the reference for exactly that contract.
+#[test]
+fn gram_backward_multiplies_an_asymmetric_dg_as_stored() {
+    let gpu = gpu();
+    let (p, c) = (83usize, 128usize);
+    let f = random(p * c, 14, 0.0, 1.0);
+    let dg = random(c * c, 15, -1.0, 1.0);
+    let (fb, dgb) = (gpu.storage_from("f", &f), gpu.storage_from("dg", &dg));
+    let out = gpu.storage_from("out", &vec![f32::NAN; p * c]);
+    gpu.run(&[gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &out, false)]);
+    let want = r::gram_backward_symmetric_dg(p, c, &f64s(&f), &f64s(&dg));
+    // the alternatives a wrong kernel would compute are far from it, so REL separates them
+    let dg_t: Vec<f64> = (0..c * c).map(|k| dg[(k % c) * c + k / c] as f64).collect();
+    let transposed = r::gram_backward_symmetric_dg(p, c, &f64s(&f), &dg_t);
+    let symmetrised = r::gram_backward(p, c, &f64s(&f), &f64s(&dg));
+    let max = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (what, other) in [("dG transposed", &transposed), ("dG symmetrised", &symmetrised)] {
+        let gap = want.iter().zip(other).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(
+            gap > 0.1 * max,
+            "{what} gives nearly the same gradient: the test could not tell it apart"
+        );
+    }
+    assert_close(
+        "gram backward, asymmetric dG",
+        &read(&gpu, &out, p * c),
+        &f32s(&want),
         REL,
     );
 }
