@@ -317,60 +317,134 @@ fn gram_backward_multiplies_an_asymmetric_dg_as_stored() {
     );
 }
 
+/// The MSE loss and its gradient in both modes, over more values than its 64 workgroups of 256 threads cover in one
+/// pass (so every thread goes round its grid-stride loop at least twice): `grad +=` onto a random prior, `grad =`
+/// over a NaN-filled buffer (nothing of the old contents may survive), the loss partials written at their offset,
+/// and the floats around them (partials before the offset and after the last workgroup's, gradient past `count`)
+/// left exactly as they were.
 #[test]
 fn mse_loss_value_and_gradient() {
     let gpu = gpu();
-    let n = 4 * 3001;
+    let n = 4 * (2 * 64 * 256 + 77);
+    let parts_n = mse_loss::partial_count(n) as usize;
+    assert!(
+        parts_n == 64 && n / 4 > 2 * parts_n * 256,
+        "the grid-stride loop runs more than twice"
+    );
     let (x, t, prior) = (
         random(n, 21, -2.0, 2.0),
         random(n, 22, -2.0, 2.0),
         random(n, 23, -1.0, 1.0),
     );
     let scale = 0.37 / n as f32;
-    let parts_n = mse_loss::partial_count(n) as usize;
-    assert!(parts_n > 1);
-    let (xb, tb, gb, parts) = (
-        gpu.storage_from("x", &x),
-        gpu.storage_from("t", &t),
-        gpu.storage_from("g", &prior),
-        gpu.storage_from("parts", &vec![0.0; parts_n + 3]),
-    );
-    gpu.run(&[mse_loss::mse_loss(&gpu, n, scale, &xb, &tb, &gb, true, &parts, 3)]);
     let (loss, grad) = r::mse(&f64s(&x), &f64s(&t), scale as f64);
-    let got: f64 = read(&gpu, &parts, parts_n + 3)[3..].iter().map(|&v| v as f64).sum();
-    assert!((got - loss).abs() < 1e-5 * loss, "mse loss {got} vs {loss}");
-    let want: Vec<f64> = grad.iter().zip(&prior).map(|(g, p)| g + *p as f64).collect();
-    assert_close("mse gradient", &read(&gpu, &gb, n), &f32s(&want), 1e-6);
+    let (offset, tail) = (3usize, 8usize);
+    // sentinels around the partials and past the gradient: the kernel must not write them
+    let sentinel = 7.25f32;
+    for accumulate in [true, false] {
+        let mode = if accumulate { "accumulate" } else { "overwrite" };
+        let before: Vec<f32> = if accumulate { prior.clone() } else { vec![f32::NAN; n] };
+        let g0: Vec<f32> = before
+            .iter()
+            .cloned()
+            .chain(std::iter::repeat_n(sentinel, tail))
+            .collect();
+        let (xb, tb, gb, parts) = (
+            gpu.storage_from("x", &x),
+            gpu.storage_from("t", &t),
+            gpu.storage_from("g", &g0),
+            gpu.storage_from("parts", &vec![sentinel; offset + parts_n + tail]),
+        );
+        gpu.run(&[mse_loss::mse_loss(
+            &gpu,
+            n,
+            scale,
+            &xb,
+            &tb,
+            &gb,
+            accumulate,
+            &parts,
+            offset as u32,
+        )]);
+        let got_parts = read(&gpu, &parts, offset + parts_n + tail);
+        assert!(
+            got_parts[..offset]
+                .iter()
+                .chain(&got_parts[offset + parts_n..])
+                .all(|&v| v == sentinel),
+            "mse {mode}: partials outside [offset, offset + partial_count) changed"
+        );
+        let got: f64 = got_parts[offset..offset + parts_n].iter().map(|&v| v as f64).sum();
+        assert!((got - loss).abs() < 1e-5 * loss, "mse {mode} loss {got} vs {loss}");
+        let got_g = read(&gpu, &gb, n + tail);
+        assert!(
+            got_g[n..].iter().all(|&v| v == sentinel),
+            "mse {mode}: gradient past count changed"
+        );
+        let want: Vec<f64> = if accumulate {
+            grad.iter().zip(&prior).map(|(g, p)| g + *p as f64).collect()
+        } else {
+            grad.clone()
+        };
+        assert_close(&format!("mse gradient ({mode})"), &got_g[..n], &f32s(&want), 1e-6);
+    }
 }
 
+/// The TV loss and its gradient, which the kernel adds to what the buffer holds (a random prior here), on an odd
+/// non-square image and on one with more pixels than its 64 workgroups of 256 threads cover in one pass (so the
+/// grid-stride loop repeats); the loss partials land at their offset and the partials before it stay as they were.
 #[test]
 fn tv_loss_value_and_gradient() {
     let gpu = gpu();
-    let (h, w) = (23usize, 31usize);
-    let px: Vec<f32> = random(h * w * 4, 31, 0.0, 1.0)
-        .chunks(4)
-        .flat_map(|p| [p[0], p[1], p[2], 0.0])
-        .collect();
-    let scale = 1e-2 / (h * w) as f32;
-    let parts_n = tv_loss::partial_count(h * w) as usize;
-    let (pb, gb, parts) = (
-        gpu.storage_from("px", &px),
-        gpu.storage("g", h * w * 4),
-        gpu.storage("parts", parts_n),
-    );
-    gpu.run(&[tv_loss::tv_loss(&gpu, h as u32, w as u32, scale, &pb, &gb, &parts, 0)]);
-    let want_loss = r::tv(h, w, &f64s(&px), scale as f64);
-    let got: f64 = read(&gpu, &parts, parts_n).iter().map(|&v| v as f64).sum();
-    assert!(
-        (got - want_loss).abs() < 1e-5 * want_loss,
-        "tv loss {got} vs {want_loss}"
-    );
-    assert_close(
-        "tv gradient",
-        &read(&gpu, &gb, h * w * 4),
-        &f32s(&r::tv_grad(h, w, &f64s(&px), scale as f64)),
-        1e-5,
-    );
+    for (h, w) in [(23usize, 31usize), (131, 127)] {
+        let px: Vec<f32> = random(h * w * 4, 31, 0.0, 1.0)
+            .chunks(4)
+            .flat_map(|p| [p[0], p[1], p[2], 0.0])
+            .collect();
+        let prior = random(h * w * 4, 32, -1.0, 1.0);
+        let scale = 1e-2 / (h * w) as f32;
+        let parts_n = tv_loss::partial_count(h * w) as usize;
+        let offset = 2usize;
+        let sentinel = 7.25f32;
+        let (pb, gb, parts) = (
+            gpu.storage_from("px", &px),
+            gpu.storage_from("g", &prior),
+            gpu.storage_from("parts", &vec![sentinel; offset + parts_n]),
+        );
+        gpu.run(&[tv_loss::tv_loss(
+            &gpu,
+            h as u32,
+            w as u32,
+            scale,
+            &pb,
+            &gb,
+            &parts,
+            offset as u32,
+        )]);
+        let want_loss = r::tv(h, w, &f64s(&px), scale as f64);
+        let got_parts = read(&gpu, &parts, offset + parts_n);
+        assert!(
+            got_parts[..offset].iter().all(|&v| v == sentinel),
+            "tv {h}x{w}: partials before the offset changed"
+        );
+        let got: f64 = got_parts[offset..].iter().map(|&v| v as f64).sum();
+        assert!(
+            (got - want_loss).abs() < 1e-5 * want_loss,
+            "tv {h}x{w} loss {got} vs {want_loss}"
+        );
+        let want: Vec<f64> = r::tv_grad(h, w, &f64s(&px), scale as f64)
+            .iter()
+            .zip(&prior)
+            .map(|(g, p)| g + *p as f64)
+            .collect();
+        assert_close(
+            &format!("tv {h}x{w} gradient"),
+            &read(&gpu, &gb, h * w * 4),
+            &f32s(&want),
+            1e-5,
+        );
+    }
+    assert!(tv_loss::partial_count(131 * 127) == 64 && 131 * 127 > 64 * 256);
 }
 
 #[test]
