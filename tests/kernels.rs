@@ -481,19 +481,20 @@ fn adam_steps_and_clamps() {
     assert!(got.iter().all(|v| (0.0..=1.0).contains(v)));
 }
 
-/// An ill-conditioned separable quadratic inside the unit box: f = 1/2 sum a_i (x_i - c_i)^2, a_i in [1, 1000].
+/// An ill-conditioned separable quadratic: f = 1/2 sum a_i (x_i - c_i)^2, a_i in [1, 1000], the optimum c_i
+/// uniform in [lo, hi) (inside the unit box for the plain test, partly outside it for the clamping one).
 struct Quadratic {
     a: Vec<f64>,
     c: Vec<f64>,
 }
 
 impl Quadratic {
-    fn new(n: usize) -> Quadratic {
+    fn new(n: usize, lo: f32, hi: f32) -> Quadratic {
         let mut a: Vec<f64> = f64s(&random(n * 4, 91, 0.0, 3.0))
             .iter()
             .map(|e| 10f64.powf(*e))
             .collect();
-        let c = f64s(&random(n * 4, 92, 0.2, 0.8));
+        let c = f64s(&random(n * 4, 92, lo, hi));
         // the fourth channel is not a colour: no curvature, no gradient
         a.iter_mut().skip(3).step_by(4).for_each(|v| *v = 0.0);
         Quadratic { a, c }
@@ -510,7 +511,7 @@ impl Quadratic {
 fn lbfgs_follows_the_reference_through_the_history_ring() {
     let gpu = gpu();
     let n = 700; // pixels: not a multiple of the 256-thread groups
-    let q = Quadratic::new(n);
+    let q = Quadratic::new(n, 0.2, 0.8);
     let mut x: Vec<f64> = f64s(&random(n * 4, 93, 0.0, 1.0));
     x.iter_mut().skip(3).step_by(4).for_each(|v| *v = 0.0);
     let xb = gpu.storage_from("x", &f32s(&x));
@@ -553,6 +554,62 @@ fn lbfgs_follows_the_reference_through_the_history_ring() {
     assert!(
         end < start * 1e-2 && end < gd_end * 0.25,
         "L-BFGS went from {start} to {end}; gradient descent reached {gd_end}"
+    );
+}
+
+/// L-BFGS against the reference where the box and the curvature test matter: a third of the optimum lies outside
+/// [0, 1], so steps are clamped and the pair stored is the step actually taken, not t * d; and at two steps (one
+/// before the history ring is full, one after it has wrapped) the gradient handed over is made so that s.y < 0, so
+/// that pair must be skipped (rho = 0, H0 kept). Every step's pixels are compared with the reference's.
+#[test]
+fn lbfgs_follows_the_reference_through_clamps_and_skipped_pairs() {
+    let gpu = gpu();
+    let n = 300;
+    let q = Quadratic::new(n, -0.4, 1.4);
+    let mut x: Vec<f64> = f64s(&random(n * 4, 94, 0.0, 1.0));
+    x.iter_mut().skip(3).step_by(4).for_each(|v| *v = 0.0);
+    let xb = gpu.storage_from("x", &f32s(&x));
+    let gb = gpu.storage("g", n * 4);
+    let state = lbfgs::LbfgsState::new(&gpu, n, 1.0, &gb, &xb);
+    let mut reference = r::Lbfgs::new(lbfgs::HISTORY, n * 4, 1.0, 1.0);
+    let skips = [3u32, lbfgs::HISTORY as u32 + 4];
+    let steps = 2 * lbfgs::HISTORY as u32 + 3;
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(u, v)| u * v).sum::<f64>();
+    let (mut x_prev, mut g_prev) = (Vec::new(), Vec::new());
+    let mut clamped = 0;
+    for k in 0..steps {
+        let gpu_x = f64s(&read(&gpu, &xb, n * 4));
+        let mut g = q.grad(&gpu_x);
+        if skips.contains(&k) {
+            // y = g - g_prev = -100 s: negative curvature along the step just taken
+            let s: Vec<f64> = gpu_x.iter().zip(&x_prev).map(|(a, b)| a - b).collect();
+            g = g_prev.iter().zip(&s).map(|(gp, sv)| gp - 100.0 * sv).collect();
+            let y: Vec<f64> = g.iter().zip(&g_prev).map(|(a, b)| a - b).collect();
+            assert!(dot(&s, &s) > 1e-6 && dot(&s, &y) < 0.0, "step {k}: s.y is not negative");
+        }
+        gpu.queue.write_buffer(&gb, 0, bytemuck::cast_slice(&f32s(&g)));
+        gpu.run(state.dispatches(k));
+        let mut expected = gpu_x.clone();
+        reference.step(&mut expected, &g);
+        // a value exactly on the box's faces that was not there before is a clamp
+        clamped += (0..n * 4)
+            .filter(|&i| i % 4 != 3 && (expected[i] == 0.0 || expected[i] == 1.0) && expected[i] != gpu_x[i])
+            .count();
+        let got = read(&gpu, &xb, n * 4);
+        let worst = got
+            .iter()
+            .zip(&expected)
+            .map(|(a, b)| (*a as f64 - b).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 2e-4,
+            "step {k}: GPU pixels differ from the reference by {worst}"
+        );
+        (x_prev, g_prev) = (gpu_x, g);
+    }
+    assert!(
+        clamped > n / 2,
+        "only {clamped} values were clamped: the box was hardly tested"
     );
 }
 
