@@ -1,5 +1,6 @@
-// Backward of the Gram matrix: dF += alpha * F * D, where D = dLoss/dG (symmetric, C x C) and
-// alpha = 2 / (C * H * W), since G = F^T F / (C * H * W).
+// Backward of the Gram matrix: dF += alpha * F * D, where D = dLoss/dG (C x C) and alpha = 2 / (C * H * W), since
+// G = F^T F / (C * H * W). The chain rule gives (F D + F D^T) / (C * H * W): this is it for a symmetric D, as the
+// style loss's D = 2 * scale * (G - A) is; D^T is never read (see gram::backward for the contract).
 // Prepended: the generated constants (TILE, TILE_K, TILE_THREADS) and common/gemm_tile.wgsl.
 //
 // Layouts (f32, read and written as vec4):
@@ -58,21 +59,25 @@ fn main(
 
     let col4 = tile_n / 4u + l.x;
     let p = tile_m + l.y * 4u;
-    let keep = select(0.0, 1.0, params.accumulate != 0u);
     if (p < params.pixels) {
-        let i = p * c4 + col4;
-        grad[i] = keep * grad[i] + params.alpha * acc.r0;
+        store(p * c4 + col4, params.alpha * acc.r0);
     }
     if (p + 1u < params.pixels) {
-        let i = (p + 1u) * c4 + col4;
-        grad[i] = keep * grad[i] + params.alpha * acc.r1;
+        store((p + 1u) * c4 + col4, params.alpha * acc.r1);
     }
     if (p + 2u < params.pixels) {
-        let i = (p + 2u) * c4 + col4;
-        grad[i] = keep * grad[i] + params.alpha * acc.r2;
+        store((p + 2u) * c4 + col4, params.alpha * acc.r2);
     }
     if (p + 3u < params.pixels) {
-        let i = (p + 3u) * c4 + col4;
-        grad[i] = keep * grad[i] + params.alpha * acc.r3;
+        store((p + 3u) * c4 + col4, params.alpha * acc.r3);
+    }
+}
+
+// Overwriting never reads the old value, so whatever the buffer held (even NaN or infinity) is gone.
+fn store(i: u32, v: vec4<f32>) {
+    if (params.accumulate != 0u) {
+        grad[i] += v;
+    } else {
+        grad[i] = v;
     }
 }

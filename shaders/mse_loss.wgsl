@@ -31,11 +31,16 @@ fn main(
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
     let stride = nwg.x * WORKGROUP_SIZE;
-    let keep = select(0.0, 1.0, params.accumulate != 0u);
     var sum = 0.0;
     for (var i = wid.x * WORKGROUP_SIZE + lid; i < params.count4; i += stride) {
         let d = x[i] - target_[i];
-        grad[i] = keep * grad[i] + (2.0 * params.scale) * d;
+        let g = (2.0 * params.scale) * d;
+        // overwriting never reads the old value, so whatever the buffer held (even NaN or infinity) is gone
+        if (params.accumulate != 0u) {
+            grad[i] += g;
+        } else {
+            grad[i] = g;
+        }
         sum += dot(d, d);
     }
     sum_lanes(lid, sum);

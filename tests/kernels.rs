@@ -253,6 +253,8 @@ fn gram_split_along_pixels() {
     check_gram(&gpu, "gram auto split", p, c, split, 9);
 }
 
+/// The Gram backward against the chain rule's F (dG + dG^T) / (C * P) for a symmetric dG, as the style loss gives
+/// it: overwriting a NaN-filled gradient (so nothing of the old contents may survive) and adding to a random one.
 #[test]
 fn gram_backward_overwrite_and_accumulate() {
     let gpu = gpu();
@@ -262,7 +264,10 @@ fn gram_backward_overwrite_and_accumulate() {
     let dg: Vec<f32> = (0..c * c).map(|k| (a[k] + a[(k % c) * c + k / c]) / 2.0).collect(); // symmetric, as in use
     let prior = random(p * c, 13, -1.0, 1.0);
     let (fb, dgb) = (gpu.storage_from("f", &f), gpu.storage_from("dg", &dg));
-    let (over, acc) = (gpu.storage_from("over", &prior), gpu.storage_from("acc", &prior));
+    let (over, acc) = (
+        gpu.storage_from("over", &vec![f32::NAN; p * c]),
+        gpu.storage_from("acc", &prior),
+    );
     gpu.run(&[
         gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &over, false),
         gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &acc, true),
@@ -278,60 +283,168 @@ fn gram_backward_overwrite_and_accumulate() {
     );
 }
 
+/// The Gram backward with an asymmetric dG: the kernel's contract (src/kernels/gram.rs) is a symmetric dG, and it
+/// multiplies by dG as stored, never its transpose. With a symmetric dG a kernel that read dG transposed, or that
+/// symmetrised it, would pass unnoticed; here each of those is O(1) off (checked below), so the test pins the
+/// orientation and the factor 2 / (C * P) against the reference for exactly that contract.
+#[test]
+fn gram_backward_multiplies_an_asymmetric_dg_as_stored() {
+    let gpu = gpu();
+    let (p, c) = (83usize, 128usize);
+    let f = random(p * c, 14, 0.0, 1.0);
+    let dg = random(c * c, 15, -1.0, 1.0);
+    let (fb, dgb) = (gpu.storage_from("f", &f), gpu.storage_from("dg", &dg));
+    let out = gpu.storage_from("out", &vec![f32::NAN; p * c]);
+    gpu.run(&[gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &out, false)]);
+    let want = r::gram_backward_symmetric_dg(p, c, &f64s(&f), &f64s(&dg));
+    // the alternatives a wrong kernel would compute are far from it, so REL separates them
+    let dg_t: Vec<f64> = (0..c * c).map(|k| dg[(k % c) * c + k / c] as f64).collect();
+    let transposed = r::gram_backward_symmetric_dg(p, c, &f64s(&f), &dg_t);
+    let symmetrised = r::gram_backward(p, c, &f64s(&f), &f64s(&dg));
+    let max = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (what, other) in [("dG transposed", &transposed), ("dG symmetrised", &symmetrised)] {
+        let gap = want.iter().zip(other).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(
+            gap > 0.1 * max,
+            "{what} gives nearly the same gradient: the test could not tell it apart"
+        );
+    }
+    assert_close(
+        "gram backward, asymmetric dG",
+        &read(&gpu, &out, p * c),
+        &f32s(&want),
+        REL,
+    );
+}
+
+/// The MSE loss and its gradient in both modes, over more values than its 64 workgroups of 256 threads cover in one
+/// pass (so every thread goes round its grid-stride loop at least twice): `grad +=` onto a random prior, `grad =`
+/// over a NaN-filled buffer (nothing of the old contents may survive), the loss partials written at their offset,
+/// and the floats around them (partials before the offset and after the last workgroup's, gradient past `count`)
+/// left exactly as they were.
 #[test]
 fn mse_loss_value_and_gradient() {
     let gpu = gpu();
-    let n = 4 * 3001;
+    let n = 4 * (2 * 64 * 256 + 77);
+    let parts_n = mse_loss::partial_count(n) as usize;
+    assert!(
+        parts_n == 64 && n / 4 > 2 * parts_n * 256,
+        "the grid-stride loop runs more than twice"
+    );
     let (x, t, prior) = (
         random(n, 21, -2.0, 2.0),
         random(n, 22, -2.0, 2.0),
         random(n, 23, -1.0, 1.0),
     );
     let scale = 0.37 / n as f32;
-    let parts_n = mse_loss::partial_count(n) as usize;
-    assert!(parts_n > 1);
-    let (xb, tb, gb, parts) = (
-        gpu.storage_from("x", &x),
-        gpu.storage_from("t", &t),
-        gpu.storage_from("g", &prior),
-        gpu.storage_from("parts", &vec![0.0; parts_n + 3]),
-    );
-    gpu.run(&[mse_loss::mse_loss(&gpu, n, scale, &xb, &tb, &gb, true, &parts, 3)]);
     let (loss, grad) = r::mse(&f64s(&x), &f64s(&t), scale as f64);
-    let got: f64 = read(&gpu, &parts, parts_n + 3)[3..].iter().map(|&v| v as f64).sum();
-    assert!((got - loss).abs() < 1e-5 * loss, "mse loss {got} vs {loss}");
-    let want: Vec<f64> = grad.iter().zip(&prior).map(|(g, p)| g + *p as f64).collect();
-    assert_close("mse gradient", &read(&gpu, &gb, n), &f32s(&want), 1e-6);
+    let (offset, tail) = (3usize, 8usize);
+    // sentinels around the partials and past the gradient: the kernel must not write them
+    let sentinel = 7.25f32;
+    for accumulate in [true, false] {
+        let mode = if accumulate { "accumulate" } else { "overwrite" };
+        let before: Vec<f32> = if accumulate { prior.clone() } else { vec![f32::NAN; n] };
+        let g0: Vec<f32> = before
+            .iter()
+            .cloned()
+            .chain(std::iter::repeat_n(sentinel, tail))
+            .collect();
+        let (xb, tb, gb, parts) = (
+            gpu.storage_from("x", &x),
+            gpu.storage_from("t", &t),
+            gpu.storage_from("g", &g0),
+            gpu.storage_from("parts", &vec![sentinel; offset + parts_n + tail]),
+        );
+        gpu.run(&[mse_loss::mse_loss(
+            &gpu,
+            n,
+            scale,
+            &xb,
+            &tb,
+            &gb,
+            accumulate,
+            &parts,
+            offset as u32,
+        )]);
+        let got_parts = read(&gpu, &parts, offset + parts_n + tail);
+        assert!(
+            got_parts[..offset]
+                .iter()
+                .chain(&got_parts[offset + parts_n..])
+                .all(|&v| v == sentinel),
+            "mse {mode}: partials outside [offset, offset + partial_count) changed"
+        );
+        let got: f64 = got_parts[offset..offset + parts_n].iter().map(|&v| v as f64).sum();
+        assert!((got - loss).abs() < 1e-5 * loss, "mse {mode} loss {got} vs {loss}");
+        let got_g = read(&gpu, &gb, n + tail);
+        assert!(
+            got_g[n..].iter().all(|&v| v == sentinel),
+            "mse {mode}: gradient past count changed"
+        );
+        let want: Vec<f64> = if accumulate {
+            grad.iter().zip(&prior).map(|(g, p)| g + *p as f64).collect()
+        } else {
+            grad.clone()
+        };
+        assert_close(&format!("mse gradient ({mode})"), &got_g[..n], &f32s(&want), 1e-6);
+    }
 }
 
+/// The TV loss and its gradient, which the kernel adds to what the buffer holds (a random prior here), on an odd
+/// non-square image and on one with more pixels than its 64 workgroups of 256 threads cover in one pass (so the
+/// grid-stride loop repeats); the loss partials land at their offset and the partials before it stay as they were.
 #[test]
 fn tv_loss_value_and_gradient() {
     let gpu = gpu();
-    let (h, w) = (23usize, 31usize);
-    let px: Vec<f32> = random(h * w * 4, 31, 0.0, 1.0)
-        .chunks(4)
-        .flat_map(|p| [p[0], p[1], p[2], 0.0])
-        .collect();
-    let scale = 1e-2 / (h * w) as f32;
-    let parts_n = tv_loss::partial_count(h * w) as usize;
-    let (pb, gb, parts) = (
-        gpu.storage_from("px", &px),
-        gpu.storage("g", h * w * 4),
-        gpu.storage("parts", parts_n),
-    );
-    gpu.run(&[tv_loss::tv_loss(&gpu, h as u32, w as u32, scale, &pb, &gb, &parts, 0)]);
-    let want_loss = r::tv(h, w, &f64s(&px), scale as f64);
-    let got: f64 = read(&gpu, &parts, parts_n).iter().map(|&v| v as f64).sum();
-    assert!(
-        (got - want_loss).abs() < 1e-5 * want_loss,
-        "tv loss {got} vs {want_loss}"
-    );
-    assert_close(
-        "tv gradient",
-        &read(&gpu, &gb, h * w * 4),
-        &f32s(&r::tv_grad(h, w, &f64s(&px), scale as f64)),
-        1e-5,
-    );
+    for (h, w) in [(23usize, 31usize), (131, 127)] {
+        let px: Vec<f32> = random(h * w * 4, 31, 0.0, 1.0)
+            .chunks(4)
+            .flat_map(|p| [p[0], p[1], p[2], 0.0])
+            .collect();
+        let prior = random(h * w * 4, 32, -1.0, 1.0);
+        let scale = 1e-2 / (h * w) as f32;
+        let parts_n = tv_loss::partial_count(h * w) as usize;
+        let offset = 2usize;
+        let sentinel = 7.25f32;
+        let (pb, gb, parts) = (
+            gpu.storage_from("px", &px),
+            gpu.storage_from("g", &prior),
+            gpu.storage_from("parts", &vec![sentinel; offset + parts_n]),
+        );
+        gpu.run(&[tv_loss::tv_loss(
+            &gpu,
+            h as u32,
+            w as u32,
+            scale,
+            &pb,
+            &gb,
+            &parts,
+            offset as u32,
+        )]);
+        let want_loss = r::tv(h, w, &f64s(&px), scale as f64);
+        let got_parts = read(&gpu, &parts, offset + parts_n);
+        assert!(
+            got_parts[..offset].iter().all(|&v| v == sentinel),
+            "tv {h}x{w}: partials before the offset changed"
+        );
+        let got: f64 = got_parts[offset..].iter().map(|&v| v as f64).sum();
+        assert!(
+            (got - want_loss).abs() < 1e-5 * want_loss,
+            "tv {h}x{w} loss {got} vs {want_loss}"
+        );
+        let want: Vec<f64> = r::tv_grad(h, w, &f64s(&px), scale as f64)
+            .iter()
+            .zip(&prior)
+            .map(|(g, p)| g + *p as f64)
+            .collect();
+        assert_close(
+            &format!("tv {h}x{w} gradient"),
+            &read(&gpu, &gb, h * w * 4),
+            &f32s(&want),
+            1e-5,
+        );
+    }
+    assert!(tv_loss::partial_count(131 * 127) == 64 && 131 * 127 > 64 * 256);
 }
 
 #[test]
@@ -368,19 +481,20 @@ fn adam_steps_and_clamps() {
     assert!(got.iter().all(|v| (0.0..=1.0).contains(v)));
 }
 
-/// An ill-conditioned separable quadratic inside the unit box: f = 1/2 sum a_i (x_i - c_i)^2, a_i in [1, 1000].
+/// An ill-conditioned separable quadratic: f = 1/2 sum a_i (x_i - c_i)^2, a_i in [1, 1000], the optimum c_i
+/// uniform in [lo, hi) (inside the unit box for the plain test, partly outside it for the clamping one).
 struct Quadratic {
     a: Vec<f64>,
     c: Vec<f64>,
 }
 
 impl Quadratic {
-    fn new(n: usize) -> Quadratic {
+    fn new(n: usize, lo: f32, hi: f32) -> Quadratic {
         let mut a: Vec<f64> = f64s(&random(n * 4, 91, 0.0, 3.0))
             .iter()
             .map(|e| 10f64.powf(*e))
             .collect();
-        let c = f64s(&random(n * 4, 92, 0.2, 0.8));
+        let c = f64s(&random(n * 4, 92, lo, hi));
         // the fourth channel is not a colour: no curvature, no gradient
         a.iter_mut().skip(3).step_by(4).for_each(|v| *v = 0.0);
         Quadratic { a, c }
@@ -397,7 +511,7 @@ impl Quadratic {
 fn lbfgs_follows_the_reference_through_the_history_ring() {
     let gpu = gpu();
     let n = 700; // pixels: not a multiple of the 256-thread groups
-    let q = Quadratic::new(n);
+    let q = Quadratic::new(n, 0.2, 0.8);
     let mut x: Vec<f64> = f64s(&random(n * 4, 93, 0.0, 1.0));
     x.iter_mut().skip(3).step_by(4).for_each(|v| *v = 0.0);
     let xb = gpu.storage_from("x", &f32s(&x));
@@ -443,6 +557,62 @@ fn lbfgs_follows_the_reference_through_the_history_ring() {
     );
 }
 
+/// L-BFGS against the reference where the box and the curvature test matter: a third of the optimum lies outside
+/// [0, 1], so steps are clamped and the pair stored is the step actually taken, not t * d; and at two steps (one
+/// before the history ring is full, one after it has wrapped) the gradient handed over is made so that s.y < 0, so
+/// that pair must be skipped (rho = 0, H0 kept). Every step's pixels are compared with the reference's.
+#[test]
+fn lbfgs_follows_the_reference_through_clamps_and_skipped_pairs() {
+    let gpu = gpu();
+    let n = 300;
+    let q = Quadratic::new(n, -0.4, 1.4);
+    let mut x: Vec<f64> = f64s(&random(n * 4, 94, 0.0, 1.0));
+    x.iter_mut().skip(3).step_by(4).for_each(|v| *v = 0.0);
+    let xb = gpu.storage_from("x", &f32s(&x));
+    let gb = gpu.storage("g", n * 4);
+    let state = lbfgs::LbfgsState::new(&gpu, n, 1.0, &gb, &xb);
+    let mut reference = r::Lbfgs::new(lbfgs::HISTORY, n * 4, 1.0, 1.0);
+    let skips = [3u32, lbfgs::HISTORY as u32 + 4];
+    let steps = 2 * lbfgs::HISTORY as u32 + 3;
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(u, v)| u * v).sum::<f64>();
+    let (mut x_prev, mut g_prev) = (Vec::new(), Vec::new());
+    let mut clamped = 0;
+    for k in 0..steps {
+        let gpu_x = f64s(&read(&gpu, &xb, n * 4));
+        let mut g = q.grad(&gpu_x);
+        if skips.contains(&k) {
+            // y = g - g_prev = -100 s: negative curvature along the step just taken
+            let s: Vec<f64> = gpu_x.iter().zip(&x_prev).map(|(a, b)| a - b).collect();
+            g = g_prev.iter().zip(&s).map(|(gp, sv)| gp - 100.0 * sv).collect();
+            let y: Vec<f64> = g.iter().zip(&g_prev).map(|(a, b)| a - b).collect();
+            assert!(dot(&s, &s) > 1e-6 && dot(&s, &y) < 0.0, "step {k}: s.y is not negative");
+        }
+        gpu.queue.write_buffer(&gb, 0, bytemuck::cast_slice(&f32s(&g)));
+        gpu.run(state.dispatches(k));
+        let mut expected = gpu_x.clone();
+        reference.step(&mut expected, &g);
+        // a value exactly on the box's faces that was not there before is a clamp
+        clamped += (0..n * 4)
+            .filter(|&i| i % 4 != 3 && (expected[i] == 0.0 || expected[i] == 1.0) && expected[i] != gpu_x[i])
+            .count();
+        let got = read(&gpu, &xb, n * 4);
+        let worst = got
+            .iter()
+            .zip(&expected)
+            .map(|(a, b)| (*a as f64 - b).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 2e-4,
+            "step {k}: GPU pixels differ from the reference by {worst}"
+        );
+        (x_prev, g_prev) = (gpu_x, g);
+    }
+    assert!(
+        clamped > n / 2,
+        "only {clamped} values were clamped: the box was hardly tested"
+    );
+}
+
 // The shape rules the kernels (and the unchecked shader mode) rely on are refused in the wrappers, by name.
 
 #[test]
@@ -474,6 +644,14 @@ fn mse_loss_refuses_a_short_buffer() {
     let gpu = gpu();
     let (x, parts) = (gpu.storage("x", 64), gpu.storage("parts", 4));
     mse_loss::mse_loss(&gpu, 64, 1.0, &x, &x, &gpu.storage("g", 64), false, &parts, 4);
+}
+
+/// The GPU's shader mode is the one this test binary stands for: bounds checks on here, off when
+/// tests/kernels_unchecked.rs runs these tests (told apart by the module path, not by what common::gpu() reads).
+#[test]
+fn shader_mode_follows_the_test_binary() {
+    let unchecked = module_path!().starts_with("kernels_unchecked::");
+    assert_eq!(gpu().unchecked_shaders(), unchecked, "in {}", module_path!());
 }
 
 #[test]

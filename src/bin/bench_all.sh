@@ -6,7 +6,7 @@
 # Usage, from the repository root on a machine with a GPU, its Vulkan driver, python3 with torch and Pillow:
 #   src/bin/bench_all.sh [OUT_DIR]
 # It uses target/release/{bench,artsy} (or .bench/{bench,artsy}.xz, unpacked to /tmp, where the machine has no
-# Rust; .bench/{kernels,tensor_cores}.xz, the test binaries, are run first when they are there) and the Dawn
+# Rust; .bench/{kernels,kernels_unchecked,tensor_cores}.xz, the test binaries, are run first when they are there) and the Dawn
 # bundle of `./build.sh bench-bundle` (.dawn/) when it is there. Each part has a time limit and
 # the run goes on when one fails; everything is logged to OUT_DIR/log.txt (default out/bench-all).
 set -u
@@ -22,7 +22,7 @@ bin=target/release
 if [ -f .bench/bench.xz ]; then
     bin=/tmp/artsy-bin
     mkdir -p "$bin"
-    for b in bench artsy kernels tensor_cores; do
+    for b in bench artsy kernels kernels_unchecked tensor_cores; do
         [ -f ".bench/$b.xz" ] || continue
         python3 -c "import lzma,sys; open(sys.argv[2],'wb').write(lzma.open(sys.argv[1]).read())" \
             ".bench/$b.xz" "$bin/$b"
@@ -41,9 +41,10 @@ part() {
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv 2>/dev/null
 
 # 1. the f32 kernel tests on this GPU (every tiling), then the f32 path: the headline numbers, with each
-# convolution dispatch's time, and without shader bounds checks
+# convolution dispatch's time, and without shader bounds checks (after the same tests in that mode)
 [ -x "$bin/kernels" ] && part 120 "$bin/kernels" --test-threads 1
 part 120 "$bin/bench" --sizes 512,1024,2048 --steps 20 --tensor-cores off --per-dispatch --json "$out/native_f32.json"
+[ -x "$bin/kernels_unchecked" ] && part 120 "$bin/kernels_unchecked" --test-threads 1
 part 120 "$bin/bench" --sizes 512,1024,2048 --steps 20 --tensor-cores off --unchecked
 # 2. PyTorch on the same GPU
 part 240 python3 src/bin/bench_pytorch.py --sizes 512,1024,2048 --steps 20 --weights "$weights"

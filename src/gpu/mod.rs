@@ -208,6 +208,11 @@ impl Gpu {
         })
     }
 
+    /// Whether shaders are compiled without wgpu's runtime bounds checks (see `GpuOptions::unchecked_shaders`).
+    pub fn unchecked_shaders(&self) -> bool {
+        self.unchecked_shaders
+    }
+
     /// Whether the 3x3 convolutions run on tensor cores (see `GpuOptions::tensor_cores`).
     pub fn tensor_cores(&self) -> bool {
         self.tensor_cores

@@ -1,5 +1,6 @@
 //! shaders/gram.wgsl and shaders/gram_backward.wgsl: Gram matrices G = F^T F / (C * P), split along the pixels,
-//! and their backward dF += 2 / (C * P) * F * dG.
+//! and their backward dF (+)= 2 / (C * P) * F * dG, which is the chain rule's F (dG + dG^T) / (C * P) for the
+//! symmetric dG the style loss produces.
 
 use super::shape_rules::{holds, multiple_of, positive};
 use super::sizes::{FLAT_INDEX_WGSL, GEMM_CONSTANTS, GEMM_TILE_WGSL, TILE, grid_1d, grid_tiles};
@@ -141,7 +142,13 @@ pub fn reduce(
     )
 }
 
-/// grad [P][C] (+)= 2 / (C * P) * features [P][C] * d_gram [C][C] (d_gram symmetric).
+/// grad [P][C] (+)= 2 / (C * P) * features [P][C] * d_gram [C][C].
+///
+/// Contract: `d_gram` is symmetric (up to rounding). The chain rule through G = F^T F / (C * P) gives
+/// F (dG + dG^T) / (C * P), which is the above only then; the kernel multiplies by d_gram as stored and never reads
+/// its transpose, since the one caller's dG = 2 * scale * (G - A) is a difference of two Gram matrices and so
+/// symmetric, and reading the transpose too would add a strided load per staged element of every GEMM step. Given
+/// an asymmetric d_gram it computes 2 / (C * P) * F * d_gram, row-major as stored (tests/kernels.rs pins this).
 pub fn backward(
     gpu: &Gpu,
     pixels: u32,

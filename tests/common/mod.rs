@@ -10,7 +10,8 @@ pub use tensors::{assert_close, random};
 use artsy::{Gpu, GpuOptions};
 
 /// The GPU with every kernel in f32: the tests compare the f32 kernels at f32 tolerances (tests/tensor_cores.rs
-/// covers the tensor-core convolution).
+/// covers the tensor-core convolution). In a test binary whose name ends in `_unchecked` (tests/kernels_unchecked.rs
+/// runs tests/kernels.rs so) its shaders are compiled without wgpu's runtime bounds checks, the benchmark's mode.
 pub fn gpu() -> Gpu {
     open(false)
 }
@@ -23,9 +24,15 @@ pub fn gpu_with_tensor_cores() -> Gpu {
 fn open(tensor_cores: bool) -> Gpu {
     pollster::block_on(Gpu::open_with(GpuOptions {
         tensor_cores,
+        unchecked_shaders: unchecked(),
         ..GpuOptions::default()
     }))
     .expect("a GPU adapter (install mesa-vulkan-drivers for lavapipe)")
+}
+
+/// Whether this test binary runs its shaders without runtime bounds checks: those named `*_unchecked` do.
+pub fn unchecked() -> bool {
+    env!("CARGO_CRATE_NAME").ends_with("_unchecked")
 }
 
 pub fn read(gpu: &Gpu, buffer: &wgpu::Buffer, len: usize) -> Vec<f32> {

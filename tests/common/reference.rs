@@ -183,6 +183,18 @@ pub fn gram_backward(p: usize, c: usize, f: &[f64], dg: &[f64]) -> Vec<f64> {
     df
 }
 
+/// 2 F dG / (C * P): what gram_backward.wgsl computes, equal to `gram_backward` when dG is symmetric (its contract)
+/// and multiplying by dG as stored, row-major, when it is not.
+pub fn gram_backward_symmetric_dg(p: usize, c: usize, f: &[f64], dg: &[f64]) -> Vec<f64> {
+    let mut df = vec![0.0; p * c];
+    for k in 0..p {
+        for j in 0..c {
+            df[k * c + j] = 2.0 * (0..c).map(|i| f[k * c + i] * dg[i * c + j]).sum::<f64>() / (c * p) as f64;
+        }
+    }
+    df
+}
+
 /// (scale * sum (x - t)^2, 2 * scale * (x - t))
 pub fn mse(x: &[f64], t: &[f64], scale: f64) -> (f64, Vec<f64>) {
     let loss = x.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() * scale;
