@@ -286,3 +286,49 @@ fn sizes_and_params_the_gpu_or_network_cannot_take() {
         Err(Error::InvalidParams(_))
     ));
 }
+
+/// CRC-32 (IEEE), as PNG chunks carry it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A PNG signature and a valid IHDR chunk (checksum included) claiming `w` x `h` RGBA8 pixels, and no data.
+fn png_header(w: u32, h: u32) -> Vec<u8> {
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend(w.to_be_bytes());
+    chunk.extend(h.to_be_bytes());
+    chunk.extend([8, 6, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0d".to_vec();
+    png.extend(&chunk);
+    png.extend(crc32(&chunk).to_be_bytes());
+    png
+}
+
+/// The decoder's size limit itself refuses a well-formed header one pixel past MAX_DECODE_SIDE (a bad checksum
+/// would fail without it), and a header at the limit gets past it (to fail later, for want of pixel data).
+#[test]
+fn a_valid_header_past_the_size_limit_is_refused_by_the_limit() {
+    assert_eq!(crc32(b"IEND"), 0xAE42_6082, "the checksum of PNG's IEND chunk");
+    let max = artsy::image::MAX_DECODE_SIDE;
+    let reason = |w: u32, h: u32| match artsy::image::decode("header.png", &png_header(w, h)) {
+        Err(Error::Image { reason, .. }) => reason,
+        other => panic!("{w}x{h}: {:?}", other.map(|i| i.dimensions())),
+    };
+    for (w, h) in [(max + 1, 1), (1, max + 1), (100_000, 100_000)] {
+        let r = reason(w, h);
+        assert!(r.to_lowercase().contains("limit"), "{w}x{h}: {r}");
+    }
+    let r = reason(max, 1);
+    assert!(!r.to_lowercase().contains("limit"), "{max}x1 is within the limit: {r}");
+}
