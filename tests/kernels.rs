@@ -10,23 +10,9 @@ use artsy::kernels::{
     adam, conv3x3, gram, lbfgs, loss_reduce, mse_loss, pool2x2, pool2x2::Pooling, preprocess, tv_loss,
 };
 use artsy::weights::{LayerWeights, pack};
-use common::{assert_close, gpu, random, read, reference as r};
+use common::{assert_close, f32s, f64s, gpu, pad_channels, random, read, reference as r};
 
 const REL: f32 = 2e-5;
-
-fn f64s(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|&x| x as f64).collect()
-}
-fn f32s(v: &[f64]) -> Vec<f32> {
-    v.iter().map(|&x| x as f32).collect()
-}
-
-/// Pads [P][cin] to [P][cin_padded] with zeros.
-fn pad_channels(v: &[f32], cin: usize, cin_padded: usize) -> Vec<f32> {
-    v.chunks(cin)
-        .flat_map(|c| c.iter().cloned().chain(std::iter::repeat_n(0.0, cin_padded - cin)))
-        .collect()
-}
 
 #[test]
 fn preprocess_forward_and_backward() {

@@ -13,7 +13,7 @@ mod common;
 use artsy::kernels::{conv3x3, conv3x3_coop};
 use artsy::weights::{LayerWeights, pack};
 use artsy::{Gpu, GpuOptions};
-use common::{gpu_with_tensor_cores, random, read, reference as r};
+use common::{f64s, gpu_with_tensor_cores, pad_channels, random, read, reference as r};
 
 /// f16 inputs carry a relative rounding of 2^-11 each, so a sum's relative error norm stays near 5e-4; a wrong
 /// index or a lost tile is O(1).
@@ -22,10 +22,6 @@ const REL_NORM: f64 = 2e-3;
 const REL_MAX: f64 = 1e-2;
 
 const SKIPPED: &str = "skipped: this adapter has no cooperative-matrix (tensor core) support";
-
-fn f64s(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|&x| x as f64).collect()
-}
 
 /// Asserts |got - want| / |want| <= REL_NORM (2-norms) and every error <= REL_MAX * max|want|.
 fn assert_close_f16(what: &str, got: &[f32], want: &[f64]) {
@@ -95,10 +91,7 @@ fn check(h: usize, w: usize, cin: usize, cout: usize, scale: f32, seed: u64) {
             bias: bias.clone(),
         },
     );
-    let x_p: Vec<f32> = x
-        .chunks(cin)
-        .flat_map(|c| c.iter().cloned().chain(std::iter::repeat_n(0.0, cin_p - cin)))
-        .collect();
+    let x_p = pad_channels(&x, cin, cin_p);
     let shape = conv3x3::Shape {
         height: h as u32,
         width: w as u32,
@@ -442,43 +435,47 @@ fn four_subgroups_accumulate_over_k() {
 
 /// Runs `wgsl`'s `main` on one workgroup with `input` at binding 0; returns `len` floats of binding 1.
 fn run_one_workgroup(gpu: &Gpu, wgsl: &str, input: &[f32], len: usize) -> Vec<f32> {
+    let (input, output) = (gpu.storage_from("input", input), gpu.storage("output", len));
+    run_shader(gpu, wgsl, "main", &[&input, &output], [1, 1, 1]);
+    read(gpu, &output, len)
+}
+
+/// Compiles `wgsl` outside the kernel registry (test variants of a shader), binds `buffers` in slot order and
+/// runs `entry` over `groups` workgroups.
+fn run_shader(gpu: &Gpu, wgsl: &str, entry: &str, buffers: &[&wgpu::Buffer], groups: [u32; 3]) {
     let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some("one workgroup"),
+        label: Some(entry),
         source: wgpu::ShaderSource::Wgsl(wgsl.into()),
     });
     let pipeline = gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some("one workgroup"),
+        label: Some(entry),
         layout: None,
         module: &module,
-        entry_point: Some("main"),
+        entry_point: Some(entry),
         compilation_options: Default::default(),
         cache: None,
     });
-    let input = gpu.storage_from("input", input);
-    let output = gpu.storage("output", len);
+    let entries: Vec<_> = buffers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupEntry {
+            binding: i as u32,
+            resource: b.as_entire_binding(),
+        })
+        .collect();
     let bind = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: None,
         layout: &pipeline.get_bind_group_layout(0),
-        entries: &[
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: input.as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: output.as_entire_binding(),
-            },
-        ],
+        entries: &entries,
     });
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
     {
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&pipeline);
         pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups(1, 1, 1);
+        pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
     }
     gpu.queue.submit([encoder.finish()]);
-    read(gpu, &output, len)
 }
 
 /// For finding what goes wrong where the convolution tests fail (run with `--ignored` on such a GPU): the forward
@@ -525,47 +522,16 @@ fn convolution_variants() {
             ),
         ),
     ];
+    let params = gpu.uniform("params", &[h as u32, w as u32, cin as u32, cout as u32]);
+    let (xb, wb, bb) = (
+        gpu.storage_from("x", &x),
+        gpu.storage_from("w", &packed.forward),
+        gpu.storage_from("b", &bias),
+    );
     for (name, wgsl) in variants {
-        let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(name),
-            source: wgpu::ShaderSource::Wgsl(wgsl.into()),
-        });
-        let pipeline = gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(name),
-            layout: None,
-            module: &module,
-            entry_point: Some("forward"),
-            compilation_options: Default::default(),
-            cache: None,
-        });
-        let params = gpu.uniform("params", &[h as u32, w as u32, cin as u32, cout as u32]);
-        let (xb, wb, bb) = (
-            gpu.storage_from("x", &x),
-            gpu.storage_from("w", &packed.forward),
-            gpu.storage_from("b", &bias),
-        );
         let y = gpu.storage_from("y", &vec![f32::NAN; h * w * cout]);
-        let bind = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: None,
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &[&params, &xb, &wb, &bb, &y]
-                .iter()
-                .enumerate()
-                .map(|(i, b)| wgpu::BindGroupEntry {
-                    binding: i as u32,
-                    resource: b.as_entire_binding(),
-                })
-                .collect::<Vec<_>>(),
-        });
-        let [gx, gy, gz] = tiling.grid(cout as u32, (h * w) as u32);
-        let mut encoder = gpu.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&pipeline);
-            pass.set_bind_group(0, &bind, &[]);
-            pass.dispatch_workgroups(gx, gy, gz);
-        }
-        gpu.queue.submit([encoder.finish()]);
+        let groups = tiling.grid(cout as u32, (h * w) as u32);
+        run_shader(&gpu, &wgsl, "forward", &[&params, &xb, &wb, &bb, &y], groups);
         let got = read(&gpu, &y, h * w * cout);
         let err: f64 = got
             .iter()

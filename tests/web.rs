@@ -15,7 +15,7 @@ use artsy::web::{App, Slot};
 use artsy::weights::{LayerWeights, pack};
 use artsy::{Filter, FilterStyle, Gpu, GpuWeights, Init, Optimizer, Params, Session, VggWeights};
 use reference as r;
-use tensors::{assert_close, random};
+use tensors::{assert_close, f32s, f64s, random};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -25,13 +25,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 static WEIGHTS: &[u8] = include_bytes!("../data/vgg19/vgg19-conv-u8.safetensors");
 static CAT: &[u8] = include_bytes!("../data/images/content_chelsea_cat.png");
 static WAVE: &[u8] = include_bytes!("../data/images/style_great_wave_hokusai.jpg");
-
-fn f64s(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|&x| x as f64).collect()
-}
-fn f32s(v: &[f64]) -> Vec<f32> {
-    v.iter().map(|&x| x as f32).collect()
-}
 
 async fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
     let mut v = gpu.read_f32(b).await.unwrap();

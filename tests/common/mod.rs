@@ -5,7 +5,7 @@ pub mod reference;
 pub mod tensors;
 
 #[allow(unused_imports)]
-pub use tensors::{assert_close, random};
+pub use tensors::{assert_close, f32s, f64s, pad_channels, random};
 
 use artsy::{Gpu, GpuOptions};
 

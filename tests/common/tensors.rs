@@ -35,3 +35,20 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], rel: f32) {
         rel * scale
     );
 }
+
+/// f32 values widened for the f64 reference.
+pub fn f64s(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| x as f64).collect()
+}
+
+/// The reference's f64 values as the GPU's f32.
+pub fn f32s(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&x| x as f32).collect()
+}
+
+/// Pads [P][cin] to [P][cin_padded] with zeros (the kernels read channels as vec4).
+pub fn pad_channels(v: &[f32], cin: usize, cin_padded: usize) -> Vec<f32> {
+    v.chunks(cin)
+        .flat_map(|c| c.iter().cloned().chain(std::iter::repeat_n(0.0, cin_padded - cin)))
+        .collect()
+}
