@@ -4,6 +4,7 @@
 //! and caches it. Nothing here decides *when* a kernel runs (that is step.rs) or *why* (loss.rs).
 
 pub mod adam;
+pub mod conv;
 pub mod conv3x3;
 pub mod conv3x3_coop;
 pub mod gram;
