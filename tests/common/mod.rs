@@ -1,6 +1,7 @@
 //! Shared test helpers: the GPU, deterministic random tensors, tolerant comparison, and the sample data in ../shared.
 #![allow(dead_code)]
 
+pub mod layer_reference;
 pub mod reference;
 pub mod tensors;
 
