@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod conv_reference;
+pub mod layer_reference;
 pub mod reference;
 pub mod tensors;
 
