@@ -57,6 +57,23 @@ struct Args {
     /// Also write the JSON here.
     #[arg(long)]
     json: Option<String>,
+    /// Instead of the optimisation: time filter networks: a training step (--train-crop, --train-batch) and
+    /// one forward pass at each --apply-sizes, with the GPU memory each holds.
+    #[arg(long)]
+    filter_net: bool,
+    /// With --filter-net: training crop side (default 256, 64 on a software adapter).
+    #[arg(long)]
+    train_crop: Option<u32>,
+    /// With --filter-net: crops per training step.
+    #[arg(long, default_value_t = 4)]
+    train_batch: u32,
+    /// With --filter-net: network width (channels of the first layer).
+    #[arg(long, default_value_t = artsy::filter_net::DEFAULT_WIDTH)]
+    train_width: u32,
+    /// With --filter-net: sizes to apply at, WIDTHxHEIGHT (default 512x512,1280x720; 256x256,320x240 on a
+    /// software adapter).
+    #[arg(long, value_delimiter = ',')]
+    apply_sizes: Vec<String>,
 }
 
 fn main() {
@@ -97,6 +114,10 @@ fn main() {
     Tiling::force(args.conv_tile);
     if let Some(n) = args.fidelity {
         fidelity(&args, &gpu, &gpu_weights, n.max(2));
+        return;
+    }
+    if args.filter_net {
+        filter_net(&args, &gpu, &gpu_weights, warmup, steps);
         return;
     }
     let started = Instant::now();
@@ -156,6 +177,113 @@ fn main() {
     println!("\n{json}");
     if let Some(path) = args.json {
         std::fs::write(&path, &json).unwrap_or_else(|e| eprintln!("cannot write {path}: {e}"));
+    }
+}
+
+/// Exits with `e` as the message.
+fn fail(e: impl std::fmt::Display) -> ! {
+    eprintln!("error: {e}");
+    std::process::exit(1)
+}
+
+/// --filter-net: ms per training step and per forward pass, and the memory each holds.
+fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, steps: u32) {
+    use artsy::filter_net::{Activations, Architecture};
+    use artsy::training::{TrainSettings, Trainer};
+    let software = gpu.adapter.is_software;
+    let settings = TrainSettings {
+        crop: args.train_crop.unwrap_or(if software { 64 } else { 256 }),
+        batch: args.train_batch,
+        width: args.train_width,
+        ..TrainSettings::default()
+    };
+    let photos = [
+        artsy::bench::photo(),
+        load_picture("assets/images/content_chelsea_cat.png"),
+    ];
+    let painting = artsy::bench::painting();
+    let params = Params {
+        content_layers: vec![("relu2_2".parse().unwrap(), 1.0)],
+        ..Params::default()
+    };
+    let mut trainer = pollster::block_on(Trainer::new(
+        gpu,
+        weights,
+        &photos,
+        &[(painting, 1.0)],
+        &params,
+        &settings,
+        None,
+    ))
+    .unwrap_or_else(|e| fail(e));
+    let finish = |trainer: &mut Trainer| {
+        while trainer.steps_in_flight() > 0 {
+            trainer.wait_oldest().unwrap_or_else(|e| fail(e));
+        }
+    };
+    trainer.run(warmup).unwrap_or_else(|e| fail(e));
+    finish(&mut trainer);
+    let started = Instant::now();
+    trainer.run(steps).unwrap_or_else(|e| fail(e));
+    finish(&mut trainer);
+    let train_ms = started.elapsed().as_secs_f64() * 1000.0 / steps as f64;
+    println!(
+        "training: {} px crops, batch {}, width {}: {train_ms:.1} ms/step, {:.0} MB on the GPU",
+        settings.crop,
+        settings.batch,
+        settings.width,
+        trainer.gpu_bytes() as f64 / 1e6
+    );
+    let arch = trainer.architecture().clone();
+    let network = pollster::block_on(trainer.params()).unwrap_or_else(|e| fail(e));
+    drop(trainer);
+
+    let sizes = if args.apply_sizes.is_empty() {
+        if software {
+            vec!["256x256".to_string(), "320x240".into()]
+        } else {
+            vec!["512x512".to_string(), "1280x720".into()]
+        }
+    } else {
+        args.apply_sizes.clone()
+    };
+    let params_buffer = gpu.storage_from("filter params", &network);
+    let mut rows = Vec::new();
+    for size in &sizes {
+        let parsed = size
+            .split_once('x')
+            .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)));
+        let Some((w, h)) = parsed else {
+            fail(format!("--apply-sizes: `{size}` is not WIDTHxHEIGHT"))
+        };
+        let (w, h) = Architecture::run_size(w, h);
+        let acts = Activations::new(gpu, &arch, h, w);
+        let forward = acts.forward(gpu, &arch, &params_buffer);
+        let frames: Vec<_> = (0..steps).flat_map(|_| forward.iter().cloned()).collect();
+        for _ in 0..warmup {
+            gpu.run(&forward);
+        }
+        pollster::block_on(gpu.read_f32(&acts.layers[0].stats)).unwrap_or_else(|e| fail(e));
+        let started = Instant::now();
+        gpu.run(&frames);
+        pollster::block_on(gpu.read_f32(&acts.layers[0].stats)).unwrap_or_else(|e| fail(e));
+        let ms = started.elapsed().as_secs_f64() * 1000.0 / steps as f64;
+        println!(
+            "apply {w}x{h}: {ms:.2} ms/frame ({:.0} frames/s), {:.0} MB on the GPU",
+            1000.0 / ms,
+            acts.bytes() as f64 / 1e6
+        );
+        rows.push(serde_json::json!({"width": w, "height": h, "ms_per_frame": ms, "gpu_bytes": acts.bytes()}));
+    }
+    let json = serde_json::json!({
+        "adapter": gpu.adapter.name,
+        "training": {"crop": settings.crop, "batch": settings.batch, "width": settings.width, "ms_per_step": train_ms},
+        "apply": rows,
+    })
+    .to_string();
+    println!("\n{json}");
+    if let Some(path) = &args.json {
+        std::fs::write(path, &json).unwrap_or_else(|e| eprintln!("cannot write {path}: {e}"));
     }
 }
 
