@@ -332,3 +332,90 @@ fn a_valid_header_past_the_size_limit_is_refused_by_the_limit() {
     let r = reason(max, 1);
     assert!(!r.to_lowercase().contains("limit"), "{max}x1 is within the limit: {r}");
 }
+
+/// The real U8 file's header metadata and tensors, for tests that read or rewrite them.
+fn u8_file_parts(bytes: &[u8]) -> (HashMap<String, String>, safetensors::SafeTensors<'_>) {
+    let (_, metadata) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
+    let meta = metadata.metadata().clone().expect("the U8 file has metadata");
+    (meta, safetensors::SafeTensors::deserialize(bytes).unwrap())
+}
+
+#[test]
+fn u8_weights_dequantise_as_the_format_states() {
+    // assets/vgg19/README.md: value = q * scale + min, scale and min decimal strings in the header metadata under
+    // `<tensor>.scale` and `<tensor>.min`. A few values worked out by hand from the file's bytes and metadata.
+    let bytes = real_weights();
+    let (meta, tensors) = u8_file_parts(&bytes);
+    let loaded = VggWeights::from_safetensors(&bytes).unwrap();
+    let layer = |name: &str| LAYERS.iter().position(|l| l.name == name).unwrap();
+    for (tensor, index) in [
+        ("conv1_1.weight", 0),
+        ("conv1_1.weight", 1727),
+        ("conv3_2.bias", 17),
+        ("conv4_1.weight", 654_321),
+        ("conv5_1.weight", 9 * 512 * 512 - 1),
+    ] {
+        let view = tensors.tensor(tensor).unwrap();
+        assert_eq!(view.dtype(), Dtype::U8);
+        let q = view.data()[index] as f64;
+        let number = |key: &str| meta[&format!("{tensor}.{key}")].trim().parse::<f64>().unwrap();
+        let want = q * number("scale") + number("min");
+        let (name, part) = tensor.split_once('.').unwrap();
+        let l = &loaded.layers[layer(name)];
+        let got = if part == "weight" {
+            l.weight[index]
+        } else {
+            l.bias[index]
+        } as f64;
+        println!("{tensor}[{index}]: q {q}, q * scale + min = {want:.7}, loaded {got:.7}");
+        assert!(
+            (got - want).abs() <= 1e-6 * want.abs().max(number("scale")),
+            "{tensor}[{index}]: loaded {got}, the format gives {want}"
+        );
+    }
+}
+
+/// The real file with its metadata changed by `edit` (the tensors, U8, as they are).
+fn with_metadata(bytes: &[u8], edit: impl FnOnce(&mut HashMap<String, String>)) -> Vec<u8> {
+    let (mut meta, tensors) = u8_file_parts(bytes);
+    edit(&mut meta);
+    let views: Vec<(String, TensorView)> = tensors.tensors();
+    safetensors::serialize(views, Some(meta)).unwrap()
+}
+
+#[test]
+fn u8_weights_without_or_with_broken_quantisation_metadata_are_refused() {
+    let bytes = real_weights();
+    // unchanged, the rewritten file loads (so the refusals below are the edits' doing)
+    VggWeights::from_safetensors(&with_metadata(&bytes, |_| {})).unwrap();
+
+    let m = weights_error(&with_metadata(&bytes, |m| {
+        m.remove("conv2_2.weight.min");
+    }));
+    println!("{m}");
+    assert!(m.contains("conv2_2.weight") && m.contains("conv2_2.weight.min"), "{m}");
+
+    let m = weights_error(&with_metadata(&bytes, |m| {
+        m.clear();
+    }));
+    println!("{m}");
+    assert!(m.contains("conv1_1.weight") && m.contains("metadata"), "{m}");
+
+    // scales and offsets that parse as numbers but are not finite
+    for (key, value) in [
+        ("conv3_1.weight.scale", "inf"),
+        ("conv3_1.weight.scale", "NaN"),
+        ("conv3_1.bias.min", "-inf"),
+        ("conv3_1.weight.scale", "1e39"),
+    ] {
+        let m = weights_error(&with_metadata(&bytes, |m| {
+            m.insert(key.into(), value.into());
+        }));
+        println!("{key} = {value}: {m}");
+        assert!(m.contains(key) && m.contains("finite"), "{key} = {value}: {m}");
+    }
+    let m = weights_error(&with_metadata(&bytes, |m| {
+        m.insert("conv1_2.weight.scale".into(), "0.01x".into());
+    }));
+    assert!(m.contains("conv1_2.weight.scale") && m.contains("not a number"), "{m}");
+}
