@@ -419,3 +419,125 @@ fn u8_weights_without_or_with_broken_quantisation_metadata_are_refused() {
     }));
     assert!(m.contains("conv1_2.weight.scale") && m.contains("not a number"), "{m}");
 }
+
+fn filter_error(bytes: &[u8]) -> String {
+    match artsy::Filter::from_json(bytes) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("the filter was accepted"),
+    }
+}
+
+fn small_png(color: [u8; 3]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(8, 8, image::Rgb(color))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+fn painting(name: &str, data: Vec<u8>) -> artsy::FilterStyle {
+    artsy::FilterStyle {
+        name: name.into(),
+        blend: 1.0,
+        data,
+    }
+}
+
+#[test]
+fn filter_imports_are_limited_in_file_size_and_painting_count() {
+    use artsy::filter::{MAX_FILE_BYTES, MAX_PAINTINGS};
+    let params = Params::default();
+    let styles = |n: usize| {
+        (0..n)
+            .map(|i| painting(&format!("p{i}.png"), small_png([i as u8 * 40, 0, 0])))
+            .collect()
+    };
+    // at the count limit: imported
+    artsy::Filter::from_json(&artsy::Filter::new("four", &params, styles(MAX_PAINTINGS)).to_json()).unwrap();
+    let m = filter_error(&artsy::Filter::new("five", &params, styles(MAX_PAINTINGS + 1)).to_json());
+    println!("{m}");
+    assert!(
+        m.contains(&format!("{} paintings", MAX_PAINTINGS + 1)) && m.contains(&format!("at most {MAX_PAINTINGS}")),
+        "{m}"
+    );
+
+    // file size: a valid filter padded (by its name) to exactly the limit is read; one byte more is refused,
+    // with the limit named, before any of it is parsed.
+    let base = artsy::Filter::new("", &params, styles(1)).to_json();
+    let pad = MAX_FILE_BYTES as usize - base.len();
+    let at_limit = artsy::Filter::new(&"x".repeat(pad), &params, styles(1)).to_json();
+    assert_eq!(at_limit.len() as u64, MAX_FILE_BYTES);
+    artsy::Filter::from_json(&at_limit).unwrap();
+    let over = artsy::Filter::new(&"x".repeat(pad + 1), &params, styles(1)).to_json();
+    let m = filter_error(&over);
+    println!("{m}");
+    assert!(m.contains("64 MiB") && m.contains("at most"), "{m}");
+    // the same check the page and the CLI make on a file's size before reading it
+    assert!(artsy::filter::check_file_size(MAX_FILE_BYTES).is_ok());
+    assert!(artsy::filter::check_file_size(MAX_FILE_BYTES + 1).is_err());
+}
+
+/// A painting at the decoder's limit, 16384 x 16384 (1 GiB once decoded; one colour, so the PNG is small), inside a
+/// filter imports and applies: the painting is analysed at the output size.
+#[test]
+fn a_filter_with_a_16384_px_painting_imports_and_applies() {
+    let started = std::time::Instant::now();
+    let side = artsy::image::MAX_DECODE_SIDE;
+    let png = {
+        let huge = image::RgbImage::from_pixel(side, side, image::Rgb([200, 120, 40]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        huge.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let json = artsy::Filter::new(
+        "huge",
+        &Params {
+            size: 48,
+            iterations: 2,
+            ..Params::default()
+        },
+        vec![painting("huge.png", png)],
+    )
+    .to_json();
+    println!(
+        "{side} px painting: filter file {:.1} MiB ({:.1} s)",
+        json.len() as f64 / (1 << 20) as f64,
+        started.elapsed().as_secs_f64()
+    );
+    let filter = artsy::Filter::from_json(&json).unwrap();
+    println!("imported ({:.1} s)", started.elapsed().as_secs_f64());
+    // applied as the page does: the page's output size over the filter's settings, then a run on the photo
+    let (params, styles) = filter
+        .merged(&artsy::filter::Overrides {
+            params: artsy::params::ParamsPatch {
+                size: Some(32),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    let paintings: Vec<_> = styles
+        .iter()
+        .map(|s| (artsy::image::decode(&s.name, &s.data).unwrap(), s.blend))
+        .collect();
+    assert_eq!(paintings[0].0.dimensions(), (side, side));
+    let gpu = gpu();
+    let weights = Arc::new(GpuWeights::upload(
+        &gpu,
+        &VggWeights::from_safetensors(&real_weights()).unwrap(),
+    ));
+    let photo = image::RgbaImage::from_fn(40, 30, |x, y| image::Rgba([(x * 6) as u8, (y * 8) as u8, 90, 255]));
+    let mut transfer = pollster::block_on(artsy::Transfer::new(&gpu, &weights, &photo, &paintings, &params)).unwrap();
+    drop(paintings);
+    transfer.run(2).unwrap();
+    let losses = pollster::block_on(transfer.finish()).unwrap();
+    let out = pollster::block_on(transfer.image()).unwrap();
+    println!(
+        "applied: {losses:?}, {}x{} ({:.1} s)",
+        out.width(),
+        out.height(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(out.dimensions(), (32, 24));
+    assert!(losses.total.is_finite() && losses.style > 0.0);
+}
