@@ -229,7 +229,22 @@ fn sizes_and_params_the_gpu_or_network_cannot_take() {
     )) {
         Err(e @ Error::TooLarge { largest_fitting, .. }) => {
             println!("{e}");
-            assert!(largest_fitting >= 16 && largest_fitting < largest);
+            // The size named is the largest whose biggest buffer, conv1's 64 channels of f32 over the square
+            // photo (and the painting, analysed at the output size), fits this adapter's largest binding; 10%
+            // more does not fit.
+            let limit = gpu
+                .limits
+                .max_storage_buffer_binding_size
+                .min(gpu.limits.max_buffer_size);
+            let conv1 = |side: u32| side as u64 * side as u64 * 64 * 4;
+            println!(
+                "largest binding {limit} B: {largest_fitting} px needs {} B",
+                conv1(largest_fitting)
+            );
+            assert!(
+                conv1(largest_fitting) <= limit && conv1(largest_fitting * 11 / 10) > limit,
+                "{largest_fitting} px named as the largest size that fits {limit} B buffers"
+            );
         }
         Err(e) => panic!("expected TooLarge, got {e}"),
         Ok(_) => panic!("a {largest} px session was accepted"),
@@ -540,4 +555,42 @@ fn a_filter_with_a_16384_px_painting_imports_and_applies() {
     );
     assert_eq!(out.dimensions(), (32, 24));
     assert!(losses.total.is_finite() && losses.style > 0.0);
+}
+
+/// On a GPU whose buffers hold at most 16 MiB, the size a refusal names sets up with the default layers (the whole
+/// network to relu5_1), and 10% more is refused.
+#[test]
+fn the_largest_size_named_sets_up_and_ten_percent_more_does_not() {
+    let gpu = pollster::block_on(artsy::Gpu::with_buffer_limit(16 << 20)).expect("a GPU adapter");
+    let weights = Arc::new(GpuWeights::upload(
+        &gpu,
+        &VggWeights::from_safetensors(&real_weights()).unwrap(),
+    ));
+    let photo = image::RgbaImage::from_fn(64, 64, |x, y| image::Rgba([(x * 4) as u8, (y * 4) as u8, 90, 255]));
+    let setup = |size: u32| {
+        let params = Params {
+            size,
+            // the painting analysed small: the photo's network is the one at the limit
+            style_scale: 0.25,
+            ..Params::default()
+        };
+        pollster::block_on(Session::new(&gpu, &weights, &photo, &[(photo.clone(), 1.0)], &params))
+    };
+    let named = match setup(1024) {
+        Err(e @ Error::TooLarge { largest_fitting, .. }) => {
+            println!("{e}");
+            largest_fitting
+        }
+        Err(e) => panic!("expected TooLarge, got {e}"),
+        Ok(_) => panic!("a 1024 px session was set up in 16 MiB buffers"),
+    };
+    assert_eq!(named, 256, "conv1's 64 channels of f32 at 256x256 px are 16 MiB");
+    let started = std::time::Instant::now();
+    setup(named).expect("the size named sets up");
+    println!("{named} px set up in {:.1} s", started.elapsed().as_secs_f64());
+    assert!(
+        matches!(setup(named * 11 / 10), Err(Error::TooLarge { .. })),
+        "10% more than the size named was set up"
+    );
+    gpu.check_alive().unwrap();
 }
