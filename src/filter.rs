@@ -20,6 +20,22 @@ pub const VERSION: u32 = 2;
 pub const OLDEST_VERSION: u32 = 1;
 /// The file name ending for exported filters.
 pub const EXTENSION: &str = ".artsy-filter.json";
+/// The largest filter file that is read: 64 MiB (the paintings' original files, base64-encoded, are most of it).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+/// The most paintings one filter may hold (the page's painting slots).
+pub const MAX_PAINTINGS: usize = 4;
+
+/// Refuses a filter file of `len` bytes when it is over MAX_FILE_BYTES (before it is read, where the size is known).
+pub fn check_file_size(len: u64) -> Result<()> {
+    if len > MAX_FILE_BYTES {
+        return Err(Error::InvalidParams(format!(
+            "this filter file is {:.1} MiB; filter files of at most {} MiB are read",
+            len as f64 / (1 << 20) as f64,
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
 
 /// One painting of a filter: its original file bytes (PNG, JPEG, ...) and its blend weight.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -142,8 +158,15 @@ impl Filter {
     /// Reads and checks a filter file: format, version, settings, and that every painting decodes.
     pub fn from_json(bytes: &[u8]) -> Result<Filter> {
         let bad = |reason: String| Error::InvalidParams(format!("this is not a usable Artsy filter: {reason}"));
+        check_file_size(bytes.len() as u64)?;
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| bad(format!("it is not JSON ({e})")))?;
+        let count = value.get("styles").and_then(|s| s.as_array()).map_or(0, |s| s.len());
+        if count > MAX_PAINTINGS {
+            return Err(bad(format!(
+                "it holds {count} paintings; a filter holds at most {MAX_PAINTINGS}"
+            )));
+        }
         if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
             return Err(bad(format!("it does not say \"format\": \"{FORMAT}\"")));
         }

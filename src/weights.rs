@@ -101,9 +101,16 @@ fn read_tensor(tensors: &SafeTensors, meta: &HashMap<String, String>, name: &str
                 let text = meta
                     .get(key)
                     .ok_or_else(|| err(format!("U8 tensor `{name}` has no `{key}` in the header metadata")))?;
-                text.trim()
+                let value = text
+                    .trim()
                     .parse::<f32>()
-                    .map_err(|_| err(format!("metadata `{key}` = `{text}` is not a number")))
+                    .map_err(|_| err(format!("metadata `{key}` = `{text}` is not a number")))?;
+                if !value.is_finite() {
+                    return Err(err(format!(
+                        "metadata `{key}` = `{text}` is not a finite number (U8 tensor `{name}` cannot be dequantized)"
+                    )));
+                }
+                Ok(value)
             };
             let scale = number(&format!("{name}.scale"))?;
             let min = number(&format!("{name}.min"))?;

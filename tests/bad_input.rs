@@ -229,7 +229,22 @@ fn sizes_and_params_the_gpu_or_network_cannot_take() {
     )) {
         Err(e @ Error::TooLarge { largest_fitting, .. }) => {
             println!("{e}");
-            assert!(largest_fitting >= 16 && largest_fitting < largest);
+            // The size named is the largest whose biggest buffer, conv1's 64 channels of f32 over the square
+            // photo (and the painting, analysed at the output size), fits this adapter's largest binding; 10%
+            // more does not fit.
+            let limit = gpu
+                .limits
+                .max_storage_buffer_binding_size
+                .min(gpu.limits.max_buffer_size);
+            let conv1 = |side: u32| side as u64 * side as u64 * 64 * 4;
+            println!(
+                "largest binding {limit} B: {largest_fitting} px needs {} B",
+                conv1(largest_fitting)
+            );
+            assert!(
+                conv1(largest_fitting) <= limit && conv1(largest_fitting * 11 / 10) > limit,
+                "{largest_fitting} px named as the largest size that fits {limit} B buffers"
+            );
         }
         Err(e) => panic!("expected TooLarge, got {e}"),
         Ok(_) => panic!("a {largest} px session was accepted"),
@@ -331,4 +346,251 @@ fn a_valid_header_past_the_size_limit_is_refused_by_the_limit() {
     }
     let r = reason(max, 1);
     assert!(!r.to_lowercase().contains("limit"), "{max}x1 is within the limit: {r}");
+}
+
+/// The real U8 file's header metadata and tensors, for tests that read or rewrite them.
+fn u8_file_parts(bytes: &[u8]) -> (HashMap<String, String>, safetensors::SafeTensors<'_>) {
+    let (_, metadata) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
+    let meta = metadata.metadata().clone().expect("the U8 file has metadata");
+    (meta, safetensors::SafeTensors::deserialize(bytes).unwrap())
+}
+
+#[test]
+fn u8_weights_dequantise_as_the_format_states() {
+    // assets/vgg19/README.md: value = q * scale + min, scale and min decimal strings in the header metadata under
+    // `<tensor>.scale` and `<tensor>.min`. A few values worked out by hand from the file's bytes and metadata.
+    let bytes = real_weights();
+    let (meta, tensors) = u8_file_parts(&bytes);
+    let loaded = VggWeights::from_safetensors(&bytes).unwrap();
+    let layer = |name: &str| LAYERS.iter().position(|l| l.name == name).unwrap();
+    for (tensor, index) in [
+        ("conv1_1.weight", 0),
+        ("conv1_1.weight", 1727),
+        ("conv3_2.bias", 17),
+        ("conv4_1.weight", 654_321),
+        ("conv5_1.weight", 9 * 512 * 512 - 1),
+    ] {
+        let view = tensors.tensor(tensor).unwrap();
+        assert_eq!(view.dtype(), Dtype::U8);
+        let q = view.data()[index] as f64;
+        let number = |key: &str| meta[&format!("{tensor}.{key}")].trim().parse::<f64>().unwrap();
+        let want = q * number("scale") + number("min");
+        let (name, part) = tensor.split_once('.').unwrap();
+        let l = &loaded.layers[layer(name)];
+        let got = if part == "weight" {
+            l.weight[index]
+        } else {
+            l.bias[index]
+        } as f64;
+        println!("{tensor}[{index}]: q {q}, q * scale + min = {want:.7}, loaded {got:.7}");
+        assert!(
+            (got - want).abs() <= 1e-6 * want.abs().max(number("scale")),
+            "{tensor}[{index}]: loaded {got}, the format gives {want}"
+        );
+    }
+}
+
+/// The real file with its metadata changed by `edit` (the tensors, U8, as they are).
+fn with_metadata(bytes: &[u8], edit: impl FnOnce(&mut HashMap<String, String>)) -> Vec<u8> {
+    let (mut meta, tensors) = u8_file_parts(bytes);
+    edit(&mut meta);
+    let views: Vec<(String, TensorView)> = tensors.tensors();
+    safetensors::serialize(views, Some(meta)).unwrap()
+}
+
+#[test]
+fn u8_weights_without_or_with_broken_quantisation_metadata_are_refused() {
+    let bytes = real_weights();
+    // unchanged, the rewritten file loads (so the refusals below are the edits' doing)
+    VggWeights::from_safetensors(&with_metadata(&bytes, |_| {})).unwrap();
+
+    let m = weights_error(&with_metadata(&bytes, |m| {
+        m.remove("conv2_2.weight.min");
+    }));
+    println!("{m}");
+    assert!(m.contains("conv2_2.weight") && m.contains("conv2_2.weight.min"), "{m}");
+
+    let m = weights_error(&with_metadata(&bytes, |m| {
+        m.clear();
+    }));
+    println!("{m}");
+    assert!(m.contains("conv1_1.weight") && m.contains("metadata"), "{m}");
+
+    // scales and offsets that parse as numbers but are not finite
+    for (key, value) in [
+        ("conv3_1.weight.scale", "inf"),
+        ("conv3_1.weight.scale", "NaN"),
+        ("conv3_1.bias.min", "-inf"),
+        ("conv3_1.weight.scale", "1e39"),
+    ] {
+        let m = weights_error(&with_metadata(&bytes, |m| {
+            m.insert(key.into(), value.into());
+        }));
+        println!("{key} = {value}: {m}");
+        assert!(m.contains(key) && m.contains("finite"), "{key} = {value}: {m}");
+    }
+    let m = weights_error(&with_metadata(&bytes, |m| {
+        m.insert("conv1_2.weight.scale".into(), "0.01x".into());
+    }));
+    assert!(m.contains("conv1_2.weight.scale") && m.contains("not a number"), "{m}");
+}
+
+fn filter_error(bytes: &[u8]) -> String {
+    match artsy::Filter::from_json(bytes) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("the filter was accepted"),
+    }
+}
+
+fn small_png(color: [u8; 3]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(8, 8, image::Rgb(color))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+fn painting(name: &str, data: Vec<u8>) -> artsy::FilterStyle {
+    artsy::FilterStyle {
+        name: name.into(),
+        blend: 1.0,
+        data,
+    }
+}
+
+#[test]
+fn filter_imports_are_limited_in_file_size_and_painting_count() {
+    use artsy::filter::{MAX_FILE_BYTES, MAX_PAINTINGS};
+    let params = Params::default();
+    let styles = |n: usize| {
+        (0..n)
+            .map(|i| painting(&format!("p{i}.png"), small_png([i as u8 * 40, 0, 0])))
+            .collect()
+    };
+    // at the count limit: imported
+    artsy::Filter::from_json(&artsy::Filter::new("four", &params, styles(MAX_PAINTINGS)).to_json()).unwrap();
+    let m = filter_error(&artsy::Filter::new("five", &params, styles(MAX_PAINTINGS + 1)).to_json());
+    println!("{m}");
+    assert!(
+        m.contains(&format!("{} paintings", MAX_PAINTINGS + 1)) && m.contains(&format!("at most {MAX_PAINTINGS}")),
+        "{m}"
+    );
+
+    // file size: a valid filter padded (by its name) to exactly the limit is read; one byte more is refused,
+    // with the limit named, before any of it is parsed.
+    let base = artsy::Filter::new("", &params, styles(1)).to_json();
+    let pad = MAX_FILE_BYTES as usize - base.len();
+    let at_limit = artsy::Filter::new(&"x".repeat(pad), &params, styles(1)).to_json();
+    assert_eq!(at_limit.len() as u64, MAX_FILE_BYTES);
+    artsy::Filter::from_json(&at_limit).unwrap();
+    let over = artsy::Filter::new(&"x".repeat(pad + 1), &params, styles(1)).to_json();
+    let m = filter_error(&over);
+    println!("{m}");
+    assert!(m.contains("64 MiB") && m.contains("at most"), "{m}");
+    // the same check the page and the CLI make on a file's size before reading it
+    assert!(artsy::filter::check_file_size(MAX_FILE_BYTES).is_ok());
+    assert!(artsy::filter::check_file_size(MAX_FILE_BYTES + 1).is_err());
+}
+
+/// A painting at the decoder's limit, 16384 x 16384 (1 GiB once decoded; one colour, so the PNG is small), inside a
+/// filter imports and applies: the painting is analysed at the output size.
+#[test]
+fn a_filter_with_a_16384_px_painting_imports_and_applies() {
+    let started = std::time::Instant::now();
+    let side = artsy::image::MAX_DECODE_SIDE;
+    let png = {
+        let huge = image::RgbImage::from_pixel(side, side, image::Rgb([200, 120, 40]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        huge.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let json = artsy::Filter::new(
+        "huge",
+        &Params {
+            size: 48,
+            iterations: 2,
+            ..Params::default()
+        },
+        vec![painting("huge.png", png)],
+    )
+    .to_json();
+    println!(
+        "{side} px painting: filter file {:.1} MiB ({:.1} s)",
+        json.len() as f64 / (1 << 20) as f64,
+        started.elapsed().as_secs_f64()
+    );
+    let filter = artsy::Filter::from_json(&json).unwrap();
+    println!("imported ({:.1} s)", started.elapsed().as_secs_f64());
+    // applied as the page does: the page's output size over the filter's settings, then a run on the photo
+    let (params, styles) = filter
+        .merged(&artsy::filter::Overrides {
+            params: artsy::params::ParamsPatch {
+                size: Some(32),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    let paintings: Vec<_> = styles
+        .iter()
+        .map(|s| (artsy::image::decode(&s.name, &s.data).unwrap(), s.blend))
+        .collect();
+    assert_eq!(paintings[0].0.dimensions(), (side, side));
+    let gpu = gpu();
+    let weights = Arc::new(GpuWeights::upload(
+        &gpu,
+        &VggWeights::from_safetensors(&real_weights()).unwrap(),
+    ));
+    let photo = image::RgbaImage::from_fn(40, 30, |x, y| image::Rgba([(x * 6) as u8, (y * 8) as u8, 90, 255]));
+    let mut transfer = pollster::block_on(artsy::Transfer::new(&gpu, &weights, &photo, &paintings, &params)).unwrap();
+    drop(paintings);
+    transfer.run(2).unwrap();
+    let losses = pollster::block_on(transfer.finish()).unwrap();
+    let out = pollster::block_on(transfer.image()).unwrap();
+    println!(
+        "applied: {losses:?}, {}x{} ({:.1} s)",
+        out.width(),
+        out.height(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(out.dimensions(), (32, 24));
+    assert!(losses.total.is_finite() && losses.style > 0.0);
+}
+
+/// On a GPU whose buffers hold at most 16 MiB, the size a refusal names sets up with the default layers (the whole
+/// network to relu5_1), and 10% more is refused.
+#[test]
+fn the_largest_size_named_sets_up_and_ten_percent_more_does_not() {
+    let gpu = pollster::block_on(artsy::Gpu::with_buffer_limit(16 << 20)).expect("a GPU adapter");
+    let weights = Arc::new(GpuWeights::upload(
+        &gpu,
+        &VggWeights::from_safetensors(&real_weights()).unwrap(),
+    ));
+    let photo = image::RgbaImage::from_fn(64, 64, |x, y| image::Rgba([(x * 4) as u8, (y * 4) as u8, 90, 255]));
+    let setup = |size: u32| {
+        let params = Params {
+            size,
+            // the painting analysed small: the photo's network is the one at the limit
+            style_scale: 0.25,
+            ..Params::default()
+        };
+        pollster::block_on(Session::new(&gpu, &weights, &photo, &[(photo.clone(), 1.0)], &params))
+    };
+    let named = match setup(1024) {
+        Err(e @ Error::TooLarge { largest_fitting, .. }) => {
+            println!("{e}");
+            largest_fitting
+        }
+        Err(e) => panic!("expected TooLarge, got {e}"),
+        Ok(_) => panic!("a 1024 px session was set up in 16 MiB buffers"),
+    };
+    assert_eq!(named, 256, "conv1's 64 channels of f32 at 256x256 px are 16 MiB");
+    let started = std::time::Instant::now();
+    setup(named).expect("the size named sets up");
+    println!("{named} px set up in {:.1} s", started.elapsed().as_secs_f64());
+    assert!(
+        matches!(setup(named * 11 / 10), Err(Error::TooLarge { .. })),
+        "10% more than the size named was set up"
+    );
+    gpu.check_alive().unwrap();
 }

@@ -191,3 +191,153 @@ fn blend_weights_mix_the_paintings_and_style_scale_changes_the_target() {
     println!("style scale 2: {scaled:.4e}");
     assert!((scaled - starry).abs() > 0.01 * starry);
 }
+
+/// The f64 reference's layers conv1_1 .. conv2_1 (relu1_1 and relu2_1 are layers 0 and 2) with the real weights.
+fn reference_layers() -> Vec<common::reference::RefLayer> {
+    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).unwrap();
+    let weights = VggWeights::from_safetensors(&bytes).unwrap();
+    artsy::vgg::LAYERS
+        .iter()
+        .zip(&weights.layers)
+        .take(3)
+        .map(|(l, lw)| common::reference::RefLayer {
+            cin: l.cin as usize,
+            cout: l.cout as usize,
+            pool_before: l.pool_before,
+            weight: lw.weight.iter().map(|&v| v as f64).collect(),
+            bias: lw.bias.iter().map(|&v| v as f64).collect(),
+        })
+        .collect()
+}
+
+/// relu1_1's and relu2_1's Gram matrices of `painting` analysed with its longer side `longer`, on the CPU in f64.
+fn reference_grams(layers: &[common::reference::RefLayer], painting: &RgbaImage, longer: u32) -> [Vec<f64>; 2] {
+    let (w, h) = artsy::loss::style_size(painting, longer);
+    let px: Vec<f64> = artsy::image::to_pixels(&artsy::image::resize(painting, w, h))
+        .iter()
+        .map(|&v| v as f64)
+        .collect();
+    let feats = common::reference::features(h as usize, w as usize, &px, layers, true);
+    [0, 2].map(|l| {
+        let (fh, fw, f) = &feats[l];
+        common::reference::gram(fh * fw, layers[l].cout, f)
+    })
+}
+
+/// The largest difference between `got` and `want`, relative to `want`'s largest magnitude.
+fn max_rel_diff(got: &[f32], want: &[f64]) -> f64 {
+    assert_eq!(got.len(), want.len());
+    let peak = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    got.iter()
+        .zip(want)
+        .fold(0.0f64, |m, (&g, w)| m.max((g as f64 - w).abs()))
+        / peak
+}
+
+#[test]
+fn blended_target_is_the_weighted_sum_of_the_paintings_gram_matrices() {
+    let s = setup();
+    let layers = reference_layers();
+    let longer = 40;
+    let starry = reference_grams(&layers, &s.starry, longer);
+    let wave = reference_grams(&layers, &s.wave, longer);
+    // Blend 3:1, normalised to 0.75 and 0.25.
+    let terms = pollster::block_on(artsy::loss::style_terms(
+        &s.gpu,
+        &s.weights,
+        artsy::Pooling::Max,
+        &[(s.starry.clone(), 3.0), (s.wave.clone(), 1.0)],
+        longer,
+        &[(0, 1.0), (2, 1.0)],
+        500.0,
+    ))
+    .unwrap();
+    for (i, term) in terms.iter().enumerate() {
+        let c = artsy::vgg::LAYERS[term.layer].cout as usize;
+        let got = common::read(&s.gpu, &term.target, c * c);
+        let want: Vec<f64> = starry[i]
+            .iter()
+            .zip(&wave[i])
+            .map(|(a, b)| 0.75 * a + 0.25 * b)
+            .collect();
+        let err = max_rel_diff(&got, &want);
+        // how far each painting alone is from the blend: the margin this check has over a wrong blend
+        let starry_only = max_rel_diff(&got, &starry[i]);
+        let swapped: Vec<f64> = starry[i]
+            .iter()
+            .zip(&wave[i])
+            .map(|(a, b)| 0.25 * a + 0.75 * b)
+            .collect();
+        let swapped_err = max_rel_diff(&got, &swapped);
+        println!(
+            "layer {}: blended target vs 0.75 G(starry) + 0.25 G(wave): {err:.2e}; vs starry alone {starry_only:.2e}, \
+             vs the weights swapped {swapped_err:.2e}",
+            term.layer
+        );
+        assert!(
+            err < 1e-4,
+            "layer {}: the blended target is off by {err:.2e}",
+            term.layer
+        );
+        assert!(starry_only > 20.0 * err && swapped_err > 20.0 * err);
+    }
+}
+
+#[test]
+fn style_scale_analyses_the_painting_at_that_multiple_of_the_output_size() {
+    let s = setup();
+    let layers = reference_layers();
+    let (size, scale) = (40u32, 2.0f32);
+    let params = Params {
+        size,
+        style_scale: scale,
+        content_layers: vec![],
+        style_layers: vec![(artsy::vgg::Layer::at(0), 1.0), (artsy::vgg::Layer::at(2), 1.0)],
+        tv_weight: 0.0,
+        ..Params::default()
+    };
+    let mut session = pollster::block_on(Session::new(
+        &s.gpu,
+        &s.weights,
+        &s.photo,
+        &[(s.starry.clone(), 1.0)],
+        &params,
+    ))
+    .unwrap();
+    let (w, h) = (session.width as usize, session.height as usize);
+    let photo = artsy::image::to_pixels(&artsy::image::resize(&s.photo, w as u32, h as u32));
+    session.set_pixels(&photo).unwrap();
+    let (got, _) = pollster::block_on(session.loss_and_gradient()).unwrap();
+    // The same style loss on the CPU, with the painting analysed at `longer` px.
+    let photo_px: Vec<f64> = photo.iter().map(|&v| v as f64).collect();
+    let feats = common::reference::features(h, w, &photo_px, &layers, true);
+    let style_loss = |longer: u32| -> f64 {
+        let targets = reference_grams(&layers, &s.starry, longer);
+        [0usize, 2]
+            .iter()
+            .zip(&targets)
+            .map(|(&l, target)| {
+                let (fh, fw, f) = &feats[l];
+                let c = layers[l].cout;
+                let g = common::reference::gram(fh * fw, c, f);
+                common::reference::mse(&g, target, params.style_weight as f64 / (c * c) as f64).0
+            })
+            .sum()
+    };
+    let stated = style_loss((size as f32 * scale) as u32);
+    let unscaled = style_loss(size);
+    let rel = (got.style as f64 - stated).abs() / stated;
+    println!(
+        "style loss: GPU {}, CPU with the painting at {} px {stated:.5e} (relative error {rel:.1e}), at {size} px \
+         {unscaled:.5e}",
+        got.style,
+        size as f32 * scale
+    );
+    assert!(
+        rel < 1e-4,
+        "the painting was not analysed at {} px",
+        size as f32 * scale
+    );
+    // the two sizes give clearly different losses, so the check above tells them apart
+    assert!((unscaled - stated).abs() > 0.05 * stated);
+}

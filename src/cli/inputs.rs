@@ -53,7 +53,13 @@ pub fn style_file(path: &Path) -> Result<FilterStyle, String> {
 /// Reads and checks every input named by `args`; nothing here touches the GPU.
 pub fn resolve(args: &Args) -> Result<Inputs, String> {
     let filter = match &args.filter {
-        Some(path) => Some(Filter::from_json(&read(path, "filter")?).map_err(|e| format!("{}: {e}", path.display()))?),
+        Some(path) => {
+            // a file over the limit is refused before it is read
+            if let Ok(meta) = std::fs::metadata(path) {
+                artsy::filter::check_file_size(meta.len()).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            Some(Filter::from_json(&read(path, "filter")?).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
         None => None,
     };
     // The paintings: --style files, else the filter's, else the sample.
@@ -124,7 +130,16 @@ pub fn save_filter(path: &Path, inputs: &Inputs) -> Result<(), String> {
         })
         .unwrap_or_else(|| "filter".into());
     let filter = Filter::new(&name, &inputs.params, inputs.styles.clone());
-    std::fs::write(path, filter.to_json()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let json = filter.to_json();
+    if inputs.styles.len() > artsy::filter::MAX_PAINTINGS {
+        return Err(format!(
+            "cannot save {} paintings as a filter: a filter holds at most {}",
+            inputs.styles.len(),
+            artsy::filter::MAX_PAINTINGS
+        ));
+    }
+    artsy::filter::check_file_size(json.len() as u64).map_err(|e| format!("cannot save the filter: {e}"))?;
+    std::fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("filter saved: {}", path.display());
     Ok(())
 }

@@ -121,6 +121,11 @@ impl App {
     }
 
     async fn import_file(&self, file: web_sys::File) {
+        // a file over the limit is refused before it is read into memory
+        if let Err(e) = crate::filter::check_file_size(file.size() as u64) {
+            self.ui.show_error(&format!("{}: {e}.", file.name()), None);
+            return;
+        }
         match files::blob_bytes(&file).await {
             Ok(bytes) => {
                 let _ = self.import_filter(&file.name(), &bytes).await;

@@ -9,8 +9,8 @@ use super::dom::{cast, el, set_hidden, text};
 use super::picked::Picked;
 use super::ui::{DropZone, button, drop_zone};
 
-/// At most this many paintings are blended (each adds its Gram matrices to the set-up).
-pub const MAX_PAINTINGS: usize = 4;
+/// At most this many paintings are blended (each adds its Gram matrices to the set-up); a filter holds as many.
+pub const MAX_PAINTINGS: usize = crate::filter::MAX_PAINTINGS;
 
 /// One painting: its card, drop zone, blend slider and share, and the image chosen for it.
 #[derive(Clone)]
