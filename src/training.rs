@@ -74,7 +74,7 @@ impl TrainSettings {
         if !limits::BATCH.contains(&self.batch) {
             return bad("the batch", self.batch.to_string(), format!("{:?}", limits::BATCH));
         }
-        if !limits::CROP.contains(&self.crop) || self.crop % crate::filter_net::SIDE_MULTIPLE != 0 {
+        if !limits::CROP.contains(&self.crop) || !self.crop.is_multiple_of(crate::filter_net::SIDE_MULTIPLE) {
             return bad(
                 "the crop size",
                 self.crop.to_string(),

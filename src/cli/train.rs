@@ -257,6 +257,9 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let loop_start = Instant::now();
+    // Without a terminal the bar is hidden: a line every tenth of the run instead.
+    let logging = !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut next_line = settings.steps.div_ceil(10);
     // Two steps queued at a time keep the GPU busy; each step is its own submission.
     while trainer.step() < settings.steps || trainer.steps_in_flight() > 0 {
         while trainer.step() < settings.steps && trainer.steps_in_flight() < 2 {
@@ -266,6 +269,12 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         if let Some(l) = trainer.poll_losses() {
             bar.set_position(l.iteration as u64);
             bar.set_message(show(&l));
+            if logging && l.iteration >= next_line {
+                let elapsed = loop_start.elapsed().as_secs_f64();
+                let left = elapsed / l.iteration as f64 * (settings.steps - l.iteration) as f64;
+                eprintln!("step {}/{}: {}, {left:.0} s left", l.iteration, settings.steps, show(&l));
+                next_line += settings.steps.div_ceil(10);
+            }
         }
     }
     let seconds = loop_start.elapsed().as_secs_f64();
