@@ -1,5 +1,6 @@
-//! A saved filter: the painting(s), their blend and every setting of a transfer, as one portable JSON file
-//! (`*.artsy-filter.json`) that the page keeps in IndexedDB, exports and imports, and the CLI reads.
+//! A saved filter: the painting(s), their blend and every setting of a transfer, and (from version 2) optionally a
+//! trained filter network, as one portable JSON file (`*.artsy-filter.json`) that the page keeps in IndexedDB,
+//! exports and imports, and the CLI reads.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -7,12 +8,16 @@ use image::RgbaImage;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::filter_net::Architecture;
 use crate::params::{Params, ParamsPatch};
+use crate::training::TrainSettings;
 
 /// What the `format` field of every filter file says.
 pub const FORMAT: &str = "artsy-filter";
-/// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this build writes; it reads this one and every earlier one.
+pub const VERSION: u32 = 2;
+/// The oldest version this build reads (version 1 has no network).
+pub const OLDEST_VERSION: u32 = 1;
 /// The file name ending for exported filters.
 pub const EXTENSION: &str = ".artsy-filter.json";
 
@@ -36,6 +41,71 @@ pub struct Overrides {
     pub blend: Option<Vec<f32>>,
 }
 
+/// A trained filter network: one forward pass stylises a photo (filter_net). Its parameters are stored as
+/// little-endian IEEE half floats (2 bytes each: about 0.9 MB at the default width, 1.2 MB in base64).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FilterNetwork {
+    /// Channels of the first layer (filter_net::WIDTHS); fixes the layout and the parameter count.
+    pub width: u32,
+    /// How `data` stores the parameters: NETWORK_ENCODING.
+    pub encoding: String,
+    /// How it was trained (steps are those actually done).
+    pub training: TrainSettings,
+    #[serde(with = "base64_bytes")]
+    pub data: Vec<u8>,
+}
+
+/// The one encoding of network parameters: f16, little-endian.
+pub const NETWORK_ENCODING: &str = "f16le";
+
+impl FilterNetwork {
+    /// `params` (f32, as the GPU holds them) stored as f16.
+    pub fn new(arch: &Architecture, training: TrainSettings, params: &[f32]) -> FilterNetwork {
+        let data = params
+            .iter()
+            .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+            .collect();
+        FilterNetwork {
+            width: arch.width,
+            encoding: NETWORK_ENCODING.into(),
+            training,
+            data,
+        }
+    }
+
+    /// The layout and the parameters, checked: a known width and encoding, exactly its parameter count, all
+    /// finite.
+    pub fn decode(&self) -> Result<(Architecture, Vec<f32>)> {
+        let bad = |reason: String| Error::InvalidParams(format!("the filter's network is unusable: {reason}"));
+        let arch = Architecture::new(self.width).map_err(|e| bad(e.to_string()))?;
+        if self.encoding != NETWORK_ENCODING {
+            return Err(bad(format!(
+                "its encoding is \"{}\"; this Artsy reads \"{NETWORK_ENCODING}\"",
+                self.encoding
+            )));
+        }
+        let expected = arch.param_count * 2;
+        if self.data.len() != expected {
+            return Err(bad(format!(
+                "a network of width {} has {} parameters ({expected} bytes), but the file holds {} bytes{}",
+                self.width,
+                arch.param_count,
+                self.data.len(),
+                if self.data.len() < expected { " (truncated?)" } else { "" }
+            )));
+        }
+        let params: Vec<f32> = self
+            .data
+            .chunks_exact(2)
+            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect();
+        if let Some(i) = params.iter().position(|v| !v.is_finite()) {
+            return Err(bad(format!("parameter {i} is not a finite number")));
+        }
+        Ok((arch, params))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
     pub format: String,
@@ -43,6 +113,9 @@ pub struct Filter {
     pub name: String,
     pub params: Params,
     pub styles: Vec<FilterStyle>,
+    /// A trained network (version 2 and later; optional): applying the filter is then one forward pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<FilterNetwork>,
 }
 
 impl Filter {
@@ -53,6 +126,7 @@ impl Filter {
             name: name.into(),
             params: params.clone(),
             styles,
+            network: None,
         }
     }
 
@@ -70,9 +144,11 @@ impl Filter {
             return Err(bad(format!("it does not say \"format\": \"{FORMAT}\"")));
         }
         match value.get("version").and_then(|v| v.as_u64()) {
-            Some(v) if v == VERSION as u64 => {}
+            Some(v) if (OLDEST_VERSION as u64..=VERSION as u64).contains(&v) => {}
             Some(v) => {
-                return Err(bad(format!("it is version {v}; this Artsy reads version {VERSION}")));
+                return Err(bad(format!(
+                    "it is version {v}; this Artsy reads versions {OLDEST_VERSION} to {VERSION}"
+                )));
             }
             None => return Err(bad("it has no version".into())),
         }
@@ -82,6 +158,9 @@ impl Filter {
         }
         filter.params.validate()?;
         filter.paintings()?;
+        if let Some(network) = &filter.network {
+            network.decode()?;
+        }
         Ok(filter)
     }
 
@@ -269,6 +348,47 @@ mod tests {
         let f = Filter::from_json(&serde_json::to_vec(&v).unwrap()).unwrap();
         assert_eq!(f.params.size, 300);
         assert_eq!(f.params.style_weight, Params::default().style_weight);
+    }
+
+    #[test]
+    fn a_network_round_trips_in_f16_and_version_1_files_still_load() {
+        let arch = Architecture::new(8).unwrap();
+        let params = arch.initial_params(3);
+        let mut f = sample();
+        f.network = Some(FilterNetwork::new(&arch, TrainSettings::default(), &params));
+        let back = Filter::from_json(&f.to_json()).unwrap();
+        assert_eq!(back.version, VERSION);
+        let (back_arch, back_params) = back.network.as_ref().unwrap().decode().unwrap();
+        assert_eq!(back_arch, arch);
+        for (a, b) in params.iter().zip(&back_params) {
+            assert!((a - b).abs() <= a.abs() / 1024.0 + 1e-7, "{a} vs {b}");
+        }
+        // a version 1 file (no network) reads as before
+        let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        v["version"] = 1.into();
+        assert_eq!(Filter::from_json(&serde_json::to_vec(&v).unwrap()).unwrap().network, None);
+    }
+
+    #[test]
+    fn a_damaged_network_is_refused_with_a_reason() {
+        let arch = Architecture::new(8).unwrap();
+        let mut f = sample();
+        f.network = Some(FilterNetwork::new(&arch, TrainSettings::default(), &arch.initial_params(3)));
+        let refused = |change: &dyn Fn(&mut FilterNetwork)| {
+            let mut damaged = f.clone();
+            change(damaged.network.as_mut().unwrap());
+            Filter::from_json(&damaged.to_json()).unwrap_err().to_string()
+        };
+        let m = refused(&|n| n.data.truncate(1000));
+        assert!(m.contains("truncated") && m.contains("1000 bytes"), "{m}");
+        let m = refused(&|n| n.width = 16);
+        assert!(m.contains("width 16") && m.contains("parameters"), "{m}");
+        let m = refused(&|n| n.width = 12);
+        assert!(m.contains("width") && m.contains("12"), "{m}");
+        let m = refused(&|n| n.encoding = "u8".into());
+        assert!(m.contains("encoding"), "{m}");
+        let m = refused(&|n| n.data[10..12].copy_from_slice(&half::f16::NAN.to_le_bytes()));
+        assert!(m.contains("parameter 5 is not a finite number"), "{m}");
     }
 
     #[test]

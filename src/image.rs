@@ -79,16 +79,12 @@ pub fn from_pixels(width: u32, height: u32, pixels: &[f32]) -> RgbaImage {
     RgbaImage::from_raw(width, height, bytes).expect("pixel count matches the size")
 }
 
-/// Uniform noise in 0..1 from a seed (xorshift: the same seed gives the same start on every platform).
+/// Uniform noise in 0..1 from a seed (the same seed gives the same start on every platform).
 pub fn noise_pixels(count: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 40) as f32 / (1u64 << 24) as f32
-    };
-    (0..count).flat_map(|_| [next(), next(), next(), 0.0]).collect()
+    let mut random = crate::random::Random::new(seed);
+    (0..count)
+        .flat_map(|_| [random.next_f32(), random.next_f32(), random.next_f32(), 0.0])
+        .collect()
 }
 
 /// BT.601 luma of an RGB triple (any scale).

@@ -5,14 +5,17 @@
 pub mod bench;
 pub mod error;
 pub mod filter;
+pub mod filter_net;
 pub mod gpu;
 pub mod image;
 pub mod kernels;
 pub mod loss;
 pub mod network;
 pub mod params;
+pub mod random;
 pub mod session;
 pub mod step;
+pub mod training;
 pub mod transfer;
 pub mod vgg;
 #[cfg(target_arch = "wasm32")]

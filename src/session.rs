@@ -12,7 +12,7 @@ use crate::kernels::keep_best::{self, BestPicture};
 use crate::loss::{content_terms, style_size_of, style_terms};
 use crate::network::Network;
 use crate::params::{Init, Optimizer, Params};
-use crate::step::{Step, StepInputs, Update};
+use crate::step::{LossInputs, Step, StepInputs, Update};
 use crate::vgg::{LAYERS, MIN_SIDE};
 use crate::weights::GpuWeights;
 
@@ -228,15 +228,17 @@ impl Session {
         let step = Step::new(
             gpu,
             &StepInputs {
-                net: &net,
-                weights,
-                pooling: params.pooling,
-                content: &content,
-                style: &style,
-                tv_scale: params.tv_weight / (width * height) as f32,
+                loss: LossInputs {
+                    net: &net,
+                    weights,
+                    pooling: params.pooling,
+                    content: &content,
+                    style: &style,
+                    tv_scale: params.tv_weight / (width * height) as f32,
+                    pixels: &pixels,
+                },
                 optimizer: params.optimizer,
                 learning_rate: params.learning_rate,
-                pixels: &pixels,
             },
         );
         let count = (width * height) as usize;

@@ -33,7 +33,8 @@ pub struct Step {
     buffers: Vec<wgpu::Buffer>,
 }
 
-pub struct StepInputs<'a> {
+/// What the loss of a picture is made of.
+pub struct LossInputs<'a> {
     pub net: &'a Network,
     pub weights: &'a GpuWeights,
     pub pooling: Pooling,
@@ -41,13 +42,60 @@ pub struct StepInputs<'a> {
     pub style: &'a [StyleTerm],
     /// tv_weight / (H * W)
     pub tv_scale: f32,
+    /// The picture [H][W] vec4 in 0..1.
+    pub pixels: &'a wgpu::Buffer,
+}
+
+pub struct StepInputs<'a> {
+    pub loss: LossInputs<'a>,
     pub optimizer: Optimizer,
     pub learning_rate: f32,
-    pub pixels: &'a wgpu::Buffer,
+}
+
+/// The loss of a picture and its gradient: forward through VGG, the loss terms, backward to the pixels, total
+/// variation and the loss report. A step adds the optimiser's update; training a filter network carries the
+/// gradient on into the network.
+pub struct Objective {
+    pub dispatches: Vec<Dispatch>,
+    /// dLoss/d pixels [H][W] vec4, valid after `dispatches`.
+    pub grad_pixels: wgpu::Buffer,
+    /// (content, style, tv, total).
+    pub losses: wgpu::Buffer,
+    buffers: Vec<wgpu::Buffer>,
 }
 
 impl Step {
     pub fn new(gpu: &Gpu, s: &StepInputs) -> Step {
+        let objective = Objective::new(gpu, &s.loss);
+        let net = s.loss.net;
+        let update = Update::new(
+            gpu,
+            s.optimizer,
+            s.learning_rate,
+            (net.height * net.width) as usize,
+            &objective.grad_pixels,
+            s.loss.pixels,
+        );
+        Step {
+            dispatches: objective.dispatches,
+            update,
+            grad_pixels: objective.grad_pixels,
+            losses: objective.losses,
+            buffers: objective.buffers,
+        }
+    }
+
+    /// Bytes of GPU memory the step holds beyond the network (gradients, Grams, the optimiser's state).
+    pub fn bytes(&self) -> u64 {
+        self.buffers.iter().map(|b| b.size()).sum::<u64>()
+            + self.grad_pixels.size()
+            + self.update.bytes()
+            + self.losses.size()
+    }
+}
+
+impl Objective {
+    pub fn new(gpu: &Gpu, s: &LossInputs) -> Objective {
         let net = s.net;
         let pixel_count = (net.height * net.width) as usize;
         let layout = LossLayout::new(
@@ -140,32 +188,19 @@ impl Step {
             layout.tv.offsets[0],
         ));
         d.push(loss_reduce::loss_reduce(gpu, layout.bounds(), &partials, &losses));
-        let update = Update::new(
-            gpu,
-            s.optimizer,
-            s.learning_rate,
-            pixel_count,
-            &backward.grad_pixels,
-            s.pixels,
-        );
-
         buffers.extend(d_grams);
         buffers.extend(backward.buffers);
         buffers.push(partials);
-        Step {
+        Objective {
             dispatches: d,
-            update,
             grad_pixels: backward.grad_pixels,
             losses,
             buffers,
         }
     }
 
-    /// Bytes of GPU memory the step holds beyond the network (gradients, Grams, the optimiser's state).
+    /// Bytes of GPU memory it holds beyond the network.
     pub fn bytes(&self) -> u64 {
-        self.buffers.iter().map(|b| b.size()).sum::<u64>()
-            + self.grad_pixels.size()
-            + self.update.bytes()
-            + self.losses.size()
+        self.buffers.iter().map(|b| b.size()).sum::<u64>() + self.grad_pixels.size() + self.losses.size()
     }
 }

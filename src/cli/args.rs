@@ -6,14 +6,20 @@ use artsy::filter::Overrides;
 use artsy::params::{InitKind, ParamsPatch};
 use artsy::vgg::Layer;
 use artsy::{Optimizer, Params, Pooling};
-use clap::Parser;
+use clap::{Parser, Subcommand};
+
+use super::train::{ApplyArgs, TrainArgs};
 
 /// Repaint a photo in the style of a painting (Gatys et al. neural style transfer) on your GPU.
 /// With no images given, it repaints the sample astronaut as Starry Night.
 /// Settings given on the command line override those of --filter.
 #[derive(Parser)]
-#[command(version, after_help = defaults_help())]
+#[command(version, after_help = defaults_help(), args_conflicts_with_subcommands = true)]
 pub struct Args {
+    /// Filter networks: `train` one from a painting, `apply` one to a photo. Without a command, the photo is
+    /// repainted by optimisation.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// The photo to repaint.
     #[arg(long)]
     pub content: Option<PathBuf>,
@@ -89,6 +95,12 @@ pub struct Args {
     pub batch: Option<u32>,
 }
 
+#[derive(Subcommand)]
+pub enum Command {
+    Train(TrainArgs),
+    Apply(ApplyArgs),
+}
+
 /// The settings' defaults and ranges, from the engine, for the end of --help.
 fn defaults_help() -> String {
     use artsy::params::{Shown, limits};
@@ -127,7 +139,7 @@ fn defaults_help() -> String {
 }
 
 /// "relu4_2=0.5" or "relu4_2" (weight 1) -> (layer, weight).
-fn layer_weights(flag: &str, items: &[String]) -> Result<Vec<(Layer, f32)>, String> {
+pub fn layer_weights(flag: &str, items: &[String]) -> Result<Vec<(Layer, f32)>, String> {
     items
         .iter()
         .filter(|i| !i.trim().is_empty())

@@ -25,8 +25,8 @@ pub struct Inputs {
 /// What runs when no photo, painting or weights are named (relative to the repository root, where
 /// `./build.sh run` starts the CLI).
 const DEFAULT_PHOTO: &str = "assets/images/content_astronaut.png";
-const DEFAULT_PAINTING: &str = "assets/images/style_starry_night_vangogh.jpg";
-const DEFAULT_WEIGHTS: &str = "assets/vgg19/vgg19-conv-u8.safetensors";
+pub const DEFAULT_PAINTING: &str = "assets/images/style_starry_night_vangogh.jpg";
+pub const DEFAULT_WEIGHTS: &str = "assets/vgg19/vgg19-conv-u8.safetensors";
 
 pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
@@ -40,7 +40,7 @@ fn stem(name: &str) -> String {
 }
 
 /// A painting file as a filter keeps it: its file name, blend 1 (until a blend is given) and its bytes.
-fn style_file(path: &Path) -> Result<FilterStyle, String> {
+pub fn style_file(path: &Path) -> Result<FilterStyle, String> {
     Ok(FilterStyle {
         name: path
             .file_name()

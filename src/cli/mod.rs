@@ -6,6 +6,7 @@ mod inputs;
 mod output;
 mod progress;
 mod report;
+mod train;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,6 +16,11 @@ use artsy::{Gpu, GpuWeights, Transfer, VggWeights};
 
 /// One whole run; the error is the message for the user.
 pub fn run(args: Args) -> Result<(), String> {
+    match args.command {
+        Some(args::Command::Train(train)) => return train::train(train),
+        Some(args::Command::Apply(apply)) => return train::apply(apply),
+        None => {}
+    }
     let inputs = inputs::resolve(&args)?;
     if let Some(path) = &args.save_filter {
         inputs::save_filter(path, &inputs)?;

@@ -4,15 +4,20 @@
 //! and caches it. Nothing here decides *when* a kernel runs (that is step.rs) or *why* (loss.rs).
 
 pub mod adam;
+pub mod conv;
 pub mod conv3x3;
 pub mod conv3x3_coop;
+pub mod crop;
 pub mod gram;
+pub mod instance_norm;
 pub mod keep_best;
 pub mod lbfgs;
 pub mod loss_reduce;
 pub mod mse_loss;
+pub mod pointwise;
 pub mod pool2x2;
 pub mod preprocess;
 pub mod shape_rules;
 pub mod sizes;
 pub mod tv_loss;
+pub mod upsample;

@@ -1,0 +1,330 @@
+//! `artsy train`: turn a painting into a filter network trained on this GPU and save it in a filter file; and
+//! `artsy apply`: stylise a photo with such a filter in one forward pass.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use artsy::filter::{FilterNetwork, Overrides};
+use artsy::filter_net::Stylizer;
+use artsy::params::ParamsPatch;
+use artsy::training::{TrainSettings, Trainer};
+use artsy::vgg::Layer;
+use artsy::{Filter, FilterStyle, Gpu, GpuWeights, Params, Pooling, VggWeights};
+use clap::Args as ClapArgs;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::args::layer_weights;
+use super::inputs::{DEFAULT_PAINTING, DEFAULT_WEIGHTS, read, style_file};
+use super::output;
+use super::progress::show;
+
+/// The sample photos every network is trained on (unless --no-sample-photos): the app's own `content_*` pictures.
+const SAMPLE_PHOTOS: &str = "assets/images";
+/// The content layer a network learns to keep when neither a filter nor --content-layers names one: an early
+/// layer keeps the photo's edges and shapes without its textures (relu4_2 lets the network wash detail out).
+pub const TRAINING_CONTENT_LAYER: &str = "relu2_2";
+
+/// Train a filter network from painting(s): afterwards `artsy apply` stylises any photo in one pass.
+#[derive(ClapArgs)]
+pub struct TrainArgs {
+    /// The painting(s) whose style to learn; repeat for a blend.
+    #[arg(long)]
+    pub style: Vec<PathBuf>,
+    /// Blend weight of each painting, in order (normalised to sum to 1).
+    #[arg(long, value_delimiter = ',')]
+    pub style_blend: Vec<f32>,
+    /// A saved filter whose painting(s) and loss settings to start from (flags given here win).
+    #[arg(long)]
+    pub filter: Option<PathBuf>,
+    /// More training photos: image files, or folders of them (every image inside).
+    #[arg(long)]
+    pub photos: Vec<PathBuf>,
+    /// Train on the --photos alone, without the app's sample photos.
+    #[arg(long)]
+    pub no_sample_photos: bool,
+    /// The filter file to write (*.artsy-filter.json).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Training steps.
+    #[arg(long, default_value_t = TrainSettings::default().steps)]
+    pub steps: u32,
+    /// Crops per step.
+    #[arg(long, default_value_t = TrainSettings::default().batch)]
+    pub batch: u32,
+    /// Side of the training crops in pixels (a multiple of 4).
+    #[arg(long, default_value_t = TrainSettings::default().crop)]
+    pub crop: u32,
+    /// Adam's learning rate for the network's weights.
+    #[arg(long, default_value_t = TrainSettings::default().learning_rate)]
+    pub lr: f32,
+    /// Channels of the network's first layer: 8, 16 or 32 (Johnson's full width).
+    #[arg(long, default_value_t = TrainSettings::default().width)]
+    pub width: u32,
+    /// Seed of the first weights and the crops.
+    #[arg(long, default_value_t = TrainSettings::default().seed)]
+    pub seed: u64,
+    /// How much the photo's structure counts.
+    #[arg(long)]
+    pub content_weight: Option<f32>,
+    /// How much the painting's style counts.
+    #[arg(long)]
+    pub style_weight: Option<f32>,
+    /// Content layers with weights (default relu2_2=1).
+    #[arg(long, value_delimiter = ',')]
+    pub content_layers: Option<Vec<String>>,
+    /// Style layers with weights.
+    #[arg(long, value_delimiter = ',')]
+    pub style_layers: Option<Vec<String>>,
+    /// Total-variation weight: higher is smoother.
+    #[arg(long)]
+    pub tv_weight: Option<f32>,
+    /// Size at which the painting is analysed, relative to the crops.
+    #[arg(long)]
+    pub style_scale: Option<f32>,
+    /// VGG's pooling: max or avg.
+    #[arg(long)]
+    pub pooling: Option<Pooling>,
+    /// VGG19 weights (safetensors).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+}
+
+/// Stylise a photo with a filter that carries a trained network (made by `artsy train` or the page).
+#[derive(ClapArgs)]
+pub struct ApplyArgs {
+    /// The filter file (*.artsy-filter.json) with a network.
+    #[arg(long)]
+    pub filter: PathBuf,
+    /// The photo to stylise.
+    #[arg(long)]
+    pub content: PathBuf,
+    /// Where to write the result (PNG, JPEG, WebP, ... by its extension).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Output size, the longer side in pixels (default: the photo's own size).
+    #[arg(long)]
+    pub size: Option<u32>,
+    /// Keep the photo's colours (default: the filter's setting).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub original_colors: Option<bool>,
+}
+
+fn is_image(path: &Path) -> bool {
+    image::ImageFormat::from_path(path).is_ok_and(|f| f.reading_enabled())
+}
+
+/// Every image named: files as given, folders' image files in name order.
+fn image_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("cannot read the folder {}: {e}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && is_image(p))
+                .collect();
+            if inside.is_empty() {
+                return Err(format!("the folder {} holds no image this build reads", path.display()));
+            }
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn sample_photos() -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = image_files(&[PathBuf::from(SAMPLE_PHOTOS)])?
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("content_")))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn decode(path: &Path) -> Result<image::RgbaImage, String> {
+    artsy::image::decode(&path.display().to_string(), &read(path, "image")?).map_err(|e| e.to_string())
+}
+
+fn open_gpu(weights: &Option<PathBuf>) -> Result<(Gpu, Arc<GpuWeights>), String> {
+    let path = weights.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_WEIGHTS));
+    let vgg = VggWeights::from_safetensors(&read(&path, "weights")?).map_err(|e| format!("{}: {e}", path.display()))?;
+    let gpu = pollster::block_on(Gpu::new()).map_err(|e| e.to_string())?;
+    super::report::adapter(&gpu);
+    let weights = Arc::new(GpuWeights::upload(&gpu, &vgg));
+    Ok((gpu, weights))
+}
+
+pub fn train(args: TrainArgs) -> Result<(), String> {
+    if !args.out.to_string_lossy().ends_with(artsy::filter::EXTENSION) {
+        return Err(format!(
+            "--out {}: a filter file's name ends in {}",
+            args.out.display(),
+            artsy::filter::EXTENSION
+        ));
+    }
+    output::check_writable(&args.out)?;
+    let filter = match &args.filter {
+        Some(path) => Some(Filter::from_json(&read(path, "filter")?).map_err(|e| format!("{}: {e}", path.display()))?),
+        None => None,
+    };
+    let given_styles: Option<Vec<FilterStyle>> = if !args.style.is_empty() {
+        Some(args.style.iter().map(|p| style_file(p)).collect::<Result<_, _>>()?)
+    } else if filter.is_none() {
+        Some(vec![style_file(Path::new(DEFAULT_PAINTING))?])
+    } else {
+        None
+    };
+    let base = filter.unwrap_or_else(|| {
+        let params = Params {
+            content_layers: vec![(TRAINING_CONTENT_LAYER.parse::<Layer>().expect("a VGG layer"), 1.0)],
+            ..Params::default()
+        };
+        Filter::new("command line", &params, Vec::new())
+    });
+    let layers = |flag: &str, items: &Option<Vec<String>>| items.as_ref().map(|i| layer_weights(flag, i)).transpose();
+    let overrides = Overrides {
+        params: ParamsPatch {
+            content_weight: args.content_weight,
+            style_weight: args.style_weight,
+            content_layers: layers("content-layers", &args.content_layers)?,
+            style_layers: layers("style-layers", &args.style_layers)?,
+            tv_weight: args.tv_weight,
+            style_scale: args.style_scale,
+            pooling: args.pooling,
+            ..ParamsPatch::default()
+        },
+        styles: given_styles,
+        blend: (!args.style_blend.is_empty()).then(|| args.style_blend.clone()),
+    };
+    let (params, styles) = base.merged(&overrides).map_err(|e| e.to_string())?;
+    let settings = TrainSettings {
+        steps: args.steps,
+        batch: args.batch,
+        crop: args.crop,
+        learning_rate: args.lr,
+        width: args.width,
+        seed: args.seed,
+    };
+    settings.validate().map_err(|e| e.to_string())?;
+
+    let mut photo_files = if args.no_sample_photos { Vec::new() } else { sample_photos()? };
+    photo_files.extend(image_files(&args.photos)?);
+    if photo_files.is_empty() {
+        return Err("no training photos: give --photos (or drop --no-sample-photos)".into());
+    }
+    let photos = photo_files.iter().map(|p| decode(p)).collect::<Result<Vec<_>, _>>()?;
+    let paintings = styles
+        .iter()
+        .map(|s| Ok((artsy::image::decode(&s.name, &s.data).map_err(|e| e.to_string())?, s.blend)))
+        .collect::<Result<Vec<_>, String>>()?;
+
+    let (gpu, weights) = open_gpu(&args.weights)?;
+    let started = Instant::now();
+    let mut trainer = pollster::block_on(Trainer::new(
+        &gpu, &weights, &photos, &paintings, &params, &settings, None,
+    ))
+    .map_err(|e| e.to_string())?;
+    eprintln!(
+        "training a width-{} network ({} parameters) on {} photo{} in {} px crops, batches of {}, {} MB on the GPU",
+        settings.width,
+        trainer.architecture().param_count,
+        photos.len(),
+        if photos.len() == 1 { "" } else { "s" },
+        settings.crop,
+        settings.batch,
+        trainer.gpu_bytes() >> 20
+    );
+
+    let bar = ProgressBar::new(settings.steps as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let loop_start = Instant::now();
+    // Two steps queued at a time keep the GPU busy; each step is its own submission.
+    while trainer.step() < settings.steps || trainer.steps_in_flight() > 0 {
+        while trainer.step() < settings.steps && trainer.steps_in_flight() < 2 {
+            trainer.run(1).map_err(|e| e.to_string())?;
+        }
+        trainer.wait_oldest().map_err(|e| e.to_string())?;
+        if let Some(l) = trainer.poll_losses() {
+            bar.set_position(l.iteration as u64);
+            bar.set_message(show(&l));
+        }
+    }
+    let seconds = loop_start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let network = pollster::block_on(trainer.params()).map_err(|e| e.to_string())?;
+    if let Some(l) = trainer.latest_losses() {
+        eprintln!("last batch: {}", show(&l));
+    }
+    eprintln!(
+        "{} steps in {seconds:.1} s ({:.1} ms/step; {:.1} s with set-up)",
+        settings.steps,
+        1000.0 * seconds / settings.steps as f64,
+        started.elapsed().as_secs_f64()
+    );
+
+    let name = args
+        .out
+        .file_name()
+        .map(|n| n.to_string_lossy().trim_end_matches(artsy::filter::EXTENSION).to_string())
+        .unwrap_or_else(|| "filter".into());
+    let mut filter = Filter::new(&name, &params, styles);
+    filter.network = Some(FilterNetwork::new(trainer.architecture(), settings, &network));
+    let json = filter.to_json();
+    std::fs::write(&args.out, &json).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    eprintln!("filter saved: {} ({:.1} MB)", args.out.display(), json.len() as f64 / 1e6);
+    Ok(())
+}
+
+pub fn apply(args: ApplyArgs) -> Result<(), String> {
+    output::check_picture_path(&args.out)?;
+    let filter =
+        Filter::from_json(&read(&args.filter, "filter")?).map_err(|e| format!("{}: {e}", args.filter.display()))?;
+    let Some(network) = &filter.network else {
+        return Err(format!(
+            "{} has no trained network: train one with `artsy train --filter {}`, or run the optimisation with \
+             `artsy --filter {}`",
+            args.filter.display(),
+            args.filter.display(),
+            args.filter.display()
+        ));
+    };
+    let (arch, params) = network.decode().map_err(|e| e.to_string())?;
+    let photo = decode(&args.content)?;
+    let gpu = pollster::block_on(Gpu::new()).map_err(|e| e.to_string())?;
+    super::report::adapter(&gpu);
+    let mut stylizer = Stylizer::new(&gpu, arch, &params).map_err(|e| e.to_string())?;
+    let (w, h) = match args.size {
+        Some(size) => artsy::image::fit(photo.width(), photo.height(), size),
+        None => (photo.width(), photo.height()),
+    };
+    let largest = stylizer.largest_size((photo.width(), photo.height()));
+    if w.max(h) > largest {
+        return Err(format!(
+            "{}x{} is more than this GPU's buffers allow for this filter; the largest size is {largest} px (--size)",
+            w, h
+        ));
+    }
+    let input = artsy::image::resize(&photo, w, h);
+    let started = Instant::now();
+    let mut picture = pollster::block_on(stylizer.apply(&input)).map_err(|e| e.to_string())?;
+    let first = started.elapsed().as_secs_f64();
+    if args.original_colors.unwrap_or(filter.params.original_colors) {
+        picture = artsy::image::keep_colors(&picture, &input);
+    }
+    output::save_picture(&picture, &args.out)?;
+    eprintln!(
+        "{}x{} stylised in {:.0} ms (set-up and read-back included): {}",
+        w,
+        h,
+        first * 1000.0,
+        args.out.display()
+    );
+    Ok(())
+}

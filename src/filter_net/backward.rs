@@ -1,0 +1,153 @@
+//! The filter network's backward pass: from dLoss/d picture down through every layer, writing (or, for the
+//! later pictures of a batch, adding) dLoss/d parameters into the flat gradient buffer.
+
+use super::{After, Architecture, forward::Activations};
+use crate::gpu::{Dispatch, Gpu};
+use crate::kernels::{conv, instance_norm, instance_norm::NormShape, pointwise, upsample};
+
+/// The backward pass's scratch buffers and its dispatches.
+pub struct Backward {
+    /// Overwrites the gradient (the first picture of a batch).
+    pub first: Vec<Dispatch>,
+    /// Adds to the gradient (every later picture of a batch).
+    pub accumulate: Vec<Dispatch>,
+    buffers: Vec<wgpu::Buffer>,
+}
+
+impl Backward {
+    /// The dispatches that take `grad_output` (dLoss/d `acts.output()`) to dLoss/d parameters in `grads`.
+    pub fn new(
+        gpu: &Gpu,
+        arch: &Architecture,
+        acts: &Activations,
+        params: &wgpu::Buffer,
+        grad_output: &wgpu::Buffer,
+        grads: &wgpu::Buffer,
+    ) -> Backward {
+        let n = arch.layers.len();
+        // dLoss/d each layer's output (the last is given), and shared scratch for the rest.
+        let grad_out: Vec<wgpu::Buffer> = (0..n - 1)
+            .map(|i| gpu.storage("filter grad out", (acts.layers[i].out.size() / 4) as usize))
+            .collect();
+        let mut conv_len = 4;
+        let mut scratch_len = 4;
+        let mut conv_partials_len = 4;
+        let mut norm_partials_len = 4;
+        let mut upsampled_len = 4;
+        for (i, l) in arch.layers.iter().enumerate() {
+            let (_, (h, w)) = acts.conv_input(i);
+            let shape = l.conv_shape(h, w);
+            let (oh, ow) = acts.sizes[i];
+            conv_len = conv_len.max((oh * ow * l.cout) as usize);
+            scratch_len = scratch_len.max(shape.scratch_len());
+            conv_partials_len = conv_partials_len.max(shape.partials_len());
+            norm_partials_len = norm_partials_len.max(
+                NormShape {
+                    pixels: oh * ow,
+                    channels: l.cout,
+                }
+                .partials_len(),
+            );
+            if l.upsample_before {
+                upsampled_len = upsampled_len.max((h * w * l.cin) as usize);
+            }
+        }
+        let grad_conv = gpu.storage("filter grad conv out", conv_len);
+        let scratch = gpu.storage("filter conv scratch", scratch_len);
+        let conv_partials = gpu.storage("filter weight partials", conv_partials_len);
+        let norm_partials = gpu.storage("filter norm grad partials", norm_partials_len);
+        let grad_upsampled = gpu.storage("filter grad upsampled", upsampled_len);
+
+        let build = |accumulate: bool| {
+            let mut d = Vec::new();
+            for (i, l) in arch.layers.iter().enumerate().rev() {
+                let bufs = &acts.layers[i];
+                let dy = if i == n - 1 { grad_output } else { &grad_out[i] };
+                let (oh, ow) = acts.sizes[i];
+                match l.after {
+                    After::Squash => d.push(pointwise::sigmoid_backward(
+                        gpu,
+                        (oh * ow) as usize,
+                        &bufs.out,
+                        dy,
+                        &grad_conv,
+                    )),
+                    After::NormRelu | After::NormAdd { .. } => d.extend(instance_norm::backward(
+                        gpu,
+                        NormShape {
+                            pixels: oh * ow,
+                            channels: l.cout,
+                        },
+                        &bufs.conv_out,
+                        &bufs.out,
+                        dy,
+                        l.after == After::NormRelu,
+                        params,
+                        l.affine,
+                        &bufs.stats,
+                        &norm_partials,
+                        grads,
+                        l.shift(),
+                        accumulate,
+                        &grad_conv,
+                    )),
+                }
+                let (x, (h, w)) = acts.conv_input(i);
+                let shape = l.conv_shape(h, w);
+                let bias = (l.after == After::Squash).then_some(l.affine);
+                d.extend(conv::weight_grad(
+                    gpu,
+                    shape,
+                    x,
+                    &grad_conv,
+                    &conv_partials,
+                    grads,
+                    l.weights,
+                    bias,
+                    accumulate,
+                ));
+                if i == 0 {
+                    break; // nothing needs dLoss/d photo
+                }
+                let below = &grad_out[i - 1];
+                let dx = if l.upsample_before { &grad_upsampled } else { below };
+                d.extend(conv::backward_input(
+                    gpu,
+                    shape,
+                    &grad_conv,
+                    params,
+                    l.weights,
+                    &scratch,
+                    dx,
+                    false,
+                ));
+                if l.upsample_before {
+                    let (bh, bw) = acts.sizes[i - 1];
+                    d.push(upsample::backward(gpu, bh, bw, l.cin, &grad_upsampled, below));
+                }
+                // A residual block's input also receives the gradient at the block's output, unchanged.
+                for (j, later) in arch.layers.iter().enumerate().skip(i) {
+                    if later.after == (After::NormAdd { skip: i - 1 }) {
+                        let count = (acts.sizes[i - 1].0 * acts.sizes[i - 1].1 * arch.layers[i - 1].cout) as usize;
+                        d.push(pointwise::add_into(gpu, count, &grad_out[j], below));
+                    }
+                }
+            }
+            d
+        };
+        let first = build(false);
+        let accumulate = build(true);
+        let mut buffers = grad_out;
+        buffers.extend([grad_conv, scratch, conv_partials, norm_partials, grad_upsampled]);
+        Backward {
+            first,
+            accumulate,
+            buffers,
+        }
+    }
+
+    /// Bytes of GPU memory the backward pass holds.
+    pub fn bytes(&self) -> u64 {
+        self.buffers.iter().map(|b| b.size()).sum()
+    }
+}

@@ -1,0 +1,445 @@
+//! Training a filter network on the GPU (Johnson, Alahi and Fei-Fei 2016). Each step takes a batch of random
+//! crops of the training photos (random position, scale and mirroring); each crop goes through the network, and
+//! VGG19 measures the result against the crop's own features (content) and the painting's Gram matrices (style)
+//! with the same loss terms and weights as the optimisation (step.rs's Objective). The gradient goes on back
+//! through the network, summed over the batch, and Adam moves the network's parameters.
+
+use std::sync::Arc;
+
+use image::RgbaImage;
+
+use crate::error::{Error, Result};
+use crate::filter_net::{Activations, Architecture, Backward};
+use crate::gpu::{Dispatch, Gpu, LossReadback};
+use crate::kernels::{adam, crop, crop::Crop};
+use crate::loss::{ContentTerm, style_terms};
+use crate::network::Network;
+use crate::params::Params;
+use crate::random::Random;
+use crate::session::Losses;
+use crate::step::{LossInputs, Objective};
+use crate::vgg::LAYERS;
+use crate::weights::GpuWeights;
+
+/// How a network is trained (the loss itself comes from the filter's Params).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct TrainSettings {
+    /// Adam steps, each over one batch.
+    pub steps: u32,
+    /// Crops per step (their gradients are summed).
+    pub batch: u32,
+    /// Side of the square crops the network is trained on, in pixels.
+    pub crop: u32,
+    pub learning_rate: f32,
+    /// Channels of the network's first layer (filter_net::WIDTHS).
+    pub width: u32,
+    /// Seed of the first weights and of the crops.
+    pub seed: u64,
+}
+
+impl Default for TrainSettings {
+    fn default() -> TrainSettings {
+        TrainSettings {
+            steps: 2000,
+            batch: 4,
+            crop: 256,
+            learning_rate: 1e-3,
+            width: crate::filter_net::DEFAULT_WIDTH,
+            seed: 1,
+        }
+    }
+}
+
+/// Ranges the settings must lie in.
+pub mod limits {
+    pub const STEPS: std::ops::RangeInclusive<u32> = 1..=200_000;
+    pub const BATCH: std::ops::RangeInclusive<u32> = 1..=16;
+    pub const CROP: std::ops::RangeInclusive<u32> = 32..=1024;
+    pub const LEARNING_RATE: std::ops::RangeInclusive<f32> = 1e-6..=0.1;
+}
+
+impl TrainSettings {
+    pub fn validate(&self) -> Result<Architecture> {
+        let bad = |what: &str, value: String, range: String| {
+            Err(Error::InvalidParams(format!("{what} must be in {range}, not {value}")))
+        };
+        if !limits::STEPS.contains(&self.steps) {
+            return bad("the training steps", self.steps.to_string(), format!("{:?}", limits::STEPS));
+        }
+        if !limits::BATCH.contains(&self.batch) {
+            return bad("the batch", self.batch.to_string(), format!("{:?}", limits::BATCH));
+        }
+        if !limits::CROP.contains(&self.crop) || self.crop % crate::filter_net::SIDE_MULTIPLE != 0 {
+            return bad(
+                "the crop size",
+                self.crop.to_string(),
+                format!("{:?} (a multiple of 4)", limits::CROP),
+            );
+        }
+        if !limits::LEARNING_RATE.contains(&self.learning_rate) {
+            return bad(
+                "the training learning rate",
+                self.learning_rate.to_string(),
+                format!("{:?}", limits::LEARNING_RATE),
+            );
+        }
+        Architecture::new(self.width)
+    }
+}
+
+/// Parameters far outside anything a network reaches: Adam's clamp is not meant to bind for weights.
+const PARAM_BOUND: f32 = 1e6;
+
+/// Training photos are kept with their shorter side between one and two crops.
+fn stored_size(photo: &RgbaImage, crop: u32) -> (u32, u32) {
+    let (w, h) = (photo.width(), photo.height());
+    let short = w.min(h);
+    let target = short.clamp(crop, 2 * crop);
+    let k = target as f64 / short as f64;
+    (
+        ((w as f64 * k).round() as u32).max(target),
+        ((h as f64 * k).round() as u32).max(target),
+    )
+}
+
+/// A training run in progress: every buffer and dispatch made once; `run` only records and submits.
+pub struct Trainer {
+    gpu: Gpu,
+    arch: Architecture,
+    settings: TrainSettings,
+    params: wgpu::Buffer,
+    /// (pixel offset, height, width) of each photo in the photos buffer.
+    photos: Vec<(u32, u32, u32)>,
+    /// One crop parameter block per picture of the batch, rewritten before each step.
+    crops: Vec<wgpu::Buffer>,
+    /// The dispatches of one step: each picture of the batch, then Adam.
+    step: Vec<Dispatch>,
+    losses: wgpu::Buffer,
+    readback: LossReadback,
+    random: Random,
+    step_count: u32,
+    last_done: u32,
+    in_flight: std::collections::VecDeque<(u32, wgpu::SubmissionIndex)>,
+    latest: Option<Losses>,
+    diverged: Option<(u32, String)>,
+    bytes: u64,
+    // Held for the bind groups' sake.
+    _held: (Activations, Backward, Objective, Network, Network, Vec<wgpu::Buffer>),
+}
+
+impl Trainer {
+    /// Sets up training on `photos` towards `paintings` (image, blend weight) with the loss of `params`, starting
+    /// from `start` (a network's parameters) or from fresh weights.
+    pub async fn new(
+        gpu: &Gpu,
+        weights: &Arc<GpuWeights>,
+        photos: &[RgbaImage],
+        paintings: &[(RgbaImage, f32)],
+        params: &Params,
+        settings: &TrainSettings,
+        start: Option<&[f32]>,
+    ) -> Result<Trainer> {
+        gpu.check_alive()?;
+        let arch = settings.validate()?;
+        let layers = params.validate()?;
+        if photos.is_empty() {
+            return Err(Error::InvalidParams("give at least one training photo".into()));
+        }
+        if let Some((i, _)) = photos.iter().enumerate().find(|(_, p)| p.width() == 0 || p.height() == 0) {
+            return Err(Error::Image {
+                name: format!("training photo {}", i + 1),
+                reason: "has no pixels".into(),
+            });
+        }
+        let initial = match start {
+            Some(p) if p.len() != arch.param_count => {
+                return Err(Error::InvalidParams(format!(
+                    "the network to continue from has {} parameters; width {} needs {}",
+                    p.len(),
+                    arch.width,
+                    arch.param_count
+                )));
+            }
+            Some(p) => p.to_vec(),
+            None => arch.initial_params(settings.seed),
+        };
+        let size = settings.crop;
+        let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let memory = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+
+        // Every photo in one buffer, so that one crop kernel with one bind group reads any of them.
+        let mut pixels = Vec::new();
+        let mut placed = Vec::new();
+        for photo in photos {
+            let (w, h) = stored_size(photo, size);
+            placed.push(((pixels.len() / 4) as u32, h, w));
+            pixels.extend(crate::image::to_pixels(&crate::image::resize(photo, w, h)));
+        }
+        let photo_buffer = gpu.storage_from("training photos", &pixels);
+        drop(pixels);
+
+        let params_buffer = gpu.storage_from("filter params", &initial);
+        let grads = gpu.storage("filter grads", arch.param_count);
+        let adam_state = adam::AdamState::new(gpu, arch.param_count / 4);
+        let acts = Activations::new(gpu, &arch, size, size);
+
+        // The crop's own features are its content target.
+        let content_last = layers.content.iter().map(|&(l, _)| l).max().unwrap_or(0);
+        let crop_net = Network::new(gpu, size, size, content_last);
+        let content: Vec<ContentTerm> = layers
+            .content
+            .iter()
+            .map(|&(layer, w)| ContentTerm {
+                layer,
+                target: crop_net.features[layer].clone(),
+                scale: params.content_weight * w / (crop_net.pixels(layer) * LAYERS[layer].cout) as f32,
+            })
+            .collect();
+        let style = style_terms(
+            gpu,
+            weights,
+            params.pooling,
+            paintings,
+            (size as f32 * params.style_scale).round() as u32,
+            &layers.style,
+            params.style_weight,
+        )
+        .await;
+        let style = match style {
+            Ok(s) => s,
+            Err(e) => {
+                drop(memory.pop());
+                drop(validation.pop());
+                return Err(e);
+            }
+        };
+        let deepest = layers.content.iter().chain(&layers.style).map(|&(l, _)| l).max().unwrap();
+        let out_net = Network::new(gpu, size, size, deepest);
+        let objective = Objective::new(
+            gpu,
+            &LossInputs {
+                net: &out_net,
+                weights,
+                pooling: params.pooling,
+                content: &content,
+                style: &style,
+                tv_scale: params.tv_weight / (size * size) as f32,
+                pixels: acts.output(),
+            },
+        );
+        let backward = Backward::new(gpu, &arch, &acts, &params_buffer, &objective.grad_pixels, &grads);
+
+        let crops: Vec<wgpu::Buffer> = (0..settings.batch).map(|_| crop::params_buffer(gpu)).collect();
+        let mut step = Vec::new();
+        for (b, crop_params) in crops.iter().enumerate() {
+            step.push(crop::sample(gpu, crop_params, size, &photo_buffer, &acts.input));
+            step.extend(crop_net.forward(gpu, weights, params.pooling, &acts.input));
+            step.extend(acts.forward(gpu, &arch, &params_buffer));
+            step.extend(objective.dispatches.iter().cloned());
+            step.extend(if b == 0 { &backward.first } else { &backward.accumulate }.iter().cloned());
+        }
+        step.extend(adam::step_bounded(
+            gpu,
+            arch.param_count / 4,
+            settings.learning_rate,
+            &adam_state,
+            &grads,
+            &params_buffer,
+            -PARAM_BOUND,
+            PARAM_BOUND,
+        ));
+
+        let out_of_memory = memory.pop().await;
+        let invalid = validation.pop().await;
+        if out_of_memory.is_some() {
+            return Err(Error::InvalidParams(format!(
+                "training on {size} px crops in batches of {} does not fit in this GPU's memory: choose smaller \
+                 crops or a smaller batch",
+                settings.batch
+            )));
+        }
+        if let Some(e) = invalid {
+            return Err(Error::Gpu(format!("setting up training: {e}")));
+        }
+        gpu.check_alive()?;
+        let bytes = acts.bytes()
+            + backward.bytes()
+            + objective.bytes()
+            + out_net.bytes()
+            + crop_net.bytes()
+            + photo_buffer.size()
+            + params_buffer.size()
+            + grads.size()
+            + adam_state.bytes()
+            + style.iter().map(|t| t.target.size()).sum::<u64>();
+        let mut held_buffers = vec![photo_buffer, grads, adam_state.m, adam_state.v, adam_state.state];
+        held_buffers.extend(style.into_iter().map(|t| t.target));
+        Ok(Trainer {
+            gpu: gpu.clone(),
+            arch,
+            settings: settings.clone(),
+            params: params_buffer,
+            photos: placed,
+            crops,
+            step,
+            losses: objective.losses.clone(),
+            readback: LossReadback::new(gpu, 16),
+            random: Random::new(settings.seed ^ 0x5eed),
+            step_count: 0,
+            last_done: 0,
+            in_flight: Default::default(),
+            latest: None,
+            diverged: None,
+            bytes,
+            _held: (acts, backward, objective, out_net, crop_net, held_buffers),
+        })
+    }
+
+    /// A random crop of a random photo: a square of between one crop and the photo's shorter side, mirrored
+    /// half the time.
+    fn next_crop(&mut self) -> Crop {
+        let size = self.settings.crop;
+        let (offset, height, width) = self.photos[self.random.below(self.photos.len())];
+        let short = height.min(width) as f32;
+        let side = self.random.range(size as f32, short.max(size as f32));
+        Crop {
+            offset,
+            height,
+            width,
+            size,
+            x0: self.random.range(0.0, (width as f32 - side).max(0.0)),
+            y0: self.random.range(0.0, (height as f32 - side).max(0.0)),
+            step: side / size as f32,
+            flip: (self.random.next_f32() < 0.5) as u32,
+        }
+    }
+
+    /// Queues `steps` training steps (one submission each, since every step writes its own crops first) and a
+    /// copy of the last one's losses for `poll_losses`. Returns at once; creates no buffers or bind groups.
+    pub fn run(&mut self, steps: u32) -> Result<()> {
+        self.gpu.check_alive()?;
+        if let Some((step, reason)) = &self.diverged {
+            return Err(Error::Diverged {
+                iteration: *step,
+                reason: reason.clone(),
+            });
+        }
+        for k in 0..steps {
+            for b in 0..self.crops.len() {
+                let c = self.next_crop();
+                crop::write(&self.gpu, &self.crops[b], &c);
+            }
+            let mut encoder = self
+                .gpu
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("train") });
+            {
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("training step"),
+                    timestamp_writes: None,
+                });
+                for d in &self.step {
+                    d.record(&mut pass);
+                }
+            }
+            self.step_count += 1;
+            if k == steps - 1 {
+                self.readback.record(&mut encoder, &self.losses, self.step_count);
+            }
+            let submission = self.gpu.queue.submit([encoder.finish()]);
+            self.in_flight.push_back((self.step_count, submission));
+        }
+        self.readback.arm();
+        Ok(())
+    }
+
+    /// Blocks until the oldest queued step has finished (native only; the page watches `poll_losses`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn wait_oldest(&mut self) -> Result<()> {
+        if let Some((step, submission)) = self.in_flight.pop_front() {
+            self.gpu
+                .device
+                .poll(wgpu::PollType::Wait {
+                    submission_index: Some(submission),
+                    timeout: None,
+                })
+                .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
+            self.last_done = self.last_done.max(step);
+        }
+        self.gpu.check_alive()
+    }
+
+    /// Steps queued whose completion has not been seen.
+    pub fn steps_in_flight(&self) -> u32 {
+        self.step_count - self.last_done
+    }
+
+    /// The newest losses (of the last picture of a batch) since the last call, without waiting. A loss that is
+    /// not a finite number stops training: `run` then fails with `Error::Diverged`.
+    pub fn poll_losses(&mut self) -> Option<Losses> {
+        let (step, v) = self.readback.poll(&self.gpu)?;
+        self.last_done = self.last_done.max(step);
+        while self.in_flight.front().is_some_and(|&(s, _)| s <= self.last_done) {
+            self.in_flight.pop_front();
+        }
+        let l = Losses {
+            iteration: step,
+            content: v[0],
+            style: v[1],
+            tv: v[2],
+            total: v[3],
+        };
+        if !l.total.is_finite() && self.diverged.is_none() {
+            self.diverged = Some((
+                step,
+                format!(
+                    "the loss became {} (not a finite number); lower the training learning rate or a loss weight",
+                    l.total
+                ),
+            ));
+        }
+        self.latest = Some(l);
+        Some(l)
+    }
+
+    pub fn latest_losses(&self) -> Option<Losses> {
+        self.latest
+    }
+
+    /// Steps queued so far.
+    pub fn step(&self) -> u32 {
+        self.step_count
+    }
+
+    pub fn settings(&self) -> &TrainSettings {
+        &self.settings
+    }
+
+    pub fn architecture(&self) -> &Architecture {
+        &self.arch
+    }
+
+    /// The network's parameters buffer (a Stylizer can share it to show the network's current output).
+    pub fn params_buffer(&self) -> &wgpu::Buffer {
+        &self.params
+    }
+
+    /// The network's current parameters (waits for the queued steps).
+    pub async fn params(&self) -> Result<Vec<f32>> {
+        let mut p = self.gpu.read_f32(&self.params).await?;
+        p.truncate(self.arch.param_count);
+        if p.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Diverged {
+                iteration: self.step_count,
+                reason: "the network's parameters stopped being finite numbers".into(),
+            });
+        }
+        Ok(p)
+    }
+
+    /// GPU memory the training holds, in bytes.
+    pub fn gpu_bytes(&self) -> u64 {
+        self.bytes
+    }
+}

@@ -1,0 +1,224 @@
+//! The filter network as a whole: its forward pass and parameter gradient on the GPU against the plain f64 CPU
+//! network and that network's central finite differences at a tiny size; a few training steps lower the loss;
+//! a saved filter applies exactly as the network it was saved from.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::sync::Arc;
+
+use artsy::filter::FilterNetwork;
+use artsy::filter_net::{Activations, After, Architecture, Backward, Stylizer};
+use artsy::training::{TrainSettings, Trainer};
+use artsy::{Filter, GpuWeights, Params, VggWeights};
+use common::{conv_reference as cr, f64s, gpu, layer_reference as lr, random, read, shared};
+use image::RgbaImage;
+
+/// The network on the CPU in f64, from the reference kernels alone: the picture [H][W][4].
+fn reference_forward(arch: &Architecture, params: &[f64], input: &[f64], height: usize, width: usize) -> Vec<f64> {
+    let mut outs: Vec<Vec<f64>> = Vec::new();
+    let (mut h, mut w) = (height, width);
+    let mut x = input.to_vec();
+    for l in &arch.layers {
+        if l.upsample_before {
+            x = lr::upsample(h, w, l.cin as usize, &x);
+            h *= 2;
+            w *= 2;
+        }
+        let k = l.kernel as usize;
+        let weights = &params[l.weights as usize..][..k * k * (l.cin * l.cout) as usize];
+        let zero = vec![0.0; l.cout as usize];
+        let bias = if l.after == After::Squash {
+            &params[l.affine as usize..][..l.cout as usize]
+        } else {
+            &zero[..]
+        };
+        let (z, oh, ow) = cr::conv_forward(
+            h,
+            w,
+            l.cin as usize,
+            l.cout as usize,
+            k,
+            l.stride as usize,
+            &x,
+            weights,
+            bias,
+        );
+        (h, w) = (oh, ow);
+        let c = l.cout as usize;
+        x = match l.after {
+            After::Squash => lr::sigmoid(&z),
+            After::NormRelu | After::NormAdd { .. } => {
+                let gamma = &params[l.affine as usize..][..c];
+                let beta = &params[l.shift() as usize..][..c];
+                let residual = match l.after {
+                    After::NormAdd { skip } => Some(&outs[skip][..]),
+                    _ => None,
+                };
+                lr::instance_norm(h * w, c, &z, gamma, beta, l.after == After::NormRelu, residual)
+            }
+        };
+        outs.push(x.clone());
+    }
+    x
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Loss = sum(c * picture) for a random c: its gradient at the picture is c. The GPU's dLoss/d parameters
+/// against central differences of the f64 reference network, for parameters of every kind in every layer.
+#[test]
+fn the_whole_networks_gradient_matches_finite_differences() {
+    let gpu = gpu();
+    let arch = Architecture::new(8).unwrap();
+    let (h, w) = (16u32, 20u32);
+    let mut params = arch.initial_params(5);
+    // shifts and scales away from their first values, so their gradients are not special
+    for l in &arch.layers {
+        let n = l.cout as usize;
+        let a = l.affine as usize;
+        let jitter = random(2 * n, l.weights as u64, -0.3, 0.3);
+        for i in 0..n {
+            params[a + i] += jitter[i];
+            if l.after != After::Squash {
+                params[a + n + i] += jitter[n + i];
+            }
+        }
+    }
+    let input: Vec<f32> = random((h * w * 4) as usize, 11, 0.0, 1.0)
+        .chunks(4)
+        .flat_map(|p| [p[0], p[1], p[2], 0.0])
+        .collect();
+    let c: Vec<f32> = random((h * w * 4) as usize, 12, -1.0, 1.0)
+        .chunks(4)
+        .flat_map(|p| [p[0], p[1], p[2], 0.0])
+        .collect();
+
+    let params_b = gpu.storage_from("params", &params);
+    let grads = gpu.storage("grads", arch.param_count);
+    let c_b = gpu.storage_from("c", &c);
+    let acts = Activations::new(&gpu, &arch, h, w);
+    gpu.queue.write_buffer(&acts.input, 0, bytemuck::cast_slice(&input));
+    let backward = Backward::new(&gpu, &arch, &acts, &params_b, &c_b, &grads);
+    let mut d = acts.forward(&gpu, &arch, &params_b);
+    d.extend(backward.first.iter().cloned());
+    gpu.run(&d);
+    let picture = read(&gpu, acts.output(), (h * w * 4) as usize);
+    let grad = read(&gpu, &grads, arch.param_count);
+
+    let p64 = f64s(&params);
+    let in64 = f64s(&input);
+    let c64 = f64s(&c);
+    let want = reference_forward(&arch, &p64, &in64, h as usize, w as usize);
+    common::assert_close("network forward", &picture, &common::f32s(&want), 1e-4);
+
+    let loss = |p: &[f64]| dot(&reference_forward(&arch, p, &in64, h as usize, w as usize), &c64);
+    let eps = 1e-4;
+    let mut checked = 0;
+    for (i, l) in arch.layers.iter().enumerate() {
+        let k = (l.kernel * l.kernel * l.cin * l.cout) as usize;
+        let mut picks = vec![l.weights as usize + 1, l.weights as usize + k / 2 + 2, l.affine as usize];
+        if l.after != After::Squash {
+            picks.push(l.shift() as usize + 1);
+        }
+        for &j in &picks {
+            let mut plus = p64.clone();
+            plus[j] += eps;
+            let mut minus = p64.clone();
+            minus[j] -= eps;
+            let fd = (loss(&plus) - loss(&minus)) / (2.0 * eps);
+            let got = grad[j] as f64;
+            let tol = 2e-3 * fd.abs().max(1.0) + 1e-3;
+            assert!(
+                (got - fd).abs() <= tol,
+                "layer {i}, parameter {j}: GPU {got:.6e}, finite differences {fd:.6e}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 50);
+
+    // A second picture accumulates: the gradient doubles.
+    let mut d = acts.forward(&gpu, &arch, &params_b);
+    d.extend(backward.accumulate.iter().cloned());
+    gpu.run(&d);
+    let twice = read(&gpu, &grads, arch.param_count);
+    for (a, b) in grad.iter().zip(&twice) {
+        assert!((2.0 * a - b).abs() <= 1e-4 * a.abs().max(1e-2), "{a} then {b}");
+    }
+}
+
+fn sample(name: &str, size: u32) -> RgbaImage {
+    let bytes = std::fs::read(shared(name)).expect("sample images (run ./build.sh setup first)");
+    let img = artsy::image::decode(name, &bytes).unwrap();
+    let (w, h) = artsy::image::fit(img.width(), img.height(), size);
+    artsy::image::resize(&img, w, h)
+}
+
+/// A few steps on two small photos lower the loss; the network read back, saved in a filter file and read again
+/// stylises a photo as the training run's own network does (to f16 rounding).
+#[test]
+fn training_lowers_the_loss_and_a_saved_filter_applies_the_same() {
+    let gpu = gpu();
+    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).expect("weights (run ./build.sh setup first)");
+    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    let photos = [
+        sample("images/content_astronaut.png", 64),
+        sample("images/content_chelsea_cat.png", 64),
+    ];
+    let painting = sample("images/style_starry_night_vangogh.jpg", 64);
+    let params = Params {
+        content_layers: vec![("relu2_2".parse().unwrap(), 1.0)],
+        ..Params::default()
+    };
+    let settings = TrainSettings {
+        steps: 24,
+        batch: 2,
+        crop: 32,
+        learning_rate: 0.01,
+        width: 8,
+        seed: 3,
+    };
+    let mut trainer = pollster::block_on(Trainer::new(
+        &gpu,
+        &weights,
+        &photos,
+        &[(painting.clone(), 1.0)],
+        &params,
+        &settings,
+        None,
+    ))
+    .unwrap();
+    let mut totals = Vec::new();
+    for _ in 0..settings.steps {
+        trainer.run(1).unwrap();
+        trainer.wait_oldest().unwrap();
+        totals.push(trainer.poll_losses().expect("a loss after every step").total);
+    }
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    let (first, last) = (mean(&totals[..4]), mean(&totals[totals.len() - 4..]));
+    assert!(last < 0.7 * first, "losses {totals:?}");
+
+    let network = pollster::block_on(trainer.params()).unwrap();
+    let mut filter = Filter::new("test", &params, vec![]);
+    filter.network = Some(FilterNetwork::new(trainer.architecture(), settings, &network));
+    let (arch, saved) = filter.network.as_ref().unwrap().decode().unwrap();
+    let photo = sample("images/content_coffee.png", 60); // 60x40: not a multiple of 4 on both sides after fit
+    let mut from_file = Stylizer::new(&gpu, arch.clone(), &saved).unwrap();
+    let mut live = Stylizer::sharing(&gpu, arch, trainer.params_buffer());
+    let a = pollster::block_on(from_file.apply(&photo)).unwrap();
+    let b = pollster::block_on(live.apply(&photo)).unwrap();
+    assert_eq!(a.dimensions(), photo.dimensions());
+    let max_diff = a
+        .pixels()
+        .zip(b.pixels())
+        .flat_map(|(p, q)| (0..3).map(move |i| (p.0[i] as i32 - q.0[i] as i32).abs()))
+        .max()
+        .unwrap();
+    assert!(max_diff <= 3, "saved and live networks differ by {max_diff}/255");
+    // and the picture is not the photo nor one flat colour
+    let distinct: std::collections::HashSet<[u8; 4]> = a.pixels().map(|p| p.0).collect();
+    assert!(distinct.len() > 100, "{} colours", distinct.len());
+}
