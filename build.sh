@@ -32,7 +32,11 @@ setup() {
     fi
     # the page fetches these from its own folder
     ln -sfn "$here/assets/vgg19/vgg19-conv-u8.safetensors" www/data/vgg19-conv-u8.safetensors
-    ln -sfn "$here/assets/images/content_astronaut.png" www/data/content_astronaut.png
+    # the sample photos: the default photo, and what the page's live filters learn from
+    local photo
+    for photo in content_astronaut.png content_chelsea_cat.png content_coffee.png content_grace_hopper.jpg; do
+        ln -sfn "$here/assets/images/$photo" "www/data/$photo"
+    done
     ln -sfn "$here/assets/images/style_starry_night_vangogh.jpg" www/data/style_starry_night_vangogh.jpg
 }
 
