@@ -1,5 +1,6 @@
 //! The live camera's frame unpacking (shaders/frame_unpack.wgsl) against a CPU reference: rgba8 texels in rows
 //! padded to 256 bytes, resampled to the network's size (down and up), alpha dropped.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

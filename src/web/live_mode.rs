@@ -150,6 +150,8 @@ impl App {
         };
         ui.clear_error();
         self.live.filter_key.set(Some(key));
+        // the size asked for (the camera may deliver another shape: the view keeps the camera's)
+        l.fps.set_attribute("data-size", &format!("{}x{}", size.0, size.1)).ok();
         let (w, h) = pipeline.size();
         l.message.set_text_content(Some(&format!(
             "Live at {w} × {h}: every frame goes through the filter on the GPU."
@@ -191,9 +193,13 @@ impl App {
             }
             dom::sleep(30).await;
         }
-        // the frame's own shape, fitted into the chosen size
-        let (vw, vh) = (l.video.video_width(), l.video.video_height());
-        let fitted = crate::image::fit(vw, vh, size.0.max(size.1));
+        // the camera's own shape, fitted into the chosen size
+        let (vw, vh) = (l.video.video_width() as f64, l.video.video_height() as f64);
+        let scale = (size.0 as f64 / vw).min(size.1 as f64 / vh);
+        let fitted = (
+            ((vw * scale).round() as u32).max(1),
+            ((vh * scale).round() as u32).max(1),
+        );
         let mut pipeline = LivePipeline::new(gpu, &l.canvas, &l.video, fitted, arch, stylizer.params_buffer())
             .await
             .map_err(|e| sentence(&e.to_string()))?;
@@ -244,7 +250,10 @@ impl App {
             if now - window_start >= 1000.0 {
                 let fps = window_frames as f64 * 1000.0 / (now - window_start);
                 self.live.fps.set(fps);
-                l.fps.set_text_content(Some(&format!("{fps:.1} fps · {w} × {h}")));
+                l.fps.set_text_content(Some(&format!(
+                    "{fps:.1} fps · {w} × {h} · {} frames",
+                    self.live.frames.get()
+                )));
                 (window_start, window_frames) = (now, 0);
             }
         }
@@ -300,6 +309,7 @@ impl App {
         }
         let l = &self.ui.live;
         l.fps.set_text_content(Some(""));
+        l.fps.remove_attribute("data-size").ok();
         dom::set_hidden(&l.canvas.parent_element().unwrap(), true);
     }
 
