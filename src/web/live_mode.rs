@@ -9,6 +9,7 @@ use super::app::App;
 use super::camera::Camera;
 use super::dom::{self, on};
 use super::files;
+use super::frame_source::{self, FrameSource};
 use super::live_pipeline::LivePipeline;
 use super::live_ui::LIVE_SIZES;
 use super::run::{WorkDone, drain};
@@ -138,7 +139,7 @@ impl App {
         self.refresh_live_buttons();
         l.message.set_text_content(Some("Starting the camera ..."));
         let started = self.open_live(&gpu, size, &arch, &stylizer).await;
-        let pipeline = match started {
+        let (pipeline, source) = match started {
             Ok(p) => p,
             Err(e) => {
                 self.close_live_camera();
@@ -154,10 +155,11 @@ impl App {
         l.fps.set_attribute("data-size", &format!("{}x{}", size.0, size.1)).ok();
         let (w, h) = pipeline.size();
         l.message.set_text_content(Some(&format!(
-            "Live at {w} × {h}: every frame goes through the filter on the GPU."
+            "Live at {w} × {h}: every frame goes through the filter on the GPU ({}).",
+            source.describe()
         )));
         dom::set_hidden(&l.canvas.parent_element().unwrap(), false);
-        let result = self.live_loop(&gpu, pipeline, stylizer).await;
+        let result = self.live_loop(&gpu, pipeline, source, stylizer).await;
         self.close_live_camera();
         self.live.running.set(false);
         self.live.switch_to.take();
@@ -182,7 +184,7 @@ impl App {
         size: (u32, u32),
         arch: &Architecture,
         stylizer: &Stylizer,
-    ) -> Result<LivePipeline, String> {
+    ) -> Result<(LivePipeline, FrameSource), String> {
         let l = &self.ui.live;
         let camera = Camera::open_sized(&l.video, Some(size)).await?;
         *self.live.camera.borrow_mut() = Some(camera);
@@ -204,11 +206,17 @@ impl App {
             .await
             .map_err(|e| sentence(&e.to_string()))?;
         pipeline.prepare(&l.video).await.map_err(|e| sentence(&e.to_string()))?;
-        Ok(pipeline)
+        Ok((pipeline, frame_source::probe(&l.video).await))
     }
 
     /// Draws frames until Stop; switches networks and takes snapshots between two frames.
-    async fn live_loop(&self, gpu: &Gpu, mut pipeline: LivePipeline, stylizer: Stylizer) -> Result<(), Error> {
+    async fn live_loop(
+        &self,
+        gpu: &Gpu,
+        mut pipeline: LivePipeline,
+        source: FrameSource,
+        stylizer: Stylizer,
+    ) -> Result<(), Error> {
         let l = &self.ui.live;
         let (w, h) = pipeline.size();
         // The network's parameters live as long as it is shown.
@@ -237,7 +245,11 @@ impl App {
                 self.save_snapshot(&pipeline.snapshot().await?);
             }
             dom::next_frame().await;
-            if !pipeline.draw()? {
+            let bitmap = match source {
+                FrameSource::Video => None,
+                FrameSource::Bitmap => Some(frame_source::bitmap(&l.video).await.map_err(Error::Gpu)?),
+            };
+            if !pipeline.draw(bitmap)? {
                 continue;
             }
             // One frame may be queued behind the one the GPU is on; wait for the older before drawing more.

@@ -1,10 +1,10 @@
-//! The live camera on the GPU: each frame is copied from the video element into a texture, from there into a
-//! buffer, unpacked into the filter network's input, run through the network and drawn from the output buffer
-//! straight onto a WebGPU canvas. Everything is built once per (frame size, network); a frame only records and
-//! submits (no buffers, no bind groups, no read-back).
+//! The live camera on the GPU: each frame is copied from the video element (or an ImageBitmap of it, see
+//! frame_source.rs) into a texture, from there into a buffer, unpacked into the filter network's input, run
+//! through the network and drawn from the output buffer straight onto a WebGPU canvas. Everything is built once
+//! per (frame size, network); a frame only records and submits (no buffers, no bind groups, no read-back).
 
 use image::RgbaImage;
-use web_sys::{HtmlCanvasElement, HtmlVideoElement};
+use web_sys::{HtmlCanvasElement, HtmlVideoElement, ImageBitmap};
 
 use crate::filter_net::apply::largest_buffer_bytes;
 use crate::filter_net::{Activations, Architecture};
@@ -291,10 +291,17 @@ impl LivePipeline {
             .is_some_and(|f| (f.shape.src_width, f.shape.src_height) == (video.video_width(), video.video_height()))
     }
 
-    /// Draws the video's current frame through the network onto the canvas. Records and submits only; returns
-    /// false when the canvas had no texture to draw into (the frame is skipped).
-    pub fn draw(&self) -> Result<bool, Error> {
+    /// Draws the video's current frame (or `bitmap`, a picture of it, where the video cannot be copied from)
+    /// through the network onto the canvas. Records and submits only; returns false when the canvas had no
+    /// texture to draw into (the frame is skipped).
+    pub fn draw(&mut self, bitmap: Option<ImageBitmap>) -> Result<bool, Error> {
         self.gpu.check_alive()?;
+        if let Some(bitmap) = bitmap {
+            let old = std::mem::replace(&mut self.source.source, wgpu::ExternalImageSource::ImageBitmap(bitmap));
+            if let wgpu::ExternalImageSource::ImageBitmap(old) = old {
+                old.close(); // its memory goes back at once, not at the next garbage collection
+            }
+        }
         let Some(frame) = &self.frame else {
             return Ok(false);
         };

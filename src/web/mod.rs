@@ -10,6 +10,7 @@ mod dom;
 mod engine;
 mod files;
 pub mod filter_store;
+mod frame_source;
 mod gallery;
 mod live_filter;
 mod live_mode;
