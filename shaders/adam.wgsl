@@ -1,19 +1,21 @@
-// Adam on the pixels, keeping them in [0, 1]. The step counter lives on the GPU, so a step uploads nothing.
+// Adam on the pixels, keeping them in [0, 1], or on the network's weights, keeping them in [lo, hi] (the bounds are
+// parameters). The step counter lives on the GPU, so a step uploads nothing.
 //
-// Layouts (f32): pixels, grad, m, v: [H * W] vec4 (r, g, b, 0); state: [4] = (t, 1 - beta1^t, 1 - beta2^t, 0).
-// Entries: `tick` (one thread) advances t and the bias corrections; `update` (one thread per pixel,
+// Layouts (f32): pixels, grad, m, v: [count] vec4 (pixels (r, g, b, 0), or 4 weights each);
+//   state: [4] = (t, 1 - beta1^t, 1 - beta2^t, 0).
+// Entries: `tick` (one thread) advances t and the bias corrections; `update` (one thread per vec4,
 // WORKGROUP_SIZE (256) per workgroup, 2D grid flattened) applies the step.
 // Prepended: the generated constant WORKGROUP_SIZE and common/flat_index.wgsl.
 
 struct Params {
-    count: u32,       // pixels
+    count: u32,       // vec4s (pixels)
     lr: f32,
     beta1: f32,
     beta2: f32,
     eps: f32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    lo: f32,          // the clamp bounds: 0 and 1 for pixels
+    hi: f32,
+    _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -44,5 +46,6 @@ fn update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     v[i] = vi;
     let m_hat = mi / state[1];
     let v_hat = vi / state[2];
-    pixels[i] = clamp(pixels[i] - params.lr * m_hat / (sqrt(v_hat) + params.eps), vec4<f32>(0.0), vec4<f32>(1.0));
+    let moved = pixels[i] - params.lr * m_hat / (sqrt(v_hat) + params.eps);
+    pixels[i] = clamp(moved, vec4<f32>(params.lo), vec4<f32>(params.hi));
 }

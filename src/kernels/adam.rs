@@ -1,4 +1,4 @@
-//! shaders/adam.wgsl: Adam on the pixels, clamped to [0, 1], with the step counter kept on the GPU.
+//! shaders/adam.wgsl: Adam on pixels (clamped to [0, 1]) or weights (given bounds), step counter kept on the GPU.
 
 use super::shape_rules::holds;
 use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
@@ -24,7 +24,9 @@ struct Params {
     beta1: f32,
     beta2: f32,
     eps: f32,
-    _pad: [u32; 3],
+    lo: f32,
+    hi: f32,
+    _pad: u32,
 }
 
 /// Adam's buffers for `count` pixels (vec4 each): first and second moments and the GPU-side step state.
@@ -57,7 +59,8 @@ impl AdamState {
     }
 }
 
-/// The two dispatches of one Adam step: advance t, then update every pixel.
+/// The two dispatches of one Adam step on pixels: advance t, then update every pixel, clamped to [0, 1].
+/// `count` is in vec4 units (pixels): grad, pixels and the state hold 4 * count f32.
 pub fn step(
     gpu: &Gpu,
     count: usize,
@@ -66,7 +69,25 @@ pub fn step(
     grad: &wgpu::Buffer,
     pixels: &wgpu::Buffer,
 ) -> [Dispatch; 2] {
-    for (what, buffer) in [("grad", grad), ("pixels", pixels), ("m", &s.m), ("v", &s.v)] {
+    step_bounded(gpu, count, lr, s, grad, pixels, 0.0, 1.0)
+}
+
+/// The two dispatches of one Adam step on any values (the network's weights): advance t, then update every value,
+/// clamped to [lo, hi] (-f32::MAX and f32::MAX leave them free). `count` is in vec4 units: grad, values and the
+/// state (`AdamState::new(gpu, count)`) hold 4 * count f32.
+#[allow(clippy::too_many_arguments)]
+pub fn step_bounded(
+    gpu: &Gpu,
+    count: usize,
+    lr: f32,
+    s: &AdamState,
+    grad: &wgpu::Buffer,
+    values: &wgpu::Buffer,
+    lo: f32,
+    hi: f32,
+) -> [Dispatch; 2] {
+    assert!(lo <= hi, "adam: the bounds must be ordered, got [{lo}, {hi}]");
+    for (what, buffer) in [("grad", grad), ("values", values), ("m", &s.m), ("v", &s.v)] {
         holds("adam", what, buffer, count * 4);
     }
     let p = gpu.uniform(
@@ -77,10 +98,12 @@ pub fn step(
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
-            _pad: [0; 3],
+            lo,
+            hi,
+            _pad: 0,
         },
     );
-    let buffers = [&p, &s.state, grad, pixels, &s.m, &s.v];
+    let buffers = [&p, &s.state, grad, values, &s.m, &s.v];
     [
         gpu.dispatch(&TICK, &buffers, [1, 1, 1]),
         gpu.dispatch(&UPDATE, &buffers, grid_1d(count)),

@@ -1,14 +1,291 @@
-use crate::gpu::{Dispatch, Gpu};
+//! shaders/conv.wgsl: the filter network's reflection-padded convolutions, forward, input and weight gradients.
+
+use super::shape_rules::{holds, multiple_of, positive};
+use super::sizes::{CONV_PIXELS, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
+
+pub const SHADER: Shader = Shader {
+    name: "conv",
+    constants: &[("WORKGROUP_SIZE", WORKGROUP_SIZE), ("CONV_PIXELS", CONV_PIXELS)],
+    sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/conv.wgsl")],
+};
+/// Every entry binds (params, src, aux, dst); what each holds is in the shader's header.
+const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];
+pub const FORWARD: Kernel = Kernel::new("conv_forward", &SHADER, "forward", BINDINGS);
+/// The input gradient over the padded input, into the scratch buffer.
+pub const BACKWARD_PADDED: Kernel = Kernel::new("conv_backward_padded", &SHADER, "backward_padded", BINDINGS);
+/// The padded input gradient folded back onto the input through the reflection.
+pub const BACKWARD_FOLD: Kernel = Kernel::new("conv_backward_fold", &SHADER, "backward_fold", BINDINGS);
+/// One split's weight and bias gradient over its chunk of output pixels.
+pub const WEIGHT_PARTIALS: Kernel = Kernel::new("conv_weight_partials", &SHADER, "weight_partials", BINDINGS);
+/// The partials summed into the gradient buffer.
+pub const WEIGHT_REDUCE: Kernel = Kernel::new("conv_weight_reduce", &SHADER, "weight_reduce", BINDINGS);
+
+/// The weight gradient aims at about this many threads over all its splits (256 workgroups of 256)...
+const WEIGHT_GRAD_THREADS: u32 = 256 * WORKGROUP_SIZE;
+/// ... each summing at least this many output pixels.
+const MIN_CHUNK: u32 = 64;
+const MAX_GROUPS: u32 = 65535;
+
+/// Shape of one convolution: input [height][width][cin] f32 channels-last, output [out_height][out_width][cout].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConvShape { pub height: u32, pub width: u32, pub cin: u32, pub cout: u32, pub kernel: u32, pub stride: u32 }
-impl ConvShape {
-    pub fn pad(&self) -> u32 { self.kernel / 2 }
-    pub fn out_height(&self) -> u32 { (self.height + 2 * self.pad() - self.kernel) / self.stride + 1 }
-    pub fn out_width(&self) -> u32 { (self.width + 2 * self.pad() - self.kernel) / self.stride + 1 }
-    pub fn weight_len(&self) -> usize { todo!() }
-    pub fn scratch_len(&self) -> usize { todo!() }
-    pub fn partials_len(&self) -> usize { todo!() }
+pub struct ConvShape {
+    pub height: u32,
+    pub width: u32,
+    pub cin: u32,
+    pub cout: u32,
+    pub kernel: u32,
+    pub stride: u32,
 }
-pub fn forward(_gpu: &Gpu, _s: ConvShape, _x: &wgpu::Buffer, _params: &wgpu::Buffer, _w_offset: u32, _bias_offset: Option<u32>, _y: &wgpu::Buffer) -> Vec<Dispatch> { todo!() }
-pub fn backward_input(_gpu: &Gpu, _s: ConvShape, _dy: &wgpu::Buffer, _params: &wgpu::Buffer, _w_offset: u32, _scratch: &wgpu::Buffer, _dx: &wgpu::Buffer, _accumulate: bool) -> Vec<Dispatch> { todo!() }
-pub fn weight_grad(_gpu: &Gpu, _s: ConvShape, _x: &wgpu::Buffer, _dy: &wgpu::Buffer, _partials: &wgpu::Buffer, _grads: &wgpu::Buffer, _w_offset: u32, _bias_offset: Option<u32>, _accumulate: bool) -> Vec<Dispatch> { todo!() }
+
+/// How the weight gradient is split along the output pixels: `splits` chunks of `chunk` pixels (the last one
+/// shorter), each summed by its own workgroups into its own slice of the partials buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Split {
+    pub chunk: u32,
+    pub splits: u32,
+}
+
+impl ConvShape {
+    /// kernel / 2, reflection padding.
+    pub fn pad(&self) -> u32 {
+        self.kernel / 2
+    }
+
+    /// (height + 2 pad - kernel) / stride + 1
+    pub fn out_height(&self) -> u32 {
+        (self.height + 2 * self.pad() - self.kernel) / self.stride + 1
+    }
+
+    /// (width + 2 pad - kernel) / stride + 1
+    pub fn out_width(&self) -> u32 {
+        (self.width + 2 * self.pad() - self.kernel) / self.stride + 1
+    }
+
+    /// kernel * kernel * cin * cout
+    pub fn weight_len(&self) -> usize {
+        (self.kernel * self.kernel) as usize * self.cin as usize * self.cout as usize
+    }
+
+    /// f32s of the scratch buffer `backward_input` needs: the padded input [height + 2 pad][width + 2 pad][cin].
+    pub fn scratch_len(&self) -> usize {
+        let (h, w) = (self.height + 2 * self.pad(), self.width + 2 * self.pad());
+        h as usize * w as usize * self.cin as usize
+    }
+
+    /// f32s of the partials buffer `weight_grad` needs: [splits][weight_len + cout].
+    pub fn partials_len(&self) -> usize {
+        self.split().splits as usize * (self.weight_len() + self.cout as usize)
+    }
+
+    /// The weight gradient's split: enough splits that the threads (one per tap x 4 input x 4 output channels in
+    /// each) number about WEIGHT_GRAD_THREADS, none shorter than MIN_CHUNK pixels.
+    pub fn split(&self) -> Split {
+        let pixels = self.out_pixels();
+        let wanted = (WEIGHT_GRAD_THREADS / self.weight_threads()).max(1);
+        let chunk = pixels.div_ceil(wanted).max(MIN_CHUNK);
+        Split {
+            chunk,
+            splits: pixels.div_ceil(chunk).max(1),
+        }
+    }
+
+    fn out_pixels(&self) -> u32 {
+        self.out_height() * self.out_width()
+    }
+
+    /// Threads of one weight-gradient split.
+    fn weight_threads(&self) -> u32 {
+        self.kernel * self.kernel * (self.cin / 4) * (self.cout / 4)
+    }
+
+    /// The rules every entry relies on.
+    fn check(&self, kernel: &str) {
+        positive(kernel, "height", self.height);
+        positive(kernel, "width", self.width);
+        multiple_of(kernel, "cin", self.cin, 4);
+        multiple_of(kernel, "cout", self.cout, 4);
+        assert!(
+            self.kernel % 2 == 1 && self.kernel <= 9,
+            "{kernel}: kernel must be odd and at most 9, got {}",
+            self.kernel
+        );
+        assert!(
+            self.stride == 1 || self.stride == 2,
+            "{kernel}: stride must be 1 or 2, got {}",
+            self.stride
+        );
+        assert!(
+            self.pad() < self.height && self.pad() < self.width,
+            "{kernel}: padding {} must be at most height - 1 and width - 1 ({}x{} input)",
+            self.pad(),
+            self.height,
+            self.width
+        );
+    }
+
+    fn input_len(&self) -> usize {
+        self.height as usize * self.width as usize * self.cin as usize
+    }
+
+    fn output_len(&self) -> usize {
+        self.out_pixels() as usize * self.cout as usize
+    }
+}
+
+/// `offset` is a multiple of 4 (read as vec4) and `buffer` holds `len` floats from it.
+fn check_range(kernel: &str, what: &str, buffer: &wgpu::Buffer, offset: u32, len: usize) {
+    assert!(
+        offset.is_multiple_of(4),
+        "{kernel}: {what} offset must be a multiple of 4, got {offset}"
+    );
+    holds(kernel, what, buffer, offset as usize + len);
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    height: u32,
+    width: u32,
+    cin: u32,
+    cout: u32,
+    kernel: u32,
+    stride: u32,
+    pad: u32,
+    out_height: u32,
+    out_width: u32,
+    w_offset: u32,
+    bias_offset: u32,
+    has_bias: u32,
+    accumulate: u32,
+    chunk: u32,
+    splits: u32,
+    _pad: u32,
+}
+
+fn params(gpu: &Gpu, s: ConvShape, w_offset: u32, bias_offset: Option<u32>, accumulate: bool) -> wgpu::Buffer {
+    let split = s.split();
+    gpu.uniform(
+        "conv",
+        &Params {
+            height: s.height,
+            width: s.width,
+            cin: s.cin,
+            cout: s.cout,
+            kernel: s.kernel,
+            stride: s.stride,
+            pad: s.pad(),
+            out_height: s.out_height(),
+            out_width: s.out_width(),
+            w_offset,
+            bias_offset: bias_offset.unwrap_or(0),
+            has_bias: bias_offset.is_some() as u32,
+            accumulate: accumulate as u32,
+            chunk: split.chunk,
+            splits: split.splits,
+            _pad: 0,
+        },
+    )
+}
+
+/// y = conv(x) (+ bias). Weights are read from `params` at element offset `w_offset`, layout
+/// [kernel][kernel][cin][cout] (cout fastest); bias, when `bias_offset` is Some, at params[bias_offset .. + cout].
+/// y is overwritten.
+pub fn forward(
+    gpu: &Gpu,
+    s: ConvShape,
+    x: &wgpu::Buffer,
+    params: &wgpu::Buffer,
+    w_offset: u32,
+    bias_offset: Option<u32>,
+    y: &wgpu::Buffer,
+) -> Vec<Dispatch> {
+    let name = FORWARD.name;
+    s.check(name);
+    holds(name, "x", x, s.input_len());
+    check_range(name, "weights", params, w_offset, s.weight_len());
+    if let Some(b) = bias_offset {
+        check_range(name, "bias", params, b, s.cout as usize);
+    }
+    holds(name, "y", y, s.output_len());
+    let p = self::params(gpu, s, w_offset, bias_offset, false);
+    let threads = s.out_height() as usize * s.out_width().div_ceil(CONV_PIXELS) as usize * (s.cout / 4) as usize;
+    vec![gpu.dispatch(&FORWARD, &[&p, x, params, y], grid_1d(threads))]
+}
+
+/// dx (+)= dLoss/dx given dy [out_height][out_width][cout]; accumulate=false overwrites dx (never reading it).
+#[allow(clippy::too_many_arguments)]
+pub fn backward_input(
+    gpu: &Gpu,
+    s: ConvShape,
+    dy: &wgpu::Buffer,
+    params: &wgpu::Buffer,
+    w_offset: u32,
+    scratch: &wgpu::Buffer,
+    dx: &wgpu::Buffer,
+    accumulate: bool,
+) -> Vec<Dispatch> {
+    let name = BACKWARD_PADDED.name;
+    s.check(name);
+    holds(name, "dy", dy, s.output_len());
+    check_range(name, "weights", params, w_offset, s.weight_len());
+    holds(name, "scratch", scratch, s.scratch_len());
+    holds(BACKWARD_FOLD.name, "dx", dx, s.input_len());
+    let p = self::params(gpu, s, w_offset, None, accumulate);
+    vec![
+        gpu.dispatch(
+            &BACKWARD_PADDED,
+            &[&p, dy, params, scratch],
+            grid_1d(s.scratch_len() / 4),
+        ),
+        gpu.dispatch(&BACKWARD_FOLD, &[&p, scratch, params, dx], grid_1d(s.input_len() / 4)),
+    ]
+}
+
+/// grads[w_offset..] (+)= dLoss/dW and, when bias_offset is Some, grads[bias_offset..] (+)= dLoss/db, given the
+/// forward input x and dy. accumulate=false overwrites those ranges (batches of images sum their gradients by
+/// accumulating after the first image). Nothing else in `grads` is touched.
+#[allow(clippy::too_many_arguments)]
+pub fn weight_grad(
+    gpu: &Gpu,
+    s: ConvShape,
+    x: &wgpu::Buffer,
+    dy: &wgpu::Buffer,
+    partials: &wgpu::Buffer,
+    grads: &wgpu::Buffer,
+    w_offset: u32,
+    bias_offset: Option<u32>,
+    accumulate: bool,
+) -> Vec<Dispatch> {
+    let name = WEIGHT_PARTIALS.name;
+    s.check(name);
+    holds(name, "x", x, s.input_len());
+    holds(name, "dy", dy, s.output_len());
+    holds(name, "partials", partials, s.partials_len());
+    let reduce = WEIGHT_REDUCE.name;
+    check_range(reduce, "weight gradient", grads, w_offset, s.weight_len());
+    let mut outputs = s.weight_len();
+    if let Some(b) = bias_offset {
+        check_range(reduce, "bias gradient", grads, b, s.cout as usize);
+        let (w, b, wl) = (w_offset as usize, b as usize, s.weight_len());
+        assert!(
+            b + s.cout as usize <= w || w + wl <= b,
+            "{reduce}: the bias gradient [{b}, +{}) overlaps the weight gradient [{w}, +{wl})",
+            s.cout
+        );
+        outputs += s.cout as usize;
+    }
+    let split = s.split();
+    let groups = s.weight_threads().div_ceil(WORKGROUP_SIZE);
+    assert!(
+        groups <= MAX_GROUPS && split.splits <= MAX_GROUPS,
+        "{name}: {groups} workgroups x {} splits is past the grid limit",
+        split.splits
+    );
+    let p = self::params(gpu, s, w_offset, bias_offset, accumulate);
+    vec![
+        gpu.dispatch(&WEIGHT_PARTIALS, &[&p, x, dy, partials], [groups, split.splits, 1]),
+        gpu.dispatch(&WEIGHT_REDUCE, &[&p, partials, dy, grads], grid_1d(outputs / 4)),
+    ]
+}

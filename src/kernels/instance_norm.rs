@@ -1,7 +1,240 @@
-use crate::gpu::{Dispatch, Gpu};
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NormShape { pub pixels: u32, pub channels: u32 }
-impl NormShape { pub fn stats_len(&self) -> usize { todo!() } pub fn partials_len(&self) -> usize { todo!() } }
+//! shaders/instance_norm.wgsl: instance norm (then ReLU or + residual), forward and backward, split along pixels.
+
+use super::shape_rules::{holds, multiple_of, positive};
+use super::sizes::{FLAT_INDEX_WGSL, TREE_SUM_WGSL, WORKGROUP_CONSTANTS, WORKGROUP_SIZE, grid_1d};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
+
+pub const SHADER: Shader = Shader {
+    name: "instance_norm",
+    constants: WORKGROUP_CONSTANTS,
+    sources: &[
+        FLAT_INDEX_WGSL,
+        TREE_SUM_WGSL,
+        include_str!("../../shaders/instance_norm.wgsl"),
+    ],
+};
+/// Shared by every entry: uniform, x, aux (forward: the residual; backward: y), dy, weights (the network's
+/// parameters), stats, partials, dst (y, dx or grads). Slots an entry does not use are bound to a read-only buffer
+/// it has anyway.
+const BINDINGS: &[Binding] = &[Uniform, Read, Read, Read, Read, ReadWrite, ReadWrite, ReadWrite];
+/// One split's sum of x over its pixel chunk.
+pub const MEAN_PARTIALS: Kernel = Kernel::new("instance_norm_mean_partials", &SHADER, "mean_partials", BINDINGS);
+/// The mean: the partials summed, over P.
+pub const MEAN_REDUCE: Kernel = Kernel::new("instance_norm_mean_reduce", &SHADER, "mean_reduce", BINDINGS);
+/// One split's sum of (x - mean)^2.
+pub const VAR_PARTIALS: Kernel = Kernel::new("instance_norm_var_partials", &SHADER, "var_partials", BINDINGS);
+/// 1 / sqrt(var + EPS) from the partials.
+pub const VAR_REDUCE: Kernel = Kernel::new("instance_norm_var_reduce", &SHADER, "var_reduce", BINDINGS);
+/// y = gamma * xhat + beta, then ReLU or + residual.
+pub const NORMALIZE: Kernel = Kernel::new("instance_norm_forward", &SHADER, "normalize", BINDINGS);
+/// One split's sums of g and g * xhat.
+pub const BACKWARD_PARTIALS: Kernel = Kernel::new(
+    "instance_norm_backward_partials",
+    &SHADER,
+    "backward_partials",
+    BINDINGS,
+);
+/// dgamma and dbeta into grads (and the totals for the input gradient).
+pub const BACKWARD_REDUCE: Kernel = Kernel::new("instance_norm_backward_reduce", &SHADER, "backward_reduce", BINDINGS);
+/// dx.
+pub const BACKWARD_INPUT: Kernel = Kernel::new("instance_norm_backward_input", &SHADER, "backward_input", BINDINGS);
+
+/// Added to the variance before the inverse square root.
 pub const EPS: f32 = 1e-5;
-pub fn forward(_gpu: &Gpu, _s: NormShape, _x: &wgpu::Buffer, _params: &wgpu::Buffer, _gamma_offset: u32, _beta_offset: u32, _relu: bool, _residual: Option<&wgpu::Buffer>, _stats: &wgpu::Buffer, _partials: &wgpu::Buffer, _y: &wgpu::Buffer) -> Vec<Dispatch> { todo!() }
-pub fn backward(_gpu: &Gpu, _s: NormShape, _x: &wgpu::Buffer, _y: &wgpu::Buffer, _dy: &wgpu::Buffer, _relu: bool, _params: &wgpu::Buffer, _gamma_offset: u32, _stats: &wgpu::Buffer, _partials: &wgpu::Buffer, _grads: &wgpu::Buffer, _beta_offset: u32, _accumulate: bool, _dx: &wgpu::Buffer) -> Vec<Dispatch> { todo!() }
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    pixels: u32,
+    c4: u32,
+    chunk: u32,
+    splits: u32,
+    gamma4: u32,
+    beta4: u32,
+    relu: u32,
+    residual: u32,
+    accumulate: u32,
+    inv_pixels: f32,
+    eps: f32,
+    _pad: u32,
+}
+
+/// The feature map one instance norm normalises: `pixels` x `channels` (a multiple of 4), channels-last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NormShape {
+    pub pixels: u32,
+    pub channels: u32,
+}
+
+impl NormShape {
+    /// f32 values in the stats buffer: the mean of each channel, then its 1 / sqrt(var + EPS).
+    pub fn stats_len(&self) -> usize {
+        2 * self.channels as usize
+    }
+
+    /// Pixels each workgroup of the partial sums walks: enough workgroups (about 256 over all the vec4s of
+    /// channels) to fill a GPU, each walking at least WORKGROUP_SIZE pixels. At most 256 splits.
+    pub fn chunk(&self) -> u32 {
+        let wanted = (256 / (self.channels / 4).max(1)).max(1);
+        self.pixels.div_ceil(wanted).max(WORKGROUP_SIZE)
+    }
+
+    /// Pixel chunks (workgroups per vec4 of channels) of the partial sums.
+    pub fn splits(&self) -> u32 {
+        self.pixels.div_ceil(self.chunk()).max(1)
+    }
+
+    /// f32 values in the partials buffer (the backward's two sums per split; the forward uses half of it).
+    pub fn partials_len(&self) -> usize {
+        self.splits() as usize * 2 * self.channels as usize
+    }
+
+    fn len(&self) -> usize {
+        self.pixels as usize * self.channels as usize
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn params(
+    gpu: &Gpu,
+    s: NormShape,
+    gamma_offset: u32,
+    beta_offset: u32,
+    relu: bool,
+    residual: bool,
+    accumulate: bool,
+) -> wgpu::Buffer {
+    gpu.uniform(
+        "instance_norm",
+        &Params {
+            pixels: s.pixels,
+            c4: s.channels / 4,
+            chunk: s.chunk(),
+            splits: s.splits(),
+            gamma4: gamma_offset / 4,
+            beta4: beta_offset / 4,
+            relu: relu as u32,
+            residual: residual as u32,
+            accumulate: accumulate as u32,
+            inv_pixels: 1.0 / s.pixels as f32,
+            eps: EPS,
+            _pad: 0,
+        },
+    )
+}
+
+/// The rules of every entry: a non-empty map of whole vec4s of channels whose every index fits a u32; gamma and
+/// beta whole vec4s inside `weights` (the parameters, or the gradients of the same layout).
+fn check(
+    kernel: &str,
+    s: NormShape,
+    weights: (&str, &wgpu::Buffer),
+    gamma_offset: u32,
+    beta_offset: u32,
+    stats: &wgpu::Buffer,
+    partials: &wgpu::Buffer,
+) {
+    positive(kernel, "pixels", s.pixels);
+    multiple_of(kernel, "channels", s.channels, 4);
+    assert!(
+        s.len() < u32::MAX as usize,
+        "{kernel}: {} pixels x {} channels do not fit a u32 index",
+        s.pixels,
+        s.channels
+    );
+    for (what, offset) in [("gamma_offset", gamma_offset), ("beta_offset", beta_offset)] {
+        assert!(
+            offset.is_multiple_of(4),
+            "{kernel}: {what} must be a multiple of 4, got {offset}"
+        );
+        holds(kernel, weights.0, weights.1, offset as usize + s.channels as usize);
+    }
+    holds(kernel, "stats", stats, s.stats_len());
+    holds(kernel, "partials", partials, s.partials_len());
+}
+
+/// y = gamma * (x - mean) / sqrt(var + EPS) + beta per channel over the pixels (biased variance), then ReLU when
+/// `relu`, then + residual when Some (relu and residual are never both used: assert). Writes stats for backward.
+///
+/// x, residual, y: [pixels][channels]; gamma and beta: `channels` f32 each in `params` at the element offsets
+/// (multiples of 4); stats: `s.stats_len()`; partials: `s.partials_len()` (scratch, shared with backward).
+/// y must be none of the other buffers. Five dispatches: mean (partials, reduce), variance (partials, reduce),
+/// normalise.
+#[allow(clippy::too_many_arguments)]
+pub fn forward(
+    gpu: &Gpu,
+    s: NormShape,
+    x: &wgpu::Buffer,
+    params: &wgpu::Buffer,
+    gamma_offset: u32,
+    beta_offset: u32,
+    relu: bool,
+    residual: Option<&wgpu::Buffer>,
+    stats: &wgpu::Buffer,
+    partials: &wgpu::Buffer,
+    y: &wgpu::Buffer,
+) -> Vec<Dispatch> {
+    let name = NORMALIZE.name;
+    assert!(
+        !(relu && residual.is_some()),
+        "{name}: a ReLU and a residual add are never both used"
+    );
+    check(name, s, ("params", params), gamma_offset, beta_offset, stats, partials);
+    holds(name, "x", x, s.len());
+    holds(name, "y", y, s.len());
+    if let Some(r) = residual {
+        holds(name, "residual", r, s.len());
+    }
+    let p = self::params(gpu, s, gamma_offset, beta_offset, relu, residual.is_some(), false);
+    // the unused aux and dy slots get x, which the kernels only read
+    let buffers = [&p, x, residual.unwrap_or(x), x, params, stats, partials, y];
+    let per_chunk = [s.channels / 4, s.splits(), 1];
+    let per_channel = grid_1d(s.channels as usize / 4);
+    vec![
+        gpu.dispatch(&MEAN_PARTIALS, &buffers, per_chunk),
+        gpu.dispatch(&MEAN_REDUCE, &buffers, per_channel),
+        gpu.dispatch(&VAR_PARTIALS, &buffers, per_chunk),
+        gpu.dispatch(&VAR_REDUCE, &buffers, per_channel),
+        gpu.dispatch(&NORMALIZE, &buffers, grid_1d(s.len() / 4)),
+    ]
+}
+
+/// Given dy (gradient at y) and y (the forward output, used for the ReLU mask when `relu`), overwrites dx with the
+/// gradient at x and writes (accumulate=false) or adds (accumulate=true) dgamma, dbeta into grads at the offsets.
+/// The residual's gradient is dy itself and is NOT handled here.
+///
+/// stats: as `forward` left them for this x; partials: scratch of `s.partials_len()`; grads: the layout of
+/// `params`, of which exactly the `channels` f32 at each offset are written. dx must be none of the other buffers.
+/// Three dispatches: partial sums of g and g * xhat, their reduction (dgamma, dbeta), dx.
+#[allow(clippy::too_many_arguments)]
+pub fn backward(
+    gpu: &Gpu,
+    s: NormShape,
+    x: &wgpu::Buffer,
+    y: &wgpu::Buffer,
+    dy: &wgpu::Buffer,
+    relu: bool,
+    params: &wgpu::Buffer,
+    gamma_offset: u32,
+    stats: &wgpu::Buffer,
+    partials: &wgpu::Buffer,
+    grads: &wgpu::Buffer,
+    beta_offset: u32,
+    accumulate: bool,
+    dx: &wgpu::Buffer,
+) -> Vec<Dispatch> {
+    let name = BACKWARD_INPUT.name;
+    check(name, s, ("params", params), gamma_offset, beta_offset, stats, partials);
+    check(name, s, ("grads", grads), gamma_offset, beta_offset, stats, partials);
+    for (what, buffer) in [("x", x), ("y", y), ("dy", dy), ("dx", dx)] {
+        holds(name, what, buffer, s.len());
+    }
+    let p = self::params(gpu, s, gamma_offset, beta_offset, relu, false, accumulate);
+    let with = |dst| [&p, x, y, dy, params, stats, partials, dst];
+    vec![
+        gpu.dispatch(&BACKWARD_PARTIALS, &with(dx), [s.channels / 4, s.splits(), 1]),
+        gpu.dispatch(&BACKWARD_REDUCE, &with(grads), grid_1d(s.channels as usize / 4)),
+        gpu.dispatch(&BACKWARD_INPUT, &with(dx), grid_1d(s.len() / 4)),
+    ]
+}

@@ -1,4 +1,73 @@
-use crate::gpu::{Dispatch, Gpu};
-pub fn add_into(_gpu: &Gpu, _count: usize, _src: &wgpu::Buffer, _dst: &wgpu::Buffer) -> Dispatch { todo!() }
-pub fn sigmoid_forward(_gpu: &Gpu, _pixels: usize, _z: &wgpu::Buffer, _y: &wgpu::Buffer) -> Dispatch { todo!() }
-pub fn sigmoid_backward(_gpu: &Gpu, _pixels: usize, _y: &wgpu::Buffer, _dy: &wgpu::Buffer, _dz: &wgpu::Buffer) -> Dispatch { todo!() }
+//! shaders/pointwise.wgsl: element-wise kernels: a residual gradient added in, the output sigmoid and its backward.
+
+use super::shape_rules::{holds, multiple_of};
+use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
+use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
+use Binding::{Read, ReadWrite, Uniform};
+
+pub const SHADER: Shader = Shader {
+    name: "pointwise",
+    constants: WORKGROUP_CONSTANTS,
+    sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/pointwise.wgsl")],
+};
+/// Shared by every entry: uniform, a, b (sigmoid_backward only), dst.
+const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];
+pub const ADD_INTO: Kernel = Kernel::new("add_into", &SHADER, "add_into", BINDINGS);
+pub const SIGMOID_FORWARD: Kernel = Kernel::new("sigmoid_forward", &SHADER, "sigmoid_forward", BINDINGS);
+pub const SIGMOID_BACKWARD: Kernel = Kernel::new("sigmoid_backward", &SHADER, "sigmoid_backward", BINDINGS);
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    count4: u32,
+    _pad: [u32; 3],
+}
+
+fn params(gpu: &Gpu, kernel: &Kernel, count4: usize) -> wgpu::Buffer {
+    assert!(
+        count4 < u32::MAX as usize,
+        "{}: {count4} vec4s do not fit a u32 index",
+        kernel.name
+    );
+    gpu.uniform(
+        "pointwise",
+        &Params {
+            count4: count4 as u32,
+            _pad: [0; 3],
+        },
+    )
+}
+
+/// dst += src over `count` f32 (count a multiple of 4): a residual connection's gradient joining the main path's.
+pub fn add_into(gpu: &Gpu, count: usize, src: &wgpu::Buffer, dst: &wgpu::Buffer) -> Dispatch {
+    let name = ADD_INTO.name;
+    assert!(count < u32::MAX as usize, "{name}: count must fit a u32, got {count}");
+    multiple_of(name, "count", count as u32, 4);
+    holds(name, "src", src, count);
+    holds(name, "dst", dst, count);
+    let p = params(gpu, &ADD_INTO, count / 4);
+    // b is not read; src is bound there too
+    gpu.dispatch(&ADD_INTO, &[&p, src, src, dst], grid_1d(count / 4))
+}
+
+/// The network's output squashed into 0..1: y[p] = (sigmoid(z.r), sigmoid(z.g), sigmoid(z.b), 0) over `pixels`
+/// vec4 pixels.
+pub fn sigmoid_forward(gpu: &Gpu, pixels: usize, z: &wgpu::Buffer, y: &wgpu::Buffer) -> Dispatch {
+    let name = SIGMOID_FORWARD.name;
+    assert!(pixels > 0, "{name}: pixels must be above 0");
+    holds(name, "z", z, pixels * 4);
+    holds(name, "y", y, pixels * 4);
+    let p = params(gpu, &SIGMOID_FORWARD, pixels);
+    gpu.dispatch(&SIGMOID_FORWARD, &[&p, z, z, y], grid_1d(pixels))
+}
+
+/// dz = dy * y * (1 - y) for r, g, b and 0 for the 4th lane; overwrites dz.
+pub fn sigmoid_backward(gpu: &Gpu, pixels: usize, y: &wgpu::Buffer, dy: &wgpu::Buffer, dz: &wgpu::Buffer) -> Dispatch {
+    let name = SIGMOID_BACKWARD.name;
+    assert!(pixels > 0, "{name}: pixels must be above 0");
+    for (what, buffer) in [("y", y), ("dy", dy), ("dz", dz)] {
+        holds(name, what, buffer, pixels * 4);
+    }
+    let p = params(gpu, &SIGMOID_BACKWARD, pixels);
+    gpu.dispatch(&SIGMOID_BACKWARD, &[&p, y, dy, dz], grid_1d(pixels))
+}

@@ -4,6 +4,10 @@
 /// Threads per workgroup of every one-thread-per-item kernel and of the workgroup tree sums.
 pub const WORKGROUP_SIZE: u32 = 256;
 
+/// Output pixels (consecutive in a row) per thread of the filter network's convolution (conv.wgsl `forward`):
+/// each input vec4 and its 4 weight vec4s are loaded once for them all.
+pub const CONV_PIXELS: u32 = 4;
+
 /// Output tile side of the GEMM kernels (conv3x3, gram, gram_backward): a workgroup computes TILE x TILE.
 pub const TILE: u32 = 64;
 /// Depth of one K step of the GEMM kernels, staged through workgroup memory.

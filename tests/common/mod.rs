@@ -1,6 +1,8 @@
 //! Shared test helpers: the GPU, deterministic random tensors, tolerant comparison, and the sample data in ../shared.
 #![allow(dead_code)]
 
+pub mod conv_reference;
+pub mod layer_reference;
 pub mod reference;
 pub mod tensors;
 

@@ -1,0 +1,51 @@
+// Element-wise kernels of the filter network: a residual gradient added into the main path's, and the output
+// sigmoid that squashes the network's last layer into 0..1 pixels, forward and backward.
+//
+// Layouts (f32, read and written as vec4; `count4` vec4s):
+//   add_into        : a = src [count4]                       -> dst [count4] += src
+//   sigmoid_forward : a = z [count4] (r, g, b, _)            -> dst = y = (sigmoid(z.rgb), 0), overwritten
+//   sigmoid_backward: a = y, b = dy [count4] (r, g, b, _)    -> dst = dz = ((dy * y * (1 - y)).rgb, 0), overwritten
+// Tiling: one thread per vec4, WORKGROUP_SIZE (256) threads per workgroup, a 2D grid flattened row by row.
+// Prepended: the generated constant WORKGROUP_SIZE and common/flat_index.wgsl.
+
+struct Params {
+    count4: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> dst: array<vec4<f32>>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn add_into(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat_index(gid, nwg);
+    if (i >= params.count4) {
+        return;
+    }
+    dst[i] += a[i];
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sigmoid_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat_index(gid, nwg);
+    if (i >= params.count4) {
+        return;
+    }
+    // exp(-z) overflowing to infinity for very negative z still gives 0
+    let y = 1.0 / (1.0 + exp(-a[i].xyz));
+    dst[i] = vec4<f32>(y, 0.0);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sigmoid_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat_index(gid, nwg);
+    if (i >= params.count4) {
+        return;
+    }
+    let y = a[i].xyz;
+    dst[i] = vec4<f32>(b[i].xyz * y * (1.0 - y), 0.0);
+}

@@ -1,0 +1,314 @@
+//! The filter network's convolution (src/kernels/conv.rs) against the f64 CPU reference (tests/common/conv_reference.rs)
+//! on small random tensors: forward, input gradient and weight + bias gradient, each overwriting (outputs poisoned
+//! with NaN first, so nothing left unwritten or read back survives) and accumulating, with the parameters and
+//! gradients at offsets inside whole flat buffers whose other floats must come back exactly as they were.
+//! Tolerances are relative to the largest reference value, as in tests/kernels.rs.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use artsy::kernels::conv::{self, ConvShape};
+use common::conv_reference::{self as r, Conv};
+use common::{assert_close, f32s, f64s, gpu, random, read};
+
+const REL: f32 = 2e-5;
+/// What the gradient buffer holds outside this layer's ranges: it must still be there afterwards.
+const SENTINEL: f32 = 12345.0;
+
+/// One convolution to check, with where its weights and bias sit in the flat parameter buffer.
+#[derive(Clone, Copy)]
+struct Case {
+    shape: ConvShape,
+    w_offset: u32,
+    bias_offset: Option<u32>,
+    seed: u64,
+}
+
+fn shape(height: u32, width: u32, cin: u32, cout: u32, kernel: u32, stride: u32) -> ConvShape {
+    ConvShape {
+        height,
+        width,
+        cin,
+        cout,
+        kernel,
+        stride,
+    }
+}
+
+fn reference_shape(s: ConvShape) -> Conv {
+    Conv {
+        h: s.height as usize,
+        w: s.width as usize,
+        cin: s.cin as usize,
+        cout: s.cout as usize,
+        k: s.kernel as usize,
+        s: s.stride as usize,
+    }
+}
+
+impl Case {
+    fn new(shape: ConvShape, w_offset: u32, bias_offset: Option<u32>, seed: u64) -> Case {
+        Case {
+            shape,
+            w_offset,
+            bias_offset,
+            seed,
+        }
+    }
+
+    /// Floats of the flat parameter (and gradient) buffer: this layer's ranges and 8 more past the last.
+    fn params_len(&self) -> usize {
+        let w_end = self.w_offset as usize + self.shape.weight_len();
+        let b_end = self.bias_offset.map_or(0, |b| b as usize + self.shape.cout as usize);
+        w_end.max(b_end) + 8
+    }
+
+    /// Whether flat index i belongs to this layer's weights or bias.
+    fn in_ranges(&self, i: usize) -> bool {
+        let w = self.w_offset as usize;
+        let in_w = (w..w + self.shape.weight_len()).contains(&i);
+        let in_b = self
+            .bias_offset
+            .is_some_and(|b| (b as usize..b as usize + self.shape.cout as usize).contains(&i));
+        in_w || in_b
+    }
+}
+
+/// Forward, input gradient and weight gradient of `case`, each overwriting and accumulating, against the reference.
+fn check(case: Case) {
+    let gpu = gpu();
+    let s = case.shape;
+    let c = reference_shape(s);
+    let what = format!(
+        "{}x{} {}->{} k{} s{}",
+        s.height, s.width, s.cin, s.cout, s.kernel, s.stride
+    );
+    let (n_in, n_out, n_w, n_b) = (c.h * c.w * c.cin, c.oh() * c.ow() * c.cout, s.weight_len(), c.cout);
+    assert_eq!((s.out_height() as usize, s.out_width() as usize), (c.oh(), c.ow()));
+    let seed = case.seed;
+
+    // the flat parameter buffer: random everywhere, so weights or a bias read from the wrong place are wrong
+    let mut flat = random(case.params_len(), seed, -0.3, 0.3);
+    let w0 = case.w_offset as usize;
+    let weight = flat[w0..w0 + n_w].to_vec();
+    let bias = case
+        .bias_offset
+        .map_or(vec![], |b| flat[b as usize..b as usize + n_b].to_vec());
+    flat.iter_mut().enumerate().for_each(|(i, v)| {
+        if !case.in_ranges(i) {
+            *v += 1.0;
+        }
+    });
+    let x = random(n_in, seed + 1, -1.0, 1.0);
+    let dy = random(n_out, seed + 2, -1.0, 1.0);
+    let (xb, pb, dyb) = (
+        gpu.storage_from("x", &x),
+        gpu.storage_from("params", &flat),
+        gpu.storage_from("dy", &dy),
+    );
+
+    // forward, over a NaN-filled output
+    let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
+    gpu.run(&conv::forward(&gpu, s, &xb, &pb, case.w_offset, case.bias_offset, &y));
+    let want_y = r::conv_forward(c, &f64s(&x), &f64s(&weight), &f64s(&bias));
+    assert_close(&format!("forward {what}"), &read(&gpu, &y, n_out), &f32s(&want_y), REL);
+
+    // input gradient: overwriting a NaN-filled dx (scratch NaN too), then adding to a random one
+    let want_dx = r::conv_backward_input(c, &f64s(&dy), &f64s(&weight));
+    let scratch = gpu.storage_from("scratch", &vec![f32::NAN; s.scratch_len()]);
+    let dx = gpu.storage_from("dx", &vec![f32::NAN; n_in]);
+    gpu.run(&conv::backward_input(
+        &gpu,
+        s,
+        &dyb,
+        &pb,
+        case.w_offset,
+        &scratch,
+        &dx,
+        false,
+    ));
+    assert_close(
+        &format!("backward input {what}"),
+        &read(&gpu, &dx, n_in),
+        &f32s(&want_dx),
+        REL,
+    );
+    let prior = random(n_in, seed + 3, -1.0, 1.0);
+    let dx = gpu.storage_from("dx", &prior);
+    gpu.run(&conv::backward_input(
+        &gpu,
+        s,
+        &dyb,
+        &pb,
+        case.w_offset,
+        &scratch,
+        &dx,
+        true,
+    ));
+    let want_acc: Vec<f64> = want_dx.iter().zip(&prior).map(|(w, p)| w + *p as f64).collect();
+    assert_close(
+        &format!("backward input accumulate {what}"),
+        &read(&gpu, &dx, n_in),
+        &f32s(&want_acc),
+        REL,
+    );
+
+    // weight and bias gradient: overwriting NaN-filled ranges, then adding to random ones, the rest a sentinel
+    let (want_dw, want_db) = r::conv_weight_grad(c, &f64s(&x), &f64s(&dy));
+    let partials = gpu.storage_from("partials", &vec![f32::NAN; s.partials_len()]);
+    let len = case.params_len();
+    let prior = random(len, seed + 4, -1.0, 1.0);
+    for accumulate in [false, true] {
+        let before: Vec<f32> = (0..len)
+            .map(|i| match (case.in_ranges(i), accumulate) {
+                (false, _) => SENTINEL,
+                (true, false) => f32::NAN,
+                (true, true) => prior[i],
+            })
+            .collect();
+        let grads = gpu.storage_from("grads", &before);
+        gpu.run(&conv::weight_grad(
+            &gpu,
+            s,
+            &xb,
+            &dyb,
+            &partials,
+            &grads,
+            case.w_offset,
+            case.bias_offset,
+            accumulate,
+        ));
+        let got = read(&gpu, &grads, len);
+        let base = |i: usize| if accumulate { before[i] as f64 } else { 0.0 };
+        let dw: Vec<f64> = want_dw.iter().enumerate().map(|(i, g)| g + base(w0 + i)).collect();
+        let mode = if accumulate { "accumulate" } else { "overwrite" };
+        assert_close(
+            &format!("weight grad {mode} {what}"),
+            &got[w0..w0 + n_w],
+            &f32s(&dw),
+            REL,
+        );
+        if let Some(b) = case.bias_offset {
+            let b = b as usize;
+            let db: Vec<f64> = want_db.iter().enumerate().map(|(i, g)| g + base(b + i)).collect();
+            assert_close(&format!("bias grad {mode} {what}"), &got[b..b + n_b], &f32s(&db), REL);
+        }
+        for (i, v) in got.iter().enumerate() {
+            assert!(
+                case.in_ranges(i) || *v == SENTINEL,
+                "weight grad {mode} {what}: grads[{i}] outside this layer's ranges changed to {v}"
+            );
+        }
+    }
+}
+
+#[test]
+fn conv_k9_stride1_reflects_at_every_border() {
+    // padding 4 on a 13x11 image: every output near a border reads mirrored pixels, in both directions
+    check(Case::new(shape(13, 11, 4, 8, 9, 1), 0, Some(81 * 4 * 8), 1));
+}
+
+#[test]
+fn conv_k9_padding_as_wide_as_the_image_allows() {
+    // padding = side - 1: pixels with mirrors past both ends (3 preimages per dimension), and stride 2 on it
+    check(Case::new(shape(5, 6, 4, 4, 9, 1), 4, Some(0), 2));
+    check(Case::new(shape(5, 5, 4, 4, 9, 2), 0, None, 3));
+}
+
+#[test]
+fn conv_k3_stride2_odd_and_even_sizes() {
+    // odd sides: the last output reads the last input pixel's mirror; even sides: it does not
+    check(Case::new(shape(17, 9, 8, 12, 3, 2), 20, Some(8), 4));
+    check(Case::new(shape(16, 12, 4, 8, 3, 2), 0, Some(3 * 3 * 4 * 8 + 4), 5));
+}
+
+#[test]
+fn conv_k3_stride1_36_input_channels() {
+    check(Case::new(shape(10, 7, 36, 8, 3, 1), 16, Some(4), 6));
+}
+
+#[test]
+fn conv_k1_and_k5() {
+    // no padding at all, with and without stride; and a middle kernel size
+    check(Case::new(shape(5, 6, 8, 16, 1, 1), 12, None, 7));
+    check(Case::new(shape(7, 5, 4, 8, 1, 2), 0, Some(32), 8));
+    check(Case::new(shape(11, 9, 4, 4, 5, 2), 100, Some(4), 9));
+}
+
+#[test]
+fn conv_weight_grad_split_over_workgroups_and_pixel_chunks() {
+    // 9 taps x 8 x 8 vec4 pairs = 576 threads per split (3 workgroups); 360 output pixels in several chunks
+    let s = shape(20, 18, 32, 32, 3, 1);
+    let split = s.split();
+    assert!(split.splits > 2, "{split:?}: the partial sums are exercised");
+    assert!(split.splits * split.chunk >= 360 && (split.splits - 1) * split.chunk < 360);
+    assert_eq!(s.partials_len(), split.splits as usize * (s.weight_len() + 32));
+    check(Case::new(s, 36, Some(0), 10));
+    // stride 2 over a last chunk that is shorter than the rest
+    let s = shape(23, 21, 8, 16, 3, 2);
+    assert!(s.split().splits > 1 && !(12 * 11u32).is_multiple_of(s.split().chunk));
+    check(Case::new(s, 0, Some(3 * 3 * 8 * 16), 11));
+}
+
+/// The input gradient is the adjoint of the forward: <conv(x), dy> = <x, backward_input(dy)>, both from the GPU
+/// and summed in f64 (no bias: the forward must be linear in x).
+#[test]
+fn conv_backward_input_is_the_adjoint_of_forward() {
+    let gpu = gpu();
+    for (i, s) in [
+        shape(9, 7, 8, 4, 3, 2),
+        shape(12, 10, 4, 8, 9, 1),
+        shape(6, 8, 12, 8, 5, 2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let seed = 100 + 10 * i as u64;
+        let (n_in, n_out) = (
+            (s.height * s.width * s.cin) as usize,
+            (s.out_height() * s.out_width() * s.cout) as usize,
+        );
+        let (x, dy) = (random(n_in, seed, -1.0, 1.0), random(n_out, seed + 1, -1.0, 1.0));
+        let w = random(s.weight_len(), seed + 2, -0.3, 0.3);
+        let (xb, dyb, wb) = (
+            gpu.storage_from("x", &x),
+            gpu.storage_from("dy", &dy),
+            gpu.storage_from("w", &w),
+        );
+        let (y, dx, scratch) = (
+            gpu.storage("y", n_out),
+            gpu.storage("dx", n_in),
+            gpu.storage("scratch", s.scratch_len()),
+        );
+        let mut dispatches = conv::forward(&gpu, s, &xb, &wb, 0, None, &y);
+        dispatches.extend(conv::backward_input(&gpu, s, &dyb, &wb, 0, &scratch, &dx, false));
+        gpu.run(&dispatches);
+        let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| *p as f64 * *q as f64).sum::<f64>();
+        let size = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| (*p as f64 * *q as f64).abs()).sum::<f64>();
+        let (y, dx) = (read(&gpu, &y, n_out), read(&gpu, &dx, n_in));
+        let (lhs, rhs) = (dot(&y, &dy), dot(&x, &dx));
+        let scale = size(&y, &dy).max(size(&x, &dx));
+        assert!(
+            (lhs - rhs).abs() <= 1e-5 * scale,
+            "{s:?}: <conv(x), dy> = {lhs} but <x, backward_input(dy)> = {rhs} (scale {scale})"
+        );
+    }
+}
+
+#[test]
+#[should_panic(expected = "conv_forward: padding 4 must be at most height - 1 and width - 1 (4x9 input)")]
+fn conv_refuses_padding_wider_than_the_image() {
+    let gpu = gpu();
+    let s = shape(4, 9, 4, 4, 9, 1);
+    let b = gpu.storage("b", 4096);
+    conv::forward(&gpu, s, &b, &b, 0, None, &b);
+}
+
+#[test]
+#[should_panic(expected = "conv_weight_reduce: bias gradient offset must be a multiple of 4, got 6")]
+fn conv_refuses_unaligned_offsets() {
+    let gpu = gpu();
+    let s = shape(4, 4, 4, 4, 3, 1);
+    let b = gpu.storage("b", 4096);
+    conv::weight_grad(&gpu, s, &b, &b, &b, &b, 0, Some(6), false);
+}
