@@ -109,5 +109,3 @@ pub fn step_bounded(
         gpu.dispatch(&UPDATE, &buffers, grid_1d(count)),
     ]
 }
-#[allow(clippy::too_many_arguments)]
-pub fn step_bounded(_gpu: &Gpu, _count: usize, _lr: f32, _s: &AdamState, _grad: &wgpu::Buffer, _values: &wgpu::Buffer, _lo: f32, _hi: f32) -> [Dispatch; 2] { todo!() }
