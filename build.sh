@@ -148,7 +148,8 @@ case "$cmd" in
         sleep 1
         # the test starts Chromium with a fake camera (--use-fake-device-for-media-stream) for the camera flow
         python3 tests/e2e/page_test.py "http://127.0.0.1:$port/" out/e2e
-        echo "screenshots: out/e2e/before.png advanced.png during.png after.png gallery.png camera.png"
+        echo "screenshots: out/e2e/before.png advanced.png during.png after.png gallery.png camera.png training.png" \
+            "trained.png live-applied.png live-320x240.png"
         ;;
     bench)
         if [ "${1:-}" = --web ]; then

@@ -12,8 +12,8 @@ use crate::filter_net::{Architecture, Stylizer};
 pub struct LiveState {
     /// The folder the page's data is served from ("data/").
     pub base: RefCell<String>,
-    /// The sample photos the filters learn from, once fetched.
-    pub samples: RefCell<Option<Vec<RgbaImage>>>,
+    /// The sample photos the filters learn from (file name, picture), once fetched.
+    pub samples: RefCell<Option<Vec<(String, RgbaImage)>>>,
     /// The camera while the live view runs.
     pub camera: RefCell<Option<Camera>>,
     pub running: Cell<bool>,

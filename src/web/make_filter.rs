@@ -67,14 +67,16 @@ impl App {
                 if let Ok(Some(bytes)) = files::fetch_bytes(&format!("{base}{name}")).await
                     && let Ok(p) = Picked::decode(name, &bytes)
                 {
-                    samples.push(p.image);
+                    samples.push((name.to_string(), p.image));
                 }
             }
             *self.live.samples.borrow_mut() = Some(samples);
         }
-        let mut photos = self.live.samples.borrow().clone().unwrap_or_default();
+        let samples = self.live.samples.borrow().clone().unwrap_or_default();
+        let mut photos: Vec<RgbaImage> = samples.iter().map(|(_, image)| image.clone()).collect();
+        // the user's photo, unless it is one of the samples already there
         if let Some(p) = photo
-            && !TRAINING_PHOTOS.contains(&p.name.as_str())
+            && !samples.iter().any(|(name, _)| *name == p.name)
         {
             photos.push(p.image.clone());
         }
@@ -128,6 +130,10 @@ impl App {
             let (w, h) = crate::image::fit(p.image.width(), p.image.height(), size);
             crate::image::resize(&p.image, w, h)
         });
+        if let Some(p) = &preview_photo {
+            ui.canvas.set_width(p.width());
+            ui.canvas.set_height(p.height());
+        }
         let result = match LiveFilter::new(&gpu, &weights, &photos, &styles, &params, &settings).await {
             Ok(mut live) => self.train(&gpu, &mut live, preview_photo.as_ref()).await,
             Err(e) => Err(e),
