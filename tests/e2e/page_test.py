@@ -51,7 +51,7 @@ def text(page, selector):
 
 
 def shot(page, name):
-    page.screenshot(path=os.path.join(OUT, name), full_page=True)
+    page.screenshot(path=os.path.join(OUT, name), full_page=True, timeout=300_000)
 
 
 def wait_ready(page):
@@ -197,9 +197,12 @@ def png_pixels(data):
     return width, height, rows
 
 
-def grid(png, cells=(16, 12)):
-    """The picture averaged over cells x cells blocks: a small, size-free summary to compare pictures by."""
-    width, height, rows = png_pixels(png)
+def grid(png, box, cells=(16, 12)):
+    """The part `box` (x, y, width, height) of a picture averaged over cells x cells blocks: a small, size-free
+    summary to compare pictures by."""
+    _, _, rows = png_pixels(png)
+    x0, y0, width, height = box
+    rows = [row[x0:x0 + width] for row in rows[y0:y0 + height]]
     out = []
     for cy in range(cells[1]):
         for cx in range(cells[0]):
@@ -213,6 +216,12 @@ def spread(cells):
     """Mean absolute deviation of the cells' colours from their mean: 0 for one flat colour."""
     mean = [sum(c[i] for c in cells) / len(cells) for i in range(3)]
     return sum(abs(c[i] - mean[i]) for c in cells for i in range(3)) / (3 * len(cells))
+
+
+def page_box(page, selector):
+    """(x, y, width, height) of an element in page pixels."""
+    return page.evaluate("(s) => { const r = document.querySelector(s).getBoundingClientRect();"
+                         " return [r.x + scrollX, r.y + scrollY, r.width, r.height].map(Math.round); }", selector)
 
 
 def check_live_filters(playwright, results):
@@ -237,6 +246,10 @@ def check_live_filters(playwright, results):
     page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Training the live filter: step')",
                            timeout=300_000)
     results["training"] = text(page, ".stats")
+    # the network's first output on the photo comes a few seconds in
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Live filter trained') ||"
+                           " !document.querySelector('section.actions button:nth-child(4)').disabled",
+                           timeout=300_000)
     shot(page, "training.png")
     page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Live filter trained')",
                            timeout=600_000)
@@ -284,8 +297,10 @@ def check_live_filters(playwright, results):
         results[f"live {size}"] = fps
         assert float(fps.split()[0]) > 0, fps
         shot(page, f"live-{size}.png")
-    drawn = grid(page.locator("canvas.live-canvas").screenshot())
-    camera = grid(page.locator("video.live-video").screenshot())
+    # one screenshot of the whole page for both (a slow GPU busy with frames can hold the next one back a while)
+    whole = page.screenshot(full_page=True, timeout=300_000)
+    drawn = grid(whole, page_box(page, "canvas.live-canvas"))
+    camera = grid(whole, page_box(page, "video.live-video"))
     difference = sum(abs(a[i] - b[i]) for a, b in zip(drawn, camera) for i in range(3)) / (3 * len(drawn))
     results["live frame"] = {"spread": round(spread(drawn), 1), "difference from the camera": round(difference, 1)}
     assert spread(drawn) > 2, f"the drawn frame is one flat colour: {results['live frame']}"
