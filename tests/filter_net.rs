@@ -33,18 +33,16 @@ fn reference_forward(arch: &Architecture, params: &[f64], input: &[f64], height:
         } else {
             &zero[..]
         };
-        let (z, oh, ow) = cr::conv_forward(
+        let conv = cr::Conv {
             h,
             w,
-            l.cin as usize,
-            l.cout as usize,
+            cin: l.cin as usize,
+            cout: l.cout as usize,
             k,
-            l.stride as usize,
-            &x,
-            weights,
-            bias,
-        );
-        (h, w) = (oh, ow);
+            s: l.stride as usize,
+        };
+        let z = cr::conv_forward(conv, &x, weights, bias);
+        (h, w) = (conv.oh(), conv.ow());
         let c = l.cout as usize;
         x = match l.after {
             After::Squash => lr::sigmoid(&z),
@@ -55,7 +53,16 @@ fn reference_forward(arch: &Architecture, params: &[f64], input: &[f64], height:
                     After::NormAdd { skip } => Some(&outs[skip][..]),
                     _ => None,
                 };
-                lr::instance_norm(h * w, c, &z, gamma, beta, l.after == After::NormRelu, residual)
+                lr::instance_norm(
+                    h * w,
+                    c,
+                    &z,
+                    gamma,
+                    beta,
+                    artsy::kernels::instance_norm::EPS as f64,
+                    l.after == After::NormRelu,
+                    residual,
+                )
             }
         };
         outs.push(x.clone());
