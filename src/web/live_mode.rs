@@ -262,8 +262,14 @@ impl App {
             if now - window_start >= 1000.0 {
                 let fps = window_frames as f64 * 1000.0 / (now - window_start);
                 self.live.fps.set(fps);
+                // two decimals below 10 fps: a software GPU's rate still reads as more than 0
+                let shown = if fps < 10.0 {
+                    format!("{fps:.2}")
+                } else {
+                    format!("{fps:.1}")
+                };
                 l.fps.set_text_content(Some(&format!(
-                    "{fps:.1} fps · {w} × {h} · {} frames",
+                    "{shown} fps · {w} × {h} · {} frames",
                     self.live.frames.get()
                 )));
                 (window_start, window_frames) = (now, 0);
