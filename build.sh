@@ -32,7 +32,11 @@ setup() {
     fi
     # the page fetches these from its own folder
     ln -sfn "$here/assets/vgg19/vgg19-conv-u8.safetensors" www/data/vgg19-conv-u8.safetensors
-    ln -sfn "$here/assets/images/content_astronaut.png" www/data/content_astronaut.png
+    # the sample photos: the default photo, and what the page's live filters learn from
+    local photo
+    for photo in content_astronaut.png content_chelsea_cat.png content_coffee.png content_grace_hopper.jpg; do
+        ln -sfn "$here/assets/images/$photo" "www/data/$photo"
+    done
     ln -sfn "$here/assets/images/style_starry_night_vangogh.jpg" www/data/style_starry_night_vangogh.jpg
 }
 
@@ -144,7 +148,8 @@ case "$cmd" in
         sleep 1
         # the test starts Chromium with a fake camera (--use-fake-device-for-media-stream) for the camera flow
         python3 tests/e2e/page_test.py "http://127.0.0.1:$port/" out/e2e
-        echo "screenshots: out/e2e/before.png advanced.png during.png after.png gallery.png camera.png"
+        echo "screenshots: out/e2e/before.png advanced.png during.png after.png gallery.png camera.png training.png" \
+            "trained.png live-applied.png live-320x240.png"
         ;;
     bench)
         if [ "${1:-}" = --web ]; then

@@ -687,3 +687,143 @@ async fn the_controls_offer_the_engines_choices_and_limits_and_give_its_messages
     number(1).set_value("2.5");
     assert!(app.params().unwrap_err().contains("whole number"));
 }
+
+// ---- live filters ----
+
+/// The `n`th number input of the live filter's training settings (0 the steps, 1 the crop size, 2 the batch).
+fn train_input(app: &App, n: u32) -> web_sys::HtmlInputElement {
+    app.root()
+        .query_selector_all(".live-train input[type=number]")
+        .unwrap()
+        .get(n)
+        .unwrap()
+        .unchecked_into()
+}
+
+/// A tiny network's training settings in the live section: 8 channels, 32 px crops, batches of 2, `steps` steps.
+fn tiny_training(app: &App, steps: u32) {
+    train_input(app, 0).set_value(&steps.to_string());
+    train_input(app, 1).set_value("32");
+    train_input(app, 2).set_value("2");
+    find(app, "select.live-width")
+        .unchecked_into::<web_sys::HtmlSelectElement>()
+        .set_value("8");
+}
+
+#[wasm_bindgen_test]
+async fn the_page_trains_a_live_filter_keeps_it_when_stopped_and_applies_it_at_once() {
+    let app = mount();
+    app.boot("no-such-folder/").await;
+    app.open_gallery(&fresh_database("live")).await;
+    drop_file(&find(&app, ".weights"), &file(WEIGHTS, "vgg19-conv-u8.safetensors", ""));
+    wait_for("weights", 30.0, || app.has_weights()).await;
+    drop_cat_and_wave(&app).await;
+    number_input(&app, 0).set_value("48"); // the previews and the applied picture: 48 x 32
+    // Bad training settings get the engine's message, and nothing starts.
+    train_input(&app, 1).set_value("30");
+    app.make_live_filter().await;
+    let alert = find(&app, ".alert").text_content().unwrap();
+    assert!(alert.contains("crop size"), "{alert}");
+    assert!(!app.is_running() && app.saved_filters().is_empty());
+
+    // A few steps of a tiny network on the cat (the only training photo here: no samples on the test server).
+    tiny_training(&app, 3);
+    app.make_live_filter().await;
+    assert!(
+        find(&app, ".alert").hidden(),
+        "{:?}",
+        find(&app, ".alert").text_content()
+    );
+    assert!(
+        app.status().starts_with("Live filter trained: 3 steps"),
+        "{}",
+        app.status()
+    );
+    assert_eq!(app.saved_filters(), ["great wave hokusai (live)"]);
+    let summary = find(&app, ".filter-card.live .filter-summary").text_content().unwrap();
+    assert!(summary.contains("3\u{a0}steps\u{a0}trained"), "{summary}");
+    let canvas: web_sys::HtmlCanvasElement = find(&app, "canvas.preview").unchecked_into();
+    assert_eq!((canvas.width(), canvas.height()), (48, 32));
+    assert!(app.previews() >= 1);
+
+    // Stopped early, the network is kept all the same.
+    tiny_training(&app, 100_000);
+    let trainer = app.clone();
+    wasm_bindgen_futures::spawn_local(async move { trainer.make_live_filter().await });
+    wait_for("training steps", 120.0, || app.status().contains("step ")).await;
+    find(&app, "section.actions button:nth-child(3)").click();
+    wait_for("training to stop", 120.0, || !app.is_running()).await;
+    assert!(
+        app.status().starts_with("Live filter stopped at step"),
+        "{}",
+        app.status()
+    );
+    wait_for("the second filter", 10.0, || app.saved_filters().len() == 2).await;
+
+    // Applying a live filter is one forward pass at the page's output size: no optimisation run.
+    find(&app, ".filter-card.live button.apply").click();
+    wait_for("the filter's picture", 60.0, || app.status().contains("applied: 48x32")).await;
+    assert!(!app.is_running());
+    find(&app, "section.actions button:nth-child(4)").click();
+    let (_, png) = app.last_download().expect("a download");
+    let picture = image::load_from_memory(&png).unwrap().to_rgba8();
+    assert_eq!(picture.dimensions(), (48, 32));
+    let first = picture.get_pixel(0, 0);
+    assert!(picture.pixels().any(|p| p != first), "the filter drew one flat colour");
+}
+
+#[wasm_bindgen_test]
+async fn a_live_filter_survives_export_import_and_a_reload() {
+    use artsy::filter::FilterNetwork;
+    use artsy::filter_net::Architecture;
+    use artsy::training::TrainSettings;
+
+    let database = fresh_database("live-files");
+    let app = mount();
+    app.open_gallery(&database).await;
+    let arch = Architecture::new(8).unwrap();
+    let settings = TrainSettings {
+        steps: 5,
+        crop: 32,
+        batch: 2,
+        width: 8,
+        ..TrainSettings::default()
+    };
+    let mut filter = sample_filter("Waves, live");
+    filter.network = Some(FilterNetwork::new(&arch, settings, &arch.initial_params(3)));
+    let json = filter.to_json();
+    app.import_filter("waves.artsy-filter.json", &json).await.unwrap();
+    // the file's size as the page says it
+    let size = if json.len() >= 1_000_000 {
+        format!("({:.1} MB)", json.len() as f64 / 1e6)
+    } else {
+        format!("({} kB)", json.len().div_ceil(1000))
+    };
+    assert!(app.status().starts_with("Imported waves.artsy-filter.json") && app.status().contains(&size));
+    let summary = find(&app, ".filter-card.live .filter-summary").text_content().unwrap();
+    assert!(
+        summary.contains(&size[1..size.len() - 1].replace(' ', "\u{a0}")),
+        "{summary}"
+    );
+
+    find(&app, ".filter-card button.export").click();
+    let (name, bytes) = app.last_download().expect("an export");
+    assert!(name.ends_with(".artsy-filter.json"), "{name}");
+    assert!(app.status().contains(&size), "{}", app.status());
+    assert_eq!(Filter::from_json(&bytes).unwrap().network, filter.network);
+
+    // A reload: a new page on the same database finds the filter, network and all, and offers it for the camera.
+    let again = mount();
+    again.open_gallery(&database).await;
+    assert_eq!(again.saved_filters(), ["Waves, live"]);
+    let choice: web_sys::HtmlSelectElement = find(&again, "select.live-filter").unchecked_into();
+    assert!(!choice.value().is_empty());
+    assert_eq!(
+        find(&again, "select.live-filter option").text_content().unwrap(),
+        "Waves, live"
+    );
+    find(&again, ".filter-card button.export").click();
+    let (_, reloaded) = again.last_download().expect("an export after the reload");
+    assert_eq!(Filter::from_json(&reloaded).unwrap().network, filter.network);
+    assert_eq!(reloaded, json);
+}

@@ -8,6 +8,7 @@ pub mod conv;
 pub mod conv3x3;
 pub mod conv3x3_coop;
 pub mod crop;
+pub mod frame_unpack;
 pub mod gram;
 pub mod instance_norm;
 pub mod keep_best;

@@ -13,6 +13,7 @@ use super::camera::Camera;
 use super::dom::{self, on};
 use super::engine::Engine;
 use super::files;
+use super::live_state::LiveState;
 use super::paintings::Paintings;
 use super::picked::{Picked, Slot};
 use super::run_control::RunControl;
@@ -39,6 +40,8 @@ pub struct Page {
     /// The saved filters and their gallery.
     pub filters: SavedFilters,
     pub run_control: RunControl,
+    /// The live filters: training photos and the live camera.
+    pub live: LiveState,
     /// The newest download offered (name and bytes), for the page's own tests.
     pub last_download: RefCell<Option<(String, Vec<u8>)>>,
 }
@@ -68,6 +71,7 @@ impl App {
             paste_target: Cell::new(None),
             filters: SavedFilters::default(),
             run_control: RunControl::default(),
+            live: LiveState::default(),
             last_download: RefCell::new(None),
         }));
         app.wire_zone(&app.ui.content.clone(), Slot::Content);
@@ -79,6 +83,7 @@ impl App {
         app.wire_buttons();
         app.wire_settings();
         app.wire_gallery();
+        app.wire_live();
         app
     }
 
@@ -86,6 +91,7 @@ impl App {
     /// "data/"), all at once: the samples are shown as soon as they arrive, not after the weights, and only where
     /// the user has not chosen an image yet. Resolves when everything is loaded.
     pub async fn boot(&self, base: &str) {
+        *self.live.base.borrow_mut() = base.to_string();
         let (samples_done, samples_finished) = futures_channel::oneshot::channel();
         let app = self.clone();
         let samples_base = base.to_string();
@@ -148,6 +154,7 @@ impl App {
     pub(super) fn device_lost(&self, message: &str) {
         self.engine.lose_gpu();
         self.run_control.request_stop();
+        self.stop_live();
         self.ui.show_error(
             &format!("The GPU device was lost ({message}). Your last preview is still downloadable."),
             Some("Restart the GPU"),
@@ -302,6 +309,7 @@ impl App {
         if !running {
             ui.pause.set_text_content(Some("Pause"));
         }
+        self.refresh_live_buttons();
     }
 
     fn download(&self) {

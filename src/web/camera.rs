@@ -35,6 +35,11 @@ fn explain(error: &JsValue) -> String {
 impl Camera {
     /// Asks for the camera and shows it live in `video`. Errors are messages for the user.
     pub async fn open(video: &HtmlVideoElement) -> Result<Camera, String> {
+        Self::open_sized(video, None).await
+    }
+
+    /// Like `open`, asking for frames of about `size` (width, height) when given; the camera may pick another.
+    pub async fn open_sized(video: &HtmlVideoElement, size: Option<(u32, u32)>) -> Result<Camera, String> {
         let window = super::dom::window();
         if !window.is_secure_context() {
             return Err("The camera needs a secure page: open Artsy over https or on localhost.".into());
@@ -44,7 +49,20 @@ impl Camera {
             .media_devices()
             .map_err(|_| "This browser gives no access to cameras.".to_string())?;
         let constraints = web_sys::MediaStreamConstraints::new();
-        constraints.set_video_bool(true);
+        match size {
+            Some((w, h)) => {
+                let ideal = |v: u32| {
+                    let o = js_sys::Object::new();
+                    let _ = js_sys::Reflect::set(&o, &"ideal".into(), &v.into());
+                    o
+                };
+                let video = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&video, &"width".into(), &ideal(w));
+                let _ = js_sys::Reflect::set(&video, &"height".into(), &ideal(h));
+                constraints.set_video(&video);
+            }
+            None => constraints.set_video_bool(true),
+        }
         constraints.set_audio_bool(false);
         let promise = devices
             .get_user_media_with_constraints(&constraints)

@@ -1,4 +1,4 @@
-//! Small DOM helpers: creating elements, text, classes, events, and awaiting timers and frames.
+//! Small DOM helpers: creating elements, text, classes, events, and awaiting timers and animation frames.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -62,4 +62,12 @@ pub fn now_ms() -> f64 {
         .performance()
         .map(|p| p.now())
         .unwrap_or_else(js_sys::Date::now)
+}
+
+/// Resolves at the browser's next animation frame.
+pub async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().request_animation_frame(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -1,6 +1,6 @@
 //! Saved filters on the page: save the current paintings and settings, apply one with a click (its paintings and
-//! settings, then a run), export, delete, and import filter files by picker or drop. The gallery's state and cards
-//! are saved_filters.rs.
+//! settings, then a run; a live filter's network straight away), export (its size said), delete, and import filter
+//! files by picker or drop. The gallery's state and cards are saved_filters.rs.
 
 use std::rc::Rc;
 
@@ -52,6 +52,7 @@ impl App {
                     }
                 });
                 self.filters.show(listed, &self.ui.gallery, act);
+                self.refresh_live_filters();
             }
             Err(e) => self
                 .ui
@@ -113,6 +114,10 @@ impl App {
         match &result {
             Ok(()) => {
                 self.ui.clear_error();
+                self.set_status(&format!(
+                    "Imported {file_name} ({}).",
+                    super::saved_filters::file_size(bytes.len())
+                ));
                 self.refresh_gallery().await;
             }
             Err(e) => self.ui.show_error(e, None),
@@ -139,6 +144,9 @@ impl App {
     /// engine's one merge of a saved filter with what is chosen on top of it.
     pub async fn apply_filter(&self, key: u32) {
         let Some(filter) = self.filters.get(key) else { return };
+        if filter.network.is_some() {
+            return self.apply_network(&filter).await;
+        }
         let kept = Overrides {
             params: ParamsPatch {
                 size: self.current_size(),
@@ -167,6 +175,11 @@ impl App {
         if let Err(e) = files::download(&bytes, "application/json", &name) {
             self.ui.show_error(&format!("The export failed: {e:?}"), None);
         }
+        self.set_status(&format!(
+            "Exported \u{201c}{}\u{201d} as {name} ({}).",
+            filter.name,
+            super::saved_filters::file_size(bytes.len())
+        ));
         *self.last_download.borrow_mut() = Some((name, bytes));
     }
 

@@ -1,5 +1,6 @@
 //! The browser face: a page built with web-sys that drives the engine's Transfer on the user's GPU through WebGPU.
-//! Nothing in here does image maths; it wires files, camera, controls, saved filters and the run loop to the engine.
+//! Nothing in here does image maths; it wires files, camera, controls, saved filters, the run loop and the live
+//! filters (training one, applying one, the live camera) to the engine.
 
 mod app;
 mod bench;
@@ -9,7 +10,15 @@ mod dom;
 mod engine;
 mod files;
 pub mod filter_store;
+mod frame_source;
 mod gallery;
+mod live_filter;
+mod live_mode;
+mod live_pipeline;
+mod live_state;
+mod live_ui;
+mod make_filter;
+mod network_apply;
 mod paintings;
 mod picked;
 mod run;

@@ -219,7 +219,7 @@ impl App {
     }
 
     /// Draws `image` as the newest picture of the run that began at `started` and keeps it downloadable.
-    fn show_picture(&self, image: RgbaImage, started: f64) {
+    pub(super) fn show_picture(&self, image: RgbaImage, started: f64) {
         self.draw(&image);
         self.run_control.preview_shown(image, dom::now_ms() - started);
         self.ui.download.set_disabled(false);
@@ -258,10 +258,10 @@ fn seconds_left(transfer: &Transfer, rate: f64) -> f64 {
 }
 
 /// A signal that the GPU has finished everything submitted before it was made (a callback, never a busy wait).
-struct WorkDone(futures_channel::oneshot::Receiver<()>);
+pub(super) struct WorkDone(futures_channel::oneshot::Receiver<()>);
 
 impl WorkDone {
-    fn after_submitted(gpu: &Gpu) -> WorkDone {
+    pub(super) fn after_submitted(gpu: &Gpu) -> WorkDone {
         let (sender, receiver) = futures_channel::oneshot::channel();
         gpu.queue.on_submitted_work_done(move || {
             let _ = sender.send(());
@@ -269,7 +269,7 @@ impl WorkDone {
         WorkDone(receiver)
     }
 
-    async fn wait(self) {
+    pub(super) async fn wait(self) {
         let _ = self.0.await;
     }
 }
@@ -280,13 +280,13 @@ async fn work_done(gpu: &Gpu) {
 }
 
 /// Waits for the batch still in flight, if any.
-async fn drain(in_flight: &mut Option<WorkDone>) {
+pub(super) async fn drain(in_flight: &mut Option<WorkDone>) {
     if let Some(w) = in_flight.take() {
         w.wait().await;
     }
 }
 
-fn format_seconds(s: f64) -> String {
+pub(super) fn format_seconds(s: f64) -> String {
     if !s.is_finite() {
         return "?".into();
     }

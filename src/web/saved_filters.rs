@@ -1,5 +1,6 @@
 //! The gallery's state and its cards: the open filter store, the filters as last listed with their keys, and their
-//! thumbnails; each card drawn with its Apply, Export and Delete buttons (a delete takes a second click).
+//! thumbnails; each card drawn with its Apply, Export and Delete buttons (a delete takes a second click), a live
+//! filter's (one with a network) marked as such with its file's size.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -50,6 +51,16 @@ impl SavedFilters {
             .map(|(_, f)| f.clone())
     }
 
+    /// The (key, name) of the listed filters that carry a network, in gallery order.
+    pub fn live(&self) -> Vec<(u32, String)> {
+        self.listed
+            .borrow()
+            .iter()
+            .filter(|(_, f)| f.network.is_some())
+            .map(|(k, f)| (*k, f.name.clone()))
+            .collect()
+    }
+
     /// The names of the listed filters, in gallery order.
     pub fn names(&self) -> Vec<String> {
         self.listed.borrow().iter().map(|(_, f)| f.name.clone()).collect()
@@ -70,6 +81,8 @@ impl SavedFilters {
         for (key, filter) in &listed {
             let key = *key;
             let card = el(&gallery.cards, "article", "filter-card");
+            let live = filter.network.is_some();
+            card.class_list().toggle_with_force("live", live).ok();
             card.set_attribute("data-key", &key.to_string()).unwrap();
             let thumb = el(&card, "img", "filter-thumb");
             thumb.set_attribute("alt", "").unwrap();
@@ -81,13 +94,24 @@ impl SavedFilters {
             }
             let info = el(&card, "div", "filter-info");
             text(&info, "h3", "filter-title", &filter.name);
+            if live {
+                let badge = text(&info, "span", "filter-badge", "live");
+                badge
+                    .set_attribute(
+                        "title",
+                        "This filter carries a trained network: it repaints a photo at once, and the camera live",
+                    )
+                    .ok();
+            }
             text(&info, "p", "filter-summary", &summary(filter));
             let actions = el(&card, "div", "filter-actions");
             let apply = button(&actions, "Apply", "primary apply");
-            apply.set_title(
+            apply.set_title(if live {
+                "Repaint the photo at once with this filter's network, at the output size set above"
+            } else {
                 "Load these paintings and settings and repaint the photo, at the output size set above (it depends \
-                 on the photo and this GPU)",
-            );
+                 on the photo and this GPU)"
+            });
             let export = button(&actions, "Export", "export");
             export.set_title("Download this filter as a file");
             let delete = button(&actions, "Delete", "delete");
@@ -116,9 +140,24 @@ impl SavedFilters {
     }
 }
 
-/// "2 paintings · 512 px · 500 steps · L-BFGS · coarse to fine · photo's colours" (the optimiser by its label)
+/// "2 paintings · 512 px · 500 steps · L-BFGS · coarse to fine · photo's colours" (the optimiser by its label);
+/// for a live filter "1 painting · live · 8 channels · 1000 steps trained · 1.1 MB".
 fn summary(filter: &Filter) -> String {
     let p = &filter.params;
+    if let Some(n) = &filter.network {
+        let parts = [
+            if filter.styles.len() == 1 {
+                "1 painting".to_string()
+            } else {
+                format!("{} paintings", filter.styles.len())
+            },
+            "live".into(),
+            format!("{} channels", n.width),
+            format!("{} steps trained", n.training.steps),
+            file_size(filter.to_json().len()),
+        ];
+        return parts.map(|p| p.replace(' ', "\u{a0}")).join(" · ");
+    }
     let mut parts = vec![
         if filter.styles.len() == 1 {
             "1 painting".to_string()
@@ -144,4 +183,13 @@ fn summary(filter: &Filter) -> String {
         .map(|p| p.replace(' ', "\u{a0}").replace('-', "\u{2011}"))
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+/// "1.2 MB", "340 kB": a file's size for people.
+pub fn file_size(bytes: usize) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else {
+        format!("{} kB", bytes.div_ceil(1000))
+    }
 }

@@ -1,5 +1,6 @@
 //! The page's elements, built once: drop zones, the camera panel, controls with their explanations, the advanced
-//! settings, buttons, preview, progress and the filter gallery. Painting slots come and go: see paintings.rs.
+//! settings, buttons, preview, progress and the filter gallery. Painting slots come and go: see paintings.rs; the
+//! live filter section is live_ui.rs.
 
 use std::fmt::Display;
 use std::ops::RangeInclusive;
@@ -108,6 +109,7 @@ pub struct Ui {
     pub canvas: HtmlCanvasElement,
     pub progress: HtmlProgressElement,
     pub stats: Element,
+    pub live: super::live_ui::LivePanel,
     pub gallery: Gallery,
 }
 
@@ -555,6 +557,7 @@ impl Ui {
         let stats = text(&output, "p", "stats", "");
         stats.set_attribute("aria-live", "polite").unwrap();
 
+        let live = super::live_ui::build(root);
         let gallery = build_gallery(root);
 
         Ui {
@@ -580,6 +583,7 @@ impl Ui {
             canvas,
             progress,
             stats,
+            live,
             gallery,
         }
     }

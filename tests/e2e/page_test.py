@@ -7,8 +7,13 @@ PNG; saves a filter, reloads the page and finds it still in the gallery; exports
 format "artsy-filter"), deletes it, imports the exported file back, refuses a bad file with a message, applies the
 filter with one click and sees the run start; takes a photo with the fake camera. First, with the weights held back
 on their way, it checks that a photo and painting chosen right after load are kept and painted (never replaced by
-the samples) and that the zones show the samples before the weights arrive. Screenshots go to OUT_DIR.
-Usage: [E2E_SIZE=64] [E2E_ITERS=8] python3 tests/e2e/page_test.py URL OUT_DIR [--only early-choice]
+the samples) and that the zones show the samples before the weights arrive. Then the live filters: makes one from
+the default painting with a few training steps, finds it in the gallery, applies it to a new photo at once, runs
+the fake camera through it (frames drawn, the frame rate shown, a drawn frame unlike the camera's own and not one
+flat colour, a snapshot PNG, a switch of filters while live) and sees the camera off after Stop. Screenshots go to
+OUT_DIR.
+Usage: [E2E_SIZE=64] [E2E_ITERS=8] [E2E_TRAIN_STEPS=4] [E2E_LIVE_SIZES=320x240,640x480]
+       python3 tests/e2e/page_test.py URL OUT_DIR [--only early-choice|live]
 """
 
 import json
@@ -17,17 +22,25 @@ import re
 import struct
 import sys
 import time
+import zlib
 
 from playwright.sync_api import sync_playwright
 
 URL, OUT = sys.argv[1], sys.argv[2]
 SIZE = int(os.environ.get("E2E_SIZE", "64"))
 ITERS = int(os.environ.get("E2E_ITERS", "8"))
+TRAIN_STEPS = int(os.environ.get("E2E_TRAIN_STEPS", "4"))
+LIVE_SIZES = os.environ.get("E2E_LIVE_SIZES", "320x240").split(",")
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "data", "images")
 # The fake-media flags give a synthetic camera and grant its permission without asking.
 FLAGS = ["--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
          "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+# Headless Chromium's default compositor loses the WebGPU device as soon as a WebGPU canvas presents (Dawn runs on
+# Vulkan SwiftShader, the compositor on ANGLE's GL SwiftShader); with these the compositor runs on Vulkan SwiftShader
+# too and the live view's canvas works (the video element can then be copied from directly, too).
+CANVAS_FLAGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist", "--enable-gpu",
+                "--enable-features=Vulkan", "--use-vulkan=swiftshader"]
 START = "section.actions button.primary"
 DOWNLOAD = "section.actions button:nth-child(4)"
 STOP = "section.actions button:nth-child(3)"
@@ -38,7 +51,7 @@ def text(page, selector):
 
 
 def shot(page, name):
-    page.screenshot(path=os.path.join(OUT, name), full_page=True)
+    page.screenshot(path=os.path.join(OUT, name), full_page=True, timeout=300_000)
 
 
 def wait_ready(page):
@@ -147,12 +160,189 @@ def check_an_early_choice_wins(browser, results):
     assert not errors, errors
 
 
+def png_pixels(data):
+    """(width, height, rows of (r, g, b)) of an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium's screenshots
+    are), decoded here so that the test needs no imaging package."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    at, idat, width = 8, b"", 0
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        body = data[at + 8:at + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and colour in (2, 6) and not interlace, (depth, colour, interlace)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + length
+    raw, stride = zlib.decompress(idat), width * channels
+    rows, previous = [], bytearray(stride)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, up_left = previous[i], previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - up_left
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - up_left)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else up_left)) & 255
+        rows.append([tuple(line[x * channels:x * channels + 3]) for x in range(width)])
+        previous = line
+    return width, height, rows
+
+
+def grid(png, box, cells=(16, 12)):
+    """The part `box` (x, y, width, height) of a picture averaged over cells x cells blocks: a small, size-free
+    summary to compare pictures by."""
+    _, _, rows = png_pixels(png)
+    x0, y0, width, height = box
+    rows = [row[x0:x0 + width] for row in rows[y0:y0 + height]]
+    out = []
+    for cy in range(cells[1]):
+        for cx in range(cells[0]):
+            block = [rows[y][x] for y in range(cy * height // cells[1], (cy + 1) * height // cells[1])
+                     for x in range(cx * width // cells[0], (cx + 1) * width // cells[0])]
+            out.append(tuple(sum(p[c] for p in block) / len(block) for c in range(3)))
+    return out
+
+
+def spread(cells):
+    """Mean absolute deviation of the cells' colours from their mean: 0 for one flat colour."""
+    mean = [sum(c[i] for c in cells) / len(cells) for i in range(3)]
+    return sum(abs(c[i] - mean[i]) for c in cells for i in range(3)) / (3 * len(cells))
+
+
+def page_box(page, selector):
+    """(x, y, width, height) of an element in page pixels."""
+    return page.evaluate("(s) => { const r = document.querySelector(s).getBoundingClientRect();"
+                         " return [r.x + scrollX, r.y + scrollY, r.width, r.height].map(Math.round); }", selector)
+
+
+def check_live_filters(playwright, results):
+    """Makes a live filter from the default painting with a few steps, finds it in the gallery, applies it to a new
+    photo at once, then runs the fake camera through it at each of LIVE_SIZES and stops the camera."""
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS + CANVAS_FLAGS, headless=True)
+    context = browser.new_context(viewport={"width": 1100, "height": 1500}, accept_downloads=True)
+    context.grant_permissions(["camera"])
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(URL)
+    wait_ready(page)
+    assert "starry" in caption(page, ".painting")
+    page.fill(".controls input[type=number] >> nth=0", str(SIZE))  # the previews' and the applied picture's size
+    page.fill(".live-train input[type=number] >> nth=0", str(TRAIN_STEPS))
+    page.fill(".live-train input[type=number] >> nth=1", "32")
+    page.fill(".live-train input[type=number] >> nth=2", "2")
+    page.select_option("select.live-width", "8")
+    t0 = time.time()
+    page.click("button.make-live")
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Training the live filter: step')",
+                           timeout=300_000)
+    results["training"] = text(page, ".stats")
+    # the network's first output on the photo comes a few seconds in
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Live filter trained') ||"
+                           " !document.querySelector('section.actions button:nth-child(4)').disabled",
+                           timeout=300_000)
+    shot(page, "training.png")
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Live filter trained')",
+                           timeout=600_000)
+    results["trained"] = text(page, ".stats")
+    results["training_s"] = round(time.time() - t0, 1)
+    shot(page, "trained.png")
+
+    # In the gallery, marked live; the live camera offers it.
+    page.wait_for_selector(".filter-card.live", timeout=30_000)
+    assert cards(page) == ["starry night vangogh (live)"], cards(page)
+    assert text(page, ".filter-card.live .filter-badge") == "live"
+    results["live summary"] = text(page, ".filter-card.live .filter-summary")
+    assert f"{TRAIN_STEPS}\u00a0steps\u00a0trained" in results["live summary"], results["live summary"]
+
+    # Applied to a new photo: one pass, at once, at the page's output size.
+    page.set_input_files(".drop[data-kind=content] input[type=file]", os.path.join(SHARED, "content_chelsea_cat.png"))
+    page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('chelsea')")
+    page.click(".filter-card.live button.apply")
+    page.wait_for_function("document.querySelector('.stats').textContent.includes('applied')", timeout=60_000)
+    results["applied"] = text(page, ".stats")
+    assert page.evaluate("document.querySelector('canvas.preview').width") == SIZE
+    shot(page, "live-applied.png")
+
+    # Export carries the network; importing it back gives a second live filter to switch to.
+    with page.expect_download() as info:
+        page.click(".filter-card.live button.export")
+    exported = os.path.join(OUT, info.value.suggested_filename)
+    info.value.save_as(exported)
+    with open(exported) as f:
+        assert json.load(f)["network"]["width"] == 8
+    assert "Exported" in text(page, ".stats") and re.search(r"\((\d+ kB|[\d.]+ MB)\)", text(page, ".stats"))
+    page.set_input_files(".filters input[type=file]", exported)
+    page.wait_for_function("document.querySelectorAll('.filter-card.live').length === 2", timeout=30_000)
+
+    # The live camera, at each size.
+    for n, size in enumerate(LIVE_SIZES):
+        page.select_option("select.live-size", size)
+        if n == 0:
+            page.click("button.live-start")
+        page.wait_for_function("(s) => { const f = document.querySelector('.live-fps');"
+                               " return f.dataset.size === s && f.textContent.includes('fps'); }",
+                               arg=size, timeout=300_000)
+        time.sleep(3)  # a few more seconds of frames for a steadier rate
+        fps = text(page, ".live-fps")
+        results[f"live {size}"] = fps
+        assert float(fps.split()[0]) > 0, fps
+        shot(page, f"live-{size}.png")
+    # one screenshot of the whole page for both (a slow GPU busy with frames can hold the next one back a while)
+    whole = page.screenshot(full_page=True, timeout=300_000)
+    drawn = grid(whole, page_box(page, "canvas.live-canvas"))
+    camera = grid(whole, page_box(page, "video.live-video"))
+    difference = sum(abs(a[i] - b[i]) for a, b in zip(drawn, camera) for i in range(3)) / (3 * len(drawn))
+    results["live frame"] = {"spread": round(spread(drawn), 1), "difference from the camera": round(difference, 1)}
+    assert spread(drawn) > 2, f"the drawn frame is one flat colour: {results['live frame']}"
+    assert difference > 8, f"the drawn frame is the camera's own: {results['live frame']}"
+
+    # A snapshot is a PNG of the drawn size; switching filters while live keeps the frames coming.
+    with page.expect_download() as info:
+        page.click("button.live-snapshot")
+    head = info.value.path().read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", head[16:24]) == tuple(
+        page.evaluate("[document.querySelector('canvas.live-canvas').width,"
+                      " document.querySelector('canvas.live-canvas').height]")), head
+    options = page.locator("select.live-filter option").evaluate_all("os => os.map(o => o.value)")
+    current = page.locator("select.live-filter").input_value()
+    page.select_option("select.live-filter", [o for o in options if o != current][0])
+    frames = int(re.search(r"(\d+) frames", text(page, ".live-fps")).group(1))
+    page.wait_for_function("(f) => +(/(\\d+) frames/.exec(document.querySelector('.live-fps').textContent) || [0, 0])[1]"
+                           " > f + 1", arg=frames, timeout=120_000)
+    assert page.locator(".alert").is_hidden(), text(page, ".alert")
+
+    # Stop: the camera goes off.
+    page.click("button.live-stop")
+    page.wait_for_function("document.querySelector('video.live-video').srcObject === null", timeout=60_000)
+    assert page.locator("button.live-start").is_enabled()
+    results["after stop"] = text(page, ".live-message")
+    assert results["after stop"].startswith("Camera off"), results["after stop"]
+    context.close()
+    browser.close()
+    assert not errors, errors
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     results = {}
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
+        if only == "live":
+            browser.close()
+            check_live_filters(p, results)
+            print(json.dumps(results, indent=1))
+            return
         check_an_early_choice_wins(browser, results)
         if only == "early-choice":
             browser.close()
@@ -300,6 +490,7 @@ def main():
         results["camera"] = text(page, ".drop[data-kind=content] .caption")
         assert not errors, errors
         browser.close()
+        check_live_filters(p, results)
     print(json.dumps(results, indent=1))
 
 

@@ -1,0 +1,106 @@
+//! A filter network trained in the page: the Trainer with a Stylizer sharing its parameters (to show the
+//! network's current output), steps counted against the total, speed and time left; knows nothing of the DOM.
+
+use std::sync::Arc;
+
+use image::RgbaImage;
+
+use crate::filter::FilterNetwork;
+use crate::filter_net::Stylizer;
+use crate::training::{TrainSettings, Trainer};
+use crate::{Error, Gpu, GpuWeights, Losses, Params};
+
+/// Training settings suited to a browser tab: small crops and batches, a thousand steps, a narrow network.
+pub fn browser_defaults() -> TrainSettings {
+    TrainSettings {
+        steps: 1000,
+        batch: 2,
+        crop: 128,
+        width: 8,
+        ..TrainSettings::default()
+    }
+}
+
+/// One training run of a live filter.
+pub struct LiveFilter {
+    trainer: Trainer,
+    /// Reads the trainer's parameter buffer: a preview is the network as it is now.
+    preview: Stylizer,
+    settings: TrainSettings,
+}
+
+impl LiveFilter {
+    /// Sets up training on `photos` towards `paintings` (image, blend share) with the loss of `params`.
+    pub async fn new(
+        gpu: &Gpu,
+        weights: &Arc<GpuWeights>,
+        photos: &[RgbaImage],
+        paintings: &[(RgbaImage, f32)],
+        params: &Params,
+        settings: &TrainSettings,
+    ) -> Result<LiveFilter, Error> {
+        let trainer = Trainer::new(gpu, weights, photos, paintings, params, settings, None).await?;
+        let preview = Stylizer::sharing(gpu, trainer.architecture().clone(), trainer.params_buffer());
+        Ok(LiveFilter {
+            trainer,
+            preview,
+            settings: settings.clone(),
+        })
+    }
+
+    /// Queues up to `steps` more steps (never past the total); returns how many were queued. Never waits.
+    pub fn queue(&mut self, steps: u32) -> Result<u32, Error> {
+        let steps = steps.min(self.remaining());
+        if steps > 0 {
+            self.trainer.run(steps)?;
+        }
+        Ok(steps)
+    }
+
+    /// Steps queued so far.
+    pub fn step(&self) -> u32 {
+        self.trainer.step()
+    }
+
+    pub fn total(&self) -> u32 {
+        self.settings.steps
+    }
+
+    pub fn remaining(&self) -> u32 {
+        self.total().saturating_sub(self.step())
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    /// The newest losses reported by the GPU (without waiting), or the last ones seen.
+    pub fn losses(&mut self) -> Option<Losses> {
+        self.trainer.poll_losses().or(self.trainer.latest_losses())
+    }
+
+    /// GPU memory the training holds, in bytes.
+    pub fn gpu_bytes(&self) -> u64 {
+        self.trainer.gpu_bytes()
+    }
+
+    /// The network's current output on `photo`, at the photo's size (waits for the queued steps).
+    pub async fn preview(&mut self, photo: &RgbaImage) -> Result<RgbaImage, Error> {
+        self.preview.apply(photo).await
+    }
+
+    /// The network as it is now, ready to be kept in a filter (its settings record the steps actually done).
+    pub async fn network(&self) -> Result<FilterNetwork, Error> {
+        let params = self.trainer.params().await?;
+        let settings = TrainSettings {
+            steps: self.step(),
+            ..self.settings.clone()
+        };
+        Ok(FilterNetwork::new(self.trainer.architecture(), settings, &params))
+    }
+}
+
+/// Seconds left at `rate` steps per second.
+pub fn seconds_left(remaining: u32, rate: f64) -> f64 {
+    remaining as f64 / rate.max(1e-6)
+}

@@ -1,0 +1,263 @@
+//! Making a live filter: the training settings read from the page, the training photos (the samples served with
+//! the page and the user's photo), the training loop in batches sized by time (two in flight, so the GPU never
+//! waits and the page never freezes) with the loss, step, time left and the network's current output on the
+//! photo every few seconds, and the network kept in the gallery when training ends or is stopped.
+
+use image::RgbaImage;
+
+use super::app::App;
+use super::dom;
+use super::files;
+use super::live_filter::{LiveFilter, seconds_left};
+use super::picked::Picked;
+use super::run::{WorkDone, drain, format_seconds};
+use super::ui::sentence;
+use crate::filter::FilterNetwork;
+use crate::training::TrainSettings;
+use crate::{Error, Filter, FilterStyle, Gpu};
+
+/// The sample photos a live filter learns from besides the user's photo (served beside the page).
+pub const TRAINING_PHOTOS: [&str; 4] = [
+    "content_astronaut.png",
+    "content_chelsea_cat.png",
+    "content_coffee.png",
+    "content_grace_hopper.jpg",
+];
+/// How often the network's current output is shown while it trains.
+const PREVIEW_EVERY_MS: f64 = 3000.0;
+/// GPU time aimed at per batch: smooth progress, responsive buttons.
+const BATCH_MS: f64 = 50.0;
+
+/// What a training run ends with: the network (if it got that far) and the closing status line.
+type Trained = Result<(FilterNetwork, String), Error>;
+
+/// A whole number typed into `input`, or a message naming `what`.
+fn whole(input: &web_sys::HtmlInputElement, what: &str) -> Result<u32, String> {
+    let text = input.value();
+    text.trim()
+        .parse::<u32>()
+        .map_err(|_| format!("{what} must be a whole number, not \u{201c}{text}\u{201d}."))
+}
+
+impl App {
+    /// The training settings shown in the live filter section, checked by the engine.
+    pub fn train_settings(&self) -> Result<TrainSettings, String> {
+        let l = &self.ui.live;
+        let settings = TrainSettings {
+            steps: whole(&l.steps, "Training steps")?,
+            crop: whole(&l.crop, "Crop size")?,
+            batch: whole(&l.batch, "Batch")?,
+            width: l
+                .width
+                .value()
+                .parse()
+                .map_err(|_| "Choose a network width.".to_string())?,
+            ..super::live_filter::browser_defaults()
+        };
+        settings.validate().map_err(|e| sentence(&e.to_string()))?;
+        Ok(settings)
+    }
+
+    /// The sample photos (fetched once; those the server lacks are left out) and the user's photo.
+    async fn training_photos(&self, photo: Option<&Picked>) -> Vec<RgbaImage> {
+        if self.live.samples.borrow().is_none() {
+            let base = self.live.base.borrow().clone();
+            let mut samples = Vec::new();
+            for name in TRAINING_PHOTOS {
+                if let Ok(Some(bytes)) = files::fetch_bytes(&format!("{base}{name}")).await
+                    && let Ok(p) = Picked::decode(name, &bytes)
+                {
+                    samples.push((name.to_string(), p.image));
+                }
+            }
+            *self.live.samples.borrow_mut() = Some(samples);
+        }
+        let samples = self.live.samples.borrow().clone().unwrap_or_default();
+        let mut photos: Vec<RgbaImage> = samples.iter().map(|(_, image)| image.clone()).collect();
+        // the user's photo, unless it is one of the samples already there
+        if let Some(p) = photo
+            && !samples.iter().any(|(name, _)| *name == p.name)
+        {
+            photos.push(p.image.clone());
+        }
+        photos
+    }
+
+    /// Trains a filter network on the current painting(s) and settings and keeps it in the gallery (also when
+    /// stopped early). Does nothing while a run or training is going on.
+    pub async fn make_live_filter(&self) {
+        let ui = &self.ui;
+        if self.run_control.is_running() {
+            return;
+        }
+        let (params, settings) = match (self.params(), self.train_settings()) {
+            (Ok(p), Ok(s)) => (p, s),
+            (Err(e), _) | (_, Err(e)) => return ui.show_error(&e, None),
+        };
+        let paintings = self.paintings.chosen();
+        let photo = self.photo.borrow().clone();
+        let (gpu, weights) = match (self.engine.ready(), paintings.is_empty()) {
+            (Some(ready), false) => ready,
+            _ => {
+                return ui.show_error(
+                    "Choose a painting, and wait for the GPU and weights to load, to make a live filter.",
+                    None,
+                );
+            }
+        };
+        self.run_control.begin();
+        ui.clear_error();
+        ui.progress.set_value(0.0);
+        self.refresh_buttons();
+        self.set_status("Preparing the live filter: loading the training photos ...");
+        let photos = self.training_photos(photo.as_ref()).await;
+        if photos.is_empty() {
+            self.run_control.end();
+            self.refresh_buttons();
+            self.set_status("");
+            return ui.show_error(
+                "A live filter learns from photos: choose a photo first (the sample photos are not on this server).",
+                None,
+            );
+        }
+        self.set_status(&format!(
+            "Preparing the live filter: analysing the painting(s) and {} photos ...",
+            photos.len()
+        ));
+        let styles: Vec<(RgbaImage, f32)> = paintings.iter().map(|(p, share)| (p.image.clone(), *share)).collect();
+        let preview_photo = photo.map(|p| {
+            let size = self.current_size().unwrap_or(params.size);
+            let (w, h) = crate::image::fit(p.image.width(), p.image.height(), size);
+            crate::image::resize(&p.image, w, h)
+        });
+        if let Some(p) = &preview_photo {
+            ui.canvas.set_width(p.width());
+            ui.canvas.set_height(p.height());
+        }
+        let result = match LiveFilter::new(&gpu, &weights, &photos, &styles, &params, &settings).await {
+            Ok(mut live) => self.train(&gpu, &mut live, preview_photo.as_ref()).await,
+            Err(e) => Err(e),
+        };
+        self.run_control.end();
+        self.refresh_buttons();
+        match result {
+            Ok((network, message)) => {
+                let name = paintings
+                    .iter()
+                    .map(|(p, _)| files::stem(&p.name).replace('_', " "))
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                let styles = paintings
+                    .into_iter()
+                    .map(|(p, share)| FilterStyle {
+                        name: p.name.clone(),
+                        blend: share,
+                        data: p.bytes.to_vec(),
+                    })
+                    .collect();
+                let mut filter = Filter::new(&format!("{name} (live)"), &params, styles);
+                filter.network = Some(network);
+                match self.filters.store() {
+                    Ok(store) => match store.put(&filter).await {
+                        Ok(_) => {
+                            self.set_status(&format!("{message} The live filter is in the gallery."));
+                            self.refresh_gallery().await;
+                        }
+                        Err(e) => ui.show_error(&format!("The live filter could not be saved: {e}."), None),
+                    },
+                    Err(e) => ui.show_error(&e, None),
+                }
+            }
+            Err(Error::DeviceLost(m)) => self.device_lost(&m),
+            Err(e) => {
+                self.set_status("");
+                ui.show_error(&sentence(&e.to_string()), None);
+            }
+        }
+    }
+
+    /// The training loop; ends with the network as it is when the steps are done or Stop is pressed.
+    async fn train(&self, gpu: &Gpu, live: &mut LiveFilter, photo: Option<&RgbaImage>) -> Trained {
+        let ui = &self.ui;
+        let total = live.total();
+        let started = dom::now_ms();
+        let mut batch = 1u32;
+        let mut last_preview = dom::now_ms();
+        let mut last_done = dom::now_ms();
+        let mut stopped = false;
+        let mut in_flight: Option<WorkDone> = None;
+        while !live.is_done() {
+            if self.run_control.stop_requested() {
+                stopped = true;
+                break;
+            }
+            if self.run_control.is_paused() {
+                drain(&mut in_flight).await;
+                let paused = format!("Live filter paused at step {}/{total}.", live.step());
+                if self.status() != paused {
+                    self.set_status(&paused);
+                }
+                dom::sleep(100).await;
+                last_done = dom::now_ms();
+                continue;
+            }
+            live.queue(batch)?;
+            let Some(older) = in_flight.replace(WorkDone::after_submitted(gpu)) else {
+                continue;
+            };
+            older.wait().await;
+            gpu.check_alive()?;
+            let now = dom::now_ms();
+            let dt = (now - last_done).max(1.0);
+            last_done = now;
+            batch = ((batch as f64 * BATCH_MS / dt).round() as u32).clamp(1, 20);
+
+            let done = live.step();
+            let rate = done as f64 / ((now - started) / 1000.0).max(1e-3);
+            self.run_control.set_steps_per_second(rate);
+            ui.progress.set_value(done as f64 / total as f64);
+            let mut text = format!(
+                "Training the live filter: step {done}/{total} · {rate:.1} steps/s · {} left · {} MB on the GPU",
+                format_seconds(seconds_left(live.remaining(), rate)),
+                live.gpu_bytes() >> 20
+            );
+            if let Some(l) = live.losses() {
+                text += &format!(
+                    " · loss {:.3e} (content {:.2e}, style {:.2e}, smoothness {:.2e})",
+                    l.total, l.content, l.style, l.tv
+                );
+            }
+            self.set_status(&text);
+            if now - last_preview > PREVIEW_EVERY_MS
+                && let Some(photo) = photo
+            {
+                self.show_picture(live.preview(photo).await?, started);
+                last_preview = dom::now_ms();
+            }
+            dom::sleep(0).await;
+        }
+        drain(&mut in_flight).await;
+        // a loss that stopped being a number ends here: the network's parameters are checked before it is kept
+        live.losses();
+        if let Some(photo) = photo {
+            self.show_picture(live.preview(photo).await?, started);
+        }
+        let network = live.network().await?;
+        let seconds = (dom::now_ms() - started) / 1000.0;
+        let message = if stopped {
+            format!(
+                "Live filter stopped at step {}/{total} after {}.",
+                live.step(),
+                format_seconds(seconds)
+            )
+        } else {
+            format!("Live filter trained: {total} steps in {}.", format_seconds(seconds))
+        };
+        Ok((network, message))
+    }
+
+    /// Whether the live section's button can make a filter now.
+    pub(super) fn can_make_live_filter(&self) -> bool {
+        self.engine.ready().is_some() && self.paintings.any_filled() && !self.run_control.is_running()
+    }
+}

@@ -1,0 +1,58 @@
+//! Applying a filter that carries a network: one forward pass over the current photo at the page's output size,
+//! at once (no optimisation); the result is shown and downloadable like a finished picture.
+
+use super::app::App;
+use super::dom;
+use super::ui::sentence;
+use crate::Filter;
+use crate::filter_net::Stylizer;
+
+impl App {
+    /// Stylises the current photo with `filter`'s network. Bad input gets a message and changes nothing.
+    pub async fn apply_network(&self, filter: &Filter) {
+        let ui = &self.ui;
+        let Some(network) = &filter.network else { return };
+        let (arch, params) = match network.decode() {
+            Ok(decoded) => decoded,
+            Err(e) => return ui.show_error(&sentence(&e.to_string()), None),
+        };
+        let Some(gpu) = self.engine.gpu() else {
+            return ui.show_error("Wait for the GPU to open, then apply the filter again.", None);
+        };
+        let Some(photo) = self.photo.borrow().as_ref().map(|p| p.image.clone()) else {
+            return ui.show_error("Choose a photo first: the filter repaints it.", None);
+        };
+        self.stop_and_wait().await;
+        let started = dom::now_ms();
+        let mut stylizer = match Stylizer::new(&gpu, arch, &params) {
+            Ok(s) => s,
+            Err(e) => return ui.show_error(&sentence(&e.to_string()), None),
+        };
+        let (pw, ph) = (photo.width(), photo.height());
+        let size = self
+            .current_size()
+            .unwrap_or(pw.max(ph))
+            .min(stylizer.largest_size((pw, ph)));
+        let (w, h) = crate::image::fit(pw, ph, size);
+        let input = if (w, h) == (pw, ph) {
+            photo
+        } else {
+            crate::image::resize(&photo, w, h)
+        };
+        match stylizer.apply(&input).await {
+            Ok(image) => {
+                ui.canvas.set_width(w);
+                ui.canvas.set_height(h);
+                ui.clear_error();
+                self.show_picture(image, started);
+                self.set_status(&format!(
+                    "Live filter \u{201c}{}\u{201d} applied: {w}x{h} in {:.0} ms.",
+                    filter.name,
+                    dom::now_ms() - started
+                ));
+            }
+            Err(crate::Error::DeviceLost(m)) => self.device_lost(&m),
+            Err(e) => ui.show_error(&sentence(&e.to_string()), None),
+        }
+    }
+}
