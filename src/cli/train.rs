@@ -272,7 +272,12 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
             if logging && l.iteration >= next_line {
                 let elapsed = loop_start.elapsed().as_secs_f64();
                 let left = elapsed / l.iteration as f64 * (settings.steps - l.iteration) as f64;
-                eprintln!("step {}/{}: {}, {left:.0} s left", l.iteration, settings.steps, show(&l));
+                eprintln!(
+                    "step {}/{}: {}, {left:.0} s left",
+                    l.iteration,
+                    settings.steps,
+                    show(&l)
+                );
                 next_line += settings.steps.div_ceil(10);
             }
         }
