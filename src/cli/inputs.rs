@@ -25,7 +25,7 @@ pub struct Inputs {
 /// What runs when no photo, painting or weights are named (relative to the repository root, where
 /// `./build.sh run` starts the CLI).
 const DEFAULT_PHOTO: &str = "assets/images/content_astronaut.png";
-pub const DEFAULT_PAINTING: &str = "assets/images/style_starry_night_vangogh.jpg";
+const DEFAULT_PAINTING: &str = "assets/images/style_starry_night_vangogh.jpg";
 pub const DEFAULT_WEIGHTS: &str = "assets/vgg19/vgg19-conv-u8.safetensors";
 
 pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
@@ -50,31 +50,45 @@ pub fn style_file(path: &Path) -> Result<FilterStyle, String> {
     })
 }
 
+/// Reads and checks a filter file; one over the size limit is refused before it is read.
+pub fn read_filter(path: &Path) -> Result<Filter, String> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        artsy::filter::check_file_size(meta.len()).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Filter::from_json(&read(path, "filter")?).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The paintings the user named: the `--style` files, else (without a filter to give them) the sample; None
+/// keeps the filter's.
+pub fn given_styles(style: &[PathBuf], has_filter: bool) -> Result<Option<Vec<FilterStyle>>, String> {
+    if !style.is_empty() {
+        Ok(Some(
+            style.iter().map(|p| style_file(p)).collect::<Result<Vec<_>, _>>()?,
+        ))
+    } else if !has_filter {
+        Ok(Some(vec![style_file(&PathBuf::from(DEFAULT_PAINTING))?]))
+    } else {
+        Ok(None)
+    }
+}
+
+/// The paintings decoded, with their blend weights.
+pub fn decode_paintings(styles: &[FilterStyle]) -> Result<Vec<(RgbaImage, f32)>, String> {
+    styles
+        .iter()
+        .map(|s| {
+            Ok((
+                artsy::image::decode(&s.name, &s.data).map_err(|e| e.to_string())?,
+                s.blend,
+            ))
+        })
+        .collect()
+}
+
 /// Reads and checks every input named by `args`; nothing here touches the GPU.
 pub fn resolve(args: &Args) -> Result<Inputs, String> {
-    let filter = match &args.filter {
-        Some(path) => {
-            // a file over the limit is refused before it is read
-            if let Ok(meta) = std::fs::metadata(path) {
-                artsy::filter::check_file_size(meta.len()).map_err(|e| format!("{}: {e}", path.display()))?;
-            }
-            Some(Filter::from_json(&read(path, "filter")?).map_err(|e| format!("{}: {e}", path.display()))?)
-        }
-        None => None,
-    };
-    // The paintings: --style files, else the filter's, else the sample.
-    let given_styles = if !args.style.is_empty() {
-        Some(
-            args.style
-                .iter()
-                .map(|p| style_file(p))
-                .collect::<Result<Vec<_>, _>>()?,
-        )
-    } else if filter.is_none() {
-        Some(vec![style_file(&PathBuf::from(DEFAULT_PAINTING))?])
-    } else {
-        None
-    };
+    let filter = args.filter.as_deref().map(read_filter).transpose()?;
+    let given_styles = given_styles(&args.style, filter.is_some())?;
     let base = filter.unwrap_or_else(|| Filter::new("command line", &Params::default(), Vec::new()));
     let overrides = args.overrides(given_styles)?;
     let (params, styles) = base.merged(&overrides).map_err(|e| e.to_string())?;
@@ -98,15 +112,7 @@ pub fn resolve(args: &Args) -> Result<Inputs, String> {
 
     let photo = artsy::image::decode(&content_path.display().to_string(), &read(&content_path, "image")?)
         .map_err(|e| e.to_string())?;
-    let paintings = styles
-        .iter()
-        .map(|s| {
-            Ok((
-                artsy::image::decode(&s.name, &s.data).map_err(|e| e.to_string())?,
-                s.blend,
-            ))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+    let paintings = decode_paintings(&styles)?;
     let weights_path = args.weights.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_WEIGHTS));
     Ok(Inputs {
         content_path,

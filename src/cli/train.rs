@@ -10,12 +10,12 @@ use artsy::filter_net::Stylizer;
 use artsy::params::ParamsPatch;
 use artsy::training::{TrainSettings, Trainer};
 use artsy::vgg::Layer;
-use artsy::{Filter, FilterStyle, Gpu, GpuWeights, Params, Pooling, VggWeights};
+use artsy::{Filter, Gpu, GpuWeights, Params, Pooling, VggWeights};
 use clap::Args as ClapArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::args::layer_weights;
-use super::inputs::{DEFAULT_PAINTING, DEFAULT_WEIGHTS, read, style_file};
+use super::inputs::{DEFAULT_WEIGHTS, decode_paintings, given_styles, read, read_filter};
 use super::output;
 use super::progress::show;
 
@@ -170,17 +170,8 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         ));
     }
     output::check_writable(&args.out)?;
-    let filter = match &args.filter {
-        Some(path) => Some(Filter::from_json(&read(path, "filter")?).map_err(|e| format!("{}: {e}", path.display()))?),
-        None => None,
-    };
-    let given_styles: Option<Vec<FilterStyle>> = if !args.style.is_empty() {
-        Some(args.style.iter().map(|p| style_file(p)).collect::<Result<_, _>>()?)
-    } else if filter.is_none() {
-        Some(vec![style_file(Path::new(DEFAULT_PAINTING))?])
-    } else {
-        None
-    };
+    let filter = args.filter.as_deref().map(read_filter).transpose()?;
+    let given_styles = given_styles(&args.style, filter.is_some())?;
     let base = filter.unwrap_or_else(|| {
         let params = Params {
             content_layers: vec![(TRAINING_CONTENT_LAYER.parse::<Layer>().expect("a VGG layer"), 1.0)],
@@ -224,15 +215,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         return Err("no training photos: give --photos (or drop --no-sample-photos)".into());
     }
     let photos = photo_files.iter().map(|p| decode(p)).collect::<Result<Vec<_>, _>>()?;
-    let paintings = styles
-        .iter()
-        .map(|s| {
-            Ok((
-                artsy::image::decode(&s.name, &s.data).map_err(|e| e.to_string())?,
-                s.blend,
-            ))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+    let paintings = decode_paintings(&styles)?;
 
     let (gpu, weights) = open_gpu(&args.weights)?;
     let started = Instant::now();
@@ -318,8 +301,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
 
 pub fn apply(args: ApplyArgs) -> Result<(), String> {
     output::check_picture_path(&args.out)?;
-    let filter =
-        Filter::from_json(&read(&args.filter, "filter")?).map_err(|e| format!("{}: {e}", args.filter.display()))?;
+    let filter = read_filter(&args.filter)?;
     let Some(network) = &filter.network else {
         return Err(format!(
             "{} has no trained network: train one with `artsy train --filter {}`, or run the optimisation with \
