@@ -138,8 +138,15 @@ impl App {
             Ok(mut live) => self.train(&gpu, &mut live, preview_photo.as_ref()).await,
             Err(e) => Err(e),
         };
+        self.keep_trained(result, &paintings, &params).await;
+        // the run ends only once its outcome is in place: whoever waits for it sees the final status
         self.run_control.end();
         self.refresh_buttons();
+    }
+
+    /// Stores a trained network as a live filter in the gallery, or reports why training ended without one.
+    async fn keep_trained(&self, result: Trained, paintings: &[(Picked, f32)], params: &crate::Params) {
+        let ui = &self.ui;
         match result {
             Ok((network, message)) => {
                 let name = paintings
@@ -148,14 +155,14 @@ impl App {
                     .collect::<Vec<_>>()
                     .join(" + ");
                 let styles = paintings
-                    .into_iter()
+                    .iter()
                     .map(|(p, share)| FilterStyle {
                         name: p.name.clone(),
-                        blend: share,
+                        blend: *share,
                         data: p.bytes.to_vec(),
                     })
                     .collect();
-                let mut filter = Filter::new(&format!("{name} (live)"), &params, styles);
+                let mut filter = Filter::new(&format!("{name} (live)"), params, styles);
                 filter.network = Some(network);
                 match self.filters.store() {
                     Ok(store) => match store.put(&filter).await {
