@@ -8,7 +8,7 @@
 mod common;
 
 use artsy::Gpu;
-use artsy::kernels::instance_norm::{self, EPS, NormShape};
+use artsy::kernels::instance_norm::{self, EPS, NormForward, NormShape};
 use artsy::kernels::{adam, crop, pointwise, upsample};
 use common::{assert_close, f32s, f64s, gpu, layer_reference as lr, random, read};
 
@@ -123,19 +123,19 @@ fn check_norm(gpu: &Gpu, case: NormCase, rel: f32) {
     let dyb = gpu.storage_from("dy", &dy);
     let grads = gpu.storage_from("grads", &grads0);
     let dx = gpu.storage_from("dx", &vec![f32::NAN; n]);
-    let mut dispatches = instance_norm::forward(
-        gpu,
+    let mut dispatches = NormForward {
         shape,
-        &xb,
-        &pb,
-        gamma_offset as u32,
-        beta_offset as u32,
-        case.relu,
-        case.residual.then_some(&rb),
-        &stats,
-        &partials,
-        &yb,
-    );
+        x: &xb,
+        params: &pb,
+        gamma_offset: gamma_offset as u32,
+        beta_offset: beta_offset as u32,
+        relu: case.relu,
+        residual: case.residual.then_some(&rb),
+        stats: &stats,
+        partials: &partials,
+        y: &yb,
+    }
+    .dispatches(gpu);
     dispatches.extend(instance_norm::backward(
         gpu,
         shape,
@@ -251,6 +251,70 @@ fn instance_norm_256x256_stats_accurate() {
     check_norm(&gpu, NormCase::plain(256 * 256, 16, 30), 1e-4);
 }
 
+/// Normalising with stats given (measured on another picture, as tiles of a large photo are): y follows the
+/// stats in the buffer, not the map's own, with ReLU or the residual as usual; the stats are left as they were.
+#[test]
+fn instance_norm_with_given_stats() {
+    let gpu = gpu();
+    let (p, c) = (37, 8);
+    let shape = NormShape {
+        pixels: p as u32,
+        channels: c as u32,
+    };
+    let x = random(p * c, 40, -1.0, 1.0);
+    let residual = random(p * c, 41, -1.0, 1.0);
+    // gamma at 4, beta at 16 of a longer parameter buffer
+    let params = random(32, 42, -1.0, 1.0);
+    let (gamma, beta) = (4usize, 16usize);
+    // a mean and an inverse deviation per channel unlike the map's own
+    let given: Vec<f32> = (0..c)
+        .map(|k| 0.3 - 0.1 * k as f32)
+        .chain((0..c).map(|k| 0.5 + 0.25 * k as f32))
+        .collect();
+    for (relu, with_residual) in [(false, false), (true, false), (false, true)] {
+        let (xb, pb, rb) = (
+            gpu.storage_from("x", &x),
+            gpu.storage_from("params", &params),
+            gpu.storage_from("residual", &residual),
+        );
+        let stats = gpu.storage_from("stats", &given);
+        let partials = gpu.storage_from("partials", &vec![f32::NAN; shape.partials_len()]);
+        let yb = gpu.storage_from("y", &vec![f32::NAN; p * c]);
+        let d = NormForward {
+            shape,
+            x: &xb,
+            params: &pb,
+            gamma_offset: gamma as u32,
+            beta_offset: beta as u32,
+            relu,
+            residual: with_residual.then_some(&rb),
+            stats: &stats,
+            partials: &partials,
+            y: &yb,
+        }
+        .with_given_stats(&gpu);
+        gpu.run(&[d]);
+        let want: Vec<f32> = (0..p * c)
+            .map(|i| {
+                let k = i % c;
+                let v = params[gamma + k] * (x[i] - given[k]) * given[c + k] + params[beta + k];
+                match (relu, with_residual) {
+                    (true, _) => v.max(0.0),
+                    (_, true) => v + residual[i],
+                    _ => v,
+                }
+            })
+            .collect();
+        let what = format!("given stats, relu {relu}, residual {with_residual}");
+        assert_close(&what, &read(&gpu, &yb, p * c), &want, 1e-5);
+        assert_eq!(
+            read(&gpu, &stats, 2 * c),
+            given,
+            "{what}: the given stats stay as they were"
+        );
+    }
+}
+
 /// The reference's instance-norm backward against central differences of the scalar loss sum(k * y), in f64 on a
 /// tiny map (with and without ReLU and residual), so the reference the GPU is held to is right itself.
 #[test]
@@ -302,7 +366,19 @@ fn instance_norm_refuses_relu_with_residual() {
     let gpu = gpu();
     let shape = NormShape { pixels: 4, channels: 4 };
     let b = gpu.storage("b", 64);
-    instance_norm::forward(&gpu, shape, &b, &b, 0, 4, true, Some(&b), &b, &b, &b);
+    NormForward {
+        shape,
+        x: &b,
+        params: &b,
+        gamma_offset: 0,
+        beta_offset: 4,
+        relu: true,
+        residual: Some(&b),
+        stats: &b,
+        partials: &b,
+        y: &b,
+    }
+    .dispatches(&gpu);
 }
 
 #[test]

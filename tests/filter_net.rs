@@ -224,3 +224,55 @@ fn training_lowers_the_loss_and_a_saved_filter_applies_the_same() {
     let distinct: std::collections::HashSet<[u8; 4]> = a.pixels().map(|p| p.0).collect();
     assert!(distinct.len() > 100, "{} colours", distinct.len());
 }
+
+/// Mean and largest difference per channel of two pictures of one size, in 1/255.
+fn differences(a: &RgbaImage, b: &RgbaImage) -> (f64, i32) {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let d: Vec<i32> = a
+        .pixels()
+        .zip(b.pixels())
+        .flat_map(|(p, q)| (0..3).map(move |i| (p.0[i] as i32 - q.0[i] as i32).abs()))
+        .collect();
+    (d.iter().sum::<i32>() as f64 / d.len() as f64, *d.iter().max().unwrap())
+}
+
+/// A photo too large for one pass goes through in overlapping tiles that normalise with the whole photo's
+/// statistics: with the statistics measured at full size the tiles agree with one pass but for the padding at their
+/// borders, which the cross-fade hides; with the buffers held small, `apply` tiles by itself and stays close.
+#[test]
+fn a_photo_in_tiles_matches_one_pass() {
+    use artsy::filter_net::apply::largest_buffer_bytes;
+    let gpu = gpu();
+    let arch = Architecture::new(8).unwrap();
+    let mut stylizer = Stylizer::new(&gpu, arch.clone(), &arch.initial_params(5)).unwrap();
+    let photo = sample("images/content_coffee.png", 292); // 292x195: run size 292x196
+    let photo = artsy::image::resize(&photo, 292, 196);
+    let one_pass = pollster::block_on(stylizer.apply(&photo)).unwrap();
+    let distinct: std::collections::HashSet<[u8; 4]> = one_pass.pixels().map(|p| p.0).collect();
+    assert!(distinct.len() > 100, "{} colours", distinct.len());
+
+    let input = artsy::image::to_pixels(&photo);
+    // one tile as large as the photo, normalised with the statistics measured apart, is the one pass exactly
+    let single = pollster::block_on(stylizer.apply_in_tiles(&input, (292, 196), 292)).unwrap();
+    let single = artsy::image::from_pixels(292, 196, &single);
+    assert_eq!(
+        differences(&single, &one_pass),
+        (0.0, 0),
+        "one tile with the statistics given"
+    );
+    let tiled = pollster::block_on(stylizer.apply_in_tiles(&input, (292, 196), 144)).unwrap();
+    let tiled = artsy::image::from_pixels(292, 196, &tiled);
+    let (mean, worst) = differences(&tiled, &one_pass);
+    eprintln!("tiles of 144 with full-size statistics: mean {mean:.3}/255, worst {worst}/255");
+    assert!(
+        mean < 1.5 && worst <= 48,
+        "tiles of 144: mean {mean:.3}/255, worst {worst}/255"
+    );
+
+    stylizer.limit_buffers(largest_buffer_bytes(&arch, 160, 160));
+    assert!(stylizer.largest_size((292, 196)) < 292);
+    let limited = pollster::block_on(stylizer.apply(&photo)).unwrap();
+    let (mean, worst) = differences(&limited, &one_pass);
+    eprintln!("buffers held to 160x160: mean {mean:.3}/255, worst {worst}/255");
+    assert!(mean < 8.0, "buffers held small: mean {mean:.3}/255, worst {worst}/255");
+}

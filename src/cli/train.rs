@@ -320,12 +320,9 @@ pub fn apply(args: ApplyArgs) -> Result<(), String> {
         Some(size) => artsy::image::fit(photo.width(), photo.height(), size),
         None => (photo.width(), photo.height()),
     };
-    let largest = stylizer.largest_size((photo.width(), photo.height()));
-    if w.max(h) > largest {
-        return Err(format!(
-            "{}x{} is more than this GPU's buffers allow for this filter; the largest size is {largest} px (--size)",
-            w, h
-        ));
+    let in_one_pass = stylizer.largest_size((photo.width(), photo.height()));
+    if w.max(h) > in_one_pass {
+        eprintln!("{w}x{h} is more than one pass holds on this GPU ({in_one_pass} px): stylising in tiles");
     }
     let input = artsy::image::resize(&photo, w, h);
     let started = Instant::now();

@@ -1,11 +1,18 @@
-//! Applying a trained filter network: one forward pass over a photo at any size the GPU's buffers allow, with the
-//! buffers kept for the next photo of the same size (a camera's frames).
+//! Applying a trained filter network: one forward pass over a photo, with the buffers kept for the next photo of
+//! the same size (a camera's frames); photos too large for the GPU's buffers go through in overlapping tiles.
 
 use image::RgbaImage;
 
+use super::tiles::{self, Blend};
 use super::{Architecture, forward::Activations};
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu};
+
+/// Longest side of the whole-photo pass that measures the normalisations' statistics for the tiles of a large
+/// photo (smaller than the photo: its statistics hardly change with the size).
+const STATS_SIDE: u32 = 1024;
+/// Longest side of a tile.
+const TILE_SIDE: u32 = 1024;
 
 /// A network ready to stylise photos: its parameters on the GPU and the buffers of the latest size.
 pub struct Stylizer {
@@ -14,6 +21,8 @@ pub struct Stylizer {
     params: wgpu::Buffer,
     /// The buffers, forward dispatches and read-back staging of the size last applied.
     ready: Option<(Activations, Vec<Dispatch>, wgpu::Buffer)>,
+    /// The largest buffer one pass may use: the GPU's limit, or less (`limit_buffers`).
+    buffer_limit: u64,
 }
 
 /// Bytes of the largest single buffer the network needs at `width` x `height` (run size).
@@ -58,6 +67,7 @@ impl Stylizer {
             params: gpu.storage_from("filter params", params),
             arch,
             ready: None,
+            buffer_limit: gpu_buffer_limit(gpu),
         })
     }
 
@@ -69,20 +79,25 @@ impl Stylizer {
             params: params.clone(),
             arch,
             ready: None,
+            buffer_limit: gpu_buffer_limit(gpu),
         }
+    }
+
+    /// Holds each pass to buffers of at most `bytes` (less than the GPU allows): larger photos go in tiles. For a
+    /// GPU whose memory is smaller than its limits suggest, and for tests.
+    pub fn limit_buffers(&mut self, bytes: u64) {
+        self.buffer_limit = bytes.min(gpu_buffer_limit(&self.gpu));
+        self.ready = None;
     }
 
     pub fn architecture(&self) -> &Architecture {
         &self.arch
     }
 
-    /// The largest longer side a photo of `(width, height)` can be stylised at on this GPU.
+    /// The largest longer side a photo of `(width, height)` can be stylised at in one pass (larger ones go in
+    /// tiles).
     pub fn largest_size(&self, photo: (u32, u32)) -> u32 {
-        let limit = self
-            .gpu
-            .limits
-            .max_storage_buffer_binding_size
-            .min(self.gpu.limits.max_buffer_size);
+        let limit = self.buffer_limit;
         let (mut lo, mut hi) = (super::MIN_SIDE, 1u32 << 15);
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
@@ -107,11 +122,7 @@ impl Stylizer {
             return Ok(());
         }
         self.ready = None; // free the old size's buffers first
-        let limit = self
-            .gpu
-            .limits
-            .max_storage_buffer_binding_size
-            .min(self.gpu.limits.max_buffer_size);
+        let limit = self.buffer_limit;
         let needed = largest_buffer_bytes(&self.arch, width, height);
         if needed > limit {
             return Err(Error::InvalidParams(format!(
@@ -134,7 +145,7 @@ impl Stylizer {
     }
 
     /// `photo` stylised at its own size. The photo is resized to the network's run size (sides multiples of 4)
-    /// and the result back, so any size works.
+    /// and the result back, so any size works; one pass when its buffers fit, tiles otherwise.
     pub async fn apply(&mut self, photo: &RgbaImage) -> Result<RgbaImage> {
         self.gpu.check_alive()?;
         let (w, h) = (photo.width(), photo.height());
@@ -145,19 +156,31 @@ impl Stylizer {
             });
         }
         let (rw, rh) = Architecture::run_size(w, h);
-        self.prepare(rw, rh).await?;
-        let (acts, forward, staging) = self.ready.as_ref().expect("prepared");
         let input = if (rw, rh) == (w, h) {
             crate::image::to_pixels(photo)
         } else {
             crate::image::to_pixels(&crate::image::resize(photo, rw, rh))
         };
-        self.gpu
-            .queue
-            .write_buffer(&acts.input, 0, bytemuck::cast_slice(&input));
-        self.gpu.run(forward);
-        let bytes = crate::gpu::read_buffer_via(&self.gpu, acts.output(), staging).await?;
-        let out = crate::image::from_pixels(rw, rh, &bytemuck::pod_collect_to_vec::<u8, f32>(&bytes));
+        let out = if largest_buffer_bytes(&self.arch, rw, rh) <= self.buffer_limit {
+            self.prepare(rw, rh).await?;
+            let (acts, forward, staging) = self.ready.as_ref().expect("prepared");
+            self.gpu
+                .queue
+                .write_buffer(&acts.input, 0, bytemuck::cast_slice(&input));
+            self.gpu.run(forward);
+            let bytes = crate::gpu::read_buffer_via(&self.gpu, acts.output(), staging).await?;
+            bytemuck::pod_collect_to_vec::<u8, f32>(&bytes)
+        } else {
+            let tile = self.largest_tile().ok_or_else(|| {
+                Error::InvalidParams(format!(
+                    "this GPU's buffers ({} MB) are too small for even one tile of {} px",
+                    self.buffer_limit >> 20,
+                    tiles::MIN_TILE
+                ))
+            })?;
+            self.apply_in_tiles(&input, (rw, rh), tile).await?
+        };
+        let out = crate::image::from_pixels(rw, rh, &out);
         Ok(if (rw, rh) == (w, h) {
             out
         } else {
@@ -165,8 +188,68 @@ impl Stylizer {
         })
     }
 
+    /// The largest square tile side (a multiple of 4, at most TILE_SIDE) whose pass fits the buffers.
+    fn largest_tile(&self) -> Option<u32> {
+        (tiles::MIN_TILE..=TILE_SIDE)
+            .rev()
+            .step_by(super::SIDE_MULTIPLE as usize)
+            .find(|&s| largest_buffer_bytes(&self.arch, s, s) <= self.buffer_limit)
+    }
+
+    /// `input` ([H][W] vec4 at `size`, a run size) stylised in overlapping tiles of at most `tile` px a side,
+    /// cross-faded. The normalisations do not measure each tile (a tile of sky would come out unlike a tile of
+    /// faces): one pass over the whole photo, at most STATS_SIDE px, measures their statistics and every tile uses
+    /// them, so the tiles agree with each other and with a single pass.
+    pub async fn apply_in_tiles(&mut self, input: &[f32], size: (u32, u32), tile: u32) -> Result<Vec<f32>> {
+        let (rw, rh) = size;
+        assert_eq!(
+            input.len(),
+            4 * (rw * rh) as usize,
+            "the input is [H][W] vec4 at the size given"
+        );
+        self.ready = None; // free the one-pass buffers first
+        let (gpu, arch) = (&self.gpu, &self.arch);
+        let (tw, th) = (tile.min(rw), tile.min(rh));
+        let stats_side = self.largest_size((rw, rh)).min(STATS_SIDE).min(rw.max(rh));
+        let (sw, sh) = crate::image::fit(rw, rh, stats_side);
+        let (sw, sh) = Architecture::run_size(sw, sh);
+        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let whole = Activations::new(gpu, arch, sh, sw);
+        let measure = whole.forward(gpu, arch, &self.params);
+        let tile_acts = Activations::sharing_stats(gpu, arch, th, tw, &whole);
+        let forward = tile_acts.forward_given_stats(gpu, arch, &self.params);
+        let staging = crate::gpu::staging_buffer(gpu, tile_acts.output().size());
+        if scope.pop().await.is_some() {
+            return Err(Error::InvalidParams(format!(
+                "stylising {rw}x{rh} in tiles of {tw}x{th} does not fit in this GPU's memory; choose a smaller size"
+            )));
+        }
+        let small = crate::image::resize(&crate::image::from_pixels(rw, rh, input), sw, sh);
+        gpu.queue
+            .write_buffer(&whole.input, 0, bytemuck::cast_slice(&crate::image::to_pixels(&small)));
+        gpu.run(&measure);
+        drop((measure, whole)); // the statistics stay, in the tiles' buffers
+        let mut blend = Blend::new(rw, rh, tw, th);
+        for (x0, y0) in blend.tiles() {
+            gpu.check_alive()?;
+            let part = tiles::window(input, rw, x0, y0, tw, th);
+            gpu.queue.write_buffer(&tile_acts.input, 0, bytemuck::cast_slice(&part));
+            gpu.run(&forward);
+            let bytes = crate::gpu::read_buffer_via(gpu, tile_acts.output(), &staging).await?;
+            blend.add(x0, y0, tw, th, &bytemuck::pod_collect_to_vec::<u8, f32>(&bytes));
+        }
+        Ok(blend.finish())
+    }
+
     /// The parameter buffer (training writes it; `apply` reads it).
     pub fn params_buffer(&self) -> &wgpu::Buffer {
         &self.params
     }
+}
+
+/// The largest buffer the GPU lets one binding have.
+fn gpu_buffer_limit(gpu: &Gpu) -> u64 {
+    gpu.limits
+        .max_storage_buffer_binding_size
+        .min(gpu.limits.max_buffer_size)
 }

@@ -3,7 +3,17 @@
 
 use super::{After, Architecture, IMAGE_CHANNELS};
 use crate::gpu::{Dispatch, Gpu};
-use crate::kernels::{conv, instance_norm, instance_norm::NormShape, pointwise, upsample};
+use crate::kernels::instance_norm::{NormForward, NormShape};
+use crate::kernels::{conv, pointwise, upsample};
+
+/// Where a forward pass's normalisations get their mean and deviation.
+#[derive(Clone, Copy)]
+enum Statistics {
+    /// From the picture itself (written into the layers' `stats`).
+    Measured,
+    /// From the layers' `stats` as they are.
+    Given,
+}
 
 /// One layer's buffers.
 pub struct LayerBuffers {
@@ -68,6 +78,16 @@ impl Activations {
         }
     }
 
+    /// Buffers for `height` x `width` whose normalisation statistics are `source`'s own buffers (they do not
+    /// depend on the size): a pass with `forward_given_stats` normalises like `source`'s last measured pass.
+    pub fn sharing_stats(gpu: &Gpu, arch: &Architecture, height: u32, width: u32, source: &Activations) -> Activations {
+        let mut acts = Activations::new(gpu, arch, height, width);
+        for (mine, theirs) in acts.layers.iter_mut().zip(&source.layers) {
+            mine.stats = theirs.stats.clone();
+        }
+        acts
+    }
+
     /// The picture the network made: [H][W] vec4 (r, g, b, 0) in 0..1.
     pub fn output(&self) -> &wgpu::Buffer {
         &self.layers.last().expect("a network has layers").out
@@ -91,8 +111,25 @@ impl Activations {
         }
     }
 
-    /// The dispatches of one forward pass from `input` to `output()` with the parameters in `params`.
+    /// The dispatches of one forward pass from `input` to `output()` with the parameters in `params`; each
+    /// normalisation measures its statistics (into the layer's `stats`).
     pub fn forward(&self, gpu: &Gpu, arch: &Architecture, params: &wgpu::Buffer) -> Vec<Dispatch> {
+        self.forward_dispatches(gpu, arch, params, Statistics::Measured)
+    }
+
+    /// A forward pass whose normalisations use the statistics already in the layers' `stats` (shared with the
+    /// pass that measured them on the whole photo; see `sharing_stats`) instead of measuring this picture's.
+    pub fn forward_given_stats(&self, gpu: &Gpu, arch: &Architecture, params: &wgpu::Buffer) -> Vec<Dispatch> {
+        self.forward_dispatches(gpu, arch, params, Statistics::Given)
+    }
+
+    fn forward_dispatches(
+        &self,
+        gpu: &Gpu,
+        arch: &Architecture,
+        params: &wgpu::Buffer,
+        statistics: Statistics,
+    ) -> Vec<Dispatch> {
         let mut d = Vec::new();
         for (i, l) in arch.layers.iter().enumerate() {
             let bufs = &self.layers[i];
@@ -115,26 +152,28 @@ impl Activations {
                     ));
                 }
                 After::NormRelu | After::NormAdd { .. } => {
-                    let residual = match l.after {
-                        After::NormAdd { skip } => Some(&self.layers[skip].out),
-                        _ => None,
-                    };
-                    d.extend(instance_norm::forward(
-                        gpu,
-                        NormShape {
+                    let norm = NormForward {
+                        shape: NormShape {
                             pixels: oh * ow,
                             channels: l.cout,
                         },
-                        &bufs.conv_out,
+                        x: &bufs.conv_out,
                         params,
-                        l.affine,
-                        l.shift(),
-                        l.after == After::NormRelu,
-                        residual,
-                        &bufs.stats,
-                        &self.norm_partials,
-                        &bufs.out,
-                    ));
+                        gamma_offset: l.affine,
+                        beta_offset: l.shift(),
+                        relu: l.after == After::NormRelu,
+                        residual: match l.after {
+                            After::NormAdd { skip } => Some(&self.layers[skip].out),
+                            _ => None,
+                        },
+                        stats: &bufs.stats,
+                        partials: &self.norm_partials,
+                        y: &bufs.out,
+                    };
+                    match statistics {
+                        Statistics::Measured => d.extend(norm.dispatches(gpu)),
+                        Statistics::Given => d.push(norm.with_given_stats(gpu)),
+                    }
                 }
             }
         }

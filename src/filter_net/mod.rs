@@ -12,6 +12,7 @@
 pub mod apply;
 pub mod backward;
 pub mod forward;
+pub mod tiles;
 
 pub use apply::Stylizer;
 pub use backward::Backward;

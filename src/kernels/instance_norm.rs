@@ -154,50 +154,97 @@ fn check(
     holds(kernel, "partials", partials, s.partials_len());
 }
 
-/// y = gamma * (x - mean) / sqrt(var + EPS) + beta per channel over the pixels (biased variance), then ReLU when
-/// `relu`, then + residual when Some (relu and residual are never both used: assert). Writes stats for backward.
+/// One instance normalisation's forward: y = gamma * (x - mean) / sqrt(var + EPS) + beta per channel over the
+/// pixels (biased variance), then ReLU when `relu`, then + residual when Some (relu and residual are never both
+/// used: assert).
 ///
 /// x, residual, y: [pixels][channels]; gamma and beta: `channels` f32 each in `params` at the element offsets
-/// (multiples of 4); stats: `s.stats_len()`; partials: `s.partials_len()` (scratch, shared with backward).
-/// y must be none of the other buffers. Five dispatches: mean (partials, reduce), variance (partials, reduce),
-/// normalise.
-#[allow(clippy::too_many_arguments)]
-pub fn forward(
-    gpu: &Gpu,
-    s: NormShape,
-    x: &wgpu::Buffer,
-    params: &wgpu::Buffer,
-    gamma_offset: u32,
-    beta_offset: u32,
-    relu: bool,
-    residual: Option<&wgpu::Buffer>,
-    stats: &wgpu::Buffer,
-    partials: &wgpu::Buffer,
-    y: &wgpu::Buffer,
-) -> Vec<Dispatch> {
-    let name = NORMALIZE.name;
-    assert!(
-        !(relu && residual.is_some()),
-        "{name}: a ReLU and a residual add are never both used"
-    );
-    check(name, s, ("params", params), gamma_offset, beta_offset, stats, partials);
-    holds(name, "x", x, s.len());
-    holds(name, "y", y, s.len());
-    if let Some(r) = residual {
-        holds(name, "residual", r, s.len());
+/// (multiples of 4); stats: `shape.stats_len()`; partials: `shape.partials_len()` (scratch, shared with backward).
+/// y must be none of the other buffers.
+pub struct NormForward<'a> {
+    pub shape: NormShape,
+    pub x: &'a wgpu::Buffer,
+    pub params: &'a wgpu::Buffer,
+    pub gamma_offset: u32,
+    pub beta_offset: u32,
+    pub relu: bool,
+    pub residual: Option<&'a wgpu::Buffer>,
+    pub stats: &'a wgpu::Buffer,
+    pub partials: &'a wgpu::Buffer,
+    pub y: &'a wgpu::Buffer,
+}
+
+impl NormForward<'_> {
+    /// Measures the mean and inverse deviation into stats (kept for backward), then normalises. Five dispatches:
+    /// mean (partials, reduce), variance (partials, reduce), normalise.
+    pub fn dispatches(&self, gpu: &Gpu) -> Vec<Dispatch> {
+        let s = self.shape;
+        let p = self.uniform(gpu);
+        let buffers = self.buffers(&p);
+        let per_chunk = [s.channels / 4, s.splits(), 1];
+        let per_channel = grid_1d(s.channels as usize / 4);
+        vec![
+            gpu.dispatch(&MEAN_PARTIALS, &buffers, per_chunk),
+            gpu.dispatch(&MEAN_REDUCE, &buffers, per_channel),
+            gpu.dispatch(&VAR_PARTIALS, &buffers, per_chunk),
+            gpu.dispatch(&VAR_REDUCE, &buffers, per_channel),
+            gpu.dispatch(&NORMALIZE, &buffers, grid_1d(s.len() / 4)),
+        ]
     }
-    let p = self::params(gpu, s, gamma_offset, beta_offset, relu, residual.is_some(), false);
-    // the unused aux and dy slots get x, which the kernels only read
-    let buffers = [&p, x, residual.unwrap_or(x), x, params, stats, partials, y];
-    let per_chunk = [s.channels / 4, s.splits(), 1];
-    let per_channel = grid_1d(s.channels as usize / 4);
-    vec![
-        gpu.dispatch(&MEAN_PARTIALS, &buffers, per_chunk),
-        gpu.dispatch(&MEAN_REDUCE, &buffers, per_channel),
-        gpu.dispatch(&VAR_PARTIALS, &buffers, per_chunk),
-        gpu.dispatch(&VAR_REDUCE, &buffers, per_channel),
-        gpu.dispatch(&NORMALIZE, &buffers, grid_1d(s.len() / 4)),
-    ]
+
+    /// The last step alone: normalises x with the mean and inverse deviation already in stats (as `dispatches`
+    /// measured them on another picture: a whole photo, for the tiles of it that one pass cannot hold).
+    pub fn with_given_stats(&self, gpu: &Gpu) -> Dispatch {
+        let p = self.uniform(gpu);
+        gpu.dispatch(&NORMALIZE, &self.buffers(&p), grid_1d(self.shape.len() / 4))
+    }
+
+    /// The checks, then the uniform.
+    fn uniform(&self, gpu: &Gpu) -> wgpu::Buffer {
+        let (name, s) = (NORMALIZE.name, self.shape);
+        assert!(
+            !(self.relu && self.residual.is_some()),
+            "{name}: a ReLU and a residual add are never both used"
+        );
+        check(
+            name,
+            s,
+            ("params", self.params),
+            self.gamma_offset,
+            self.beta_offset,
+            self.stats,
+            self.partials,
+        );
+        holds(name, "x", self.x, s.len());
+        holds(name, "y", self.y, s.len());
+        if let Some(r) = self.residual {
+            holds(name, "residual", r, s.len());
+        }
+        params(
+            gpu,
+            s,
+            self.gamma_offset,
+            self.beta_offset,
+            self.relu,
+            self.residual.is_some(),
+            false,
+        )
+    }
+
+    /// The bindings; the unused aux and dy slots get x, which the kernels only read.
+    fn buffers<'b>(&'b self, uniform: &'b wgpu::Buffer) -> [&'b wgpu::Buffer; 8] {
+        let x = self.x;
+        [
+            uniform,
+            x,
+            self.residual.unwrap_or(x),
+            x,
+            self.params,
+            self.stats,
+            self.partials,
+            self.y,
+        ]
+    }
 }
 
 /// Given dy (gradient at y) and y (the forward output, used for the ReLU mask when `relu`), overwrites dx with the

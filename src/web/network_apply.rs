@@ -29,10 +29,8 @@ impl App {
             Err(e) => return ui.show_error(&sentence(&e.to_string()), None),
         };
         let (pw, ph) = (photo.width(), photo.height());
-        let size = self
-            .current_size()
-            .unwrap_or(pw.max(ph))
-            .min(stylizer.largest_size((pw, ph)));
+        // larger than one pass holds goes in tiles
+        let size = self.current_size().unwrap_or(pw.max(ph));
         let (w, h) = crate::image::fit(pw, ph, size);
         let input = if (w, h) == (pw, ph) {
             photo
