@@ -312,29 +312,33 @@ impl App {
         self.refresh_live_buttons();
     }
 
-    fn download(&self) {
-        let (image, name) = {
-            let Some(image) = self.run_control.last_image() else {
-                return;
-            };
-            let content = self
-                .photo
-                .borrow()
-                .as_ref()
-                .map_or("image".to_string(), |p| files::stem(&p.name));
-            let styles: Vec<String> = self
-                .paintings
-                .chosen()
-                .iter()
-                .map(|(p, _)| files::stem(&p.name))
-                .collect();
-            let styles = if styles.is_empty() {
-                "image".to_string()
-            } else {
-                styles.join("+")
-            };
-            (image, format!("artsy-{content}-{styles}.png"))
+    /// The file name for a picture made from the photo and paintings chosen now: artsy-PHOTO-PAINTING+PAINTING.png.
+    pub(super) fn picture_name(&self) -> String {
+        let content = self
+            .photo
+            .borrow()
+            .as_ref()
+            .map_or("image".to_string(), |p| files::stem(&p.name));
+        let styles: Vec<String> = self
+            .paintings
+            .chosen()
+            .iter()
+            .map(|(p, _)| files::stem(&p.name))
+            .collect();
+        let styles = if styles.is_empty() {
+            "image".to_string()
+        } else {
+            styles.join("+")
         };
+        format!("artsy-{content}-{styles}.png")
+    }
+
+    fn download(&self) {
+        // named after the inputs of the run that made the picture, not what was chosen since
+        let Some(image) = self.run_control.last_image() else {
+            return;
+        };
+        let name = self.run_control.picture_name();
         match files::png_bytes(&image) {
             Ok(bytes) => {
                 if let Err(e) = files::download(&bytes, "image/png", &name) {
@@ -366,6 +370,9 @@ impl App {
     }
     pub fn status(&self) -> String {
         self.run_control.status()
+    }
+    pub fn runs_begun(&self) -> u32 {
+        self.run_control.runs_begun()
     }
     pub fn last_download(&self) -> Option<(String, Vec<u8>)> {
         self.last_download.borrow().clone()
