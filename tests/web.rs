@@ -696,27 +696,46 @@ async fn a_lost_gpu_is_explained_and_restarted_with_the_weights_in_place() {
     drop_cat_and_wave(&app).await;
     let input = |n: u32| number_input(&app, n);
     input(0).set_value("32");
-    input(1).set_value("2");
+    input(1).set_value("1000");
 
-    // The device goes away (as when a driver resets): the page says so and offers a restart.
+    // The device goes away in the middle of a run (as when a driver resets): the run ends, the page says so and
+    // offers a restart, and the last preview is still shown and downloadable.
+    find(&app, "section.actions button.primary").click();
+    wait_for("a first preview", 120.0, || app.previews() >= 1).await;
     let gpu = app.gpu().expect("a GPU");
     gpu.device.destroy();
-    wait_for("the loss to be noticed", 10.0, || gpu.check_alive().is_err()).await;
-    find(&app, "section.actions button.primary").click();
     wait_for("the message", 30.0, || !find(&app, ".alert").hidden()).await;
     assert!(
         find(&app, ".alert span").text_content().unwrap().contains("was lost"),
         "{}",
         find(&app, ".alert").text_content().unwrap()
     );
+    wait_for("the run to end", 30.0, || !app.is_running()).await;
+    find(&app, "section.actions button:nth-child(4)").click();
+    let (name, bytes) = app.last_download().expect("the last preview, downloaded");
+    assert_eq!(name, "artsy-chelsea_cat-great_wave_hokusai.png");
+    check_download_shows(&app, &bytes, CAT, WAVE);
+    input(1).set_value("2");
     let restart = find(&app, ".alert button");
     assert!(!restart.hidden());
     assert!(!app.has_weights());
 
-    // Restarting opens a new device and uploads the weights again; a run then works.
+    // Restarting opens a new device and uploads the weights again.
     restart.click();
     wait_for("a new GPU with the weights", 60.0, || app.has_weights()).await;
     assert!(app.gpu().unwrap().check_alive().is_ok());
+    assert!(find(&app, ".alert").hidden());
+
+    // Lost while idle: Start explains it too, and after a restart a run works.
+    let gpu = app.gpu().expect("a GPU");
+    gpu.device.destroy();
+    wait_for("the loss to be noticed", 10.0, || gpu.check_alive().is_err()).await;
+    find(&app, "section.actions button.primary").click();
+    wait_for("the message", 30.0, || !find(&app, ".alert").hidden()).await;
+    assert!(find(&app, ".alert span").text_content().unwrap().contains("was lost"));
+    assert!(!app.is_running());
+    find(&app, ".alert button").click();
+    wait_for("a new GPU with the weights", 60.0, || app.has_weights()).await;
     find(&app, "section.actions button.primary").click();
     wait_for("the run to start", 10.0, || app.is_running()).await;
     wait_for("the run to finish", 300.0, || !app.is_running()).await;
