@@ -950,3 +950,49 @@ async fn a_live_filter_survives_export_import_and_a_reload() {
     assert_eq!(Filter::from_json(&reloaded).unwrap().network, filter.network);
     assert_eq!(reloaded, json);
 }
+
+#[wasm_bindgen_test]
+async fn the_weights_cache_serves_reloads_and_drops_stale_or_damaged_copies() {
+    use artsy::web::weights;
+    // The test server serves the crate's folder, so the weights are at data/vgg19/ (with an ETag).
+    let base = "data/vgg19/";
+    let url = format!("{base}vgg19-conv-u8.safetensors");
+    let served = weights::served_version(&url)
+        .await
+        .expect("the served weights' version");
+    let weights_text = |app: &App| find(app, ".weights span").text_content().unwrap();
+    let boot = || async {
+        let app = mount();
+        app.boot(base).await;
+        assert!(app.has_weights(), "{}", weights_text(&app));
+        app
+    };
+
+    // A copy of an older file (as after the served file was replaced) is not used: the served file is fetched.
+    weights::remember(&url, WEIGHTS, "\"an older file\"").await;
+    let app = boot().await;
+    assert!(
+        weights_text(&app).contains("kept for your next visit"),
+        "{}",
+        weights_text(&app)
+    );
+    assert_eq!(weights::cached(&url).await.map(|b| b.len()), Some(WEIGHTS.len()));
+
+    // A reload uses the cached copy.
+    let app = boot().await;
+    assert!(
+        weights_text(&app).contains("from this browser's cache"),
+        "{}",
+        weights_text(&app)
+    );
+
+    // A damaged copy of the current file is dropped and fetched again.
+    weights::remember(&url, &WEIGHTS[..WEIGHTS.len() / 2], &served).await;
+    let app = boot().await;
+    assert!(
+        weights_text(&app).contains("kept for your next visit"),
+        "{}",
+        weights_text(&app)
+    );
+    assert_eq!(weights::cached(&url).await.map(|b| b.len()), Some(WEIGHTS.len()));
+}

@@ -191,9 +191,9 @@ impl App {
         })
         .await;
         match result {
-            Ok(Some(bytes)) => match VggWeights::from_safetensors(&bytes) {
+            Ok(Some(served)) => match VggWeights::from_safetensors(&served.bytes) {
                 Ok(w) => {
-                    super::weights::remember(url, &bytes).await;
+                    super::weights::remember(url, &served.bytes, &served.version).await;
                     ui.weights_text
                         .set_text_content(Some("VGG19 weights: ready (kept for your next visit)"));
                     self.accept_weights(w);
@@ -253,7 +253,7 @@ impl App {
         match files::blob_bytes(&file).await {
             Ok(bytes) => match VggWeights::from_safetensors(&bytes) {
                 Ok(w) => {
-                    super::weights::remember(&format!("data/{WEIGHTS_FILE}"), &bytes).await;
+                    super::weights::remember(&format!("data/{WEIGHTS_FILE}"), &bytes, "").await;
                     self.ui
                         .weights_text
                         .set_text_content(Some("VGG19 weights: ready (from your file)"));

@@ -459,6 +459,8 @@ def main():
         wait_ready(page)
         page.wait_for_function("document.querySelectorAll('.filter-card').length === 1", timeout=30_000)
         assert cards(page) == ["Wave and stars"], cards(page)
+        # the weights came from the cache: the served file is the one cached (its date and length, asked by HEAD)
+        assert "from this browser's cache" in text(page, ".weights span"), text(page, ".weights span")
         results["summary"] = text(page, ".filter-summary")
         shot(page, "gallery.png")
 
