@@ -247,6 +247,73 @@ async fn drop_cat_and_wave(app: &App) {
     .await;
 }
 
+/// The pixels the preview canvas shows, RGBA.
+fn canvas_pixels(app: &App) -> Vec<u8> {
+    let canvas: web_sys::HtmlCanvasElement = find(app, "canvas.preview").unchecked_into();
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    ctx.get_image_data(0.0, 0.0, canvas.width() as f64, canvas.height() as f64)
+        .unwrap()
+        .data()
+        .0
+}
+
+fn brightness(image: &image::RgbaImage) -> Vec<f64> {
+    image
+        .pixels()
+        .map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64)
+        .collect()
+}
+
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (ma, mb) = (mean(a), mean(b));
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let (va, vb): (f64, f64) = (
+        a.iter().map(|x| (x - ma).powi(2)).sum(),
+        b.iter().map(|y| (y - mb).powi(2)).sum(),
+    );
+    cov / (va * vb).sqrt().max(1e-12)
+}
+
+/// Checks a downloaded PNG: the picture the canvas shows, pixel for pixel; neither black nor one flat colour; and
+/// still the photo `photo` (its brightness follows the photo's, resized to the same size, more than `other`'s).
+fn check_download_shows(app: &App, png: &[u8], photo: &[u8], other: &[u8]) {
+    let picture = image::load_from_memory_with_format(png, image::ImageFormat::Png)
+        .unwrap()
+        .to_rgba8();
+    let shown = canvas_pixels(app);
+    assert_eq!(
+        picture.as_raw().len(),
+        shown.len(),
+        "the download is not the canvas's size"
+    );
+    let worst = picture
+        .as_raw()
+        .iter()
+        .zip(&shown)
+        .map(|(a, b)| a.abs_diff(*b))
+        .max()
+        .unwrap();
+    assert!(worst <= 2, "the download differs from the canvas by up to {worst}/255");
+    let light = brightness(&picture);
+    let mean = light.iter().sum::<f64>() / light.len() as f64;
+    let spread = (light.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / light.len() as f64).sqrt();
+    assert!(
+        mean > 20.0 && spread > 10.0,
+        "the download is black or blank: mean {mean:.1}, spread {spread:.1}"
+    );
+    let (w, h) = picture.dimensions();
+    let like = |bytes: &[u8]| {
+        let image = artsy::image::resize(&artsy::image::decode("photo", bytes).unwrap(), w, h);
+        correlation(&light, &brightness(&image))
+    };
+    let (ours, theirs) = (like(photo), like(other));
+    assert!(
+        ours > 0.5 && ours > theirs + 0.2,
+        "the download does not look like its photo: brightness correlation {ours:.2} (another picture: {theirs:.2})"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn page_flows_drop_start_pause_resume_download_and_errors() {
     let app = mount();
@@ -313,9 +380,28 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
     };
     input(0).set_value("32");
     input(1).set_value("12");
-    find(&app, "section.actions button.primary").click();
+    // Start clicked twice at once: one run; the second click is ignored.
+    let begun = app.runs_begun();
+    let start = find(&app, "section.actions button.primary");
+    start.click();
+    start.click();
     wait_for("the run to start", 10.0, || app.is_running()).await;
     wait_for("a first preview", 120.0, || app.previews() >= 1).await;
+    assert_eq!(app.runs_begun(), begun + 1, "a second Start began a second run");
+    // A new photo chosen while the run goes on is kept (shown in its zone) for the next run; this run goes on
+    // with the cat.
+    drop_file(
+        &find(&app, ".drop[data-kind=content]"),
+        &file(WAVE, "harbour.jpg", "image/jpeg"),
+    );
+    wait_for("the new photo", 20.0, || {
+        find(&app, ".drop[data-kind=content] .caption")
+            .text_content()
+            .unwrap()
+            .contains("harbour")
+    })
+    .await;
+    assert!(app.is_running(), "a new photo stopped the run: {}", app.status());
     let pause = find(&app, "section.actions button:nth-child(2)");
     pause.click();
     assert_eq!(pause.text_content().unwrap(), "Resume");
@@ -338,6 +424,20 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
     assert_eq!(name, "artsy-chelsea_cat-great_wave_hokusai.png");
     let png = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png).unwrap();
     assert_eq!((png.width(), png.height()), (32, 21));
+    // It is the picture shown, and it still shows the cat (not the photo chosen during the run).
+    check_download_shows(&app, &bytes, CAT, WAVE);
+
+    // The next run paints the photo chosen during the last one.
+    input(1).set_value("2");
+    start.click();
+    wait_for("the second run to start", 10.0, || app.is_running()).await;
+    wait_for("the second run to finish", 300.0, || !app.is_running()).await;
+    assert!(app.status().starts_with("Done: 2 steps"), "{}", app.status());
+    assert_eq!(app.runs_begun(), begun + 2);
+    find(&app, "section.actions button:nth-child(4)").click();
+    let (name, bytes) = app.last_download().expect("a download");
+    assert_eq!(name, "artsy-harbour-great_wave_hokusai.png");
+    check_download_shows(&app, &bytes, WAVE, CAT);
 }
 
 // ---- saved filters ----
@@ -462,11 +562,7 @@ async fn the_page_applies_a_filter_and_runs_it_coarse_to_fine_with_the_photos_co
     app.open_gallery(&fresh_database("apply")).await;
     drop_file(&find(&app, ".weights"), &file(WEIGHTS, "vgg19-conv-u8.safetensors", ""));
     wait_for("weights", 30.0, || app.has_weights()).await;
-    drop_file(
-        &find(&app, ".drop[data-kind=content]"),
-        &file(CAT, "content_chelsea_cat.png", "image/png"),
-    );
-    wait_for("the photo", 20.0, || app.has_image(Slot::Content)).await;
+    drop_cat_and_wave(&app).await;
 
     // A filter with two paintings (3:1), coarse to fine from 32 px (2 steps, then 1), the photo's colours, L-BFGS,
     // average pooling, starting from noise, saved at 48 px; the page's output size, 64 px, is kept.
@@ -480,10 +576,18 @@ async fn the_page_applies_a_filter_and_runs_it_coarse_to_fine_with_the_photos_co
     app.import_filter("tiny.artsy-filter.json", &filter.to_json())
         .await
         .unwrap();
-    let size: web_sys::HtmlInputElement = find(&app, ".controls input[type=number]").unchecked_into();
-    size.set_value("64");
+    // A long run with the Great Wave is going on when the filter is applied: it stops, and the filter's run
+    // starts in its place.
+    number_input(&app, 0).set_value("64");
+    number_input(&app, 1).set_value("1000");
+    find(&app, "section.actions button.primary").click();
+    wait_for("a first preview", 120.0, || app.previews() >= 1).await;
+    let begun = app.runs_begun();
     find(&app, ".filter-card button.apply").click();
-    wait_for("the run to start", 30.0, || app.is_running()).await;
+    wait_for("the filter's run to start", 60.0, || {
+        app.runs_begun() == begun + 1 && app.is_running()
+    })
+    .await;
     let shares: Vec<String> = (0..2)
         .map(|i| {
             app.root()
@@ -592,27 +696,46 @@ async fn a_lost_gpu_is_explained_and_restarted_with_the_weights_in_place() {
     drop_cat_and_wave(&app).await;
     let input = |n: u32| number_input(&app, n);
     input(0).set_value("32");
-    input(1).set_value("2");
+    input(1).set_value("1000");
 
-    // The device goes away (as when a driver resets): the page says so and offers a restart.
+    // The device goes away in the middle of a run (as when a driver resets): the run ends, the page says so and
+    // offers a restart, and the last preview is still shown and downloadable.
+    find(&app, "section.actions button.primary").click();
+    wait_for("a first preview", 120.0, || app.previews() >= 1).await;
     let gpu = app.gpu().expect("a GPU");
     gpu.device.destroy();
-    wait_for("the loss to be noticed", 10.0, || gpu.check_alive().is_err()).await;
-    find(&app, "section.actions button.primary").click();
     wait_for("the message", 30.0, || !find(&app, ".alert").hidden()).await;
     assert!(
         find(&app, ".alert span").text_content().unwrap().contains("was lost"),
         "{}",
         find(&app, ".alert").text_content().unwrap()
     );
+    wait_for("the run to end", 30.0, || !app.is_running()).await;
+    find(&app, "section.actions button:nth-child(4)").click();
+    let (name, bytes) = app.last_download().expect("the last preview, downloaded");
+    assert_eq!(name, "artsy-chelsea_cat-great_wave_hokusai.png");
+    check_download_shows(&app, &bytes, CAT, WAVE);
+    input(1).set_value("2");
     let restart = find(&app, ".alert button");
     assert!(!restart.hidden());
     assert!(!app.has_weights());
 
-    // Restarting opens a new device and uploads the weights again; a run then works.
+    // Restarting opens a new device and uploads the weights again.
     restart.click();
     wait_for("a new GPU with the weights", 60.0, || app.has_weights()).await;
     assert!(app.gpu().unwrap().check_alive().is_ok());
+    assert!(find(&app, ".alert").hidden());
+
+    // Lost while idle: Start explains it too, and after a restart a run works.
+    let gpu = app.gpu().expect("a GPU");
+    gpu.device.destroy();
+    wait_for("the loss to be noticed", 10.0, || gpu.check_alive().is_err()).await;
+    find(&app, "section.actions button.primary").click();
+    wait_for("the message", 30.0, || !find(&app, ".alert").hidden()).await;
+    assert!(find(&app, ".alert span").text_content().unwrap().contains("was lost"));
+    assert!(!app.is_running());
+    find(&app, ".alert button").click();
+    wait_for("a new GPU with the weights", 60.0, || app.has_weights()).await;
     find(&app, "section.actions button.primary").click();
     wait_for("the run to start", 10.0, || app.is_running()).await;
     wait_for("the run to finish", 300.0, || !app.is_running()).await;
@@ -826,4 +949,50 @@ async fn a_live_filter_survives_export_import_and_a_reload() {
     let (_, reloaded) = again.last_download().expect("an export after the reload");
     assert_eq!(Filter::from_json(&reloaded).unwrap().network, filter.network);
     assert_eq!(reloaded, json);
+}
+
+#[wasm_bindgen_test]
+async fn the_weights_cache_serves_reloads_and_drops_stale_or_damaged_copies() {
+    use artsy::web::weights;
+    // The test server serves the crate's folder, so the weights are at data/vgg19/ (with an ETag).
+    let base = "data/vgg19/";
+    let url = format!("{base}vgg19-conv-u8.safetensors");
+    let served = weights::served_version(&url)
+        .await
+        .expect("the served weights' version");
+    let weights_text = |app: &App| find(app, ".weights span").text_content().unwrap();
+    let boot = || async {
+        let app = mount();
+        app.boot(base).await;
+        assert!(app.has_weights(), "{}", weights_text(&app));
+        app
+    };
+
+    // A copy of an older file (as after the served file was replaced) is not used: the served file is fetched.
+    weights::remember(&url, WEIGHTS, "\"an older file\"").await;
+    let app = boot().await;
+    assert!(
+        weights_text(&app).contains("kept for your next visit"),
+        "{}",
+        weights_text(&app)
+    );
+    assert_eq!(weights::cached(&url).await.map(|b| b.len()), Some(WEIGHTS.len()));
+
+    // A reload uses the cached copy.
+    let app = boot().await;
+    assert!(
+        weights_text(&app).contains("from this browser's cache"),
+        "{}",
+        weights_text(&app)
+    );
+
+    // A damaged copy of the current file is dropped and fetched again.
+    weights::remember(&url, &WEIGHTS[..WEIGHTS.len() / 2], &served).await;
+    let app = boot().await;
+    assert!(
+        weights_text(&app).contains("kept for your next visit"),
+        "{}",
+        weights_text(&app)
+    );
+    assert_eq!(weights::cached(&url).await.map(|b| b.len()), Some(WEIGHTS.len()));
 }

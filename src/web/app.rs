@@ -191,9 +191,9 @@ impl App {
         })
         .await;
         match result {
-            Ok(Some(bytes)) => match VggWeights::from_safetensors(&bytes) {
+            Ok(Some(served)) => match VggWeights::from_safetensors(&served.bytes) {
                 Ok(w) => {
-                    super::weights::remember(url, &bytes).await;
+                    super::weights::remember(url, &served.bytes, &served.version).await;
                     ui.weights_text
                         .set_text_content(Some("VGG19 weights: ready (kept for your next visit)"));
                     self.accept_weights(w);
@@ -253,7 +253,7 @@ impl App {
         match files::blob_bytes(&file).await {
             Ok(bytes) => match VggWeights::from_safetensors(&bytes) {
                 Ok(w) => {
-                    super::weights::remember(&format!("data/{WEIGHTS_FILE}"), &bytes).await;
+                    super::weights::remember(&format!("data/{WEIGHTS_FILE}"), &bytes, "").await;
                     self.ui
                         .weights_text
                         .set_text_content(Some("VGG19 weights: ready (from your file)"));
@@ -312,29 +312,33 @@ impl App {
         self.refresh_live_buttons();
     }
 
-    fn download(&self) {
-        let (image, name) = {
-            let Some(image) = self.run_control.last_image() else {
-                return;
-            };
-            let content = self
-                .photo
-                .borrow()
-                .as_ref()
-                .map_or("image".to_string(), |p| files::stem(&p.name));
-            let styles: Vec<String> = self
-                .paintings
-                .chosen()
-                .iter()
-                .map(|(p, _)| files::stem(&p.name))
-                .collect();
-            let styles = if styles.is_empty() {
-                "image".to_string()
-            } else {
-                styles.join("+")
-            };
-            (image, format!("artsy-{content}-{styles}.png"))
+    /// The file name for a picture made from the photo and paintings chosen now: artsy-PHOTO-PAINTING+PAINTING.png.
+    pub(super) fn picture_name(&self) -> String {
+        let content = self
+            .photo
+            .borrow()
+            .as_ref()
+            .map_or("image".to_string(), |p| files::stem(&p.name));
+        let styles: Vec<String> = self
+            .paintings
+            .chosen()
+            .iter()
+            .map(|(p, _)| files::stem(&p.name))
+            .collect();
+        let styles = if styles.is_empty() {
+            "image".to_string()
+        } else {
+            styles.join("+")
         };
+        format!("artsy-{content}-{styles}.png")
+    }
+
+    fn download(&self) {
+        // named after the inputs of the run that made the picture, not what was chosen since
+        let Some(image) = self.run_control.last_image() else {
+            return;
+        };
+        let name = self.run_control.picture_name();
         match files::png_bytes(&image) {
             Ok(bytes) => {
                 if let Err(e) = files::download(&bytes, "image/png", &name) {
@@ -366,6 +370,9 @@ impl App {
     }
     pub fn status(&self) -> String {
         self.run_control.status()
+    }
+    pub fn runs_begun(&self) -> u32 {
+        self.run_control.runs_begun()
     }
     pub fn last_download(&self) -> Option<(String, Vec<u8>)> {
         self.last_download.borrow().clone()

@@ -105,7 +105,9 @@ impl App {
                 );
             }
         };
-        self.run_control.begin();
+        if !self.run_control.begin(self.picture_name()) {
+            return;
+        }
         ui.clear_error();
         ui.progress.set_value(0.0);
         self.refresh_buttons();

@@ -26,7 +26,7 @@ mod run_control;
 mod saved_filters;
 mod settings;
 mod ui;
-mod weights;
+pub mod weights;
 
 pub use app::App;
 pub use picked::Slot;

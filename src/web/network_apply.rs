@@ -22,6 +22,7 @@ impl App {
         let Some(photo) = self.photo.borrow().as_ref().map(|p| p.image.clone()) else {
             return ui.show_error("Choose a photo first: the filter repaints it.", None);
         };
+        let name = self.picture_name();
         self.stop_and_wait().await;
         let started = dom::now_ms();
         let mut stylizer = match Stylizer::new(&gpu, arch, &params) {
@@ -42,6 +43,7 @@ impl App {
                 ui.canvas.set_width(w);
                 ui.canvas.set_height(h);
                 ui.clear_error();
+                self.run_control.name_pictures(name);
                 self.show_picture(image, started);
                 self.set_status(&format!(
                     "Live filter \u{201c}{}\u{201d} applied: {w}x{h} in {:.0} ms.",

@@ -14,7 +14,9 @@ use crate::{Error, Gpu, Transfer};
 type Outcome = Result<String, Error>;
 
 impl App {
-    /// Starts a transfer with the current photo, paintings and settings (does nothing while one is running).
+    /// Starts a transfer with the current photo, paintings and settings. Does nothing while a run is going on (a
+    /// second Start is ignored); the photo and paintings are read once here, so a photo chosen while the run goes
+    /// on is kept for the next run and does not disturb this one.
     pub async fn run(&self) {
         let ui = &self.ui;
         let params = match self.params() {
@@ -35,7 +37,9 @@ impl App {
                 );
             }
         };
-        self.run_control.begin();
+        if !self.run_control.begin(self.picture_name()) {
+            return;
+        }
         ui.clear_error();
         ui.progress.set_value(0.0);
         self.refresh_buttons();

@@ -1,5 +1,5 @@
 //! Run control: whether a transfer runs, the pause and stop requests, and what the run reports (its status line,
-//! previews, speed and the newest picture, which stays downloadable after errors).
+//! previews, speed and the newest picture with the name it downloads under, which stays downloadable after errors).
 
 use std::cell::{Cell, RefCell};
 
@@ -14,16 +14,22 @@ pub struct RunControl {
     first_preview_ms: Cell<Option<f64>>,
     steps_per_second: Cell<f64>,
     last_image: RefCell<Option<RgbaImage>>,
+    picture_name: RefCell<String>,
+    runs_begun: Cell<u32>,
     status: RefCell<String>,
 }
 
 impl RunControl {
-    /// Marks a run as started, with fresh counters; false (and nothing changes) while one is running.
-    pub fn begin(&self) -> bool {
+    /// Marks a run as started, with fresh counters; false (and nothing changes) while one is running. The
+    /// run's pictures download as `picture_name` (named after the inputs the run started with, whatever is chosen
+    /// while it runs).
+    pub fn begin(&self, picture_name: String) -> bool {
         if self.running.get() {
             return false;
         }
         self.running.set(true);
+        self.runs_begun.set(self.runs_begun.get() + 1);
+        *self.picture_name.borrow_mut() = picture_name;
         self.paused.set(false);
         self.stop_requested.set(false);
         self.previews.set(0);
@@ -85,6 +91,21 @@ impl RunControl {
     /// The newest picture shown, if any.
     pub fn last_image(&self) -> Option<RgbaImage> {
         self.last_image.borrow().clone()
+    }
+
+    /// Names the pictures shown from now on (for a picture made outside a run, such as a network filter's).
+    pub fn name_pictures(&self, name: String) {
+        *self.picture_name.borrow_mut() = name;
+    }
+
+    /// The file name the newest picture downloads under.
+    pub fn picture_name(&self) -> String {
+        self.picture_name.borrow().clone()
+    }
+
+    /// The number of runs begun since the page opened.
+    pub fn runs_begun(&self) -> u32 {
+        self.runs_begun.get()
     }
 
     pub fn has_image(&self) -> bool {
