@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Artsy's one entry point for building, running, testing and benchmarking. See README.md.
-#   ./build.sh setup   link the weights and default images (assets/) and the tests' sample images (../shared)
-#                      into ignored folders
+#   ./build.sh setup   link the weights and the sample images (assets/) into ignored folders (data/, www/data/)
 #   ./build.sh serve   build the web page and serve it on http://127.0.0.1:${PORT:-8080} (the default)
 #   ./build.sh web     build the web page into www/ only
 #   ./build.sh run     CLI demo: repaint the sample photo (extra arguments go to the CLI)
@@ -14,22 +13,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-SHARED=${ARTSY_SHARED:-../shared}
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 
 setup() {
-    # The weights and the default photo and painting ship in assets/; the tests' other sample pictures come from
-    # the shared folder beside the checkout when it is there.
+    # The weights and every sample picture (the page's, the CLI's and the tests') ship in assets/.
     local here
     here=$(pwd)
     mkdir -p data www/data
     ln -sfn "$here/assets/vgg19" data/vgg19
-    if [ -e "$SHARED/images/content_chelsea_cat.png" ]; then
-        ln -sfn "$(cd "$SHARED/images" && pwd)" data/images
-    else
-        ln -sfn "$here/assets/images" data/images
-        [ "$cmd" = test ] && echo "note: $SHARED/images is missing: the tests' extra sample pictures will not be found" >&2
-    fi
+    ln -sfn "$here/assets/images" data/images
     # the page fetches these from its own folder
     ln -sfn "$here/assets/vgg19/vgg19-conv-u8.safetensors" www/data/vgg19-conv-u8.safetensors
     # the sample photos: the default photo, and what the page's live filters learn from
@@ -134,6 +126,11 @@ case "$cmd" in
         ;;
     test)
         setup
+        # A clone is self-contained: nothing outside it is read (assets/ holds the weights and pictures).
+        if grep -rIn -- '\.\./shared' build.sh .ci tests src www/index.html; then
+            echo "error: the lines above name a folder beside the checkout; the repository must need nothing outside it" >&2
+            exit 1
+        fi
         echo "== native tests (kernels vs CPU reference, gradients, end to end, bad input)"
         cargo test --release -- --test-threads=2
         echo "== browser tests (WebGPU in headless Chromium)"

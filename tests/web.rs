@@ -21,10 +21,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-// Built from ../shared by ./build.sh test; never committed.
-static WEIGHTS: &[u8] = include_bytes!("../data/vgg19/vgg19-conv-u8.safetensors");
-static CAT: &[u8] = include_bytes!("../data/images/content_chelsea_cat.png");
-static WAVE: &[u8] = include_bytes!("../data/images/style_great_wave_hokusai.jpg");
+// The repository's weights and sample pictures.
+static WEIGHTS: &[u8] = include_bytes!("../assets/vgg19/vgg19-conv-u8.safetensors");
+static CAT: &[u8] = include_bytes!("../assets/images/content_chelsea_cat.png");
+static WAVE: &[u8] = include_bytes!("../assets/images/style_great_wave_hokusai.jpg");
 
 async fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
     let mut v = gpu.read_f32(b).await.unwrap();

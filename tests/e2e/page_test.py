@@ -31,7 +31,7 @@ SIZE = int(os.environ.get("E2E_SIZE", "64"))
 ITERS = int(os.environ.get("E2E_ITERS", "8"))
 TRAIN_STEPS = int(os.environ.get("E2E_TRAIN_STEPS", "4"))
 LIVE_SIZES = os.environ.get("E2E_LIVE_SIZES", "320x240").split(",")
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "data", "images")
+IMAGES = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "images")
 # The fake-media flags give a synthetic camera and grant its permission without asking.
 FLAGS = ["--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
@@ -70,8 +70,8 @@ def cards(page):
 
 def choose_images(page):
     """The cat as the photo, the Great Wave and Starry Night as two paintings, as a user clicking each zone would."""
-    page.set_input_files(".drop[data-kind=content] input[type=file]", os.path.join(SHARED, "content_chelsea_cat.png"))
-    page.set_input_files(".painting >> nth=0 >> input[type=file]", os.path.join(SHARED, "style_great_wave_hokusai.jpg"))
+    page.set_input_files(".drop[data-kind=content] input[type=file]", os.path.join(IMAGES, "content_chelsea_cat.png"))
+    page.set_input_files(".painting >> nth=0 >> input[type=file]", os.path.join(IMAGES, "style_great_wave_hokusai.jpg"))
     page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('chelsea')")
     page.wait_for_function("document.querySelector('.painting .caption').textContent.includes('wave')")
     # one painting: no blend row, no remove button
@@ -79,7 +79,7 @@ def choose_images(page):
     page.click("button.add-painting")
     assert page.locator(".painting").count() == 2
     page.set_input_files(".painting >> nth=1 >> input[type=file]",
-                         os.path.join(SHARED, "style_starry_night_vangogh.jpg"))
+                         os.path.join(IMAGES, "style_starry_night_vangogh.jpg"))
     page.wait_for_function("document.querySelectorAll('.painting .caption')[1].textContent.includes('starry')")
     shares = [int(s.rstrip("%")) for s in page.locator(".painting .share").all_inner_texts()]
     assert shares == [50, 50], shares
@@ -120,8 +120,8 @@ def check_an_early_choice_wins(browser, results):
     page.on("pageerror", lambda e: errors.append(str(e)))
     release = hold_weights(page)
     page.goto(URL)
-    page.set_input_files(".drop[data-kind=content] input[type=file]", os.path.join(SHARED, "content_chelsea_cat.png"))
-    page.set_input_files(".painting >> nth=0 >> input[type=file]", os.path.join(SHARED, "style_great_wave_hokusai.jpg"))
+    page.set_input_files(".drop[data-kind=content] input[type=file]", os.path.join(IMAGES, "content_chelsea_cat.png"))
+    page.set_input_files(".painting >> nth=0 >> input[type=file]", os.path.join(IMAGES, "style_great_wave_hokusai.jpg"))
     page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('chelsea')"
                            " && document.querySelector('.painting .caption').textContent.includes('wave')")
     time.sleep(3)
@@ -265,7 +265,7 @@ def check_live_filters(playwright, results):
     assert f"{TRAIN_STEPS}\u00a0steps\u00a0trained" in results["live summary"], results["live summary"]
 
     # Applied to a new photo: one pass, at once, at the page's output size.
-    page.set_input_files(".drop[data-kind=content] input[type=file]", os.path.join(SHARED, "content_chelsea_cat.png"))
+    page.set_input_files(".drop[data-kind=content] input[type=file]", os.path.join(IMAGES, "content_chelsea_cat.png"))
     page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('chelsea')")
     page.click(".filter-card.live button.apply")
     page.wait_for_function("document.querySelector('.stats').textContent.includes('applied')", timeout=60_000)
