@@ -44,6 +44,8 @@ pub struct Page {
     pub live: LiveState,
     /// The newest download offered (name and bytes), for the page's own tests.
     pub last_download: RefCell<Option<(String, Vec<u8>)>>,
+    /// Where the weights are fetched from and kept under in the cache (a built site names them by content hash).
+    pub weights_url: RefCell<String>,
 }
 
 /// The mounted page. Cheap to clone; derefs to its `Page`.
@@ -73,6 +75,7 @@ impl App {
             run_control: RunControl::default(),
             live: LiveState::default(),
             last_download: RefCell::new(None),
+            weights_url: RefCell::new(format!("data/{WEIGHTS_FILE}")),
         }));
         app.wire_zone(&app.ui.content.clone(), Slot::Content);
         app.add_painting_slot();
@@ -91,7 +94,14 @@ impl App {
     /// "data/"), all at once: the samples are shown as soon as they arrive, not after the weights, and only where
     /// the user has not chosen an image yet. Resolves when everything is loaded.
     pub async fn boot(&self, base: &str) {
+        self.boot_with_weights(base, &format!("{base}{WEIGHTS_FILE}")).await
+    }
+
+    /// `boot`, with the weights at `weights_url` instead of in `base` (a built site names them by content hash so
+    /// that they can be cached forever).
+    pub async fn boot_with_weights(&self, base: &str, weights_url: &str) {
         *self.live.base.borrow_mut() = base.to_string();
+        *self.weights_url.borrow_mut() = weights_url.to_string();
         let (samples_done, samples_finished) = futures_channel::oneshot::channel();
         let app = self.clone();
         let samples_base = base.to_string();
@@ -100,7 +110,7 @@ impl App {
             let _ = samples_done.send(());
         });
         self.open_gpu().await;
-        self.load_weights(&format!("{base}{WEIGHTS_FILE}")).await;
+        self.load_weights(weights_url).await;
         let _ = samples_finished.await;
         self.open_gallery(super::filter_store::DATABASE).await;
         self.refresh_buttons();
@@ -253,7 +263,8 @@ impl App {
         match files::blob_bytes(&file).await {
             Ok(bytes) => match VggWeights::from_safetensors(&bytes) {
                 Ok(w) => {
-                    super::weights::remember(&format!("data/{WEIGHTS_FILE}"), &bytes).await;
+                    let url = self.weights_url.borrow().clone();
+                    super::weights::remember(&url, &bytes).await;
                     self.ui
                         .weights_text
                         .set_text_content(Some("VGG19 weights: ready (from your file)"));

@@ -10,10 +10,11 @@ on their way, it checks that a photo and painting chosen right after load are ke
 the samples) and that the zones show the samples before the weights arrive. Then the live filters: makes one from
 the default painting with a few training steps, finds it in the gallery, applies it to a new photo at once, runs
 the fake camera through it (frames drawn, the frame rate shown, a drawn frame unlike the camera's own and not one
-flat colour, a snapshot PNG, a switch of filters while live) and sees the camera off after Stop. Screenshots go to
-OUT_DIR.
+flat colour, a snapshot PNG, a switch of filters while live) and sees the camera off after Stop. With --dist, first
+the built site (./build.sh dist) served under a sub-path: installable (a manifest Chromium accepts), a run of the
+default pair, then offline: a reload still opens the page and a second run completes. Screenshots go to OUT_DIR.
 Usage: [E2E_SIZE=64] [E2E_ITERS=8] [E2E_TRAIN_STEPS=4] [E2E_LIVE_SIZES=320x240,640x480]
-       python3 tests/e2e/page_test.py URL OUT_DIR [--only early-choice|live]
+       python3 tests/e2e/page_test.py URL OUT_DIR [--dist DIST_URL] [--only early-choice|live|dist]
 """
 
 import json
@@ -156,6 +157,64 @@ def check_an_early_choice_wins(browser, results):
     shot(page, "samples-before-weights.png")
     release()
     wait_ready(page)
+    context.close()
+    assert not errors, errors
+
+
+def run_tiny(page):
+    """A run of whatever pair is chosen at 32 px for 2 steps, to its end."""
+    page.fill(".controls input[type=number] >> nth=0", "32")
+    page.fill(".controls input[type=number] >> nth=1", "2")
+    page.click(START)
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Done')", timeout=300_000)
+
+
+def check_dist_offline(browser, url, results):
+    """The built site under a sub-path: the page, its hashed files and the weights load from there; it is
+    installable; the default pair runs; then, with the network off, a reload opens the page again (from the service
+    worker's copy, the weights from the page's cache) and a second run completes."""
+    assert re.search(r"/[^/]+/[^/]+/$", url), f"serve the site under a sub-path, not at the root: {url}"
+    context = browser.new_context(viewport={"width": 1100, "height": 1400}, accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    fetched = []
+    page.on("requestfinished", lambda r: fetched.append(r.url))
+    t0 = time.time()
+    page.goto(url)
+    wait_ready(page)
+    results["dist first visit s"] = round(time.time() - t0, 1)
+    assert any(re.search(r"/tools/artsy/artsy_bg\.[0-9a-f]{12}\.wasm$", u) for u in fetched), fetched
+    assert any(re.search(r"/data/vgg19-conv-u8\.[0-9a-f]{12}\.safetensors$", u) for u in fetched), fetched
+    # the service worker takes the page over once it has kept the shell
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+    cdp = context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert not manifest.get("errors"), manifest.get("errors")
+    assert json.loads(manifest["data"])["short_name"] == "Artsy"
+    installability = [e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]]
+    results["dist installability errors"] = installability
+    # Playwright's contexts are incognito ones, where Chromium installs nothing; any other reason is the site's
+    assert not [e for e in installability if e != "in-incognito"], installability
+    run_tiny(page)
+    shot(page, "dist-first.png")
+    # a repeat visit, online: everything but the page comes from the kept copies
+    t0 = time.time()
+    page.reload()
+    wait_ready(page)
+    results["dist repeat visit s"] = round(time.time() - t0, 1)
+
+    context.set_offline(True)
+    page.reload()
+    wait_ready(page)
+    weights = text(page, ".weights span")
+    assert "cache" in weights, weights
+    run_tiny(page)
+    with page.expect_download() as info:
+        page.click(DOWNLOAD)
+    assert info.value.suggested_filename == "artsy-astronaut-starry_night_vangogh.png", info.value.suggested_filename
+    shot(page, "dist-offline.png")
+    results["dist offline"] = text(page, ".stats")
     context.close()
     assert not errors, errors
 
@@ -338,6 +397,12 @@ def main():
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
+        if "--dist" in sys.argv:
+            check_dist_offline(browser, sys.argv[sys.argv.index("--dist") + 1], results)
+        if only == "dist":
+            browser.close()
+            print(json.dumps(results, indent=1))
+            return
         if only == "live":
             browser.close()
             check_live_filters(p, results)
