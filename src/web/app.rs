@@ -46,6 +46,10 @@ pub struct Page {
     pub last_download: RefCell<Option<(String, Vec<u8>)>>,
     /// Where the weights are fetched from and kept under in the cache (a built site names them by content hash).
     pub weights_url: RefCell<String>,
+    /// The newest choice of an image per place (slot, serial) and the last serial given: decoding takes a while,
+    /// and a choice decoded late must not replace one made after it.
+    pub latest_choice: RefCell<Vec<(Slot, u64)>>,
+    pub choice_serial: Cell<u64>,
 }
 
 /// The mounted page. Cheap to clone; derefs to its `Page`.
@@ -76,6 +80,8 @@ impl App {
             live: LiveState::default(),
             last_download: RefCell::new(None),
             weights_url: RefCell::new(format!("data/{WEIGHTS_FILE}")),
+            latest_choice: RefCell::new(Vec::new()),
+            choice_serial: Cell::new(0),
         }));
         app.wire_zone(&app.ui.content.clone(), Slot::Content);
         app.add_painting_slot();

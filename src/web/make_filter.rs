@@ -65,7 +65,7 @@ impl App {
             let mut samples = Vec::new();
             for name in TRAINING_PHOTOS {
                 if let Ok(Some(bytes)) = files::fetch_bytes(&format!("{base}{name}")).await
-                    && let Ok(p) = Picked::decode(name, &bytes)
+                    && let Ok(p) = Picked::read(name, &bytes).await
                 {
                     samples.push((name.to_string(), p.image));
                 }

@@ -4,8 +4,10 @@
 
 mod app;
 mod bench;
+mod browser_decode;
 mod camera;
 mod choose;
+mod decode_timing;
 mod dom;
 mod engine;
 mod files;

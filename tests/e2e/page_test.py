@@ -12,11 +12,15 @@ the default painting with a few training steps, finds it in the gallery, applies
 the fake camera through it (frames drawn, the frame rate shown, a drawn frame unlike the camera's own and not one
 flat colour, a snapshot PNG, a switch of filters while live) and sees the camera off after Stop. With --dist, first
 the built site (./build.sh dist) served under a sub-path: installable (a manifest Chromium accepts), a run of the
-default pair, then offline: a reload still opens the page and a second run completes. Screenshots go to OUT_DIR.
+default pair, then offline: a reload still opens the page and a second run completes. The browser decodes
+pictures: a sideways phone photo (EXIF orientation 6) shows and is painted upright, an ICO is read. Screenshots go
+to OUT_DIR.
 Usage: [E2E_SIZE=64] [E2E_ITERS=8] [E2E_TRAIN_STEPS=4] [E2E_LIVE_SIZES=320x240,640x480]
-       python3 tests/e2e/page_test.py URL OUT_DIR [--dist DIST_URL] [--only early-choice|live|dist]
+       python3 tests/e2e/page_test.py URL OUT_DIR [--dist DIST_URL] [--only early-choice|live|dist|decoding]
+       python3 tests/e2e/page_test.py URL OUT_DIR --only decode-timing   (no test: times decoding a 6000x4000 JPEG)
 """
 
+import base64
 import json
 import os
 import re
@@ -219,6 +223,99 @@ def check_dist_offline(browser, url, results):
     assert not errors, errors
 
 
+def picture_from_page(page, width, height, kind):
+    """A picture drawn and encoded by the page's canvas: red on the left half, blue on the right; kind is a MIME type
+    the canvas encodes (image/jpeg, image/png)."""
+    data = page.evaluate("""([w, h, kind]) => new Promise((done) => {
+        const c = document.createElement('canvas'); c.width = w; c.height = h;
+        const g = c.getContext('2d'); g.fillStyle = '#d22'; g.fillRect(0, 0, w, h);
+        g.fillStyle = '#23d'; g.fillRect(w / 2, 0, w / 2, h);
+        c.toBlob((b) => { const r = new FileReader(); r.onload = () => done(r.result.split(',')[1]);
+                          r.readAsDataURL(b); }, kind, 0.92); })""", [width, height, kind])
+    return base64.b64decode(data)
+
+
+def with_exif_orientation(jpeg, orientation):
+    """The JPEG with an EXIF segment (APP1) saying how to turn it upright, as a phone camera writes it: 6 means
+    "rotate 90 degrees clockwise to view"."""
+    assert jpeg[:2] == b"\xff\xd8"
+    entry = struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0)  # Orientation, SHORT, one value
+    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + struct.pack(">H", 1) + entry + struct.pack(">I", 0)
+    body = b"Exif\x00\x00" + tiff
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body + jpeg[2:]
+
+
+def ico_of(png):
+    """An ICO file holding `png` (a format browsers read and the image crate, as built here, does not)."""
+    width, height = struct.unpack(">II", png[16:24])
+    return struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", width, height, 0, 0, 1, 32, len(png), 22) + png
+
+
+def check_browser_decoding(browser, results):
+    """Pictures are decoded by the browser: a phone photo (a JPEG stored sideways with EXIF orientation 6) shows and
+    is painted upright (its size and the preview's aspect are those of the turned picture), and an ICO, which only
+    the browser reads, is accepted as a painting."""
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(URL)
+    wait_ready(page)
+    phone = with_exif_orientation(picture_from_page(page, 120, 80, "image/jpeg"), 6)
+    page.set_input_files(".drop[data-kind=content] input[type=file]",
+                         files={"name": "phone.jpg", "mimeType": "image/jpeg", "buffer": phone})
+    page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('phone')")
+    results["sideways phone photo"] = caption(page, ".drop[data-kind=content]")
+    assert "(80x120)" in results["sideways phone photo"], results["sideways phone photo"]
+    icon = ico_of(picture_from_page(page, 48, 32, "image/png"))
+    page.set_input_files(".painting >> nth=0 >> input[type=file]",
+                         files={"name": "icon.ico", "mimeType": "image/x-icon", "buffer": icon})
+    page.wait_for_function("document.querySelector('.painting .caption').textContent.includes('icon')")
+    results["ico painting"] = caption(page, ".painting")
+    assert "(48x32)" in results["ico painting"], results["ico painting"]
+    run_tiny(page)
+    width, height = page.evaluate("[document.querySelector('canvas.preview').width,"
+                                  " document.querySelector('canvas.preview').height]")
+    results["sideways photo painted"] = f"{width}x{height}"
+    assert height == 32 and width < height, (width, height)
+    # upright: the stored picture's left half (red) is now on top, its right half (blue) below
+    whole = page.screenshot(full_page=True)
+    cells = grid(whole, page_box(page, "canvas.preview"), cells=(1, 2))
+    top, bottom = cells
+    assert top[0] > top[2] and bottom[2] > bottom[0], f"the painted photo is not upright: {cells}"
+    shot(page, "upright.png")
+    context.close()
+    assert not errors, errors
+
+
+def measure_decoding(browser, results, width=6000, height=4000):
+    """The time to decode a large JPEG in the page, with the browser's decoders and with the image crate."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(URL)
+    wait_ready(page)
+    module = page.evaluate("document.querySelector('script[type=module]').textContent.match(/from \"([^\"]+)\"/)[1]")
+    timing = page.evaluate("""async ([module, w, h]) => {
+        const c = new OffscreenCanvas(w, h), g = c.getContext('2d');
+        const data = g.createImageData(w, h), px = data.data;
+        let seed = 1;
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+            seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+            const i = 4 * (y * w + x), n = seed % 48;
+            px[i] = (x * 255 / w + n) & 255; px[i + 1] = (y * 255 / h + n) & 255; px[i + 2] = ((x ^ y) + n) & 255;
+            px[i + 3] = 255;
+        }
+        g.putImageData(data, 0, 0);
+        const jpeg = new Uint8Array(await (await c.convertToBlob({type: 'image/jpeg', quality: 0.9})).arrayBuffer());
+        const m = await import(new URL(module, location.href).href);
+        const runs = [];
+        for (let i = 0; i < 3; i++) runs.push(JSON.parse(await m.decode_timing(jpeg)));
+        return runs;
+    }""", [module, width, height])
+    results["decode timing"] = timing
+    context.close()
+
+
 def png_pixels(data):
     """(width, height, rows of (r, g, b)) of an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium's screenshots
     are), decoded here so that the test needs no imaging package."""
@@ -399,7 +496,9 @@ def main():
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
         if "--dist" in sys.argv:
             check_dist_offline(browser, sys.argv[sys.argv.index("--dist") + 1], results)
-        if only == "dist":
+        if only in ("decoding", "decode-timing"):
+            (check_browser_decoding if only == "decoding" else measure_decoding)(browser, results)
+        if only in ("dist", "decoding", "decode-timing"):
             browser.close()
             print(json.dumps(results, indent=1))
             return
@@ -409,6 +508,7 @@ def main():
             print(json.dumps(results, indent=1))
             return
         check_an_early_choice_wins(browser, results)
+        check_browser_decoding(browser, results)
         if only == "early-choice":
             browser.close()
             print(json.dumps(results, indent=1))
