@@ -173,6 +173,15 @@ fn mount() -> App {
     App::mount(&root)
 }
 
+/// Forgets the weights this browser keeps (other tests drop a weights file, which the page keeps under the URL it
+/// looked for them at), as on a first visit.
+async fn forget_kept_weights() {
+    let caches = web_sys::window().unwrap().caches().unwrap();
+    wasm_bindgen_futures::JsFuture::from(caches.delete("artsy-weights-v1"))
+        .await
+        .unwrap();
+}
+
 fn find(app: &App, selector: &str) -> web_sys::HtmlElement {
     app.root()
         .query_selector(selector)
@@ -250,7 +259,8 @@ async fn drop_cat_and_wave(app: &App) {
 #[wasm_bindgen_test]
 async fn page_flows_drop_start_pause_resume_download_and_errors() {
     let app = mount();
-    // No weights on the test server: the page says how to get them ...
+    // No weights on the test server and none kept: the page says how to get them ...
+    forget_kept_weights().await;
     app.boot("no-such-folder/").await;
     assert!(!app.has_weights());
     let weights_text = find(&app, ".weights span").text_content().unwrap();

@@ -27,6 +27,7 @@ pub async fn decode_timing(bytes: Vec<u8>) -> Result<String, JsValue> {
         "height": browser.height(),
         "same size both ways": (browser.width(), browser.height()) == (image_crate.width(), image_crate.height()),
         "kept size": [kept_browser.image.width(), kept_browser.image.height()],
+        "kept size of the image crate": [kept_crate.image.width(), kept_crate.image.height()],
         "browser ms": t1 - t0,
         "browser to kept size ms": t2 - t1,
         "image crate ms": t3 - t2,
