@@ -119,15 +119,13 @@ pub fn drop_zone(parent: &Element, kind: &str, title: &str) -> DropZone {
     zone.set_attribute("data-kind", kind).unwrap();
     zone.set_attribute("tabindex", "0").unwrap();
     zone.set_attribute("role", "button").unwrap();
-    zone.set_attribute(
-        "aria-label",
-        &format!("{title}: drop an image, click to choose one, or paste"),
-    )
-    .unwrap();
+    // Named by what it shows (its title and caption: a button's name comes from its text, so the spoken name is the
+    // visible one), described by what it does.
     text(&zone, "h2", "", title);
     let thumb: HtmlImageElement = cast(&el(&zone, "img", "thumb"));
-    thumb.set_alt(title);
+    thumb.set_alt(""); // the caption names the picture
     let caption = text(&zone, "p", "caption", "Drop an image here, click to choose, or paste");
+    zone.set_attribute("title", "Drop an image, press Enter or click to choose one, or paste").unwrap();
     let input: HtmlInputElement = cast(&el(&zone, "input", ""));
     input.set_type("file");
     input.set_accept("image/*");
@@ -528,7 +526,9 @@ impl Ui {
 
         let weights_box = el(root, "section", "weights");
         let weights_text = text(&weights_box, "span", "", "VGG19 weights: loading ...");
+        weights_text.set_attribute("role", "status").unwrap();
         let weights_progress: HtmlProgressElement = cast(&el(&weights_box, "progress", ""));
+        weights_progress.set_attribute("aria-label", "VGG19 weights downloaded").unwrap();
         weights_progress.set_max(1.0);
         let weights_input: HtmlInputElement = cast(&el(&weights_box, "input", ""));
         weights_input.set_type("file");
@@ -549,12 +549,16 @@ impl Ui {
 
         let output = el(root, "section", "output");
         let canvas: HtmlCanvasElement = cast(&el(&output, "canvas", "preview"));
+        canvas.set_attribute("role", "img").unwrap();
+        canvas.set_attribute("aria-label", "The repainted photo").unwrap();
         canvas.set_width(0);
         canvas.set_height(0);
         let progress: HtmlProgressElement = cast(&el(&output, "progress", ""));
+        progress.set_attribute("aria-label", "Run progress").unwrap();
         progress.set_max(1.0);
         progress.set_value(0.0);
         let stats = text(&output, "p", "stats", "");
+        stats.set_attribute("role", "status").unwrap();
         stats.set_attribute("aria-live", "polite").unwrap();
 
         let live = super::live_ui::build(root);

@@ -13,10 +13,11 @@ the fake camera through it (frames drawn, the frame rate shown, a drawn frame un
 flat colour, a snapshot PNG, a switch of filters while live) and sees the camera off after Stop. With --dist, first
 the built site (./build.sh dist) served under a sub-path: installable (a manifest Chromium accepts), a run of the
 default pair, then offline: a reload still opens the page and a second run completes. The browser decodes
-pictures: a sideways phone photo (EXIF orientation 6) shows and is painted upright, an ICO is read. Screenshots go
-to OUT_DIR.
+pictures: a sideways phone photo (EXIF orientation 6) shows and is painted upright, an ICO is read. The default
+flow works with the keyboard alone (Enter on a zone opens the file picker, Start, Download), and axe-core finds no
+serious or critical violation before, during and after a run. Screenshots go to OUT_DIR.
 Usage: [E2E_SIZE=64] [E2E_ITERS=8] [E2E_TRAIN_STEPS=4] [E2E_LIVE_SIZES=320x240,640x480]
-       python3 tests/e2e/page_test.py URL OUT_DIR [--dist DIST_URL] [--only early-choice|live|dist|decoding]
+       python3 tests/e2e/page_test.py URL OUT_DIR [--dist DIST_URL] [--only early-choice|live|dist|decoding|keyboard]
        python3 tests/e2e/page_test.py URL OUT_DIR --only decode-timing   (no test: times decoding a 6000x4000 JPEG)
 """
 
@@ -33,6 +34,7 @@ from playwright.sync_api import sync_playwright
 
 URL, OUT = sys.argv[1], sys.argv[2]
 SIZE = int(os.environ.get("E2E_SIZE", "64"))
+AXE = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules", "axe-core", "axe.min.js")
 ITERS = int(os.environ.get("E2E_ITERS", "8"))
 TRAIN_STEPS = int(os.environ.get("E2E_TRAIN_STEPS", "4"))
 LIVE_SIZES = os.environ.get("E2E_LIVE_SIZES", "320x240").split(",")
@@ -279,7 +281,7 @@ def check_browser_decoding(browser, results):
     results["sideways photo painted"] = f"{width}x{height}"
     assert height == 32 and width < height, (width, height)
     # upright: the stored picture's left half (red) is now on top, its right half (blue) below
-    whole = page.screenshot(full_page=True)
+    whole = page.screenshot(full_page=True, scale="css")
     cells = grid(whole, page_box(page, "canvas.preview"), cells=(1, 2))
     top, bottom = cells
     assert top[0] > top[2] and bottom[2] > bottom[0], f"the painted photo is not upright: {cells}"
@@ -314,6 +316,65 @@ def measure_decoding(browser, results, width=6000, height=4000):
     }""", [module, width, height])
     results["decode timing"] = timing
     context.close()
+
+
+def check_accessible(page, moment, results):
+    """axe-core's check of the page as it is now: no serious or critical violation."""
+    assert os.path.exists(AXE), f"{AXE} is missing: npm install --no-save axe-core (.ci/run does)"
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=AXE)
+    found = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then((r) => r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`))""")
+    results[f"axe {moment}"] = found or "no serious or critical violation"
+    assert not found, f"accessibility, {moment}: {found}"
+
+
+def tab_to(page, selector, most=120):
+    """Presses Tab until the element matching `selector` has the focus, as a keyboard user would."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def check_keyboard_only(browser, results):
+    """The default flow with the keyboard alone: the photo and painting zones open the file picker with Enter and
+    Space, the size and steps are typed, Start with Enter, then Download with Enter; focus is visible."""
+    context = browser.new_context(viewport={"width": 1100, "height": 1400}, accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(URL)
+    wait_ready(page)
+    tab_to(page, ".drop[data-kind=content]")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(os.path.join(IMAGES, "content_chelsea_cat.png"))
+    page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('chelsea')")
+    tab_to(page, ".painting .drop")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press(" ")
+    chooser.value.set_files(os.path.join(IMAGES, "style_great_wave_hokusai.jpg"))
+    page.wait_for_function("document.querySelector('.painting .caption').textContent.includes('wave')")
+    for nth, value in ((0, "32"), (1, "2")):
+        tab_to(page, f".controls .control:nth-child({nth + 1}) input[type=number]")
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+    tab_to(page, START)
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", ""), f"the focused Start button shows no focus ring: {outline}"
+    shot(page, "keyboard-focus.png")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Done')", timeout=300_000)
+    tab_to(page, DOWNLOAD)
+    with page.expect_download() as info:
+        page.keyboard.press("Enter")
+    assert info.value.suggested_filename == "artsy-chelsea_cat-great_wave_hokusai.png", info.value.suggested_filename
+    results["keyboard only"] = text(page, ".stats")
+    context.close()
+    assert not errors, errors
 
 
 def png_pixels(data):
@@ -496,9 +557,10 @@ def main():
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
         if "--dist" in sys.argv:
             check_dist_offline(browser, sys.argv[sys.argv.index("--dist") + 1], results)
-        if only in ("decoding", "decode-timing"):
-            (check_browser_decoding if only == "decoding" else measure_decoding)(browser, results)
-        if only in ("dist", "decoding", "decode-timing"):
+        flows = {"decoding": check_browser_decoding, "keyboard": check_keyboard_only, "decode-timing": measure_decoding}
+        if only in flows:
+            flows[only](browser, results)
+        if only in ("dist", *flows):
             browser.close()
             print(json.dumps(results, indent=1))
             return
@@ -509,6 +571,7 @@ def main():
             return
         check_an_early_choice_wins(browser, results)
         check_browser_decoding(browser, results)
+        check_keyboard_only(browser, results)
         if only == "early-choice":
             browser.close()
             print(json.dumps(results, indent=1))
@@ -524,6 +587,7 @@ def main():
         size_help = text(page, ".controls .control >> nth=0 >> .help")
         assert re.search(r"up to \d+ px on this GPU", size_help), size_help
         shot(page, "before.png")
+        check_accessible(page, "before a run", results)
 
         results["shares"] = choose_images(page)
 
@@ -554,12 +618,14 @@ def main():
                                timeout=300_000)
         shot(page, "during.png")
         results["during"] = text(page, ".stats")
+        check_accessible(page, "during a run", results)
         page.wait_for_function("document.querySelector('.stats').textContent.includes('px (stage 2 of 2)')",
                                timeout=300_000)
         results["stage 2"] = text(page, ".stats")
         page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Done')", timeout=600_000)
         results["after"] = text(page, ".stats")
         shot(page, "after.png")
+        check_accessible(page, "after a run", results)
 
         with page.expect_download() as info:
             page.click(DOWNLOAD)
