@@ -131,8 +131,7 @@ impl App {
             crate::image::resize(&p.image, w, h)
         });
         if let Some(p) = &preview_photo {
-            ui.canvas.set_width(p.width());
-            ui.canvas.set_height(p.height());
+            ui.size_preview(p.width(), p.height(), self.photo_url().as_deref());
         }
         let result = match LiveFilter::new(&gpu, &weights, &photos, &styles, &params, &settings).await {
             Ok(mut live) => self.train(&gpu, &mut live, preview_photo.as_ref()).await,

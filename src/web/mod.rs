@@ -23,6 +23,7 @@ mod make_filter;
 mod network_apply;
 mod paintings;
 mod picked;
+mod result_view;
 mod run;
 mod run_control;
 mod saved_filters;

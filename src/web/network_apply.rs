@@ -41,8 +41,7 @@ impl App {
         };
         match stylizer.apply(&input).await {
             Ok(image) => {
-                ui.canvas.set_width(w);
-                ui.canvas.set_height(h);
+                ui.size_preview(w, h, self.photo_url().as_deref());
                 ui.clear_error();
                 self.show_picture(image, started);
                 self.set_status(&format!(

@@ -208,9 +208,13 @@ impl App {
     }
 
     fn resize_canvas(&self, transfer: &Transfer) {
-        let canvas = &self.ui.canvas;
-        canvas.set_width(transfer.width());
-        canvas.set_height(transfer.height());
+        self.ui
+            .size_preview(transfer.width(), transfer.height(), self.photo_url().as_deref());
+    }
+
+    /// The chosen photo as its zone shows it (for the comparison under the result), if there is one.
+    pub(super) fn photo_url(&self) -> Option<String> {
+        self.photo.borrow().is_some().then(|| self.ui.content.thumb.src())
     }
 
     async fn show_preview(&self, transfer: &Transfer, started: f64) -> Result<(), Error> {

@@ -107,6 +107,8 @@ pub struct Ui {
     pub stop: HtmlButtonElement,
     pub download: HtmlButtonElement,
     pub canvas: HtmlCanvasElement,
+    /// The comparison of the result with the photo.
+    pub result: super::result_view::ResultView,
     pub progress: HtmlProgressElement,
     pub stats: Element,
     pub live: super::live_ui::LivePanel,
@@ -125,7 +127,8 @@ pub fn drop_zone(parent: &Element, kind: &str, title: &str) -> DropZone {
     let thumb: HtmlImageElement = cast(&el(&zone, "img", "thumb"));
     thumb.set_alt(""); // the caption names the picture
     let caption = text(&zone, "p", "caption", "Drop an image here, click to choose, or paste");
-    zone.set_attribute("title", "Drop an image, press Enter or click to choose one, or paste").unwrap();
+    zone.set_attribute("title", "Drop an image, press Enter or click to choose one, or paste")
+        .unwrap();
     let input: HtmlInputElement = cast(&el(&zone, "input", ""));
     input.set_type("file");
     input.set_accept("image/*");
@@ -528,7 +531,9 @@ impl Ui {
         let weights_text = text(&weights_box, "span", "", "VGG19 weights: loading ...");
         weights_text.set_attribute("role", "status").unwrap();
         let weights_progress: HtmlProgressElement = cast(&el(&weights_box, "progress", ""));
-        weights_progress.set_attribute("aria-label", "VGG19 weights downloaded").unwrap();
+        weights_progress
+            .set_attribute("aria-label", "VGG19 weights downloaded")
+            .unwrap();
         weights_progress.set_max(1.0);
         let weights_input: HtmlInputElement = cast(&el(&weights_box, "input", ""));
         weights_input.set_type("file");
@@ -549,6 +554,7 @@ impl Ui {
 
         let output = el(root, "section", "output");
         let canvas: HtmlCanvasElement = cast(&el(&output, "canvas", "preview"));
+        let result = super::result_view::build(&output, &canvas);
         canvas.set_attribute("role", "img").unwrap();
         canvas.set_attribute("aria-label", "The repainted photo").unwrap();
         canvas.set_width(0);
@@ -585,6 +591,7 @@ impl Ui {
             stop,
             download,
             canvas,
+            result,
             progress,
             stats,
             live,
