@@ -50,6 +50,8 @@ pub struct Page {
     /// and a choice decoded late must not replace one made after it.
     pub latest_choice: RefCell<Vec<(Slot, u64)>>,
     pub choice_serial: Cell<u64>,
+    /// How long a run takes on this GPU, for the estimate beside Start.
+    pub estimate: super::estimate::Estimate,
 }
 
 /// The mounted page. Cheap to clone; derefs to its `Page`.
@@ -82,6 +84,7 @@ impl App {
             weights_url: RefCell::new(format!("data/{WEIGHTS_FILE}")),
             latest_choice: RefCell::new(Vec::new()),
             choice_serial: Cell::new(0),
+            estimate: Default::default(),
         }));
         app.wire_zone(&app.ui.content.clone(), Slot::Content);
         app.add_painting_slot();
@@ -93,6 +96,7 @@ impl App {
         app.wire_settings();
         app.wire_gallery();
         app.wire_live();
+        app.wire_estimate();
         app
     }
 
@@ -327,6 +331,7 @@ impl App {
             ui.pause.set_text_content(Some("Pause"));
         }
         self.refresh_live_buttons();
+        self.show_estimate();
     }
 
     fn download(&self) {

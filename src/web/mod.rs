@@ -10,6 +10,7 @@ mod choose;
 mod decode_timing;
 mod dom;
 mod engine;
+mod estimate;
 mod files;
 pub mod filter_store;
 mod frame_source;

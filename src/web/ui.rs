@@ -106,6 +106,8 @@ pub struct Ui {
     pub pause: HtmlButtonElement,
     pub stop: HtmlButtonElement,
     pub download: HtmlButtonElement,
+    /// How long a run would take, beside Start.
+    pub estimate: Element,
     pub canvas: HtmlCanvasElement,
     /// The comparison of the result with the photo.
     pub result: super::result_view::ResultView,
@@ -548,6 +550,7 @@ impl Ui {
         let pause = button(&actions, "Pause", "");
         let stop = button(&actions, "Stop", "");
         let download = button(&actions, "Download PNG", "");
+        let estimate = text(&actions, "span", "estimate", "");
         pause.set_disabled(true);
         stop.set_disabled(true);
         download.set_disabled(true);
@@ -590,6 +593,7 @@ impl Ui {
             pause,
             stop,
             download,
+            estimate,
             canvas,
             result,
             progress,

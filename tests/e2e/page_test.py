@@ -16,7 +16,8 @@ default pair, then offline: a reload still opens the page and a second run compl
 pictures: a sideways phone photo (EXIF orientation 6) shows and is painted upright, an ICO is read. The default
 flow works with the keyboard alone (Enter on a zone opens the file picker, Start, Download), and axe-core finds no
 serious or critical violation before, during and after a run. The result compares with the photo (slider, press and
-hold) and is drawn at whole device pixels. Screenshots go to OUT_DIR.
+hold) and is drawn at whole device pixels; the estimate beside Start follows the size and warns of a long run.
+Screenshots go to OUT_DIR.
 Usage: [E2E_SIZE=64] [E2E_ITERS=8] [E2E_TRAIN_STEPS=4] [E2E_LIVE_SIZES=320x240,640x480]
        python3 tests/e2e/page_test.py URL OUT_DIR [--dist DIST_URL] [--only early-choice|live|dist|decoding|keyboard]
        python3 tests/e2e/page_test.py URL OUT_DIR --only decode-timing   (no test: times decoding a 6000x4000 JPEG)
@@ -372,6 +373,39 @@ def check_before_after(page, results):
     assert differ(held, photo) < 2, f"pressing and holding does not show the photo: {differ(held, photo)}"
 
 
+def estimated_seconds(page):
+    """The estimate beside Start, in seconds (it reads "About 1m 05s on this GPU", "About 2 h 05 min ..." or
+    "About 40 days ...")."""
+    shown = text(page, ".actions .estimate")
+    m = re.match(r"About (?:(\d+) days|(\d+) h (\d+) min|(?:(\d+)m )?(\d+)s) on this GPU", shown)
+    assert m, f"no estimate beside Start: {shown!r}"
+    days, hours, minutes, short_minutes, seconds = (int(g or 0) for g in m.groups())
+    return days * 86400 + hours * 3600 + (minutes + short_minutes) * 60 + seconds, shown
+
+
+def check_estimate(page, results):
+    """After a run, the estimate beside Start follows the settings: twice the size costs about four times the time
+    per stage, and a very large run says it is long. The settings are put back."""
+    size_field, steps_field = ".controls input[type=number] >> nth=0", ".controls input[type=number] >> nth=1"
+    size, steps = page.locator(size_field).input_value(), page.locator(steps_field).input_value()
+    page.uncheck("input[name=multiscale]")
+    page.fill(size_field, "64")
+    page.fill(steps_field, "100")
+    small, small_text = estimated_seconds(page)
+    page.fill(size_field, "128")
+    large, large_text = estimated_seconds(page)
+    results["estimate"] = [small_text, large_text]
+    assert small > 0 and 3 <= large / small <= 5, results["estimate"]
+    page.fill(size_field, "1024")
+    page.fill(steps_field, "1000")
+    shot(page, "estimate.png")
+    results["estimate, long"] = text(page, ".actions .estimate")
+    assert "long run" in results["estimate, long"], results["estimate, long"]
+    page.fill(size_field, size)
+    page.fill(steps_field, steps)
+    page.check("input[name=multiscale]")
+
+
 def tab_to(page, selector, most=120):
     """Presses Tab until the element matching `selector` has the focus, as a keyboard user would."""
     for _ in range(most):
@@ -670,6 +704,7 @@ def main():
         shot(page, "after.png")
         check_accessible(page, "after a run", results)
         check_before_after(page, results)
+        check_estimate(page, results)
 
         with page.expect_download() as info:
             page.click(DOWNLOAD)
