@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Artsy's one entry point for building, running, testing and benchmarking. See README.md.
-#   ./build.sh setup   link the weights and default images (assets/) and the tests' sample images (../shared)
-#                      into ignored folders
+#   ./build.sh setup   link the weights and the sample images (assets/) into ignored folders (data/, www/data/)
 #   ./build.sh serve   build the web page and serve it on http://127.0.0.1:${PORT:-8080} (the default)
 #   ./build.sh web     build the web page into www/ only
+#   ./build.sh dist    build dist/: the static site to upload to any host under any path (content-hashed module,
+#                      wasm and weights; works offline after the first visit; installable)
 #   ./build.sh run     CLI demo: repaint the sample photo (extra arguments go to the CLI)
 #   ./build.sh test    every test: native (kernels, gradients, end to end, bad input), in Chromium (wasm-bindgen-test),
 #                      and the served page end to end (headless Chromium driven by Playwright)
@@ -14,22 +15,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-SHARED=${ARTSY_SHARED:-../shared}
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 
 setup() {
-    # The weights and the default photo and painting ship in assets/; the tests' other sample pictures come from
-    # the shared folder beside the checkout when it is there.
+    # The weights and every sample picture (the page's, the CLI's and the tests') ship in assets/.
     local here
     here=$(pwd)
     mkdir -p data www/data
     ln -sfn "$here/assets/vgg19" data/vgg19
-    if [ -e "$SHARED/images/content_chelsea_cat.png" ]; then
-        ln -sfn "$(cd "$SHARED/images" && pwd)" data/images
-    else
-        ln -sfn "$here/assets/images" data/images
-        [ "$cmd" = test ] && echo "note: $SHARED/images is missing: the tests' extra sample pictures will not be found" >&2
-    fi
+    ln -sfn "$here/assets/images" data/images
     # the page fetches these from its own folder
     ln -sfn "$here/assets/vgg19/vgg19-conv-u8.safetensors" www/data/vgg19-conv-u8.safetensors
     # the sample photos: the default photo, and what the page's live filters learn from
@@ -43,6 +37,11 @@ setup() {
 web() {
     setup
     wasm-pack build --release --target web --out-dir www/pkg --out-name artsy --no-typescript --no-pack
+}
+
+dist() {
+    web
+    python3 tools/dist/make_dist.py dist
 }
 
 # Chrome's WebGPU (Dawn) for Node, and a Node for machines without one: npm packages, pinned.
@@ -122,6 +121,7 @@ cmd=${1:-serve}
 case "$cmd" in
     setup) setup ;;
     web) web ;;
+    dist) dist ;;
     serve)
         web
         port=${PORT:-8080}
@@ -134,21 +134,31 @@ case "$cmd" in
         ;;
     test)
         setup
+        # A clone is self-contained: nothing outside it is read (assets/ holds the weights and pictures).
+        if grep -rIn -- '\.\./shared' build.sh .ci tests src www/index.html; then
+            echo "error: the lines above name a folder beside the checkout; the repository must need nothing outside it" >&2
+            exit 1
+        fi
         echo "== native tests (kernels vs CPU reference, gradients, end to end, bad input)"
         cargo test --release -- --test-threads=2
         echo "== browser tests (WebGPU in headless Chromium)"
         WASM_BINDGEN_TEST_TIMEOUT=1200 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" \
             --release -- --test web
         echo "== the served page, end to end"
-        web
+        dist
         port=${PORT:-8093}
         python3 -m http.server "$port" --bind 127.0.0.1 --directory www >/dev/null 2>&1 &
         server=$!
-        trap 'kill $server 2>/dev/null' EXIT
+        # the built site under a sub-path, as a static host would serve it
+        rm -rf out/site && mkdir -p out/site/tools
+        ln -s ../../../dist out/site/tools/artsy
+        python3 -m http.server $((port + 1)) --bind 127.0.0.1 --directory out/site >/dev/null 2>&1 &
+        site=$!
+        trap 'kill $server $site 2>/dev/null' EXIT
         sleep 1
         # the test starts Chromium with a fake camera (--use-fake-device-for-media-stream) for the camera flow
-        python3 tests/e2e/page_test.py "http://127.0.0.1:$port/" out/e2e
-        echo "screenshots: out/e2e/before.png advanced.png during.png after.png gallery.png camera.png training.png" \
+        python3 tests/e2e/page_test.py "http://127.0.0.1:$port/" out/e2e --dist "http://127.0.0.1:$((port + 1))/tools/artsy/"
+        echo "screenshots: out/e2e/dist-first.png dist-offline.png before.png advanced.png during.png after.png gallery.png camera.png training.png" \
             "trained.png live-applied.png live-320x240.png"
         ;;
     bench)

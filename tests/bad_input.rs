@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use artsy::vgg::LAYERS;
 use artsy::{Error, GpuWeights, Params, Session, VggWeights};
-use common::{gpu, shared};
+use common::{asset, gpu};
 use safetensors::{Dtype, tensor::TensorView};
 
 fn real_weights() -> Vec<u8> {
-    std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).expect("weights (run ./build.sh setup first)")
+    std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)")
 }
 
 fn weights_error(bytes: &[u8]) -> String {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use artsy::{Filter, FilterStyle, Init, Optimizer, Params};
-use common::shared;
+use common::asset;
 
 fn artsy(args: &[&str]) -> (bool, String) {
     let binary = std::env::var("ARTSY_CLI").unwrap_or_else(|_| env!("CARGO_BIN_EXE_artsy").into());
@@ -36,10 +36,10 @@ fn path(p: &Path) -> &str {
 
 #[test]
 fn a_saved_filter_runs_again_with_its_paintings_and_settings() {
-    let photo = shared("images/content_chelsea_cat.png");
+    let photo = asset("images/content_chelsea_cat.png");
     let (starry, wave) = (
-        shared("images/style_starry_night_vangogh.jpg"),
-        shared("images/style_great_wave_hokusai.jpg"),
+        asset("images/style_starry_night_vangogh.jpg"),
+        asset("images/style_great_wave_hokusai.jpg"),
     );
     let filter = scratch("blend.artsy-filter.json");
     let first = scratch("first.png");
@@ -125,7 +125,7 @@ fn bad_options_and_bad_filters_are_refused_with_a_reason() {
     assert!(log.contains("is not NAME=WEIGHT"), "{log}");
 
     let not_a_filter = scratch("photo.artsy-filter.json");
-    std::fs::copy(shared("images/content_coffee.png"), &not_a_filter).unwrap();
+    std::fs::copy(asset("images/content_coffee.png"), &not_a_filter).unwrap();
     let (ok, log) = artsy(&["--filter", path(&not_a_filter)]);
     assert!(!ok);
     assert!(
@@ -177,7 +177,7 @@ fn resolved_filter(args: &[&str], name: &str) -> Filter {
         "--weights",
         "/no/such/weights.safetensors",
     ]);
-    let photo = shared("images/content_chelsea_cat.png");
+    let photo = asset("images/content_chelsea_cat.png");
     all.extend(["--content", path(&photo)]);
     let (ok, log) = artsy(&all);
     assert!(!ok && log.contains("cannot read weights"), "{log}");

@@ -1,4 +1,4 @@
-//! The real thing at a small size: the shared VGG19 weights, the astronaut and Starry Night, a few dozen steps of
+//! The real thing at a small size: the VGG19 weights, the astronaut and Starry Night, a few dozen steps of
 //! the default optimiser. The loss must fall substantially and the picture must move from the photo towards the painting.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -7,11 +7,11 @@ mod common;
 use std::sync::Arc;
 
 use artsy::{GpuWeights, Init, Optimizer, Params, Session, VggWeights};
-use common::{gpu, shared};
+use common::{asset, gpu};
 
 fn load(path: &str) -> image::RgbaImage {
-    let p = shared(path);
-    let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (run ./build.sh setup first)", p.display()));
+    let p = asset(path);
+    let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (in assets/)", p.display()));
     artsy::image::decode(path, &bytes).unwrap()
 }
 
@@ -42,7 +42,7 @@ fn run(
     image::RgbaImage,
 ) {
     let gpu = gpu();
-    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).expect("weights (run ./build.sh setup first)");
+    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
     let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
     let photo = load("images/content_astronaut.png");
     let painting = load("images/style_starry_night_vangogh.jpg");

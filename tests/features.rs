@@ -7,12 +7,12 @@ mod common;
 use std::sync::Arc;
 
 use artsy::{Gpu, GpuWeights, Losses, Optimizer, Params, Session, Transfer, VggWeights};
-use common::{gpu, shared};
+use common::{asset, gpu};
 use image::RgbaImage;
 
 fn load(path: &str) -> RgbaImage {
-    let p = shared(path);
-    let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (run ./build.sh setup first)", p.display()));
+    let p = asset(path);
+    let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (in assets/)", p.display()));
     artsy::image::decode(path, &bytes).unwrap()
 }
 
@@ -26,7 +26,7 @@ struct Setup {
 
 fn setup() -> Setup {
     let gpu = gpu();
-    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).expect("weights (run ./build.sh setup first)");
+    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
     let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
     Setup {
         gpu,
@@ -194,7 +194,7 @@ fn blend_weights_mix_the_paintings_and_style_scale_changes_the_target() {
 
 /// The f64 reference's layers conv1_1 .. conv2_1 (relu1_1 and relu2_1 are layers 0 and 2) with the real weights.
 fn reference_layers() -> Vec<common::reference::RefLayer> {
-    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).unwrap();
+    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).unwrap();
     let weights = VggWeights::from_safetensors(&bytes).unwrap();
     artsy::vgg::LAYERS
         .iter()

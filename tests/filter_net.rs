@@ -11,7 +11,7 @@ use artsy::filter::FilterNetwork;
 use artsy::filter_net::{Activations, After, Architecture, Backward, Stylizer};
 use artsy::training::{TrainSettings, Trainer};
 use artsy::{Filter, GpuWeights, Params, VggWeights};
-use common::{conv_reference as cr, f64s, gpu, layer_reference as lr, random, read, shared};
+use common::{asset, conv_reference as cr, f64s, gpu, layer_reference as lr, random, read};
 use image::RgbaImage;
 
 /// The network on the CPU in f64, from the reference kernels alone: the picture [H][W][4].
@@ -153,7 +153,7 @@ fn the_whole_networks_gradient_matches_finite_differences() {
 }
 
 fn sample(name: &str, size: u32) -> RgbaImage {
-    let bytes = std::fs::read(shared(name)).expect("sample images (run ./build.sh setup first)");
+    let bytes = std::fs::read(asset(name)).expect("sample images (in assets/)");
     let img = artsy::image::decode(name, &bytes).unwrap();
     let (w, h) = artsy::image::fit(img.width(), img.height(), size);
     artsy::image::resize(&img, w, h)
@@ -164,7 +164,7 @@ fn sample(name: &str, size: u32) -> RgbaImage {
 #[test]
 fn training_lowers_the_loss_and_a_saved_filter_applies_the_same() {
     let gpu = gpu();
-    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).expect("weights (run ./build.sh setup first)");
+    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
     let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
     let photos = [
         sample("images/content_astronaut.png", 64),

@@ -8,10 +8,10 @@ mod common;
 use std::sync::Arc;
 
 use artsy::{Error, Gpu, GpuWeights, Optimizer, Params, Session, VggWeights};
-use common::{gpu, shared};
+use common::{asset, gpu};
 
 fn weights(gpu: &Gpu) -> Arc<GpuWeights> {
-    let bytes = std::fs::read(shared("vgg19/vgg19-conv-u8.safetensors")).expect("weights (run ./build.sh setup first)");
+    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
     Arc::new(GpuWeights::upload(gpu, &VggWeights::from_safetensors(&bytes).unwrap()))
 }
 

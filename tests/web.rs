@@ -21,10 +21,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-// Built from ../shared by ./build.sh test; never committed.
-static WEIGHTS: &[u8] = include_bytes!("../data/vgg19/vgg19-conv-u8.safetensors");
-static CAT: &[u8] = include_bytes!("../data/images/content_chelsea_cat.png");
-static WAVE: &[u8] = include_bytes!("../data/images/style_great_wave_hokusai.jpg");
+// The repository's weights and sample pictures.
+static WEIGHTS: &[u8] = include_bytes!("../assets/vgg19/vgg19-conv-u8.safetensors");
+static CAT: &[u8] = include_bytes!("../assets/images/content_chelsea_cat.png");
+static WAVE: &[u8] = include_bytes!("../assets/images/style_great_wave_hokusai.jpg");
 
 async fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
     let mut v = gpu.read_f32(b).await.unwrap();
@@ -173,6 +173,15 @@ fn mount() -> App {
     App::mount(&root)
 }
 
+/// Forgets the weights this browser keeps (other tests drop a weights file, which the page keeps under the URL it
+/// looked for them at), as on a first visit.
+async fn forget_kept_weights() {
+    let caches = web_sys::window().unwrap().caches().unwrap();
+    wasm_bindgen_futures::JsFuture::from(caches.delete("artsy-weights-v1"))
+        .await
+        .unwrap();
+}
+
 fn find(app: &App, selector: &str) -> web_sys::HtmlElement {
     app.root()
         .query_selector(selector)
@@ -317,7 +326,8 @@ fn check_download_shows(app: &App, png: &[u8], photo: &[u8], other: &[u8]) {
 #[wasm_bindgen_test]
 async fn page_flows_drop_start_pause_resume_download_and_errors() {
     let app = mount();
-    // No weights on the test server: the page says how to get them ...
+    // No weights on the test server and none kept: the page says how to get them ...
+    forget_kept_weights().await;
     app.boot("no-such-folder/").await;
     assert!(!app.has_weights());
     let weights_text = find(&app, ".weights span").text_content().unwrap();

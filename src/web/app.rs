@@ -44,6 +44,14 @@ pub struct Page {
     pub live: LiveState,
     /// The newest download offered (name and bytes), for the page's own tests.
     pub last_download: RefCell<Option<(String, Vec<u8>)>>,
+    /// Where the weights are fetched from and kept under in the cache (a built site names them by content hash).
+    pub weights_url: RefCell<String>,
+    /// The newest choice of an image per place (slot, serial) and the last serial given: decoding takes a while,
+    /// and a choice decoded late must not replace one made after it.
+    pub latest_choice: RefCell<Vec<(Slot, u64)>>,
+    pub choice_serial: Cell<u64>,
+    /// How long a run takes on this GPU, for the estimate beside Start.
+    pub estimate: super::estimate::Estimate,
 }
 
 /// The mounted page. Cheap to clone; derefs to its `Page`.
@@ -73,6 +81,10 @@ impl App {
             run_control: RunControl::default(),
             live: LiveState::default(),
             last_download: RefCell::new(None),
+            weights_url: RefCell::new(format!("data/{WEIGHTS_FILE}")),
+            latest_choice: RefCell::new(Vec::new()),
+            choice_serial: Cell::new(0),
+            estimate: Default::default(),
         }));
         app.wire_zone(&app.ui.content.clone(), Slot::Content);
         app.add_painting_slot();
@@ -84,6 +96,7 @@ impl App {
         app.wire_settings();
         app.wire_gallery();
         app.wire_live();
+        app.wire_estimate();
         app
     }
 
@@ -91,7 +104,14 @@ impl App {
     /// "data/"), all at once: the samples are shown as soon as they arrive, not after the weights, and only where
     /// the user has not chosen an image yet. Resolves when everything is loaded.
     pub async fn boot(&self, base: &str) {
+        self.boot_with_weights(base, &format!("{base}{WEIGHTS_FILE}")).await
+    }
+
+    /// `boot`, with the weights at `weights_url` instead of in `base` (a built site names them by content hash so
+    /// that they can be cached forever).
+    pub async fn boot_with_weights(&self, base: &str, weights_url: &str) {
         *self.live.base.borrow_mut() = base.to_string();
+        *self.weights_url.borrow_mut() = weights_url.to_string();
         let (samples_done, samples_finished) = futures_channel::oneshot::channel();
         let app = self.clone();
         let samples_base = base.to_string();
@@ -100,7 +120,7 @@ impl App {
             let _ = samples_done.send(());
         });
         self.open_gpu().await;
-        self.load_weights(&format!("{base}{WEIGHTS_FILE}")).await;
+        self.load_weights(weights_url).await;
         let _ = samples_finished.await;
         self.open_gallery(super::filter_store::DATABASE).await;
         self.refresh_buttons();
@@ -253,7 +273,8 @@ impl App {
         match files::blob_bytes(&file).await {
             Ok(bytes) => match VggWeights::from_safetensors(&bytes) {
                 Ok(w) => {
-                    super::weights::remember(&format!("data/{WEIGHTS_FILE}"), &bytes, "").await;
+                    let url = self.weights_url.borrow().clone();
+                    super::weights::remember(&url, &bytes, "").await;
                     self.ui
                         .weights_text
                         .set_text_content(Some("VGG19 weights: ready (from your file)"));
@@ -310,6 +331,7 @@ impl App {
             ui.pause.set_text_content(Some("Pause"));
         }
         self.refresh_live_buttons();
+        self.show_estimate();
     }
 
     /// The file name for a picture made from the photo and paintings chosen now: artsy-PHOTO-PAINTING+PAINTING.png.

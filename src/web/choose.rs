@@ -41,13 +41,26 @@ impl App {
 
     /// Decodes `bytes` as the photo or a painting, shows its thumbnail, and keeps it. Errors are shown and returned.
     pub async fn set_image(&self, slot: Slot, name: &str, bytes: &[u8]) -> Result<(), String> {
-        self.choose_image(slot, name, bytes, Chooser::User).map(|_| ())
+        self.choose_image(slot, name, bytes, Chooser::User).await.map(|_| ())
     }
 
-    /// Keeps the decoded `bytes` in `slot` unless a sample would take the place of an image already there (then
-    /// nothing changes and the result is Ok(false)). Decoding and keeping happen in one go, with no await between
-    /// the check and the change, so a choice made meanwhile cannot be overwritten.
-    pub(super) fn choose_image(&self, slot: Slot, name: &str, bytes: &[u8], by: Chooser) -> Result<bool, String> {
+    /// Decodes `bytes` and keeps the picture in `slot` unless a sample would take the place of an image already
+    /// there, or the user has chosen again for the same place meanwhile (then nothing changes and the result is
+    /// Ok(false)). The checks and the change happen in one go after decoding, with no await between them, so a
+    /// choice made meanwhile cannot be overwritten.
+    pub(super) async fn choose_image(&self, slot: Slot, name: &str, bytes: &[u8], by: Chooser) -> Result<bool, String> {
+        let serial = self.choice_serial.get() + 1;
+        if by == Chooser::User {
+            self.choice_serial.set(serial);
+            let mut latest = self.latest_choice.borrow_mut();
+            latest.retain(|(s, _)| *s != slot);
+            latest.push((slot, serial));
+        }
+        let picked = Picked::read(name, bytes).await;
+        if by == Chooser::User && !self.latest_choice.borrow().contains(&(slot, serial)) {
+            return Ok(false); // the user's later choice for this place wins, whichever decoded first
+        }
+        let picked = picked.inspect_err(|message| self.ui.show_error(message, None))?;
         let Some(zone) = self.zone(slot) else {
             return Ok(false); // the slot was removed while its file was read
         };
@@ -58,7 +71,6 @@ impl App {
         if by == Chooser::Sample && taken {
             return Ok(false);
         }
-        let picked = Picked::decode(name, bytes).inspect_err(|message| self.ui.show_error(message, None))?;
         // The thumbnail shows the file as the browser sees it; a big photo is only downscaled by the engine.
         if let Ok(url) = files::object_url(bytes, "application/octet-stream") {
             let old = zone.thumb.src();
@@ -104,7 +116,7 @@ impl App {
                         self.paintings.ids().first().map(|id| Slot::Style(*id))
                     };
                     if let Some(slot) = slot {
-                        let _ = self.choose_image(slot, name, &bytes, Chooser::Sample);
+                        let _ = self.choose_image(slot, name, &bytes, Chooser::Sample).await;
                     }
                 }
                 Ok(None) => {}

@@ -65,7 +65,7 @@ impl App {
             let mut samples = Vec::new();
             for name in TRAINING_PHOTOS {
                 if let Ok(Some(bytes)) = files::fetch_bytes(&format!("{base}{name}")).await
-                    && let Ok(p) = Picked::decode(name, &bytes)
+                    && let Ok(p) = Picked::read(name, &bytes).await
                 {
                     samples.push((name.to_string(), p.image));
                 }
@@ -133,8 +133,7 @@ impl App {
             crate::image::resize(&p.image, w, h)
         });
         if let Some(p) = &preview_photo {
-            ui.canvas.set_width(p.width());
-            ui.canvas.set_height(p.height());
+            ui.size_preview(p.width(), p.height(), self.photo_url().as_deref());
         }
         let result = match LiveFilter::new(&gpu, &weights, &photos, &styles, &params, &settings).await {
             Ok(mut live) => self.train(&gpu, &mut live, preview_photo.as_ref()).await,

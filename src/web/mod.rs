@@ -4,10 +4,13 @@
 
 mod app;
 mod bench;
+mod browser_decode;
 mod camera;
 mod choose;
+mod decode_timing;
 mod dom;
 mod engine;
+mod estimate;
 mod files;
 pub mod filter_store;
 mod frame_source;
@@ -21,6 +24,7 @@ mod make_filter;
 mod network_apply;
 mod paintings;
 mod picked;
+mod result_view;
 mod run;
 mod run_control;
 mod saved_filters;
@@ -33,15 +37,19 @@ pub use picked::Slot;
 
 use wasm_bindgen::prelude::*;
 
-/// Mounts the app into the element with id `root_id` and starts loading the GPU, weights and sample images.
+/// Mounts the app into the element with id `root_id` and starts loading the GPU, weights and sample images (from
+/// data/; the weights from `weights_url` when given).
 #[wasm_bindgen]
-pub async fn start(root_id: String) -> Result<(), JsValue> {
+pub async fn start(root_id: String, weights_url: Option<String>) -> Result<(), JsValue> {
     console_error_panic_hook::set_once();
     let root = dom::document()
         .get_element_by_id(&root_id)
         .ok_or_else(|| JsValue::from_str("no root element"))?;
     let app = App::mount(&root);
-    app.boot("data/").await;
+    match weights_url {
+        Some(url) => app.boot_with_weights("data/", &url).await,
+        None => app.boot("data/").await,
+    }
     // The app lives as long as the page.
     std::mem::forget(app);
     Ok(())

@@ -40,8 +40,7 @@ impl App {
         };
         match stylizer.apply(&input).await {
             Ok(image) => {
-                ui.canvas.set_width(w);
-                ui.canvas.set_height(h);
+                ui.size_preview(w, h, self.photo_url().as_deref());
                 ui.clear_error();
                 self.run_control.name_pictures(name);
                 self.show_picture(image, started);

@@ -23,7 +23,21 @@ pub struct Picked {
 }
 
 impl Picked {
-    /// Decodes the file `name` with contents `bytes`; a picture larger than MAX_KEPT_SIDE is downscaled once here
+    /// Decodes the file `name` with contents `bytes` with the browser's decoders (upright by its EXIF orientation,
+    /// every format the browser reads, at native speed, downscaled to MAX_KEPT_SIDE there); where the browser cannot,
+    /// with the image crate (`decode`), whose message is the one shown. Errors are messages for the user.
+    pub async fn read(name: &str, bytes: &[u8]) -> Result<Picked, String> {
+        match super::browser_decode::decode(bytes, MAX_KEPT_SIDE).await {
+            Ok(image) => Ok(Picked {
+                name: name.to_string(),
+                bytes: bytes.into(),
+                image,
+            }),
+            Err(_) => Self::decode(name, bytes),
+        }
+    }
+
+    /// Decodes the file `name` with contents `bytes` with the image crate; a picture larger than MAX_KEPT_SIDE is downscaled once here
     /// (a 50-megapixel photo is not held in full). Errors are messages for the user.
     pub fn decode(name: &str, bytes: &[u8]) -> Result<Picked, String> {
         let image = crate::image::decode(name, bytes).map_err(|e| format!("{e}. Your previous choice is kept."))?;

@@ -200,6 +200,25 @@ impl App {
         self.show_preview(transfer, started).await?;
         let seconds = (dom::now_ms() - run_start) / 1000.0;
         let done = transfer.iteration();
+        if !stopped {
+            // this run's own rate, for the next estimate
+            let photo = self
+                .photo
+                .borrow()
+                .as_ref()
+                .map(|p| (p.image.width(), p.image.height()));
+            if let Some((w, h)) = photo {
+                let work: f64 = transfer
+                    .stages()
+                    .iter()
+                    .map(|s| {
+                        let (sw, sh) = crate::image::fit(w, h, s.size);
+                        s.iterations as f64 * sw as f64 * sh as f64
+                    })
+                    .sum();
+                self.learn_from_run(seconds * 1000.0, work);
+            }
+        }
         Ok(if stopped {
             format!("Stopped at step {done}/{total} after {}.", format_seconds(seconds))
         } else {
@@ -212,9 +231,13 @@ impl App {
     }
 
     fn resize_canvas(&self, transfer: &Transfer) {
-        let canvas = &self.ui.canvas;
-        canvas.set_width(transfer.width());
-        canvas.set_height(transfer.height());
+        self.ui
+            .size_preview(transfer.width(), transfer.height(), self.photo_url().as_deref());
+    }
+
+    /// The chosen photo as its zone shows it (for the comparison under the result), if there is one.
+    pub(super) fn photo_url(&self) -> Option<String> {
+        self.photo.borrow().is_some().then(|| self.ui.content.thumb.src())
     }
 
     async fn show_preview(&self, transfer: &Transfer, started: f64) -> Result<(), Error> {

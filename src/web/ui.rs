@@ -106,7 +106,11 @@ pub struct Ui {
     pub pause: HtmlButtonElement,
     pub stop: HtmlButtonElement,
     pub download: HtmlButtonElement,
+    /// How long a run would take, beside Start.
+    pub estimate: Element,
     pub canvas: HtmlCanvasElement,
+    /// The comparison of the result with the photo.
+    pub result: super::result_view::ResultView,
     pub progress: HtmlProgressElement,
     pub stats: Element,
     pub live: super::live_ui::LivePanel,
@@ -119,15 +123,14 @@ pub fn drop_zone(parent: &Element, kind: &str, title: &str) -> DropZone {
     zone.set_attribute("data-kind", kind).unwrap();
     zone.set_attribute("tabindex", "0").unwrap();
     zone.set_attribute("role", "button").unwrap();
-    zone.set_attribute(
-        "aria-label",
-        &format!("{title}: drop an image, click to choose one, or paste"),
-    )
-    .unwrap();
+    // Named by what it shows (its title and caption: a button's name comes from its text, so the spoken name is the
+    // visible one), described by what it does.
     text(&zone, "h2", "", title);
     let thumb: HtmlImageElement = cast(&el(&zone, "img", "thumb"));
-    thumb.set_alt(title);
+    thumb.set_alt(""); // the caption names the picture
     let caption = text(&zone, "p", "caption", "Drop an image here, click to choose, or paste");
+    zone.set_attribute("title", "Drop an image, press Enter or click to choose one, or paste")
+        .unwrap();
     let input: HtmlInputElement = cast(&el(&zone, "input", ""));
     input.set_type("file");
     input.set_accept("image/*");
@@ -528,7 +531,11 @@ impl Ui {
 
         let weights_box = el(root, "section", "weights");
         let weights_text = text(&weights_box, "span", "", "VGG19 weights: loading ...");
+        weights_text.set_attribute("role", "status").unwrap();
         let weights_progress: HtmlProgressElement = cast(&el(&weights_box, "progress", ""));
+        weights_progress
+            .set_attribute("aria-label", "VGG19 weights downloaded")
+            .unwrap();
         weights_progress.set_max(1.0);
         let weights_input: HtmlInputElement = cast(&el(&weights_box, "input", ""));
         weights_input.set_type("file");
@@ -543,18 +550,24 @@ impl Ui {
         let pause = button(&actions, "Pause", "");
         let stop = button(&actions, "Stop", "");
         let download = button(&actions, "Download PNG", "");
+        let estimate = text(&actions, "span", "estimate", "");
         pause.set_disabled(true);
         stop.set_disabled(true);
         download.set_disabled(true);
 
         let output = el(root, "section", "output");
         let canvas: HtmlCanvasElement = cast(&el(&output, "canvas", "preview"));
+        let result = super::result_view::build(&output, &canvas);
+        canvas.set_attribute("role", "img").unwrap();
+        canvas.set_attribute("aria-label", "The repainted photo").unwrap();
         canvas.set_width(0);
         canvas.set_height(0);
         let progress: HtmlProgressElement = cast(&el(&output, "progress", ""));
+        progress.set_attribute("aria-label", "Run progress").unwrap();
         progress.set_max(1.0);
         progress.set_value(0.0);
         let stats = text(&output, "p", "stats", "");
+        stats.set_attribute("role", "status").unwrap();
         stats.set_attribute("aria-live", "polite").unwrap();
 
         let live = super::live_ui::build(root);
@@ -580,7 +593,9 @@ impl Ui {
             pause,
             stop,
             download,
+            estimate,
             canvas,
+            result,
             progress,
             stats,
             live,

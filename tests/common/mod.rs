@@ -1,4 +1,4 @@
-//! Shared test helpers: the GPU, deterministic random tensors, tolerant comparison, and the sample data in ../shared.
+//! Shared test helpers: the GPU, deterministic random tensors, tolerant comparison, and the sample data in assets/.
 #![allow(dead_code)]
 
 pub mod conv_reference;
@@ -43,6 +43,9 @@ pub fn read(gpu: &Gpu, buffer: &wgpu::Buffer, len: usize) -> Vec<f32> {
     v
 }
 
-pub fn shared(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(path)
+/// A file of the repository's assets/: "vgg19/..." (the weights) or "images/..." (the sample pictures).
+pub fn asset(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join(path)
 }
