@@ -24,6 +24,10 @@ const SAMPLE_PHOTOS: &str = "assets/images";
 /// The content layer a network learns to keep when neither a filter nor --content-layers names one: an early
 /// layer keeps the photo's edges and shapes without its textures (relu4_2 lets the network wash detail out).
 pub const TRAINING_CONTENT_LAYER: &str = "relu2_2";
+/// The content weight that goes with it: it puts a training batch's content loss on the order of its style loss.
+/// (At 5, the optimisation's weight, meant for relu4_2, the content loss at relu2_2 was about 1/300 of the style
+/// loss and the networks painted the style over the photos without keeping them.)
+pub const TRAINING_CONTENT_WEIGHT: f32 = 500.0;
 
 /// Train a filter network from painting(s): afterwards `artsy apply` stylises any photo in one pass.
 #[derive(ClapArgs)]
@@ -64,7 +68,7 @@ pub struct TrainArgs {
     /// Seed of the first weights and the crops.
     #[arg(long, default_value_t = TrainSettings::default().seed)]
     pub seed: u64,
-    /// How much the photo's structure counts.
+    /// How much the photo's structure counts (default: the filter's, else 500).
     #[arg(long)]
     pub content_weight: Option<f32>,
     /// How much the painting's style counts.
@@ -175,6 +179,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     let base = filter.unwrap_or_else(|| {
         let params = Params {
             content_layers: vec![(TRAINING_CONTENT_LAYER.parse::<Layer>().expect("a VGG layer"), 1.0)],
+            content_weight: TRAINING_CONTENT_WEIGHT,
             ..Params::default()
         };
         Filter::new("command line", &params, Vec::new())
