@@ -534,7 +534,7 @@ def check_download_pixels(page, data):
     canvas = [tuple(shown[2][i:i + 3]) for i in range(0, len(shown[2]), 4)]
     gaps = [abs(a - b) for p, q in zip(down, canvas) for a, b in zip(p, q)]
     assert max(gaps) <= 2, f"the download differs from the canvas by up to {max(gaps)}/255"
-    with open(os.path.join(SHARED, "content_chelsea_cat.png"), "rb") as f:
+    with open(os.path.join(IMAGES, "content_chelsea_cat.png"), "rb") as f:
         photo = f.read()
     pw, ph, _ = png_pixels(photo)
     cells = (16, 12)
@@ -790,7 +790,7 @@ def main():
         assert abs(filter_json["styles"][1]["blend"] - 0.25) < 1e-6, filter_json["styles"][1]["blend"]
         # the paintings are the files chosen, byte for byte (not re-encoded, not resized)
         for style in filter_json["styles"]:
-            with open(os.path.join(SHARED, style["name"]), "rb") as f:
+            with open(os.path.join(IMAGES, style["name"]), "rb") as f:
                 assert base64.b64decode(style["data"]) == f.read(), f"{style['name']} was not exported as chosen"
         params = filter_json["params"]
         assert params["pooling"] == "Average" and params["original_colors"] is True, params
