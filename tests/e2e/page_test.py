@@ -420,6 +420,9 @@ def check_keyboard_only(browser, results):
     Space, the size and steps are typed, Start with Enter, then Download with Enter; focus is visible."""
     context = browser.new_context(viewport={"width": 1100, "height": 1400}, accept_downloads=True)
     page = context.new_page()
+    # Playwright takes the file choosers over once something listens for them; listening from the start means the
+    # first Enter's chooser is caught too (an expect_file_chooser alone may start listening after it opened)
+    page.on("filechooser", lambda chooser: None)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(URL)
