@@ -428,6 +428,36 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
     let canvas: web_sys::HtmlCanvasElement = find(&app, "canvas.preview").unchecked_into();
     assert_eq!((canvas.width(), canvas.height()), (32, 21));
 
+    // Full size: on a page narrower than the picture (with the page's own style sheet), the picture is fitted,
+    // then shown at its own size.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let sheet = document.create_element("style").unwrap();
+    sheet.set_text_content(Some(include_str!("../www/style.css")));
+    document.body().unwrap().append_child(&sheet).unwrap();
+    let page: web_sys::HtmlElement = app.root().clone().unchecked_into();
+    page.style().set_property("width", "40px").unwrap();
+    let drawn = canvas.style().get_property_value("width").unwrap(); // its own size, in CSS pixels
+    let own: f64 = drawn.trim_end_matches("px").parse().unwrap();
+    assert!(own > 80.0, "the small picture is enlarged to be seen: {drawn}");
+    let full = find(&app, "button.full-size");
+    assert!(
+        (canvas.client_width() as f64) < own - 1.0,
+        "fitted to the page: {} of {own}",
+        canvas.client_width()
+    );
+    full.click();
+    assert_eq!(full.get_attribute("aria-pressed").as_deref(), Some("true"));
+    assert!(
+        (canvas.client_width() as f64 - own).abs() <= 1.0,
+        "full size: {} of {own}",
+        canvas.client_width()
+    );
+    full.click();
+    assert_eq!(full.get_attribute("aria-pressed").as_deref(), Some("false"));
+    assert!((canvas.client_width() as f64) < own - 1.0);
+    page.style().remove_property("width").unwrap();
+    sheet.remove();
+
     // Download: a real PNG of the result, named after the inputs.
     find(&app, "section.actions button:nth-child(4)").click();
     let (name, bytes) = app.last_download().expect("a download");

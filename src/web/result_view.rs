@@ -1,8 +1,9 @@
 //! The result on the page: the preview canvas drawn at whole device pixels (sharp at the screen's pixel ratio, not
-//! stretched by CSS), and the before/after comparison with the photo (a slider, or press and hold).
+//! stretched by CSS), the before/after comparison with the photo (a slider, or press and hold), and the full-size
+//! view (the picture at its own size, scrolled, instead of fitted to the page).
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, HtmlElement, HtmlImageElement, HtmlInputElement, PointerEvent};
+use web_sys::{Element, Event, HtmlButtonElement, HtmlElement, HtmlImageElement, HtmlInputElement, PointerEvent};
 
 use super::dom::{self, on};
 use super::ui::Ui;
@@ -10,12 +11,14 @@ use super::ui::Ui;
 /// A preview smaller than this (in CSS pixels) is enlarged by a whole factor, its pixels kept square and crisp.
 const SMALLEST_VIEW: f64 = 256.0;
 
-/// The elements of the comparison: the photo under the preview, and the slider that uncovers it.
+/// The elements of the comparison: the photo under the preview, the slider that uncovers it, and the full-size
+/// switch.
 #[derive(Clone)]
 pub struct ResultView {
     pub compare: Element,
     pub before: HtmlImageElement,
     pub slider: HtmlInputElement,
+    pub full_size: HtmlButtonElement,
 }
 
 /// Builds the comparison box (photo under the canvas) in `parent`, with the canvas `canvas` moved into it, and
@@ -28,7 +31,8 @@ pub fn build(parent: &Element, canvas: &Element) -> ResultView {
     let before: HtmlImageElement = dom::cast(&dom::el(&compare, "img", "before"));
     before.set_alt("The photo, before repainting");
     compare.append_child(canvas).unwrap();
-    let label = dom::el(parent, "label", "compare-slider");
+    let row = dom::el(parent, "div", "result-row");
+    let label = dom::el(&row, "label", "compare-slider");
     dom::text(&label, "span", "", "Before");
     let slider: HtmlInputElement = dom::cast(&dom::el(&label, "input", ""));
     slider.set_type("range");
@@ -44,10 +48,16 @@ pub fn build(parent: &Element, canvas: &Element) -> ResultView {
         .unwrap();
     dom::text(&label, "span", "", "After");
     dom::set_hidden(&label, true);
+    let full_size = super::ui::button(&row, "Full size", "full-size");
+    full_size.set_attribute("aria-pressed", "false").unwrap();
+    full_size
+        .set_attribute("title", "Show the picture at its own size (scroll to see all of it)")
+        .unwrap();
     let view = ResultView {
         compare,
         before,
         slider,
+        full_size,
     };
     view.wire(label);
     view
@@ -71,6 +81,13 @@ impl ResultView {
                 compare.class_list().toggle_with_force("holding", holding).ok();
             });
         }
+        let (compare, full) = (self.compare.clone(), self.full_size.clone());
+        on(self.full_size.as_ref(), "click", move |_: Event| {
+            let on = compare.class_list().toggle("full").unwrap_or(false);
+            full.set_attribute("aria-pressed", if on { "true" } else { "false" })
+                .ok();
+            full.set_text_content(Some(if on { "Fit to page" } else { "Full size" }));
+        });
         // the slider shows once there is a photo to compare with
         let slider_row = label;
         on(self.before.as_ref(), "load", move |_: Event| {
