@@ -202,3 +202,79 @@ fn correlation(a: &[f64], b: &[f64]) -> f64 {
     let vb: f64 = b.iter().map(|y| (y - mb) * (y - mb)).sum();
     cov / (va.sqrt() * vb.sqrt())
 }
+
+/// Past 1024 px the grids of the one-thread-per-item kernels, of pooling's backward and of the convolutions' tiles
+/// outgrow one dimension of workgroups and fold into the next (src/kernels/sizes.rs). A GPU that allows only 64
+/// workgroups per dimension folds them already at 128 px, where lavapipe is quick: there the loss, the gradient and
+/// two steps of each optimiser must equal those of the same session in flat grids.
+#[test]
+fn a_step_in_folded_grids_equals_the_step_in_flat_grids() {
+    let open = |max_groups| {
+        pollster::block_on(artsy::Gpu::open_with(artsy::GpuOptions {
+            max_groups,
+            ..artsy::GpuOptions::default()
+        }))
+        .expect("a GPU adapter")
+    };
+    let (flat, folded) = (open(None), open(Some(64)));
+    assert_eq!(folded.max_groups(), 64);
+    // Not square, so that rows and columns are told apart: 128 x 94 px.
+    let photo = image::RgbaImage::from_fn(300, 220, |x, y| {
+        image::Rgba([(x * 7 % 256) as u8, (y * 3 % 256) as u8, ((x * y) % 251) as u8, 255])
+    });
+    let painting = load("images/style_starry_night_vangogh.jpg");
+    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
+    let vgg = VggWeights::from_safetensors(&bytes).unwrap();
+    for optimizer in [Optimizer::Adam, Optimizer::Lbfgs] {
+        let params = Params {
+            size: 128,
+            optimizer,
+            ..Params::default()
+        };
+        let outcome = |gpu: &artsy::Gpu| {
+            let weights = Arc::new(GpuWeights::upload(gpu, &vgg));
+            let mut session = pollster::block_on(Session::new(
+                gpu,
+                &weights,
+                &photo,
+                &[(painting.clone(), 1.0)],
+                &params,
+            ))
+            .unwrap();
+            let (losses, gradient) = pollster::block_on(session.loss_and_gradient()).unwrap();
+            session.run(2).unwrap();
+            let after = pollster::block_on(session.finish()).unwrap();
+            let pixels = pollster::block_on(gpu.read_f32(session.pixels_buffer())).unwrap();
+            (session.width, session.height, losses, gradient, after, pixels)
+        };
+        let (w, h, losses, gradient, after, pixels) = outcome(&flat);
+        let (fw, fh, f_losses, f_gradient, f_after, f_pixels) = outcome(&folded);
+        assert_eq!((w, h, fw, fh), (128, 94, 128, 94));
+        println!("{optimizer:?}: flat {losses:?} then {after:?}; folded {f_losses:?} then {f_after:?}");
+        // Every workgroup does the same work in either grid, in the same order: the results are bit for bit equal.
+        let differing = |a: &[f32], b: &[f32]| a.iter().zip(b).filter(|(x, y)| x.to_bits() != y.to_bits()).count();
+        let worst = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(gradient.iter().any(|&g| g != 0.0) && gradient.iter().all(|g| g.is_finite()));
+        assert_eq!((gradient.len(), pixels.len()), (f_gradient.len(), f_pixels.len()));
+        assert_eq!(
+            differing(&gradient, &f_gradient),
+            0,
+            "{optimizer:?}: gradient values differ, by up to {}",
+            worst(&gradient, &f_gradient)
+        );
+        for (name, a, b) in [
+            ("content", losses.content, f_losses.content),
+            ("style", losses.style, f_losses.style),
+            ("tv", losses.tv, f_losses.tv),
+            ("total after two steps", after.total, f_after.total),
+        ] {
+            assert_eq!(a.to_bits(), b.to_bits(), "{optimizer:?}: {name} loss {a} flat, {b} folded");
+        }
+        assert_eq!(
+            differing(&pixels, &f_pixels),
+            0,
+            "{optimizer:?}: after two steps pixels differ, by up to {}",
+            worst(&pixels, &f_pixels)
+        );
+    }
+}

@@ -530,7 +530,7 @@ fn convolution_variants() {
     );
     for (name, wgsl) in variants {
         let y = gpu.storage_from("y", &vec![f32::NAN; h * w * cout]);
-        let groups = tiling.grid(cout as u32, (h * w) as u32);
+        let groups = tiling.grid(&gpu, cout as u32, (h * w) as u32);
         run_shader(&gpu, &wgsl, "forward", &[&params, &xb, &wb, &bb, &y], groups);
         let got = read(&gpu, &y, h * w * cout);
         let err: f64 = got

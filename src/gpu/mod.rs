@@ -36,6 +36,9 @@ pub struct GpuOptions {
     /// Allow buffers of at most this many bytes (or the adapter's own limit if that is lower): behaves like a GPU
     /// with small limits, so the size checks can be exercised on any machine.
     pub max_buffer_bytes: Option<u64>,
+    /// Allow at most this many workgroups per grid dimension (or the adapter's own limit if that is lower): the
+    /// grids then fold into their second and third dimensions at small sizes, as they do past 1024 px on any GPU.
+    pub max_groups: Option<u32>,
     /// Run the 3x3 convolutions on tensor cores (f16 inputs, f32 accumulation) where the adapter has them
     /// (native only). Off by default: right, but slower than the f32 kernels on an H100 as last measured
     /// (README, "Tensor cores").
@@ -157,6 +160,9 @@ impl Gpu {
             max_buffer_size: supported.max_buffer_size.min(cap),
             max_storage_buffers_per_shader_stage: supported.max_storage_buffers_per_shader_stage.min(8),
             max_compute_workgroup_storage_size: supported.max_compute_workgroup_storage_size,
+            max_compute_workgroups_per_dimension: supported
+                .max_compute_workgroups_per_dimension
+                .min(options.max_groups.unwrap_or(u32::MAX)),
             ..wgpu::Limits::downlevel_defaults()
         };
         let (device, queue) = adapter
@@ -263,6 +269,12 @@ impl Gpu {
             kernel.bindings.len()
         );
         self.pipeline(kernel).dispatch(&self.device, buffers, groups)
+    }
+
+    /// The most workgroups a dispatch may have along one dimension (the grids in src/kernels/sizes.rs fold into
+    /// further dimensions past it).
+    pub fn max_groups(&self) -> u32 {
+        self.limits.max_compute_workgroups_per_dimension
     }
 
     /// Fails with `DeviceLost` once the device has gone away (driver reset, tab in the background too long...),

@@ -106,6 +106,6 @@ pub fn step_bounded(
     let buffers = [&p, &s.state, grad, values, &s.m, &s.v];
     [
         gpu.dispatch(&TICK, &buffers, [1, 1, 1]),
-        gpu.dispatch(&UPDATE, &buffers, grid_1d(count)),
+        gpu.dispatch(&UPDATE, &buffers, grid_1d(gpu, count)),
     ]
 }

@@ -26,7 +26,6 @@ pub const WEIGHT_REDUCE: Kernel = Kernel::new("conv_weight_reduce", &SHADER, "we
 const WEIGHT_GRAD_THREADS: u32 = 256 * WORKGROUP_SIZE;
 /// ... each summing at least this many output pixels.
 const MIN_CHUNK: u32 = 64;
-const MAX_GROUPS: u32 = 65535;
 
 /// Shape of one convolution: input [height][width][cin] f32 channels-last, output [out_height][out_width][cout].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,7 +210,7 @@ pub fn forward(
     holds(name, "y", y, s.output_len());
     let p = self::params(gpu, s, w_offset, bias_offset, false);
     let threads = s.out_height() as usize * s.out_width().div_ceil(CONV_PIXELS) as usize * (s.cout / 4) as usize;
-    vec![gpu.dispatch(&FORWARD, &[&p, x, params, y], grid_1d(threads))]
+    vec![gpu.dispatch(&FORWARD, &[&p, x, params, y], grid_1d(gpu, threads))]
 }
 
 /// dx (+)= dLoss/dx given dy [out_height][out_width][cout]; accumulate=false overwrites dx (never reading it).
@@ -237,9 +236,9 @@ pub fn backward_input(
         gpu.dispatch(
             &BACKWARD_PADDED,
             &[&p, dy, params, scratch],
-            grid_1d(s.scratch_len() / 4),
+            grid_1d(gpu, s.scratch_len() / 4),
         ),
-        gpu.dispatch(&BACKWARD_FOLD, &[&p, scratch, params, dx], grid_1d(s.input_len() / 4)),
+        gpu.dispatch(&BACKWARD_FOLD, &[&p, scratch, params, dx], grid_1d(gpu, s.input_len() / 4)),
     ]
 }
 
@@ -279,13 +278,13 @@ pub fn weight_grad(
     let split = s.split();
     let groups = s.weight_threads().div_ceil(WORKGROUP_SIZE);
     assert!(
-        groups <= MAX_GROUPS && split.splits <= MAX_GROUPS,
+        groups <= gpu.max_groups() && split.splits <= gpu.max_groups(),
         "{name}: {groups} workgroups x {} splits is past the grid limit",
         split.splits
     );
     let p = self::params(gpu, s, w_offset, bias_offset, accumulate);
     vec![
         gpu.dispatch(&WEIGHT_PARTIALS, &[&p, x, dy, partials], [groups, split.splits, 1]),
-        gpu.dispatch(&WEIGHT_REDUCE, &[&p, partials, dy, grads], grid_1d(outputs / 4)),
+        gpu.dispatch(&WEIGHT_REDUCE, &[&p, partials, dy, grads], grid_1d(gpu, outputs / 4)),
     ]
 }

@@ -169,12 +169,12 @@ impl Tiling {
         }
     }
 
-    fn groups(self, pixels: u32, channels: u32) -> [u32; 3] {
+    fn groups(self, gpu: &Gpu, pixels: u32, channels: u32) -> [u32; 3] {
         match self {
-            Tiling::Narrow => grid_1d(pixels as usize * NARROW_LANES as usize),
+            Tiling::Narrow => grid_1d(gpu, pixels as usize * NARROW_LANES as usize),
             t => {
                 let (tm, tn) = t.tile();
-                grid_2d_tiles(channels, pixels, tn, tm)
+                grid_2d_tiles(gpu, channels, pixels, tn, tm)
             }
         }
     }
@@ -294,7 +294,7 @@ pub fn forward_tiled(
     gpu.dispatch(
         kernel,
         &[&params, input, weights, bias, output],
-        tiling.groups(s.height * s.width, s.cout),
+        tiling.groups(gpu, s.height * s.width, s.cout),
     )
 }
 
@@ -334,6 +334,6 @@ pub fn backward_input_tiled(
     gpu.dispatch(
         kernel,
         &[&params, grad_output, weights_t, output, grad_input],
-        tiling.groups(s.height * s.width, s.cin),
+        tiling.groups(gpu, s.height * s.width, s.cin),
     )
 }

@@ -80,7 +80,7 @@ fn dispatch(
     gpu.dispatch(
         kernel,
         &[&params, src, weights, aux, dst],
-        tiling.grid(cout, s.height * s.width),
+        tiling.grid(gpu, cout, s.height * s.width),
     )
 }
 

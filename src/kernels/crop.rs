@@ -73,5 +73,5 @@ pub fn sample(gpu: &Gpu, params: &wgpu::Buffer, size: u32, photos: &wgpu::Buffer
     holds(name, "photos", photos, 4);
     holds(name, "out", out, pixels * 4);
     let p = gpu.uniform("crop size", &Params { size, _pad: [0; 3] });
-    gpu.dispatch(&SAMPLE, &[&p, params, photos, out], grid_1d(pixels))
+    gpu.dispatch(&SAMPLE, &[&p, params, photos, out], grid_1d(gpu, pixels))
 }

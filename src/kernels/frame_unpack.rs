@@ -72,5 +72,5 @@ pub fn unpack(gpu: &Gpu, shape: FrameShape, frame: &wgpu::Buffer, dst: &wgpu::Bu
             _pad: [0; 3],
         },
     );
-    gpu.dispatch(&UNPACK, &[&params, frame, dst], grid_1d(pixels))
+    gpu.dispatch(&UNPACK, &[&params, frame, dst], grid_1d(gpu, pixels))
 }

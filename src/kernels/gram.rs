@@ -138,7 +138,7 @@ pub fn reduce(
     gpu.dispatch(
         &REDUCE,
         &[&p, partials, gram],
-        grid_1d((channels * channels / 4) as usize),
+        grid_1d(gpu, (channels * channels / 4) as usize),
     )
 }
 
@@ -171,5 +171,5 @@ pub fn backward(
             accumulate: accumulate as u32,
         },
     );
-    gpu.dispatch(&BACKWARD, &[&p, features, d_gram, grad], grid_tiles(channels, pixels))
+    gpu.dispatch(&BACKWARD, &[&p, features, d_gram, grad], grid_tiles(gpu, channels, pixels))
 }

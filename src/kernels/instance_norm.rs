@@ -182,13 +182,13 @@ impl NormForward<'_> {
         let p = self.uniform(gpu);
         let buffers = self.buffers(&p);
         let per_chunk = [s.channels / 4, s.splits(), 1];
-        let per_channel = grid_1d(s.channels as usize / 4);
+        let per_channel = grid_1d(gpu, s.channels as usize / 4);
         vec![
             gpu.dispatch(&MEAN_PARTIALS, &buffers, per_chunk),
             gpu.dispatch(&MEAN_REDUCE, &buffers, per_channel),
             gpu.dispatch(&VAR_PARTIALS, &buffers, per_chunk),
             gpu.dispatch(&VAR_REDUCE, &buffers, per_channel),
-            gpu.dispatch(&NORMALIZE, &buffers, grid_1d(s.len() / 4)),
+            gpu.dispatch(&NORMALIZE, &buffers, grid_1d(gpu, s.len() / 4)),
         ]
     }
 
@@ -196,7 +196,7 @@ impl NormForward<'_> {
     /// measured them on another picture: a whole photo, for the tiles of it that one pass cannot hold).
     pub fn with_given_stats(&self, gpu: &Gpu) -> Dispatch {
         let p = self.uniform(gpu);
-        gpu.dispatch(&NORMALIZE, &self.buffers(&p), grid_1d(self.shape.len() / 4))
+        gpu.dispatch(&NORMALIZE, &self.buffers(&p), grid_1d(gpu, self.shape.len() / 4))
     }
 
     /// The checks, then the uniform.
@@ -281,7 +281,7 @@ pub fn backward(
     let with = |dst| [&p, x, y, dy, params, stats, partials, dst];
     vec![
         gpu.dispatch(&BACKWARD_PARTIALS, &with(dx), [s.channels / 4, s.splits(), 1]),
-        gpu.dispatch(&BACKWARD_REDUCE, &with(grads), grid_1d(s.channels as usize / 4)),
-        gpu.dispatch(&BACKWARD_INPUT, &with(dx), grid_1d(s.len() / 4)),
+        gpu.dispatch(&BACKWARD_REDUCE, &with(grads), grid_1d(gpu, s.channels as usize / 4)),
+        gpu.dispatch(&BACKWARD_INPUT, &with(dx), grid_1d(gpu, s.len() / 4)),
     ]
 }

@@ -73,7 +73,7 @@ pub fn keep(
     );
     let buffers = [&p, losses, &best.state, pixels, &best.pixels];
     [
-        gpu.dispatch(&COPY, &buffers, grid_1d(count)),
+        gpu.dispatch(&COPY, &buffers, grid_1d(gpu, count)),
         gpu.dispatch(&COMMIT, &buffers, [1, 1, 1]),
     ]
 }

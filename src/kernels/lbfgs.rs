@@ -93,7 +93,7 @@ impl LbfgsState {
                 },
             )
         };
-        let pixels_grid = grid_1d(count);
+        let pixels_grid = grid_1d(gpu, count);
         // a . b (or |a|_1) reduced into the scalar named by `op` for `slot`.
         let dot = |a: &wgpu::Buffer, b: &wgpu::Buffer, op: u32, slot: usize, abs: bool, value: f32| {
             let p = params(op, slot, abs as u32, value, 0.0);

@@ -47,7 +47,7 @@ pub fn add_into(gpu: &Gpu, count: usize, src: &wgpu::Buffer, dst: &wgpu::Buffer)
     holds(name, "dst", dst, count);
     let p = params(gpu, &ADD_INTO, count / 4);
     // b is not read; src is bound there too
-    gpu.dispatch(&ADD_INTO, &[&p, src, src, dst], grid_1d(count / 4))
+    gpu.dispatch(&ADD_INTO, &[&p, src, src, dst], grid_1d(gpu, count / 4))
 }
 
 /// The network's output squashed into 0..1: y[p] = (sigmoid(z.r), sigmoid(z.g), sigmoid(z.b), 0) over `pixels`
@@ -58,7 +58,7 @@ pub fn sigmoid_forward(gpu: &Gpu, pixels: usize, z: &wgpu::Buffer, y: &wgpu::Buf
     holds(name, "z", z, pixels * 4);
     holds(name, "y", y, pixels * 4);
     let p = params(gpu, &SIGMOID_FORWARD, pixels);
-    gpu.dispatch(&SIGMOID_FORWARD, &[&p, z, z, y], grid_1d(pixels))
+    gpu.dispatch(&SIGMOID_FORWARD, &[&p, z, z, y], grid_1d(gpu, pixels))
 }
 
 /// dz = dy * y * (1 - y) for r, g, b and 0 for the 4th lane; overwrites dz.
@@ -69,5 +69,5 @@ pub fn sigmoid_backward(gpu: &Gpu, pixels: usize, y: &wgpu::Buffer, dy: &wgpu::B
         holds(name, what, buffer, pixels * 4);
     }
     let p = params(gpu, &SIGMOID_BACKWARD, pixels);
-    gpu.dispatch(&SIGMOID_BACKWARD, &[&p, y, dy, dz], grid_1d(pixels))
+    gpu.dispatch(&SIGMOID_BACKWARD, &[&p, y, dy, dz], grid_1d(gpu, pixels))
 }

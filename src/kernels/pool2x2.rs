@@ -67,7 +67,7 @@ pub fn forward(
     holds(kernel.name, "output", output, threads * 4);
     let p = params(gpu, height, width, channels);
     // The grad slot is not read by the forward entries; bind the input there too.
-    gpu.dispatch(kernel, &[&p, input, input, output], grid_1d(threads))
+    gpu.dispatch(kernel, &[&p, input, input, output], grid_1d(gpu, threads))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -97,5 +97,5 @@ pub fn backward(
     );
     holds(kernel.name, "grad_input", grad_input, threads * 4);
     let p = params(gpu, height, width, channels);
-    gpu.dispatch(kernel, &[&p, input, grad_output, grad_input], grid_1d(threads))
+    gpu.dispatch(kernel, &[&p, input, grad_output, grad_input], grid_1d(gpu, threads))
 }

@@ -35,7 +35,7 @@ pub fn forward(gpu: &Gpu, pixels: &wgpu::Buffer, vgg_input: &wgpu::Buffer, count
     holds(FORWARD.name, "pixels", pixels, count * 4);
     holds(FORWARD.name, "vgg_input", vgg_input, count * 4);
     let params = params(gpu, count);
-    gpu.dispatch(&FORWARD, &[&params, pixels, vgg_input], grid_1d(count))
+    gpu.dispatch(&FORWARD, &[&params, pixels, vgg_input], grid_1d(gpu, count))
 }
 
 /// dLoss/d vgg_input [P] vec4 -> dLoss/d pixels [P] vec4 (overwritten).
@@ -43,5 +43,5 @@ pub fn backward(gpu: &Gpu, grad_input: &wgpu::Buffer, grad_pixels: &wgpu::Buffer
     holds(BACKWARD.name, "grad_input", grad_input, count * 4);
     holds(BACKWARD.name, "grad_pixels", grad_pixels, count * 4);
     let params = params(gpu, count);
-    gpu.dispatch(&BACKWARD, &[&params, grad_input, grad_pixels], grid_1d(count))
+    gpu.dispatch(&BACKWARD, &[&params, grad_input, grad_pixels], grid_1d(gpu, count))
 }

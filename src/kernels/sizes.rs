@@ -1,6 +1,8 @@
 //! The one source of the kernels' tile and workgroup sizes: the Rust constants the shaders are generated with
 //! (as a header of WGSL `const`s), the shared WGSL pieces in shaders/common/, and the grids computed from both.
 
+use crate::gpu::Gpu;
+
 /// Threads per workgroup of every one-thread-per-item kernel and of the workgroup tree sums.
 pub const WORKGROUP_SIZE: u32 = 256;
 
@@ -104,8 +106,8 @@ impl CoopTiling {
     }
 
     /// Workgroups for `n` output channels and `m` pixels: as `grid_tiles`, in this tiling's tiles.
-    pub fn grid(&self, n: u32, m: u32) -> [u32; 3] {
-        split_tiles(n.div_ceil(self.tile_n), m.div_ceil(self.tile_m))
+    pub fn grid(&self, gpu: &Gpu, n: u32, m: u32) -> [u32; 3] {
+        split_tiles(n.div_ceil(self.tile_n), m.div_ceil(self.tile_m), gpu.max_groups())
     }
 }
 
@@ -131,36 +133,60 @@ pub const CONV_BINDINGS_WGSL: &str = include_str!("../../shaders/common/conv_bin
 /// The tiled convolutions' register block (common/register_block.wgsl): `Block`, `block_multiply`, `block_emit`.
 pub const REGISTER_BLOCK_WGSL: &str = include_str!("../../shaders/common/register_block.wgsl");
 
-const MAX_GROUPS: u32 = 65535;
-
 /// Workgroups for `threads` threads in groups of WORKGROUP_SIZE, as a 2D grid that the kernels flatten row by
-/// row (`flat_index`).
-pub fn grid_1d(threads: usize) -> [u32; 3] {
+/// row (`flat_index`): one row while the device's limit per dimension (`Gpu::max_groups`, 65535 on most GPUs)
+/// allows, else full rows of that many. Past about 4 million threads per 64-channel image (1024 px) a row no
+/// longer suffices.
+pub fn grid_1d(gpu: &Gpu, threads: usize) -> [u32; 3] {
+    items_grid(threads, gpu.max_groups())
+}
+
+fn items_grid(threads: usize, max_groups: u32) -> [u32; 3] {
     let groups = threads.div_ceil(WORKGROUP_SIZE as usize).max(1) as u32;
-    if groups <= MAX_GROUPS {
+    if groups <= max_groups {
         [groups, 1, 1]
     } else {
-        [MAX_GROUPS, groups.div_ceil(MAX_GROUPS), 1]
+        [max_groups, groups.div_ceil(max_groups), 1]
     }
 }
 
 /// Workgroups for a tiled GEMM over `n` columns and `m` rows: ceil(n / TILE) tiles along x, ceil(m / TILE) split
-/// over y and z (`tile = wid.y + wid.z * nwg.y`). Tiles past the end in the last z slice find no rows and store
-/// nothing.
-pub fn grid_tiles(n: u32, m: u32) -> [u32; 3] {
-    grid_2d_tiles(n, m, TILE, TILE)
+/// over y and z (`tile = wid.y + wid.z * nwg.y`) as the device's limit per dimension requires. Tiles past the end
+/// in the last z slice find no rows and store nothing.
+pub fn grid_tiles(gpu: &Gpu, n: u32, m: u32) -> [u32; 3] {
+    grid_2d_tiles(gpu, n, m, TILE, TILE)
 }
 
 /// `grid_tiles` for tiles of `tile_n` columns x `tile_m` rows.
-pub fn grid_2d_tiles(n: u32, m: u32, tile_n: u32, tile_m: u32) -> [u32; 3] {
-    split_tiles(n.div_ceil(tile_n), m.div_ceil(tile_m))
+pub fn grid_2d_tiles(gpu: &Gpu, n: u32, m: u32, tile_n: u32, tile_m: u32) -> [u32; 3] {
+    split_tiles(n.div_ceil(tile_n), m.div_ceil(tile_m), gpu.max_groups())
 }
 
-fn split_tiles(n_tiles: u32, m_tiles: u32) -> [u32; 3] {
-    if m_tiles <= MAX_GROUPS {
+fn split_tiles(n_tiles: u32, m_tiles: u32, max_groups: u32) -> [u32; 3] {
+    if m_tiles <= max_groups {
         [n_tiles, m_tiles.max(1), 1]
     } else {
-        let z = m_tiles.div_ceil(MAX_GROUPS);
+        let z = m_tiles.div_ceil(max_groups);
         [n_tiles, m_tiles.div_ceil(z), z]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grids_cover_every_item_within_the_limit() {
+        for (threads, limit) in [(1, 7), (256 * 7, 7), (256 * 7 + 1, 7), (256 * 49, 7), (1 << 30, 65535)] {
+            let [x, y, z] = items_grid(threads, limit);
+            assert!(x <= limit && y <= limit && z == 1, "{threads} threads in {limit}: [{x}, {y}, {z}]");
+            let covered = x as usize * y as usize * WORKGROUP_SIZE as usize;
+            assert!(covered >= threads && covered - threads < x as usize * WORKGROUP_SIZE as usize);
+        }
+        for (m_tiles, limit) in [(1, 7), (7, 7), (8, 7), (43, 7), (49, 7), (200_000, 65535)] {
+            let [x, y, z] = split_tiles(3, m_tiles, limit);
+            assert!(x == 3 && y <= limit && z <= limit, "{m_tiles} tiles in {limit}: [{x}, {y}, {z}]");
+            assert!(y * z >= m_tiles && y * (z - 1) < m_tiles, "{m_tiles} tiles in [{y}, {z}]");
+        }
     }
 }

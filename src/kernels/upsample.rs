@@ -54,7 +54,7 @@ pub fn forward(gpu: &Gpu, height: u32, width: u32, channels: u32, x: &wgpu::Buff
     holds(FORWARD.name, "x", x, small);
     holds(FORWARD.name, "y", y, big);
     let p = params(gpu, height, width, channels);
-    gpu.dispatch(&FORWARD, &[&p, x, y], grid_1d(big / 4))
+    gpu.dispatch(&FORWARD, &[&p, x, y], grid_1d(gpu, big / 4))
 }
 
 /// dx [h][w][c] = sum of the 4 dy values each x pixel fed; overwrites dx.
@@ -63,5 +63,5 @@ pub fn backward(gpu: &Gpu, height: u32, width: u32, channels: u32, dy: &wgpu::Bu
     holds(BACKWARD.name, "dy", dy, big);
     holds(BACKWARD.name, "dx", dx, small);
     let p = params(gpu, height, width, channels);
-    gpu.dispatch(&BACKWARD, &[&p, dy, dx], grid_1d(small / 4))
+    gpu.dispatch(&BACKWARD, &[&p, dy, dx], grid_1d(gpu, small / 4))
 }
