@@ -14,12 +14,38 @@ use crate::gpu::{Dispatch, Gpu, LossReadback};
 use crate::kernels::{adam, crop, crop::Crop};
 use crate::loss::{ContentTerm, style_terms};
 use crate::network::Network;
-use crate::params::Params;
+use crate::params::{DEFAULT_CONTENT_LAYER, Params};
 use crate::random::Random;
 use crate::session::Losses;
 use crate::step::{LossInputs, Objective};
 use crate::vgg::LAYERS;
+use crate::vgg::Layer;
 use crate::weights::GpuWeights;
+
+/// The content layer a network learns to keep: an early layer keeps the photo's edges and shapes without its
+/// textures (at relu4_2, the optimisation's layer, the networks washed detail out).
+pub const CONTENT_LAYER: Layer = Layer::at(3); // relu2_2
+/// The content weight that goes with it at the optimisation's default weight: it puts a training batch's content
+/// loss on the order of its style loss. (At 5, the optimisation's weight, the content loss at relu2_2 was about
+/// 1/300 of the style loss and the networks painted the style over the photos without keeping them.)
+pub const CONTENT_WEIGHT: f32 = 500.0;
+
+/// The loss settings a network trains with, from settings made for the optimisation (the page's, a filter's):
+/// a content term at the optimisation's layer (relu4_2) moves to CONTENT_LAYER, its weight scaled by
+/// CONTENT_WEIGHT over the optimisation's default (so 5 trains at 500, and 10, "keep the photo more", at 1000).
+/// Any other content layer was chosen for training and is kept as given, so settings already made for training
+/// (a network filter's) come back unchanged.
+pub fn training_params(params: &Params) -> Params {
+    let optimisation = Params::default();
+    if params.content_layers != [(DEFAULT_CONTENT_LAYER, 1.0)] {
+        return params.clone();
+    }
+    Params {
+        content_layers: vec![(CONTENT_LAYER, 1.0)],
+        content_weight: params.content_weight * CONTENT_WEIGHT / optimisation.content_weight,
+        ..params.clone()
+    }
+}
 
 /// How a network is trained (the loss itself comes from the filter's Params).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -459,5 +485,33 @@ impl Trainer {
     /// GPU memory the training holds, in bytes.
     pub fn gpu_bytes(&self) -> u64 {
         self.bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optimisation_settings_train_at_relu2_2_and_training_settings_stay() {
+        let trained = training_params(&Params::default());
+        assert_eq!(trained.content_layers, vec![(CONTENT_LAYER, 1.0)]);
+        assert_eq!(CONTENT_LAYER.name(), "relu2_2");
+        assert_eq!(trained.content_weight, CONTENT_WEIGHT);
+        assert_eq!(trained.style_weight, Params::default().style_weight);
+        // "keep the photo more" on the page keeps it more in training too
+        let more = Params {
+            content_weight: 10.0,
+            ..Params::default()
+        };
+        assert_eq!(training_params(&more).content_weight, 2.0 * CONTENT_WEIGHT);
+        // settings already in training form (a network filter's, the CLI's flags) come back as they are
+        assert_eq!(training_params(&trained), trained);
+        let chosen = Params {
+            content_layers: vec![("relu3_1".parse().unwrap(), 1.0)],
+            content_weight: 7.0,
+            ..Params::default()
+        };
+        assert_eq!(training_params(&chosen), chosen);
     }
 }

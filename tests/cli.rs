@@ -1,5 +1,6 @@
 //! The command line as a user runs it: saved filters in and out, settings given on the command line over a
-//! filter's, clear refusals of bad options and paths before any work, and photos taken upright.
+//! filter's, clear refusals of bad options and paths before any work, photos taken upright, and filter networks
+//! trained and applied.
 //! ARTSY_CLI=path runs these tests against another build of the binary (e.g. an older one).
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -301,5 +302,69 @@ fn a_phone_photo_is_used_upright() {
         "the output is {}x{}, not portrait",
         picture.width(),
         picture.height()
+    );
+}
+
+/// `artsy train` from a filter made for the optimisation (content at relu4_2, weight 5) trains in the training
+/// form of its settings (relu2_2, weight 500) and saves that; training again from the saved network filter keeps
+/// it; `artsy apply` stylises a photo with it.
+#[test]
+fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
+    let optimisation = two_painting_noise_filter("for-training.artsy-filter.json");
+    let photo = asset("images/content_chelsea_cat.png");
+    let train = |from: &Path, out: &Path| {
+        let (ok, log) = artsy(&[
+            "train",
+            "--filter",
+            path(from),
+            "--no-sample-photos",
+            "--photos",
+            path(&photo),
+            "--steps",
+            "2",
+            "--batch",
+            "2",
+            "--crop",
+            "32",
+            "--width",
+            "8",
+            "--out",
+            path(out),
+        ]);
+        assert!(ok, "{log}");
+        Filter::from_json(&std::fs::read(out).unwrap()).unwrap()
+    };
+    let first = scratch("trained.artsy-filter.json");
+    let trained = train(&optimisation, &first);
+    let relu2_2 = "relu2_2".parse().unwrap();
+    assert_eq!(trained.params.content_layers, vec![(relu2_2, 1.0)]);
+    assert_eq!(trained.params.content_weight, 500.0);
+    assert_eq!(trained.styles.len(), 2, "the filter's two paintings are kept");
+    assert!(trained.network.is_some(), "the saved filter carries its network");
+    let again = train(&first, &scratch("trained-again.artsy-filter.json"));
+    assert_eq!(
+        again.params, trained.params,
+        "settings in training form are kept as they are"
+    );
+
+    let out = scratch("applied.png");
+    let (ok, log) = artsy(&[
+        "apply",
+        "--filter",
+        path(&first),
+        "--content",
+        path(&photo),
+        "--size",
+        "48",
+        "--out",
+        path(&out),
+    ]);
+    assert!(ok, "{log}");
+    let img = image::open(&out).unwrap().to_rgb8();
+    assert_eq!(img.width().max(img.height()), 48);
+    let first_pixel = *img.get_pixel(0, 0);
+    assert!(
+        img.pixels().any(|p| *p != first_pixel),
+        "the applied picture is one flat colour"
     );
 }

@@ -233,14 +233,8 @@ fn a_step_in_folded_grids_equals_the_step_in_flat_grids() {
         };
         let outcome = |gpu: &artsy::Gpu| {
             let weights = Arc::new(GpuWeights::upload(gpu, &vgg));
-            let mut session = pollster::block_on(Session::new(
-                gpu,
-                &weights,
-                &photo,
-                &[(painting.clone(), 1.0)],
-                &params,
-            ))
-            .unwrap();
+            let mut session =
+                pollster::block_on(Session::new(gpu, &weights, &photo, &[(painting.clone(), 1.0)], &params)).unwrap();
             let (losses, gradient) = pollster::block_on(session.loss_and_gradient()).unwrap();
             session.run(2).unwrap();
             let after = pollster::block_on(session.finish()).unwrap();
@@ -268,7 +262,11 @@ fn a_step_in_folded_grids_equals_the_step_in_flat_grids() {
             ("tv", losses.tv, f_losses.tv),
             ("total after two steps", after.total, f_after.total),
         ] {
-            assert_eq!(a.to_bits(), b.to_bits(), "{optimizer:?}: {name} loss {a} flat, {b} folded");
+            assert_eq!(
+                a.to_bits(),
+                b.to_bits(),
+                "{optimizer:?}: {name} loss {a} flat, {b} folded"
+            );
         }
         assert_eq!(
             differing(&pixels, &f_pixels),

@@ -9,7 +9,6 @@ use artsy::filter::{FilterNetwork, Overrides};
 use artsy::filter_net::Stylizer;
 use artsy::params::ParamsPatch;
 use artsy::training::{TrainSettings, Trainer};
-use artsy::vgg::Layer;
 use artsy::{Filter, Gpu, GpuWeights, Params, Pooling, VggWeights};
 use clap::Args as ClapArgs;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -21,14 +20,6 @@ use super::progress::show;
 
 /// The sample photos every network is trained on (unless --no-sample-photos): the app's own `content_*` pictures.
 const SAMPLE_PHOTOS: &str = "assets/images";
-/// The content layer a network learns to keep when neither a filter nor --content-layers names one: an early
-/// layer keeps the photo's edges and shapes without its textures (relu4_2 lets the network wash detail out).
-pub const TRAINING_CONTENT_LAYER: &str = "relu2_2";
-/// The content weight that goes with it: it puts a training batch's content loss on the order of its style loss.
-/// (At 5, the optimisation's weight, meant for relu4_2, the content loss at relu2_2 was about 1/300 of the style
-/// loss and the networks painted the style over the photos without keeping them.)
-pub const TRAINING_CONTENT_WEIGHT: f32 = 500.0;
-
 /// Train a filter network from painting(s): afterwards `artsy apply` stylises any photo in one pass.
 #[derive(ClapArgs)]
 pub struct TrainArgs {
@@ -68,13 +59,14 @@ pub struct TrainArgs {
     /// Seed of the first weights and the crops.
     #[arg(long, default_value_t = TrainSettings::default().seed)]
     pub seed: u64,
-    /// How much the photo's structure counts (default: the filter's, else 500).
+    /// How much the photo's structure counts (default 500 at relu2_2; a filter made for the optimisation, with
+    /// relu4_2, trains at 100 times its weight there).
     #[arg(long)]
     pub content_weight: Option<f32>,
     /// How much the painting's style counts.
     #[arg(long)]
     pub style_weight: Option<f32>,
-    /// Content layers with weights (default relu2_2=1).
+    /// Content layers with weights (default relu2_2=1, also for a filter whose content layer is relu4_2).
     #[arg(long, value_delimiter = ',')]
     pub content_layers: Option<Vec<String>>,
     /// Style layers with weights.
@@ -176,14 +168,10 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     output::check_writable(&args.out)?;
     let filter = args.filter.as_deref().map(read_filter).transpose()?;
     let given_styles = given_styles(&args.style, filter.is_some())?;
-    let base = filter.unwrap_or_else(|| {
-        let params = Params {
-            content_layers: vec![(TRAINING_CONTENT_LAYER.parse::<Layer>().expect("a VGG layer"), 1.0)],
-            content_weight: TRAINING_CONTENT_WEIGHT,
-            ..Params::default()
-        };
-        Filter::new("command line", &params, Vec::new())
-    });
+    // A filter's settings (or the defaults) were made for the optimisation: train with their training form
+    // (artsy::training::training_params); flags given below override it.
+    let mut base = filter.unwrap_or_else(|| Filter::new("command line", &Params::default(), Vec::new()));
+    base.params = artsy::training::training_params(&base.params);
     let layers = |flag: &str, items: &Option<Vec<String>>| items.as_ref().map(|i| layer_weights(flag, i)).transpose();
     let overrides = Overrides {
         params: ParamsPatch {

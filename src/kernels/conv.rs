@@ -238,7 +238,11 @@ pub fn backward_input(
             &[&p, dy, params, scratch],
             grid_1d(gpu, s.scratch_len() / 4),
         ),
-        gpu.dispatch(&BACKWARD_FOLD, &[&p, scratch, params, dx], grid_1d(gpu, s.input_len() / 4)),
+        gpu.dispatch(
+            &BACKWARD_FOLD,
+            &[&p, scratch, params, dx],
+            grid_1d(gpu, s.input_len() / 4),
+        ),
     ]
 }
 

@@ -171,5 +171,9 @@ pub fn backward(
             accumulate: accumulate as u32,
         },
     );
-    gpu.dispatch(&BACKWARD, &[&p, features, d_gram, grad], grid_tiles(gpu, channels, pixels))
+    gpu.dispatch(
+        &BACKWARD,
+        &[&p, features, d_gram, grad],
+        grid_tiles(gpu, channels, pixels),
+    )
 }

@@ -179,14 +179,23 @@ mod tests {
     fn grids_cover_every_item_within_the_limit() {
         for (threads, limit) in [(1, 7), (256 * 7, 7), (256 * 7 + 1, 7), (256 * 49, 7), (1 << 30, 65535)] {
             let [x, y, z] = items_grid(threads, limit);
-            assert!(x <= limit && y <= limit && z == 1, "{threads} threads in {limit}: [{x}, {y}, {z}]");
+            assert!(
+                x <= limit && y <= limit && z == 1,
+                "{threads} threads in {limit}: [{x}, {y}, {z}]"
+            );
             let covered = x as usize * y as usize * WORKGROUP_SIZE as usize;
             assert!(covered >= threads && covered - threads < x as usize * WORKGROUP_SIZE as usize);
         }
         for (m_tiles, limit) in [(1, 7), (7, 7), (8, 7), (43, 7), (49, 7), (200_000, 65535)] {
             let [x, y, z] = split_tiles(3, m_tiles, limit);
-            assert!(x == 3 && y <= limit && z <= limit, "{m_tiles} tiles in {limit}: [{x}, {y}, {z}]");
-            assert!(y * z >= m_tiles && y * (z - 1) < m_tiles, "{m_tiles} tiles in [{y}, {z}]");
+            assert!(
+                x == 3 && y <= limit && z <= limit,
+                "{m_tiles} tiles in {limit}: [{x}, {y}, {z}]"
+            );
+            assert!(
+                y * z >= m_tiles && y * (z - 1) < m_tiles,
+                "{m_tiles} tiles in [{y}, {z}]"
+            );
         }
     }
 }

@@ -135,7 +135,10 @@ impl App {
         if let Some(p) = &preview_photo {
             ui.size_preview(p.width(), p.height(), self.photo_url().as_deref());
         }
-        let result = match LiveFilter::new(&gpu, &weights, &photos, &styles, &params, &settings).await {
+        // The page's settings are the optimisation's; the network trains with their training form. The filter
+        // keeps the page's own, so that it re-runs the optimisation as chosen and trains again the same way.
+        let training = crate::training::training_params(&params);
+        let result = match LiveFilter::new(&gpu, &weights, &photos, &styles, &training, &settings).await {
             Ok(mut live) => self.train(&gpu, &mut live, preview_photo.as_ref()).await,
             Err(e) => Err(e),
         };
