@@ -204,6 +204,10 @@ def check_dist_offline(browser, url, results):
     results["dist installability errors"] = installability
     # Playwright's contexts are incognito ones, where Chromium installs nothing; any other reason is the site's
     assert not [e for e in installability if e != "in-incognito"], installability
+    # the app's identity is its own folder: two sites on one host are two apps, and an update keeps the install
+    app_id = cdp.send("Page.getAppId")["appId"]
+    results["dist app id"] = app_id
+    assert app_id == url, f"the installed app's id is {app_id}, not the site's folder {url}"
     run_tiny(page)
     shot(page, "dist-first.png")
     # a repeat visit, online: everything but the page comes from the kept copies

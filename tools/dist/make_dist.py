@@ -75,7 +75,6 @@ def main():
         "name": "Artsy: style transfer on your own GPU",
         "short_name": "Artsy",
         "description": "Repaint a photo in a painting's style, on your own GPU (WebGPU).",
-        "id": "./",
         "start_url": "./",
         "scope": "./",
         "display": "standalone",
