@@ -409,8 +409,8 @@ def check_estimate(page, results):
 
 def check_estimate_before_any_run(browser, results):
     """On a first visit the page times this GPU briefly when the weights are ready: on a fresh page left alone the
-    estimate beside Start then shows a time, marked rough, before any run; and a run started at once, while that
-    timing still goes on, completes with no error."""
+    estimate beside Start then shows a time, marked rough, before any run, which a run's first steps refine; and a
+    run started at once, while that timing still goes on, completes with no error."""
     context = browser.new_context(viewport={"width": 1100, "height": 1400})
     page = context.new_page()
     errors = []
@@ -425,6 +425,17 @@ def check_estimate_before_any_run(browser, results):
     seconds, _ = estimated_seconds(page)
     assert seconds > 0 and "rough" in results["first estimate"], results["first estimate"]
     shot(page, "estimate-first.png")
+    # a run's first steps refine it: after a run stopped at its fourth step or later it is no longer rough
+    page.uncheck("input[name=multiscale]")
+    page.fill(".controls input[type=number] >> nth=0", "32")
+    page.fill(".controls input[type=number] >> nth=1", "50")
+    page.click(START)
+    page.wait_for_function("/Step ([4-9]|[1-9][0-9])\\/50/.test(document.querySelector('.stats').textContent)",
+                           timeout=300_000)
+    page.click(STOP)
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Stopped')", timeout=300_000)
+    results["estimate after a stopped run"] = text(page, ".actions .estimate")
+    assert "rough" not in results["estimate after a stopped run"], results["estimate after a stopped run"]
     context.close()
     assert not errors, errors
 
