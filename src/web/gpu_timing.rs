@@ -79,7 +79,9 @@ async fn time_steps(
         ..settings.clone()
     };
     let (photo, painting) = made_up_pictures(size);
-    let mut transfer = Transfer::new(gpu, weights, &photo, &[(painting, 1.0)], &params).await.ok()?;
+    let mut transfer = Transfer::new(gpu, weights, &photo, &[(painting, 1.0)], &params)
+        .await
+        .ok()?;
     let mut times = Vec::new();
     while times.len() < MOST_STEPS as usize && times.iter().sum::<f64>() < TIMING_MS {
         if interrupted() {
@@ -102,7 +104,12 @@ fn made_up_pictures(size: u32) -> (RgbaImage, RgbaImage) {
         image::Rgba([(x * 2) as u8, (y * 2) as u8, ((x ^ y) * 2) as u8, 255])
     });
     let painting = RgbaImage::from_fn(size, size, |x, y| {
-        image::Rgba([((x * 7 + y * 13) % 256) as u8, ((x * y) % 256) as u8, ((x + 3 * y) % 64 * 4) as u8, 255])
+        image::Rgba([
+            ((x * 7 + y * 13) % 256) as u8,
+            ((x * y) % 256) as u8,
+            ((x + 3 * y) % 64 * 4) as u8,
+            255,
+        ])
     });
     (photo, painting)
 }
