@@ -191,6 +191,7 @@ impl Session {
             .max()
             .unwrap();
         // A set-up that breaks a GPU rule or runs out of memory is reported as such and leaves the device usable.
+        let scopes = gpu.error_scopes().await;
         let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
 
@@ -246,6 +247,7 @@ impl Session {
         let keep_best = keep_best::keep(gpu, count, &step.losses, &pixels, &best);
         let out_of_memory = scope.pop().await;
         let invalid = validation.pop().await;
+        drop(scopes);
         // A buffer that could not be allocated makes every later use of it invalid too: memory is the cause then.
         if out_of_memory.is_some() {
             // Within the buffer limits but not in memory: about half the pixels should fit.

@@ -199,6 +199,7 @@ impl Trainer {
             None => arch.initial_params(settings.seed),
         };
         let size = settings.crop;
+        let scopes = gpu.error_scopes().await;
         let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let memory = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
 
@@ -296,6 +297,7 @@ impl Trainer {
 
         let out_of_memory = memory.pop().await;
         let invalid = validation.pop().await;
+        drop(scopes);
         if out_of_memory.is_some() {
             return Err(Error::InvalidParams(format!(
                 "training on {size} px crops in batches of {} does not fit in this GPU's memory: choose smaller \

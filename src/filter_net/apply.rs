@@ -131,11 +131,14 @@ impl Stylizer {
                 limit >> 20
             )));
         }
+        let scopes = self.gpu.error_scopes().await;
         let scope = self.gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let acts = Activations::new(&self.gpu, &self.arch, height, width);
         let forward = acts.forward(&self.gpu, &self.arch, &self.params);
         let staging = crate::gpu::staging_buffer(&self.gpu, acts.output().size());
-        if scope.pop().await.is_some() {
+        let out_of_memory = scope.pop().await;
+        drop(scopes);
+        if out_of_memory.is_some() {
             return Err(Error::InvalidParams(format!(
                 "stylising {width}x{height} does not fit in this GPU's memory; choose a smaller size"
             )));
@@ -213,13 +216,16 @@ impl Stylizer {
         let stats_side = self.largest_size((rw, rh)).min(STATS_SIDE).min(rw.max(rh));
         let (sw, sh) = crate::image::fit(rw, rh, stats_side);
         let (sw, sh) = Architecture::run_size(sw, sh);
+        let scopes = gpu.error_scopes().await;
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let whole = Activations::new(gpu, arch, sh, sw);
         let measure = whole.forward(gpu, arch, &self.params);
         let tile_acts = Activations::sharing_stats(gpu, arch, th, tw, &whole);
         let forward = tile_acts.forward_given_stats(gpu, arch, &self.params);
         let staging = crate::gpu::staging_buffer(gpu, tile_acts.output().size());
-        if scope.pop().await.is_some() {
+        let out_of_memory = scope.pop().await;
+        drop(scopes);
+        if out_of_memory.is_some() {
             return Err(Error::InvalidParams(format!(
                 "stylising {rw}x{rh} in tiles of {tw}x{th} does not fit in this GPU's memory; choose a smaller size"
             )));

@@ -78,7 +78,12 @@ pub struct Gpu {
     lost: Arc<Mutex<Option<String>>>,
     /// A GPU error that no error scope caught (reported once by `check_alive`; the device itself lives on).
     uncaptured: Arc<Mutex<Option<String>>>,
+    /// Held from pushing error scopes to popping them (see `error_scopes`).
+    scopes: Arc<futures_util::lock::Mutex<()>>,
 }
+
+/// The right to push and pop this device's error scopes, until dropped.
+pub type ErrorScopes = futures_util::lock::OwnedMutexGuard<()>;
 
 impl Gpu {
     /// Opens the default high-performance adapter: Vulkan/Metal/DX12 natively, WebGPU in the browser.
@@ -211,7 +216,16 @@ impl Gpu {
             cache: Arc::default(),
             lost,
             uncaptured,
+            scopes: Arc::default(),
         })
+    }
+
+    /// Waits until no other set-up on this device is between pushing and popping error scopes, and keeps others
+    /// out until the guard is dropped. A device has one stack of scopes: two set-ups that await between push and
+    /// pop (the page's run and its timing of the GPU, say) would otherwise pop each other's scopes, which wgpu
+    /// refuses with a panic, and catch each other's errors.
+    pub async fn error_scopes(&self) -> ErrorScopes {
+        self.scopes.clone().lock_owned().await
     }
 
     /// Whether shaders are compiled without wgpu's runtime bounds checks (see `GpuOptions::unchecked_shaders`).

@@ -238,6 +238,7 @@ impl App {
         self.ui.weights_progress.set_value(1.0);
         self.engine.set_weights(w);
         self.refresh_buttons();
+        self.time_gpu_soon();
     }
 
     fn wire_weights_drop(&self) {
@@ -308,6 +309,7 @@ impl App {
                 app.ui.clear_error();
                 app.open_gpu().await;
                 app.refresh_buttons();
+                app.time_gpu_soon();
             });
         });
     }

@@ -1,6 +1,7 @@
 //! The time a run will take, shown beside Start before it starts: the rate of this GPU measured by the last
-//! finished run (kept in this browser per GPU, so a later visit starts with it), scaled to the photo's shape, the
-//! chosen size, steps and stages. Runs that would take very long say so.
+//! finished run, or until there is one by a short timing when the weights load refined by a run's first steps
+//! (kept in this browser per GPU, so a later visit starts with it), scaled to the photo's shape, the chosen size,
+//! steps and stages. Runs that would take very long say so.
 
 use std::cell::Cell;
 
@@ -15,11 +16,16 @@ use crate::transfer::plan;
 /// A run estimated to take longer than this says it is long.
 const LONG_RUN_S: f64 = 600.0;
 
-/// Milliseconds per step per output pixel on this GPU, and whether a run of the user's gave it.
+/// How a rate from the short timing is marked where it is kept (a run's rate is kept as a bare number).
+const TIMED_MARK: &str = " timed";
+
+/// Milliseconds per step per output pixel on this GPU, whether a run of the user's gave it, and whether the short
+/// timing is going on.
 #[derive(Default)]
 pub struct Estimate {
     ms_per_pixel_step: Cell<Option<f64>>,
     from_a_run: Cell<bool>,
+    timing: Cell<bool>,
 }
 
 impl Estimate {
@@ -34,6 +40,19 @@ impl Estimate {
 
     pub fn rate(&self) -> Option<f64> {
         self.ms_per_pixel_step.get()
+    }
+
+    /// Whether the rate is only the short timing's, not a run's.
+    pub fn is_rough(&self) -> bool {
+        self.rate().is_some() && !self.from_a_run.get()
+    }
+
+    pub fn timing(&self) -> bool {
+        self.timing.get()
+    }
+
+    pub fn set_timing(&self, timing: bool) {
+        self.timing.set(timing);
     }
 }
 
@@ -68,10 +87,19 @@ pub fn pixel_steps(params: &Params, width: u32, height: u32) -> f64 {
 impl App {
     /// Takes the finished run's rate (milliseconds over `pixel_steps`), and keeps it in this browser for this GPU.
     pub(super) fn learn_from_run(&self, ms: f64, pixel_steps: f64) {
-        let rate = ms / pixel_steps;
-        self.estimate.learn(rate, true);
+        self.keep_rate(ms / pixel_steps, true);
+    }
+
+    /// Takes a rate from a run or from the short timing, and keeps it in this browser for this GPU (the timing's
+    /// marked as such; it never replaces a run's).
+    pub(super) fn keep_rate(&self, rate: f64, from_a_run: bool) {
+        self.estimate.learn(rate, from_a_run);
+        if self.estimate.rate() != Some(rate) {
+            return;
+        }
         if let (Some(key), Some(storage)) = (self.rate_key(), local_storage()) {
-            let _ = storage.set_item(&key, &rate.to_string());
+            let mark = if from_a_run { "" } else { TIMED_MARK };
+            let _ = storage.set_item(&key, &format!("{rate}{mark}"));
         }
     }
 
@@ -95,9 +123,11 @@ impl App {
         if self.estimate.rate().is_none()
             && let (Some(key), Some(storage)) = (self.rate_key(), local_storage())
             && let Ok(Some(kept)) = storage.get_item(&key)
-            && let Ok(rate) = kept.parse::<f64>()
         {
-            self.estimate.learn(rate, true);
+            let timed = kept.strip_suffix(TIMED_MARK);
+            if let Ok(rate) = timed.unwrap_or(&kept).parse::<f64>() {
+                self.estimate.learn(rate, timed.is_none());
+            }
         }
         let label = &self.ui.estimate;
         let photo = self
@@ -108,16 +138,17 @@ impl App {
         let (text, long) = match (self.estimate.rate(), self.params(), photo) {
             (Some(rate), Ok(params), Some((w, h))) => {
                 let seconds = rate * pixel_steps(&params, w, h) / 1000.0;
-                let time = duration(seconds);
-                if seconds > LONG_RUN_S {
-                    (
-                        format!("About {time} on this GPU: a long run; a smaller size or fewer steps is much faster."),
-                        true,
-                    )
-                } else {
-                    (format!("About {time} on this GPU"), false)
+                let mut text = format!("About {} on this GPU", duration(seconds));
+                if self.estimate.is_rough() {
+                    text += " (rough, from a quick timing; a run refines it)";
                 }
+                let long = seconds > LONG_RUN_S;
+                if long {
+                    text += ": a long run; a smaller size or fewer steps is much faster.";
+                }
+                (text, long)
             }
+            (None, _, _) if self.estimate.timing() => ("Timing this GPU ...".to_string(), false),
             (None, _, _) if self.engine.ready().is_some() => ("The first run times this GPU".to_string(), false),
             _ => (String::new(), false),
         };

@@ -46,11 +46,13 @@ pub struct LivePipeline {
 
 /// Builds with an out-of-memory and a validation scope around `build`: a failure is a message, not a lost page.
 async fn guarded<T>(gpu: &Gpu, what: &str, build: impl FnOnce() -> T) -> Result<T, Error> {
+    let scopes = gpu.error_scopes().await;
     let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
     let memory = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
     let value = build();
     let out_of_memory = memory.pop().await;
     let invalid = validation.pop().await;
+    drop(scopes);
     if out_of_memory.is_some() {
         return Err(Error::InvalidParams(format!(
             "{what} does not fit in this GPU's memory; choose a smaller size"

@@ -15,6 +15,7 @@ mod files;
 pub mod filter_store;
 mod frame_source;
 mod gallery;
+mod gpu_timing;
 mod live_filter;
 mod live_mode;
 mod live_pipeline;

@@ -13,6 +13,9 @@ use crate::{Error, Gpu, Transfer};
 /// What one run reports when it ends: its closing status line.
 type Outcome = Result<String, Error>;
 
+/// Steps of a run after which its own rate replaces the short timing's in the estimate.
+const REFINE_AFTER_STEPS: u32 = 3;
+
 impl App {
     /// Starts a transfer with the current photo, paintings and settings. Does nothing while a run is going on (a
     /// second Start is ignored); the photo and paintings are read once here, so a photo chosen while the run goes
@@ -165,6 +168,11 @@ impl App {
             let stage_seconds = (dom::now_ms() - stage_start.0) / 1000.0;
             let rate = (done - stage_start.1) as f64 / stage_seconds.max(1e-3);
             self.run_control.set_steps_per_second(rate);
+            if self.estimate.is_rough() && done - stage_start.1 >= REFINE_AFTER_STEPS {
+                // the first steps of a real run refine the short timing's rate (the finished run replaces it)
+                let pixels = transfer.width() as f64 * transfer.height() as f64;
+                self.keep_rate(1000.0 / (rate * pixels), true);
+            }
             ui.progress.set_value(done as f64 / total as f64);
             let losses = transfer.poll_losses().or(transfer.latest_losses());
             let mut text = format!("Step {done}/{total}");

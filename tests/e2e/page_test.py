@@ -16,10 +16,11 @@ default pair, then offline: a reload still opens the page and a second run compl
 pictures: a sideways phone photo (EXIF orientation 6) shows and is painted upright, an ICO is read. The default
 flow works with the keyboard alone (Enter on a zone opens the file picker, Start, Download), and axe-core finds no
 serious or critical violation before, during and after a run. The result compares with the photo (slider, press and
-hold) and is drawn at whole device pixels; the estimate beside Start follows the size and warns of a long run.
-Screenshots go to OUT_DIR.
+hold) and is drawn at whole device pixels; the estimate beside Start follows the size and warns of a long run. On a
+first visit the GPU is timed when the weights are ready: a Start pressed meanwhile runs normally, and the estimate
+shows a rough time before any run. Screenshots go to OUT_DIR.
 Usage: [E2E_SIZE=64] [E2E_ITERS=8] [E2E_TRAIN_STEPS=4] [E2E_LIVE_SIZES=320x240,640x480]
-       python3 tests/e2e/page_test.py URL OUT_DIR [--dist DIST_URL] [--only early-choice|live|dist|decoding|keyboard]
+       python3 tests/e2e/page_test.py URL OUT_DIR [--dist DIST_URL] [--only early-choice|live|dist|decoding|keyboard|first-estimate]
        python3 tests/e2e/page_test.py URL OUT_DIR --only decode-timing   (no test: times decoding a 6000x4000 JPEG)
 """
 
@@ -410,6 +411,69 @@ def check_estimate(page, results):
     page.check("input[name=multiscale]")
 
 
+def check_estimate_before_any_run(browser, results):
+    """On a first visit the page times this GPU briefly when the weights are ready: on a fresh page left alone the
+    estimate beside Start then shows a time, marked rough, before any run, which a run's first steps refine; and a
+    run started at once, while that timing still goes on, completes with no error."""
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(URL)
+    wait_ready(page)
+    t0 = time.time()
+    page.wait_for_function("!document.querySelector('.actions .estimate').textContent.startsWith('Timing')",
+                           timeout=300_000)
+    results["first estimate"] = text(page, ".actions .estimate")
+    results["GPU timed in s"] = round(time.time() - t0, 1)
+    seconds, _ = estimated_seconds(page)
+    assert seconds > 0 and "rough" in results["first estimate"], results["first estimate"]
+    shot(page, "estimate-first.png")
+    # a run's first steps refine it: after a run stopped at its fourth step or later it is no longer rough
+    page.uncheck("input[name=multiscale]")
+    page.fill(".controls input[type=number] >> nth=0", "32")
+    page.fill(".controls input[type=number] >> nth=1", "50")
+    page.click(START)
+    page.wait_for_function("/Step ([4-9]|[1-9][0-9])\\/50/.test(document.querySelector('.stats').textContent)",
+                           timeout=300_000)
+    page.click(STOP)
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Stopped')", timeout=300_000)
+    results["estimate after a stopped run"] = text(page, ".actions .estimate")
+    assert "rough" not in results["estimate after a stopped run"], results["estimate after a stopped run"]
+    context.close()
+    assert not errors, errors
+
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # a panic in the page's module is printed to the console (and the module is dead after it)
+    page.on("console", lambda m: errors.append(m.text) if "panicked" in m.text else None)
+    page.goto(URL)
+    wait_ready(page)
+    page.uncheck("input[name=multiscale]")
+    page.fill(".controls input[type=number] >> nth=0", "32")
+    page.fill(".controls input[type=number] >> nth=1", "2")
+    timing = text(page, ".actions .estimate")
+    t0 = time.time()
+    page.click(START)
+    assert timing == "Timing this GPU ...", f"Start was not pressed while the GPU was being timed: {timing!r}"
+    deadline = time.time() + 300
+    while not page.evaluate("document.querySelector('.stats').textContent.startsWith('Done') || "
+                            "!document.querySelector('.alert').hidden"):
+        assert not errors, errors
+        assert time.time() < deadline, f"the run started while timing did not end: {text(page, '.stats')!r}"
+        time.sleep(0.2)
+    results["started while timing"] = text(page, ".stats")
+    results["started while timing: s from Start to Done"] = round(time.time() - t0, 1)
+    assert results["started while timing"].startswith("Done: 2 steps"), (results["started while timing"],
+                                                                       text(page, ".alert"), errors)
+    # the run's own rate replaces the timing's (the timing, cut short, left none)
+    results["estimate after that run"] = text(page, ".actions .estimate")
+    assert "rough" not in results["estimate after that run"], results["estimate after that run"]
+    assert not errors, errors
+    context.close()
+
+
 def tab_to(page, selector, most=120):
     """Presses Tab until the element matching `selector` has the focus, as a keyboard user would."""
     for _ in range(most):
@@ -679,7 +743,8 @@ def main():
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
         if "--dist" in sys.argv:
             check_dist_offline(browser, sys.argv[sys.argv.index("--dist") + 1], results)
-        flows = {"decoding": check_browser_decoding, "keyboard": check_keyboard_only, "decode-timing": measure_decoding}
+        flows = {"decoding": check_browser_decoding, "keyboard": check_keyboard_only, "decode-timing": measure_decoding,
+                 "first-estimate": check_estimate_before_any_run}
         if only in flows:
             flows[only](browser, results)
         if only in ("dist", *flows):
@@ -694,6 +759,7 @@ def main():
         check_an_early_choice_wins(browser, results)
         check_browser_decoding(browser, results)
         check_keyboard_only(browser, results)
+        check_estimate_before_any_run(browser, results)
         if only == "early-choice":
             browser.close()
             print(json.dumps(results, indent=1))
