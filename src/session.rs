@@ -494,6 +494,34 @@ impl Session {
         Ok(())
     }
 
+    /// The losses of `picture`, made elsewhere (by a filter network, say), as a painting of `photo` in the style of
+    /// `paintings` under `params`, at the picture's own size: the optimisation's own measure of it, nothing updated.
+    pub async fn losses_of(
+        gpu: &Gpu,
+        weights: &Arc<GpuWeights>,
+        photo: &RgbaImage,
+        paintings: &[(RgbaImage, f32)],
+        params: &Params,
+        picture: &RgbaImage,
+    ) -> Result<Losses> {
+        let params = Params {
+            size: picture.width().max(picture.height()),
+            ..params.clone()
+        };
+        let mut session = Session::new(gpu, weights, photo, paintings, &params).await?;
+        if (session.width, session.height) != picture.dimensions() {
+            return Err(Error::InvalidParams(format!(
+                "a {}x{} picture cannot be measured against a photo of another shape ({}x{} at that size)",
+                picture.width(),
+                picture.height(),
+                session.width,
+                session.height
+            )));
+        }
+        session.set_pixels(&crate::image::to_pixels(picture))?;
+        Ok(session.loss_and_gradient().await?.0)
+    }
+
     /// The loss of the current picture and its gradient with respect to the pixels ([H][W] vec4), without
     /// updating anything. For tests and for optimisers that need the gradient itself.
     pub async fn loss_and_gradient(&mut self) -> Result<(Losses, Vec<f32>)> {

@@ -307,7 +307,7 @@ fn a_phone_photo_is_used_upright() {
 
 /// `artsy train` from a filter made for the optimisation (content at relu4_2, weight 5) trains in the training
 /// form of its settings (relu2_2, weight 500) and saves that; training again from the saved network filter keeps
-/// it; `artsy apply` stylises a photo with it.
+/// it; `artsy apply` stylises a photo with it and measures the result by the optimisation's losses.
 #[test]
 fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
     let optimisation = two_painting_noise_filter("for-training.artsy-filter.json");
@@ -358,8 +358,19 @@ fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
         "48",
         "--out",
         path(&out),
+        "--losses",
     ]);
     assert!(ok, "{log}");
+    // measured as the optimisation measures, under the settings it trained with
+    let measured = log
+        .lines()
+        .find_map(|l| {
+            l.split("the result measured as the optimisation measures: loss ")
+                .nth(1)
+        })
+        .unwrap_or_else(|| panic!("no losses reported: {log}"));
+    let total: f64 = measured.split(' ').next().unwrap().parse().unwrap();
+    assert!(total.is_finite() && total > 0.0, "{measured}");
     let img = image::open(&out).unwrap().to_rgb8();
     assert_eq!(img.width().max(img.height()), 48);
     let first_pixel = *img.get_pixel(0, 0);

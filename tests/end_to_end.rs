@@ -276,3 +276,54 @@ fn a_step_in_folded_grids_equals_the_step_in_flat_grids() {
         );
     }
 }
+
+/// `Session::losses_of` measures a picture made elsewhere as the optimisation would: the photo itself, given as
+/// the picture, has the losses of a session that starts from the photo (no content loss), and a picture of the
+/// painting has more content loss and less style loss than the photo.
+#[test]
+fn losses_of_a_picture_are_the_optimisations_losses_of_it() {
+    let gpu = gpu();
+    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
+    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    let photo = artsy::image::resize(&load("images/content_chelsea_cat.png"), 64, 43);
+    let painting = load("images/style_starry_night_vangogh.jpg");
+    let paintings = [(painting.clone(), 1.0)];
+    let params = Params {
+        size: 64,
+        ..Params::default()
+    };
+    let measure = |picture: &image::RgbaImage| {
+        pollster::block_on(Session::losses_of(&gpu, &weights, &photo, &paintings, &params, picture)).unwrap()
+    };
+    let of_photo = measure(&photo);
+    let mut session = pollster::block_on(Session::new(&gpu, &weights, &photo, &paintings, &params)).unwrap();
+    let (started, _) = pollster::block_on(session.loss_and_gradient()).unwrap();
+    println!("photo measured {of_photo:?}; a session from the photo {started:?}");
+    assert_eq!(of_photo.content, 0.0);
+    assert!(
+        (of_photo.style - started.style).abs() <= 1e-4 * started.style,
+        "{of_photo:?} vs {started:?}"
+    );
+    assert!(
+        (of_photo.tv - started.tv).abs() <= 1e-4 * started.tv,
+        "{of_photo:?} vs {started:?}"
+    );
+    let of_painting = measure(&artsy::image::resize(&painting, 64, 43));
+    println!("painting measured {of_painting:?}");
+    assert!(
+        of_painting.content > 0.0 && of_painting.style < of_photo.style,
+        "{of_painting:?}"
+    );
+    let wrong_shape = artsy::image::resize(&photo, 43, 64);
+    assert!(
+        pollster::block_on(Session::losses_of(
+            &gpu,
+            &weights,
+            &photo,
+            &paintings,
+            &params,
+            &wrong_shape
+        ))
+        .is_err()
+    );
+}

@@ -104,6 +104,13 @@ pub struct ApplyArgs {
     /// Keep the photo's colours (default: the filter's setting).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     pub original_colors: Option<bool>,
+    /// Also measure the result by the optimisation's losses under the settings the network trained with (the
+    /// same figures `artsy --filter` reports for an optimised picture).
+    #[arg(long)]
+    pub losses: bool,
+    /// The VGG19 weights for --losses (safetensors; default: the app's own).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
 }
 
 fn is_image(path: &Path) -> bool {
@@ -306,8 +313,14 @@ pub fn apply(args: ApplyArgs) -> Result<(), String> {
     };
     let (arch, params) = network.decode().map_err(|e| e.to_string())?;
     let photo = decode(&args.content)?;
-    let gpu = pollster::block_on(Gpu::new()).map_err(|e| e.to_string())?;
-    super::report::adapter(&gpu);
+    let (gpu, weights) = if args.losses {
+        let (gpu, weights) = open_gpu(&args.weights)?;
+        (gpu, Some(weights))
+    } else {
+        let gpu = pollster::block_on(Gpu::new()).map_err(|e| e.to_string())?;
+        super::report::adapter(&gpu);
+        (gpu, None)
+    };
     let mut stylizer = Stylizer::new(&gpu, arch, &params).map_err(|e| e.to_string())?;
     let (w, h) = match args.size {
         Some(size) => artsy::image::fit(photo.width(), photo.height(), size),
@@ -332,5 +345,14 @@ pub fn apply(args: ApplyArgs) -> Result<(), String> {
         first * 1000.0,
         args.out.display()
     );
+    if let Some(weights) = weights {
+        let paintings = decode_paintings(&filter.styles)?;
+        let settings = artsy::training::training_params(&filter.params);
+        let losses = pollster::block_on(artsy::Session::losses_of(
+            &gpu, &weights, &input, &paintings, &settings, &picture,
+        ))
+        .map_err(|e| e.to_string())?;
+        eprintln!("the result measured as the optimisation measures: {}", show(&losses));
+    }
     Ok(())
 }

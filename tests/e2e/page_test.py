@@ -22,6 +22,8 @@ shows a rough time before any run. Screenshots go to OUT_DIR.
 Usage: [E2E_SIZE=64] [E2E_ITERS=8] [E2E_TRAIN_STEPS=4] [E2E_LIVE_SIZES=320x240,640x480]
        python3 tests/e2e/page_test.py URL OUT_DIR [--dist DIST_URL] [--only early-choice|live|dist|decoding|keyboard|first-estimate]
        python3 tests/e2e/page_test.py URL OUT_DIR --only decode-timing   (no test: times decoding a 6000x4000 JPEG)
+       python3 tests/e2e/page_test.py URL OUT_DIR --only install --dist DIST_URL   (not in the default run: installs
+           the built site as an app in a fresh profile through Chromium's DevTools protocol and launches it)
 """
 
 import base64
@@ -735,11 +737,42 @@ def check_live_filters(playwright, results):
     assert not errors, errors
 
 
+def install_dist(p, url, results):
+    """Installs the built site as an app (DevTools protocol PWA.install: an ordinary profile, since incognito ones
+    install nothing), launches it and screenshots what the launch opened. Headless Chromium draws no app window, so
+    the launched page reports the browser's display mode, not standalone."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as profile:
+        context = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium", args=FLAGS,
+                                                       headless=True, viewport={"width": 1000, "height": 900})
+        page = context.new_page()
+        page.goto(url)
+        wait_ready(page)
+        cdp = context.new_cdp_session(page)
+        results["install: installability errors"] = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        manifest_id = cdp.send("Page.getAppId")["appId"]
+        assert manifest_id == url, manifest_id
+        cdp.send("PWA.install", {"manifestId": manifest_id})
+        results["install: app state"] = cdp.send("PWA.getOsAppState", {"manifestId": manifest_id})
+        with context.expect_page(timeout=30_000) as launched:
+            cdp.send("PWA.launch", {"manifestId": manifest_id})
+        app = launched.value
+        wait_ready(app)
+        results["install: launched"] = app.url
+        results["install: display mode standalone"] = app.evaluate("matchMedia('(display-mode: standalone)').matches")
+        shot(app, "installed-app.png")
+        context.close()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     results = {}
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     with sync_playwright() as p:
+        if only == "install":
+            install_dist(p, sys.argv[sys.argv.index("--dist") + 1], results)
+            print(json.dumps(results, indent=1))
+            return
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
         if "--dist" in sys.argv:
             check_dist_offline(browser, sys.argv[sys.argv.index("--dist") + 1], results)
