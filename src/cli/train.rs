@@ -44,6 +44,9 @@ pub struct TrainArgs {
     /// Training steps.
     #[arg(long, default_value_t = TrainSettings::default().steps)]
     pub steps: u32,
+    /// Stop after this many minutes even if --steps are not done (the network is saved as it is then).
+    #[arg(long)]
+    pub minutes: Option<f64>,
     /// Crops per step.
     #[arg(long, default_value_t = TrainSettings::default().batch)]
     pub batch: u32,
@@ -204,6 +207,9 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         seed: args.seed,
     };
     settings.validate().map_err(|e| e.to_string())?;
+    if let Some(minutes) = args.minutes.filter(|m| !(*m > 0.0)) {
+        return Err(format!("--minutes {minutes}: give a positive number of minutes"));
+    }
 
     let mut photo_files = if args.no_sample_photos {
         Vec::new()
@@ -243,9 +249,13 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     // Without a terminal the bar is hidden: a line every tenth of the run instead.
     let logging = !std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut next_line = settings.steps.div_ceil(10);
+    let budget = args.minutes.map(|m| std::time::Duration::from_secs_f64(m * 60.0));
+    let more = |trainer: &Trainer| {
+        trainer.step() < settings.steps && budget.is_none_or(|b| loop_start.elapsed() < b)
+    };
     // Two steps queued at a time keep the GPU busy; each step is its own submission.
-    while trainer.step() < settings.steps || trainer.steps_in_flight() > 0 {
-        while trainer.step() < settings.steps && trainer.steps_in_flight() < 2 {
+    while more(&trainer) || trainer.steps_in_flight() > 0 {
+        while more(&trainer) && trainer.steps_in_flight() < 2 {
             trainer.run(1).map_err(|e| e.to_string())?;
         }
         trainer.wait_oldest().map_err(|e| e.to_string())?;
@@ -271,12 +281,16 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     if let Some(l) = trainer.latest_losses() {
         eprintln!("last batch: {}", show(&l));
     }
+    let done = trainer.step();
+    if done < settings.steps {
+        eprintln!("stopped after {:.1} minutes (--minutes), at step {done} of {}", seconds / 60.0, settings.steps);
+    }
     eprintln!(
-        "{} steps in {seconds:.1} s ({:.1} ms/step; {:.1} s with set-up)",
-        settings.steps,
-        1000.0 * seconds / settings.steps as f64,
+        "{done} steps in {seconds:.1} s ({:.1} ms/step; {:.1} s with set-up)",
+        1000.0 * seconds / done.max(1) as f64,
         started.elapsed().as_secs_f64()
     );
+    let settings = TrainSettings { steps: done, ..settings };
 
     let name = args
         .out

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The live filters' figures from one run on a GPU machine: speed (a training step on 256 px crops in batches of 4,
+# one forward pass at 640x480, 512x512 and 1280x720, and the GPU memory each holds) and quality (one network trained
+# on Starry Night and one on the Great Wave for MINUTES each on two of the sample photos, applied to the two others
+# and measured by the optimisation's losses, beside the optimisation's own pictures and losses after 100 and 500
+# steps on the same photos with the same settings).
+#
+# Usage, from the repository root on a machine with a GPU and its Vulkan driver:
+#   [SIZE=512] [MINUTES=2] [ITERS="100 500"] [SPEED=1] src/bin/gpu_filters.sh [OUT_DIR]
+# (SPEED=0 skips the speed part; TRAIN_FLAGS adds flags to `artsy train`. On a machine without a GPU,
+#  BIN=target/release SIZE=64 MINUTES=0.2 ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8 --batch 2" checks it.)
+# It uses target/release/{bench,artsy} (or .bench/{bench,artsy}.xz, unpacked to /tmp, where the machine has no
+# Rust; BIN=DIR names another folder). Each part has a time limit and the run goes on when one fails; everything is logged to OUT_DIR/log.txt
+# (default out/gpu-filters), the pictures are written beside it.
+set -u
+cd "$(dirname "$0")/../.."
+out=${1:-out/gpu-filters}
+size=${SIZE:-512}
+minutes=${MINUTES:-2}
+iters=${ITERS:-100 500}
+mkdir -p "$out"
+exec > >(tee -a "$out/log.txt") 2>&1
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
+images=assets/images
+
+bin=${BIN:-target/release}
+if [ -z "${BIN:-}" ] && [ -f .bench/bench.xz ]; then
+    bin=/tmp/artsy-bin
+    mkdir -p "$bin"
+    for b in bench artsy; do
+        python3 -c "import lzma,sys; open(sys.argv[2],'wb').write(lzma.open(sys.argv[1]).read())" \
+            ".bench/$b.xz" "$bin/$b"
+        chmod +x "$bin/$b"
+    done
+fi
+
+part() {
+    local seconds=$1
+    shift
+    echo
+    echo "=== $* ($(date +%T))"
+    timeout "$seconds" "$@" || echo "=== FAILED or timed out ($?): $*"
+}
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
+
+# 1. speed
+[ "${SPEED:-1}" = 1 ] && part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720
+# 2. quality: astronaut and coffee to learn from; the cat and Grace Hopper held out
+limit=$(python3 -c "print(int($minutes * 60 + 120))")
+for style in starry_night_vangogh great_wave_hokusai; do
+    filter="$out/$style.artsy-filter.json"
+    part "$limit" "$bin/artsy" train --style "$images/style_$style.jpg" --no-sample-photos \
+        --photos "$images/content_astronaut.png" --photos "$images/content_coffee.png" --minutes "$minutes" \
+        ${TRAIN_FLAGS:-} --out "$filter"
+    for photo in content_chelsea_cat.png content_grace_hopper.jpg; do
+        name="$style-${photo%.*}"
+        part 120 "$bin/artsy" apply --filter "$filter" --content "$images/$photo" --size "$size" --losses \
+            --out "$out/$name-network.png"
+        for n in $iters; do
+            part 300 "$bin/artsy" --filter "$filter" --content "$images/$photo" --size "$size" --iters "$n" \
+                --out "$out/$name-optimised-$n.png"
+        done
+    done
+done
+echo
+echo "=== done ($(date +%T))"
