@@ -1,5 +1,6 @@
 //! The benchmark's measurement, shared by the native bench (src/bin/bench.rs) and the wasm one (src/web/bench.rs):
-//! the real step at one square size on synthetic pictures, timed end to end, with GPU time per kernel family.
+//! the real step at one square size on synthetic pictures, timed end to end, with GPU time per kernel family; and a
+//! filter network's forward pass at one size.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use image::{Rgba, RgbaImage};
 use serde_json::{Value, json};
 
+use crate::filter_net::{Activations, Architecture};
 use crate::vgg::{LAYERS, feature_sizes};
 use crate::{Error, Gpu, GpuWeights, Losses, Optimizer, Params, Result, Session};
 
@@ -143,5 +145,52 @@ pub async fn measure(
         conv_gflops,
         gpu_bytes: session.gpu_bytes(),
         dispatches: profile.unwrap_or_default(),
+    })
+}
+
+/// One forward pass of a filter network at one size: what applying a live filter to a frame costs.
+pub struct ApplyMeasurement {
+    pub width: u32,
+    pub height: u32,
+    pub ms_per_frame: f64,
+    pub gpu_bytes: u64,
+}
+
+impl ApplyMeasurement {
+    pub fn to_json(&self) -> Value {
+        json!({"width": self.width, "height": self.height, "ms_per_frame": self.ms_per_frame,
+               "gpu_bytes": self.gpu_bytes})
+    }
+}
+
+/// Times the forward pass of the network `arch` with `params` at `width` x `height` (rounded as applying rounds
+/// it): `warmup` passes, then `frames` passes queued together until the GPU has finished them, by `clock` (ms).
+pub async fn measure_apply(
+    gpu: &Gpu,
+    arch: &Architecture,
+    params: &wgpu::Buffer,
+    (width, height): (u32, u32),
+    warmup: u32,
+    frames: u32,
+    clock: impl Fn() -> f64,
+) -> Result<ApplyMeasurement> {
+    let (width, height) = Architecture::run_size(width, height);
+    let acts = Activations::new(gpu, arch, height, width);
+    let forward = acts.forward(gpu, arch, params);
+    let frames = frames.max(1);
+    let queued: Vec<_> = (0..frames).flat_map(|_| forward.iter().cloned()).collect();
+    for _ in 0..warmup {
+        gpu.run(&forward);
+    }
+    // a read waits for everything queued before it
+    gpu.read_f32(&acts.layers[0].stats).await?;
+    let start = clock();
+    gpu.run(&queued);
+    gpu.read_f32(&acts.layers[0].stats).await?;
+    Ok(ApplyMeasurement {
+        width,
+        height,
+        ms_per_frame: (clock() - start) / frames as f64,
+        gpu_bytes: acts.bytes(),
     })
 }

@@ -188,7 +188,6 @@ fn fail(e: impl std::fmt::Display) -> ! {
 
 /// --filter-net: ms per training step and per forward pass, and the memory each holds.
 fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, steps: u32) {
-    use artsy::filter_net::{Activations, Architecture};
     use artsy::training::{TrainSettings, Trainer};
     let software = gpu.adapter.is_software;
     let settings = TrainSettings {
@@ -202,10 +201,8 @@ fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, st
         load_picture("assets/images/content_chelsea_cat.png"),
     ];
     let painting = artsy::bench::painting();
-    let params = Params {
-        content_layers: vec![("relu2_2".parse().unwrap(), 1.0)],
-        ..Params::default()
-    };
+    let params = artsy::training::training_params(&Params::default());
+    let started_at = Instant::now();
     let mut trainer = pollster::block_on(Trainer::new(
         gpu,
         weights,
@@ -253,27 +250,29 @@ fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, st
         let parsed = size
             .split_once('x')
             .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)));
-        let Some((w, h)) = parsed else {
+        let Some(size) = parsed else {
             fail(format!("--apply-sizes: `{size}` is not WIDTHxHEIGHT"))
         };
-        let (w, h) = Architecture::run_size(w, h);
-        let acts = Activations::new(gpu, &arch, h, w);
-        let forward = acts.forward(gpu, &arch, &params_buffer);
-        let frames: Vec<_> = (0..steps).flat_map(|_| forward.iter().cloned()).collect();
-        for _ in 0..warmup {
-            gpu.run(&forward);
-        }
-        pollster::block_on(gpu.read_f32(&acts.layers[0].stats)).unwrap_or_else(|e| fail(e));
-        let started = Instant::now();
-        gpu.run(&frames);
-        pollster::block_on(gpu.read_f32(&acts.layers[0].stats)).unwrap_or_else(|e| fail(e));
-        let ms = started.elapsed().as_secs_f64() * 1000.0 / steps as f64;
+        let clock = || started_at.elapsed().as_secs_f64() * 1000.0;
+        let m = pollster::block_on(artsy::bench::measure_apply(
+            gpu,
+            &arch,
+            &params_buffer,
+            size,
+            warmup,
+            steps,
+            clock,
+        ))
+        .unwrap_or_else(|e| fail(e));
         println!(
-            "apply {w}x{h}: {ms:.2} ms/frame ({:.0} frames/s), {:.0} MB on the GPU",
-            1000.0 / ms,
-            acts.bytes() as f64 / 1e6
+            "apply {}x{}: {:.2} ms/frame ({:.0} frames/s), {:.0} MB on the GPU",
+            m.width,
+            m.height,
+            m.ms_per_frame,
+            1000.0 / m.ms_per_frame,
+            m.gpu_bytes as f64 / 1e6
         );
-        rows.push(serde_json::json!({"width": w, "height": h, "ms_per_frame": ms, "gpu_bytes": acts.bytes()}));
+        rows.push(m.to_json());
     }
     let json = serde_json::json!({
         "adapter": gpu.adapter.name,

@@ -3,6 +3,10 @@
 //
 //   node src/bin/bench_web.mjs [--sizes 512,1024,largest] [--steps 20] [--warmup 3] [--weights FILE] [--json FILE]
 //                              [--dawn OPTION]... [--webgpu DIR] [--pkg DIR]
+//   node src/bin/bench_web.mjs --filter-net [--apply-sizes 640x480,1280x720] [--width 16] [--steps 20] ...
+//
+// --filter-net times a live filter's network instead: one forward pass per camera frame at each --apply-sizes
+// (random weights of a network of --width channels; the time does not depend on them).
 //
 // --dawn passes an option to Dawn's create() (e.g. backend=vulkan, backend=null, adapter=NAME, enable-dawn-features=X);
 // `largest` is the largest size the device's limits allow. --webgpu is the unpacked `webgpu` package, --pkg the
@@ -29,6 +33,9 @@ const flags = {
   dawn: { type: 'string', multiple: true, default: [] },
   webgpu: { type: 'string', default: join(repo, 'target/bench-web/webgpu/package') },
   pkg: { type: 'string', default: join(repo, 'target/bench-web/pkg') },
+  'filter-net': { type: 'boolean' },
+  'apply-sizes': { type: 'string', default: '640x480,1280x720' },
+  width: { type: 'string', default: '16' },
   help: { type: 'boolean', short: 'h' },
 };
 const args = (() => {
@@ -117,6 +124,30 @@ const engine = (() => {
   }
 })();
 let report;
+if (args['filter-net']) {
+  const pairs = args['apply-sizes'].split(',').flatMap((s) => {
+    const m = /^(\d+)x(\d+)$/.exec(s.trim());
+    if (!m) fail(`--apply-sizes: '${s}' is not WIDTHxHEIGHT`);
+    return [Number(m[1]), Number(m[2])];
+  });
+  try {
+    report = JSON.parse(await engine.bench_filter_apply(Uint32Array.from(pairs), Number(args.width), steps, warmup));
+  } catch (e) {
+    fail(`the benchmark failed: ${e?.stack ?? e}`);
+  }
+  report.dawn = { options, description: info.description, fallback };
+  console.log('| size | ms/frame | frames/s | GPU MB |');
+  console.log('|---|---|---|---|');
+  for (const r of report.results) {
+    if (r.failed) console.log(`| ${r.width}x${r.height} | failed: ${r.failed} |`);
+    else console.log(`| ${r.width}x${r.height} | ${r.ms_per_frame.toFixed(2)} | ${(1000 / r.ms_per_frame).toFixed(1)} | ` +
+      `${(r.gpu_bytes / 1e6).toFixed(0)} |`);
+  }
+  const json = JSON.stringify(report);
+  console.log(`\n${json}`);
+  if (args.json) writeFileSync(args.json, json);
+  process.exit(0);
+}
 try {
   report = JSON.parse(await engine.bench(weights, Uint32Array.from(sizes), steps, warmup));
 } catch (e) {

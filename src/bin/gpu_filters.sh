@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The live filters' figures from one run on a GPU machine: speed (a training step on 256 px crops in batches of 4,
-# one forward pass at 640x480, 512x512 and 1280x720, and the GPU memory each holds) and quality (one network trained
+# one forward pass at 640x480, 512x512 and 1280x720, and the GPU memory each holds; the forward pass in Dawn too,
+# the browser's WebGPU, for the live camera's frame rate) and quality (one network trained
 # on Starry Night and one on the Great Wave for MINUTES each on two of the sample photos, applied to the two others
 # and measured by the optimisation's losses, beside the optimisation's own pictures and losses after 100 and 500
 # steps on the same photos with the same settings).
@@ -44,8 +45,12 @@ part() {
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
 
-# 1. speed
-[ "${SPEED:-1}" = 1 ] && part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720
+# 1. speed: natively, and the forward pass per camera frame in the browser's WebGPU (Dawn, from the .dawn/ bundle of
+# `./build.sh bench-bundle` when it is there)
+if [ "${SPEED:-1}" = 1 ]; then
+    part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720
+    [ -f .dawn/run.sh ] && part 240 bash .dawn/run.sh --filter-net --apply-sizes 640x480,1280x720 --steps 50
+fi
 # 2. quality: astronaut and coffee to learn from; the cat and Grace Hopper held out
 limit=$(python3 -c "print(int($minutes * 60 + 120))")
 for style in starry_night_vangogh great_wave_hokusai; do

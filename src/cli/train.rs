@@ -207,7 +207,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         seed: args.seed,
     };
     settings.validate().map_err(|e| e.to_string())?;
-    if let Some(minutes) = args.minutes.filter(|m| !(*m > 0.0)) {
+    if let Some(minutes) = args.minutes.filter(|m| m.is_nan() || *m <= 0.0) {
         return Err(format!("--minutes {minutes}: give a positive number of minutes"));
     }
 
@@ -250,9 +250,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     let logging = !std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut next_line = settings.steps.div_ceil(10);
     let budget = args.minutes.map(|m| std::time::Duration::from_secs_f64(m * 60.0));
-    let more = |trainer: &Trainer| {
-        trainer.step() < settings.steps && budget.is_none_or(|b| loop_start.elapsed() < b)
-    };
+    let more = |trainer: &Trainer| trainer.step() < settings.steps && budget.is_none_or(|b| loop_start.elapsed() < b);
     // Two steps queued at a time keep the GPU busy; each step is its own submission.
     while more(&trainer) || trainer.steps_in_flight() > 0 {
         while more(&trainer) && trainer.steps_in_flight() < 2 {
@@ -283,14 +281,21 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     }
     let done = trainer.step();
     if done < settings.steps {
-        eprintln!("stopped after {:.1} minutes (--minutes), at step {done} of {}", seconds / 60.0, settings.steps);
+        eprintln!(
+            "stopped after {:.1} minutes (--minutes), at step {done} of {}",
+            seconds / 60.0,
+            settings.steps
+        );
     }
     eprintln!(
         "{done} steps in {seconds:.1} s ({:.1} ms/step; {:.1} s with set-up)",
         1000.0 * seconds / done.max(1) as f64,
         started.elapsed().as_secs_f64()
     );
-    let settings = TrainSettings { steps: done, ..settings };
+    let settings = TrainSettings {
+        steps: done,
+        ..settings
+    };
 
     let name = args
         .out

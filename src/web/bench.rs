@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 
-use crate::bench::{Measurement, does_not_fit, largest_size, measure};
+use crate::bench::{Measurement, does_not_fit, largest_size, measure, measure_apply};
+use crate::filter_net::Architecture;
 use crate::{Gpu, GpuWeights, Optimizer, VggWeights};
 
 /// Times the real step with Adam at each of `sizes` (square; 0 stands for the largest size the device's limits
@@ -47,6 +48,38 @@ pub async fn bench(weights: Vec<u8>, sizes: Vec<u32>, steps: u32, warmup: u32) -
         "steps": steps.max(1),
         "warmup": warmup,
         "largest_size": largest,
+        "results": results,
+    })
+    .to_string())
+}
+
+/// Times a filter network's forward pass, what a live filter costs per camera frame, at each of `sizes` (pairs
+/// width, height) over `frames` passes after `warmup`, for a network of `width` channels with random weights (the
+/// time does not depend on them). Resolves to JSON text: the adapter and per size the measurement or why it failed.
+#[wasm_bindgen]
+pub async fn bench_filter_apply(sizes: Vec<u32>, width: u32, frames: u32, warmup: u32) -> Result<String, JsValue> {
+    console_error_panic_hook::set_once();
+    let fail = |e: crate::Error| JsValue::from_str(&e.to_string());
+    let gpu = Gpu::new().await.map_err(fail)?;
+    let arch = Architecture::new(width).map_err(fail)?;
+    let params = gpu.storage_from("filter params", &arch.initial_params(1));
+    let performance =
+        js_sys::Reflect::get(&js_sys::global(), &"performance".into())?.unchecked_into::<web_sys::Performance>();
+    let clock = || performance.now();
+    let mut results = Vec::new();
+    for pair in sizes.chunks_exact(2) {
+        match measure_apply(&gpu, &arch, &params, (pair[0], pair[1]), warmup, frames, clock).await {
+            Ok(m) => results.push(m.to_json()),
+            Err(e) => results.push(json!({"width": pair[0], "height": pair[1], "failed": e.to_string()})),
+        }
+    }
+    Ok(json!({
+        "adapter": gpu.adapter.name,
+        "backend": gpu.adapter.backend,
+        "software": gpu.adapter.is_software,
+        "network_width": width,
+        "frames": frames.max(1),
+        "warmup": warmup,
         "results": results,
     })
     .to_string())
