@@ -6,7 +6,7 @@ use std::sync::Arc;
 use image::RgbaImage;
 
 use crate::filter::FilterNetwork;
-use crate::filter_net::Stylizer;
+use crate::filter_net::{Architecture, Stylizer};
 use crate::training::{TrainSettings, Trainer};
 use crate::{Error, Gpu, GpuWeights, Losses, Params};
 
@@ -82,6 +82,13 @@ impl LiveFilter {
     /// GPU memory the training holds, in bytes.
     pub fn gpu_bytes(&self) -> u64 {
         self.trainer.gpu_bytes()
+    }
+
+    /// The network as it learns, for the live camera: a stylizer reading the trainer's own parameters, so every
+    /// frame shows the latest step without copying anything.
+    pub fn learning_network(&self, gpu: &Gpu) -> (Architecture, Stylizer) {
+        let arch = self.trainer.architecture().clone();
+        (arch.clone(), Stylizer::sharing(gpu, arch, self.trainer.params_buffer()))
     }
 
     /// The network's current output on `photo`, at the photo's size (waits for the queued steps).

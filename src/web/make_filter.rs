@@ -1,7 +1,8 @@
 //! Making a live filter: the training settings read from the page, the training photos (the samples served with
-//! the page and the user's photo), the training loop in batches sized by time (two in flight, so the GPU never
+//! the page, the user's photo and, with the camera on, its frame), the training loop in batches sized by time (two in flight, so the GPU never
 //! waits and the page never freezes) with the loss, step, time left and the network's current output on the
-//! photo every few seconds, and the network kept in the gallery when training ends or is stopped.
+//! photo every few seconds (and on the live camera, every frame), and the network kept in the gallery when training
+//! ends or is stopped.
 
 use image::RgbaImage;
 
@@ -112,7 +113,11 @@ impl App {
         ui.progress.set_value(0.0);
         self.refresh_buttons();
         self.set_status("Preparing the live filter: loading the training photos ...");
-        let photos = self.training_photos(photo.as_ref()).await;
+        let mut photos = self.training_photos(photo.as_ref()).await;
+        // with the camera on, what it sees now is learned from too
+        let camera_frame = self.live.camera.borrow().as_ref().and_then(|c| c.snapshot().ok());
+        let from_camera = camera_frame.is_some();
+        photos.extend(camera_frame);
         if photos.is_empty() {
             self.run_control.end();
             self.refresh_buttons();
@@ -123,8 +128,13 @@ impl App {
             );
         }
         self.set_status(&format!(
-            "Preparing the live filter: analysing the painting(s) and {} photos ...",
-            photos.len()
+            "Preparing the live filter: analysing the painting(s) and {} photos{} ...",
+            photos.len(),
+            if from_camera {
+                " (one of them the camera's frame)"
+            } else {
+                ""
+            }
         ));
         let styles: Vec<(RgbaImage, f32)> = paintings.iter().map(|(p, share)| (p.image.clone(), *share)).collect();
         let preview_photo = photo.map(|p| {
@@ -143,6 +153,8 @@ impl App {
             Err(e) => Err(e),
         };
         self.keep_trained(result, &paintings, &params).await;
+        // the live camera goes back to the filter chosen for it (it showed the network learning)
+        self.switch_live_filter().await;
         // the run ends only once its outcome is in place: whoever waits for it sees the final status
         self.run_control.end();
         self.refresh_buttons();
@@ -197,6 +209,10 @@ impl App {
         let mut last_done = dom::now_ms();
         let mut stopped = false;
         let mut in_flight: Option<WorkDone> = None;
+        if self.live.running.get() {
+            // the live camera shows the network as it learns, every frame
+            *self.live.switch_to.borrow_mut() = Some(live.learning_network(gpu));
+        }
         while !live.is_done() {
             if self.run_control.stop_requested() {
                 stopped = true;

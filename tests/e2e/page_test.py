@@ -726,6 +726,29 @@ def check_live_filters(playwright, results):
                            " > f + 1", arg=frames, timeout=120_000)
     assert page.locator(".alert").is_hidden(), text(page, ".alert")
 
+    # Making a live filter with the camera on: its frame is learned from too, and the camera shows the network
+    # learning (frames keep coming through it while it trains), then goes back to the chosen filter.
+    live_cards = page.locator(".filter-card.live").count()
+    page.click("button.make-live")
+    page.wait_for_function("document.querySelector('.stats').textContent.includes(\"one of them the camera's frame\")",
+                           timeout=300_000, polling=50)
+    results["training with the camera"] = text(page, ".stats")
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Training the live filter: step')",
+                           timeout=300_000)
+    frames = int(re.search(r"(\d+) frames", text(page, ".live-fps")).group(1))
+    page.wait_for_function("(f) => +(/(\\d+) frames/.exec(document.querySelector('.live-fps').textContent) || [0, 0])[1]"
+                           " > f || document.querySelector('.stats').textContent.startsWith('Live filter trained')",
+                           arg=frames, timeout=300_000)
+    results["frames while training"] = text(page, ".live-fps")
+    page.wait_for_function("document.querySelector('.stats').textContent.startsWith('Live filter trained')",
+                           timeout=600_000)
+    page.wait_for_function("(n) => document.querySelectorAll('.filter-card.live').length === n + 1", arg=live_cards,
+                           timeout=30_000)
+    frames = int(re.search(r"(\d+) frames", text(page, ".live-fps")).group(1))
+    page.wait_for_function("(f) => +(/(\\d+) frames/.exec(document.querySelector('.live-fps').textContent) || [0, 0])[1]"
+                           " > f", arg=frames, timeout=300_000)
+    assert page.locator(".alert").is_hidden(), text(page, ".alert")
+
     # Stop: the camera goes off.
     page.click("button.live-stop")
     page.wait_for_function("document.querySelector('video.live-video').srcObject === null", timeout=60_000)
