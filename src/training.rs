@@ -18,8 +18,7 @@ use crate::params::{DEFAULT_CONTENT_LAYER, Params};
 use crate::random::Random;
 use crate::session::Losses;
 use crate::step::{LossInputs, Objective};
-use crate::vgg::LAYERS;
-use crate::vgg::Layer;
+use crate::vgg::{LAYERS, Layer};
 use crate::weights::GpuWeights;
 
 /// The content layer a network learns to keep: an early layer keeps the photo's edges and shapes without its

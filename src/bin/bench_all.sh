@@ -17,26 +17,8 @@ exec > >(tee -a "$out/log.txt") 2>&1
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 weights=assets/vgg19/vgg19-conv-u8.safetensors
 
-# the binaries: built here, or carried compressed
-bin=target/release
-if [ -f .bench/bench.xz ]; then
-    bin=/tmp/artsy-bin
-    mkdir -p "$bin"
-    for b in bench artsy kernels kernels_unchecked tensor_cores; do
-        [ -f ".bench/$b.xz" ] || continue
-        python3 -c "import lzma,sys; open(sys.argv[2],'wb').write(lzma.open(sys.argv[1]).read())" \
-            ".bench/$b.xz" "$bin/$b"
-        chmod +x "$bin/$b"
-    done
-fi
-
-part() {
-    local seconds=$1
-    shift
-    echo
-    echo "=== $* ($(date +%T))"
-    timeout "$seconds" "$@" || echo "=== FAILED or timed out ($?): $*"
-}
+# the binaries (built here, or carried compressed) and `part`
+source src/bin/gpu_run_common.sh
 
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv 2>/dev/null
 

@@ -10,9 +10,8 @@
 #   [SIZE=512] [MINUTES=2] [ITERS="100 500"] [SPEED=1] src/bin/gpu_filters.sh [OUT_DIR]
 # (SPEED=0 skips the speed part; TRAIN_FLAGS adds flags to `artsy train`. On a machine without a GPU,
 #  BIN=target/release SIZE=64 MINUTES=0.2 ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8 --batch 2" checks it.)
-# It uses target/release/{bench,artsy} (or .bench/{bench,artsy}.xz, unpacked to /tmp, where the machine has no
-# Rust; BIN=DIR names another folder). Each part has a time limit and the run goes on when one fails; everything is logged to OUT_DIR/log.txt
-# (default out/gpu-filters), the pictures are written beside it.
+# It uses target/release/{bench,artsy} (see gpu_run_common.sh). Each part has a time limit and the run goes on when
+# one fails; everything is logged to OUT_DIR/log.txt (default out/gpu-filters), the pictures are written beside it.
 set -u
 cd "$(dirname "$0")/../.."
 out=${1:-out/gpu-filters}
@@ -24,24 +23,8 @@ exec > >(tee -a "$out/log.txt") 2>&1
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 images=assets/images
 
-bin=${BIN:-target/release}
-if [ -z "${BIN:-}" ] && [ -f .bench/bench.xz ]; then
-    bin=/tmp/artsy-bin
-    mkdir -p "$bin"
-    for b in bench artsy; do
-        python3 -c "import lzma,sys; open(sys.argv[2],'wb').write(lzma.open(sys.argv[1]).read())" \
-            ".bench/$b.xz" "$bin/$b"
-        chmod +x "$bin/$b"
-    done
-fi
-
-part() {
-    local seconds=$1
-    shift
-    echo
-    echo "=== $* ($(date +%T))"
-    timeout "$seconds" "$@" || echo "=== FAILED or timed out ($?): $*"
-}
+# the binaries (built here, or carried compressed) and `part`
+source src/bin/gpu_run_common.sh
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
 
