@@ -7,9 +7,13 @@
 //   first loop (newest to oldest):  alpha_j = rho_j s_j.d;  d -= alpha_j y_j          (dot, finish, axpy)
 //   d *= H0                                                                            (axpy with no b)
 //   second loop (oldest to newest): beta = rho_j y_j.d;     d += (alpha_j - beta) s_j  (dot, finish, axpy)
+//   cap:          t = min(t, max_rms / rms(d))   (dot d.d, finish; rms over the 3 colour values of each pixel)
 //   update:       x_new = clamp(x + t d, 0, 1); s[next] = x_new - x   (the step actually taken)
 // The very first step has no pairs: d = -g and t = t0 * min(1, 1 / |g|_1), t0 the step length the host passes
-// (LBFGS_STEP in src/step/optimizer.rs: 1); every later step takes the step length t0 itself.
+// (LBFGS_STEP in src/step/optimizer.rs: 1); every later step takes the step length t0 itself, shortened where
+// its root-mean-square change of a colour value would pass max_rms (MAX_STEP_RMS in src/kernels/lbfgs.rs). With no
+// line search, that cap is what stops one bad curvature estimate (H0 = ys / yy far too large after a tiny first
+// step) from throwing every pixel against the box in one step; healthy steps stay well below it.
 //
 // Layouts: every vector is [H * W] vec4<f32> (r, g, b, 0); partials: [PARTIALS] vec4<f32> (per-workgroup lanes);
 // scalars: [4 + 2m] f32 = (H0, t, ys, unused, rho[m], alpha[m]).
@@ -25,7 +29,7 @@ struct Params {
     op: u32,        // what dot_finish does with the dot, or how axpy scales (see the constants)
     slot: u32,      // history slot the scalars of this dispatch belong to
     flag: u32,      // begin: 1 if a newest pair is to be completed; dot_partials: 1 for |a|_1 instead of a.b
-    value: f32,     // begin and dot_finish OP_FIRST: the step length t0
+    value: f32,     // begin and dot_finish OP_FIRST: the step length t0; dot_finish OP_CAP: max_rms
     sign: f32,      // axpy: +1 or -1
     m: u32,         // history length
     _pad: u32,
@@ -42,6 +46,7 @@ const OP_YY: u32 = 1u;     // H0 = ys / yy, if the newest pair is used
 const OP_ALPHA: u32 = 2u;  // alpha[slot] = rho[slot] * dot
 const OP_BETA: u32 = 3u;   // alpha[slot] -= rho[slot] * dot  (the coefficient of s in the second loop)
 const OP_FIRST: u32 = 4u;  // t = t0 * min(1, 1 / dot), dot = |g|_1
+const OP_CAP: u32 = 5u;    // t = min(t, max_rms / rms(d)), dot = d.d
 
 // axpy ops: d = d * scale + sign * coef * src
 const AXPY_ALPHA: u32 = 0u;  // scale 1, coef alpha[slot]
@@ -124,6 +129,12 @@ fn dot_finish(@builtin(local_invocation_index) lid: u32) {
         }
         case OP_FIRST: {
             scalars[T] = params.value * min(1.0, 1.0 / max(dot, 1e-30));
+        }
+        case OP_CAP: {
+            let rms = sqrt(dot / f32(3u * params.count));
+            if (scalars[T] * rms > params.value) {
+                scalars[T] = params.value / rms;
+            }
         }
         default: {}
     }

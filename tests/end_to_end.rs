@@ -327,3 +327,34 @@ fn losses_of_a_picture_are_the_optimisations_losses_of_it() {
         .is_err()
     );
 }
+
+/// The cat with Starry Night at 128 px: L-BFGS's first curvature estimate there asks for a step that moves every
+/// value by about 1, which used to throw the whole picture against the box (loss x100 at step 3, so the run was
+/// stopped as diverging wherever losses are read every step). The step is now cut to lbfgs::MAX_STEP_RMS.
+#[test]
+fn lbfgs_does_not_run_away_on_the_cat() {
+    let gpu = gpu();
+    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
+    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    let photo = load("images/content_chelsea_cat.png");
+    let painting = load("images/style_starry_night_vangogh.jpg");
+    let params = Params {
+        size: 128,
+        iterations: 8,
+        ..Params::default()
+    };
+    let mut session = pollster::block_on(Session::new(&gpu, &weights, &photo, &[(painting, 1.0)], &params)).unwrap();
+    // every step's loss read, as a slow GPU's run loop does (the watch stops a run whose loss passes 10x its best)
+    let mut losses = Vec::new();
+    for _ in 0..8 {
+        session.run(1).unwrap();
+        losses.push(
+            pollster::block_on(session.finish())
+                .unwrap_or_else(|e| panic!("{e}"))
+                .total,
+        );
+    }
+    println!("losses {losses:?}");
+    let (first, last) = (losses[0], losses[7]);
+    assert!(last < 0.5 * first, "the loss went from {first} to {last}");
+}

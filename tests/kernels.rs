@@ -503,7 +503,7 @@ fn lbfgs_follows_the_reference_through_the_history_ring() {
     let xb = gpu.storage_from("x", &f32s(&x));
     let gb = gpu.storage("g", n * 4);
     let state = lbfgs::LbfgsState::new(&gpu, n, 1.0, &gb, &xb);
-    let mut reference = r::Lbfgs::new(lbfgs::HISTORY, n * 4, 1.0, 1.0);
+    let mut reference = r::Lbfgs::new(lbfgs::HISTORY, n * 4, 1.0, 1.0, lbfgs::MAX_STEP_RMS as f64);
     let start = q.value(&x);
     // Gradient descent with the largest stable fixed step, for scale.
     let mut gd = x.clone();
@@ -557,7 +557,7 @@ fn lbfgs_follows_the_reference_through_clamps_and_skipped_pairs() {
     let xb = gpu.storage_from("x", &f32s(&x));
     let gb = gpu.storage("g", n * 4);
     let state = lbfgs::LbfgsState::new(&gpu, n, 1.0, &gb, &xb);
-    let mut reference = r::Lbfgs::new(lbfgs::HISTORY, n * 4, 1.0, 1.0);
+    let mut reference = r::Lbfgs::new(lbfgs::HISTORY, n * 4, 1.0, 1.0, lbfgs::MAX_STEP_RMS as f64);
     let skips = [3u32, lbfgs::HISTORY as u32 + 4];
     let steps = 2 * lbfgs::HISTORY as u32 + 3;
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(u, v)| u * v).sum::<f64>();
@@ -597,6 +597,62 @@ fn lbfgs_follows_the_reference_through_clamps_and_skipped_pairs() {
         clamped > n / 2,
         "only {clamped} values were clamped: the box was hardly tested"
     );
+}
+
+/// A curvature estimate gone wrong: the gradient hardly changes along the first step (y = s / 100), so H0 = 100
+/// and the quasi-Newton step asks to move every value by tens. The step is shortened to a root-mean-square
+/// change of MAX_STEP_RMS (without the cap every value would land on 0 or 1), as the reference does.
+#[test]
+fn lbfgs_shortens_a_step_a_bad_curvature_estimate_blows_up() {
+    let gpu = gpu();
+    let n = 500;
+    let mut x: Vec<f64> = f64s(&random(n * 4, 95, 0.3, 0.7));
+    x.iter_mut().skip(3).step_by(4).for_each(|v| *v = 0.0);
+    let xb = gpu.storage_from("x", &f32s(&x));
+    let gb = gpu.storage("g", n * 4);
+    let state = lbfgs::LbfgsState::new(&gpu, n, 1.0, &gb, &xb);
+    let mut reference = r::Lbfgs::new(lbfgs::HISTORY, n * 4, 1.0, 1.0, lbfgs::MAX_STEP_RMS as f64);
+    let mut g: Vec<f64> = f64s(&random(n * 4, 96, -1.0, 1.0));
+    g.iter_mut().skip(3).step_by(4).for_each(|v| *v = 0.0);
+    let mut x_prev = Vec::new();
+    for k in 0..3u32 {
+        let gpu_x = f64s(&read(&gpu, &xb, n * 4));
+        if k > 0 {
+            // nearly flat along the step just taken
+            g = g
+                .iter()
+                .zip(gpu_x.iter().zip(&x_prev))
+                .map(|(gv, (a, b))| gv + (a - b) / 100.0)
+                .collect();
+        }
+        // as the GPU sees it, so that y = g - g_prev is the same small difference on both sides
+        g = f64s(&f32s(&g));
+        gpu.queue.write_buffer(&gb, 0, bytemuck::cast_slice(&f32s(&g)));
+        gpu.run(state.dispatches(k));
+        let mut expected = gpu_x.clone();
+        reference.step(&mut expected, &g);
+        let got = f64s(&read(&gpu, &xb, n * 4));
+        let worst = got
+            .iter()
+            .zip(&expected)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 2e-4,
+            "step {k}: GPU pixels differ from the reference by {worst}"
+        );
+        if k > 0 {
+            let rms = (got.iter().zip(&gpu_x).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / (3 * n) as f64).sqrt();
+            let clamped = got.iter().filter(|v| **v == 0.0 || **v == 1.0).count() - n; // less the fourth lanes
+            let cap = lbfgs::MAX_STEP_RMS as f64;
+            // the first capped step lands inside the box, so it is the cap exactly; the next may be clamped less
+            assert!(
+                rms < cap + 1e-4 && (k > 1 || (rms > cap - 1e-4 && clamped == 0)),
+                "step {k}: the step changed values by {rms} rms ({clamped} clamped); the cap is {cap}"
+            );
+        }
+        x_prev = gpu_x;
+    }
 }
 
 // The shape rules the kernels (and the unchecked shader mode) rely on are refused in the wrappers, by name.

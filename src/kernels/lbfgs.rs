@@ -10,6 +10,11 @@ use Binding::{Read, ReadWrite, Uniform};
 /// 6 is in the range (5 to 10) where L-BFGS on images settles.
 pub const HISTORY: usize = 6;
 
+/// The largest root-mean-square change of a colour value (pixels are in 0..1) one step may make; a longer step is
+/// shortened to it. Healthy steps on images change values by about 0.01 to 0.03 (rms); a curvature estimate gone
+/// wrong asks for steps near 1, which would throw the whole picture against the box and make the loss explode.
+pub const MAX_STEP_RMS: f32 = 0.1;
+
 /// Workgroups of the first reduction stage (`dot_partials`); `dot_finish` sums their lanes in one workgroup.
 pub const PARTIALS: u32 = 64;
 const _: () = assert!(PARTIALS <= WORKGROUP_SIZE);
@@ -49,6 +54,7 @@ const OP_YY: u32 = 1;
 const OP_ALPHA: u32 = 2;
 const OP_BETA: u32 = 3;
 const OP_FIRST: u32 = 4;
+const OP_CAP: u32 = 5;
 const AXPY_ALPHA: u32 = 0;
 const AXPY_H0: u32 = 1;
 
@@ -61,7 +67,8 @@ pub struct LbfgsState {
 
 impl LbfgsState {
     /// Everything for `count` pixels: history, previous gradient, direction, scalars, and the dispatch lists
-    /// that read `grad` and update `pixels`. `step_length` is the fixed step after the first (1 is standard).
+    /// that read `grad` and update `pixels`. `step_length` is the fixed step after the first (1 is standard), cut
+    /// down where it would pass `MAX_STEP_RMS`.
     pub fn new(gpu: &Gpu, count: usize, step_length: f32, grad: &wgpu::Buffer, pixels: &wgpu::Buffer) -> Self {
         positive("lbfgs", "pixels", count as u32);
         holds("lbfgs", "grad", grad, count * 4);
@@ -159,6 +166,7 @@ impl LbfgsState {
                 v.extend(dot(&y[i], &d, OP_BETA, i, false, 0.0));
                 v.push(axpy(AXPY_ALPHA, i, 1.0, &s[i]));
             }
+            v.extend(dot(&d, &d, OP_CAP, 0, false, MAX_STEP_RMS));
             v.push(update((newest + 1) % HISTORY));
             variants.push(v);
         }

@@ -260,12 +260,14 @@ pub fn adam(x: &mut [f64], m: &mut [f64], v: &mut [f64], g: &[f64], t: i32, lr: 
 
 /// L-BFGS as lbfgs.wgsl runs it, in f64: a ring of `m` curvature pairs (skipped when s.y <= 1e-10), the two-loop
 /// recursion with H0 = s.y / y.y of the newest used pair, a first step of first_step * min(1, 1/|g|_1) along -g,
-/// then fixed steps of `step`, each clamped to [0, 1] with s the step actually taken. (lbfgs.wgsl has no learning
-/// rate: the host passes its step length, 1, as both.)
+/// then fixed steps of `step`, shortened where the rms of a colour value's change would pass `max_rms` (d.d over
+/// every lane, divided by 3 values per pixel of 4 lanes), each clamped to [0, 1] with s the step actually taken.
+/// (lbfgs.wgsl has no learning rate: the host passes its step length, 1, as both.)
 pub struct Lbfgs {
     m: usize,
     first_step: f64,
     step: f64,
+    max_rms: f64,
     k: usize,
     s: Vec<Vec<f64>>,
     y: Vec<Vec<f64>>,
@@ -279,11 +281,12 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 impl Lbfgs {
-    pub fn new(m: usize, n: usize, first_step: f64, step: f64) -> Lbfgs {
+    pub fn new(m: usize, n: usize, first_step: f64, step: f64, max_rms: f64) -> Lbfgs {
         Lbfgs {
             m,
             first_step,
             step,
+            max_rms,
             k: 0,
             s: vec![vec![0.0; n]; m],
             y: vec![vec![0.0; n]; m],
@@ -325,7 +328,8 @@ impl Lbfgs {
                     *dv += (alpha[i] - beta) * sv;
                 }
             }
-            t = self.step;
+            let rms = (dot(&d, &d) / (d.len() / 4 * 3) as f64).sqrt();
+            t = self.step.min(self.max_rms / rms);
         }
         let next = self.k % m;
         for i in 0..x.len() {
