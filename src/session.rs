@@ -7,7 +7,7 @@ use std::sync::Arc;
 use image::RgbaImage;
 
 use crate::error::{Error, Result};
-use crate::gpu::{Dispatch, Gpu, LossReadback};
+use crate::gpu::{Dispatch, Gpu, LossReadback, SetUpErrors};
 use crate::kernels::keep_best::{self, BestPicture};
 use crate::loss::{content_terms, style_size_of, style_terms};
 use crate::network::Network;
@@ -191,9 +191,7 @@ impl Session {
             .max()
             .unwrap();
         // A set-up that breaks a GPU rule or runs out of memory is reported as such and leaves the device usable.
-        let scopes = gpu.error_scopes().await;
-        let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let scopes = gpu.set_up_scopes().await;
 
         // The photo's features, through the same network the step will use.
         let resized = crate::image::resize(photo, width, height);
@@ -212,15 +210,7 @@ impl Session {
             &layers.style,
             params.style_weight,
         )
-        .await;
-        let style = match style {
-            Ok(style) => style,
-            Err(e) => {
-                drop(scope.pop());
-                drop(validation.pop());
-                return Err(e);
-            }
-        };
+        .await?;
 
         if let Init::Noise { seed } = params.init {
             let noise = crate::image::noise_pixels((width * height) as usize, seed);
@@ -245,9 +235,7 @@ impl Session {
         let count = (width * height) as usize;
         let best = BestPicture::new(gpu, count);
         let keep_best = keep_best::keep(gpu, count, &step.losses, &pixels, &best);
-        let out_of_memory = scope.pop().await;
-        let invalid = validation.pop().await;
-        drop(scopes);
+        let SetUpErrors { out_of_memory, invalid } = scopes.finish().await;
         // A buffer that could not be allocated makes every later use of it invalid too: memory is the cause then.
         if out_of_memory.is_some() {
             // Within the buffer limits but not in memory: about half the pixels should fit.

@@ -10,7 +10,7 @@ use image::RgbaImage;
 
 use crate::error::{Error, Result};
 use crate::filter_net::{Activations, Architecture, Backward};
-use crate::gpu::{Dispatch, Gpu, LossReadback};
+use crate::gpu::{Dispatch, Gpu, LossReadback, SetUpErrors};
 use crate::kernels::{adam, crop, crop::Crop};
 use crate::loss::{ContentTerm, style_terms};
 use crate::network::Network;
@@ -138,7 +138,8 @@ pub struct Trainer {
     arch: Architecture,
     settings: TrainSettings,
     params: wgpu::Buffer,
-    /// (pixel offset, height, width) of each photo in the photos buffer.
+    /// Every training photo, one after another (RGBA f32 pixels), and (pixel offset, height, width) of each.
+    photo_buffer: wgpu::Buffer,
     photos: Vec<(u32, u32, u32)>,
     /// One crop parameter block per picture of the batch, rewritten before each step.
     crops: Vec<wgpu::Buffer>,
@@ -198,9 +199,7 @@ impl Trainer {
             None => arch.initial_params(settings.seed),
         };
         let size = settings.crop;
-        let scopes = gpu.error_scopes().await;
-        let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let memory = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let scopes = gpu.set_up_scopes().await;
 
         // Every photo in one buffer, so that one crop kernel with one bind group reads any of them.
         let mut pixels = Vec::new();
@@ -239,15 +238,7 @@ impl Trainer {
             &layers.style,
             params.style_weight,
         )
-        .await;
-        let style = match style {
-            Ok(s) => s,
-            Err(e) => {
-                drop(memory.pop());
-                drop(validation.pop());
-                return Err(e);
-            }
-        };
+        .await?;
         let deepest = layers
             .content
             .iter()
@@ -294,9 +285,7 @@ impl Trainer {
             PARAM_BOUND,
         ));
 
-        let out_of_memory = memory.pop().await;
-        let invalid = validation.pop().await;
-        drop(scopes);
+        let SetUpErrors { out_of_memory, invalid } = scopes.finish().await;
         if out_of_memory.is_some() {
             return Err(Error::InvalidParams(format!(
                 "training on {size} px crops in batches of {} does not fit in this GPU's memory: choose smaller \
@@ -318,13 +307,14 @@ impl Trainer {
             + grads.size()
             + adam_state.bytes()
             + style.iter().map(|t| t.target.size()).sum::<u64>();
-        let mut held_buffers = vec![photo_buffer, grads, adam_state.m, adam_state.v, adam_state.state];
+        let mut held_buffers = vec![grads, adam_state.m, adam_state.v, adam_state.state];
         held_buffers.extend(style.into_iter().map(|t| t.target));
         Ok(Trainer {
             gpu: gpu.clone(),
             arch,
             settings: settings.clone(),
             params: params_buffer,
+            photo_buffer,
             photos: placed,
             crops,
             step,
@@ -413,6 +403,31 @@ impl Trainer {
             self.last_done = self.last_done.max(step);
         }
         self.gpu.check_alive()
+    }
+
+    /// Puts `photo` in the place of training photo `index` (resized to that place's size) for the steps queued
+    /// from now on: how the page keeps learning from a live camera's newest frame. Steps already queued are not
+    /// affected (the queue orders the write after them).
+    pub fn replace_photo(&self, index: usize, photo: &RgbaImage) -> Result<()> {
+        let Some(&(offset, height, width)) = self.photos.get(index) else {
+            return Err(Error::InvalidParams(format!(
+                "there is no training photo {} to replace (there are {})",
+                index + 1,
+                self.photos.len()
+            )));
+        };
+        if photo.width() == 0 || photo.height() == 0 {
+            return Err(Error::Image {
+                name: format!("training photo {}", index + 1),
+                reason: "has no pixels".into(),
+            });
+        }
+        let pixels = crate::image::to_pixels(&crate::image::resize(photo, width, height));
+        let bytes = offset as u64 * 16;
+        self.gpu
+            .queue
+            .write_buffer(&self.photo_buffer, bytes, bytemuck::cast_slice(&pixels));
+        Ok(())
     }
 
     /// Steps queued whose completion has not been seen.

@@ -225,6 +225,62 @@ fn training_lowers_the_loss_and_a_saved_filter_applies_the_same() {
     assert!(distinct.len() > 100, "{} colours", distinct.len());
 }
 
+/// A training photo replaced (how the page learns from a live camera's newest frame) is what the next steps learn
+/// from: training on the cat with the astronaut put in its place goes exactly as training on the astronaut, which
+/// goes otherwise than training on the cat. A place that does not exist is refused.
+#[test]
+fn a_replaced_training_photo_is_what_training_learns_from() {
+    let gpu = gpu();
+    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
+    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    // one size for both, so that the crops fall alike
+    let photo = |name| artsy::image::resize(&sample(name, 64), 48, 40);
+    let (cat, astronaut) = (
+        photo("images/content_chelsea_cat.png"),
+        photo("images/content_astronaut.png"),
+    );
+    let painting = sample("images/style_starry_night_vangogh.jpg", 64);
+    let settings = TrainSettings {
+        steps: 3,
+        batch: 2,
+        crop: 32,
+        width: 8,
+        ..TrainSettings::default()
+    };
+    let trainer = |photo: &RgbaImage| {
+        pollster::block_on(Trainer::new(
+            &gpu,
+            &weights,
+            std::slice::from_ref(photo),
+            &[(painting.clone(), 1.0)],
+            &Params::default(),
+            &settings,
+            None,
+        ))
+        .unwrap()
+    };
+    let losses = |trainer: &mut Trainer| -> Vec<f32> {
+        (0..3)
+            .map(|_| {
+                trainer.run(1).unwrap();
+                trainer.wait_oldest().unwrap();
+                trainer.poll_losses().expect("a loss after every step").total
+            })
+            .collect()
+    };
+    let mut swapped = trainer(&cat);
+    swapped.replace_photo(0, &astronaut).unwrap();
+    let err = swapped.replace_photo(1, &astronaut).unwrap_err().to_string();
+    assert!(err.contains("no training photo 2"), "{err}");
+    let swapped = losses(&mut swapped);
+    let on_astronaut = losses(&mut trainer(&astronaut));
+    let on_cat = losses(&mut trainer(&cat));
+    println!("swapped {swapped:?}\nastronaut {on_astronaut:?}\ncat {on_cat:?}");
+    let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-5 * y.abs());
+    assert!(close(&swapped, &on_astronaut), "{swapped:?} vs {on_astronaut:?}");
+    assert!(!close(&on_cat, &on_astronaut), "the photos train alike: {on_cat:?}");
+}
+
 /// Mean and largest difference per channel of two pictures of one size, in 1/255.
 fn differences(a: &RgbaImage, b: &RgbaImage) -> (f64, i32) {
     assert_eq!(a.dimensions(), b.dimensions());

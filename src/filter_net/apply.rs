@@ -6,7 +6,7 @@ use image::RgbaImage;
 use super::tiles::{self, Blend};
 use super::{Architecture, forward::Activations};
 use crate::error::{Error, Result};
-use crate::gpu::{Dispatch, Gpu};
+use crate::gpu::{Dispatch, Gpu, SetUpErrors};
 
 /// Longest side of the whole-photo pass that measures the normalisations' statistics for the tiles of a large
 /// photo (smaller than the photo: its statistics hardly change with the size).
@@ -131,16 +131,19 @@ impl Stylizer {
                 limit >> 20
             )));
         }
-        let scopes = self.gpu.error_scopes().await;
-        let scope = self.gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let scopes = self.gpu.set_up_scopes().await;
         let acts = Activations::new(&self.gpu, &self.arch, height, width);
         let forward = acts.forward(&self.gpu, &self.arch, &self.params);
         let staging = crate::gpu::staging_buffer(&self.gpu, acts.output().size());
-        let out_of_memory = scope.pop().await;
-        drop(scopes);
+        let SetUpErrors { out_of_memory, invalid } = scopes.finish().await;
         if out_of_memory.is_some() {
             return Err(Error::InvalidParams(format!(
                 "stylising {width}x{height} does not fit in this GPU's memory; choose a smaller size"
+            )));
+        }
+        if let Some(e) = invalid {
+            return Err(Error::Gpu(format!(
+                "setting up the filter network at {width}x{height}: {e}"
             )));
         }
         self.ready = Some((acts, forward, staging));
@@ -216,19 +219,20 @@ impl Stylizer {
         let stats_side = self.largest_size((rw, rh)).min(STATS_SIDE).min(rw.max(rh));
         let (sw, sh) = crate::image::fit(rw, rh, stats_side);
         let (sw, sh) = Architecture::run_size(sw, sh);
-        let scopes = gpu.error_scopes().await;
-        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let scopes = gpu.set_up_scopes().await;
         let whole = Activations::new(gpu, arch, sh, sw);
         let measure = whole.forward(gpu, arch, &self.params);
         let tile_acts = Activations::sharing_stats(gpu, arch, th, tw, &whole);
         let forward = tile_acts.forward_given_stats(gpu, arch, &self.params);
         let staging = crate::gpu::staging_buffer(gpu, tile_acts.output().size());
-        let out_of_memory = scope.pop().await;
-        drop(scopes);
+        let SetUpErrors { out_of_memory, invalid } = scopes.finish().await;
         if out_of_memory.is_some() {
             return Err(Error::InvalidParams(format!(
                 "stylising {rw}x{rh} in tiles of {tw}x{th} does not fit in this GPU's memory; choose a smaller size"
             )));
+        }
+        if let Some(e) = invalid {
+            return Err(Error::Gpu(format!("setting up the filter network's tiles: {e}")));
         }
         let small = crate::image::resize(&crate::image::from_pixels(rw, rh, input), sw, sh);
         gpu.queue

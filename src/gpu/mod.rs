@@ -78,12 +78,42 @@ pub struct Gpu {
     lost: Arc<Mutex<Option<String>>>,
     /// A GPU error that no error scope caught (reported once by `check_alive`; the device itself lives on).
     uncaptured: Arc<Mutex<Option<String>>>,
-    /// Held from pushing error scopes to popping them (see `error_scopes`).
+    /// Held from pushing error scopes to popping them (see `SetUpScopes`).
     scopes: Arc<futures_util::lock::Mutex<()>>,
 }
 
-/// The right to push and pop this device's error scopes, until dropped.
-pub type ErrorScopes = futures_util::lock::OwnedMutexGuard<()>;
+/// A set-up's error scopes (validation and out-of-memory) on this device, pushed by `Gpu::set_up_scopes` and
+/// popped together by `finish`, or by dropping it (an early return), which discards what they caught. It holds the
+/// device's scope lock throughout, so that two set-ups awaiting in between cannot pop each other's scopes (which
+/// wgpu refuses with a panic) or catch each other's errors.
+pub struct SetUpScopes {
+    // dropped in this order: the scopes in reverse order of pushing, then the lock
+    memory: wgpu::ErrorScopeGuard,
+    validation: wgpu::ErrorScopeGuard,
+    _lock: futures_util::lock::OwnedMutexGuard<()>,
+}
+
+/// What a set-up's scopes caught.
+pub struct SetUpErrors {
+    /// An allocation failed: the set-up does not fit in the GPU's memory.
+    pub out_of_memory: Option<wgpu::Error>,
+    /// A GPU rule was broken (after an allocation failed, every use of that buffer is also invalid).
+    pub invalid: Option<wgpu::Error>,
+}
+
+impl SetUpScopes {
+    /// Pops both scopes and lets the next set-up in.
+    pub async fn finish(self) -> SetUpErrors {
+        let SetUpScopes {
+            memory,
+            validation,
+            _lock,
+        } = self;
+        let out_of_memory = memory.pop().await;
+        let invalid = validation.pop().await;
+        SetUpErrors { out_of_memory, invalid }
+    }
+}
 
 impl Gpu {
     /// Opens the default high-performance adapter: Vulkan/Metal/DX12 natively, WebGPU in the browser.
@@ -220,12 +250,17 @@ impl Gpu {
         })
     }
 
-    /// Waits until no other set-up on this device is between pushing and popping error scopes, and keeps others
-    /// out until the guard is dropped. A device has one stack of scopes: two set-ups that await between push and
-    /// pop (the page's run and its timing of the GPU, say) would otherwise pop each other's scopes, which wgpu
-    /// refuses with a panic, and catch each other's errors.
-    pub async fn error_scopes(&self) -> ErrorScopes {
-        self.scopes.clone().lock_owned().await
+    /// Waits until no other set-up on this device has its error scopes open, then opens this one's: everything
+    /// made until `SetUpScopes::finish` is checked for memory and validity (see `SetUpScopes`).
+    pub async fn set_up_scopes(&self) -> SetUpScopes {
+        let lock = self.scopes.clone().lock_owned().await;
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        SetUpScopes {
+            memory,
+            validation,
+            _lock: lock,
+        }
     }
 
     /// Whether shaders are compiled without wgpu's runtime bounds checks (see `GpuOptions::unchecked_shaders`).

@@ -57,6 +57,11 @@ impl LiveFilter {
         Ok(steps)
     }
 
+    /// Learns from `photo` instead of training photo `index` from the next queued step on (a newer camera frame).
+    pub fn replace_photo(&self, index: usize, photo: &RgbaImage) -> Result<(), Error> {
+        self.trainer.replace_photo(index, photo)
+    }
+
     /// Steps queued so far.
     pub fn step(&self) -> u32 {
         self.trainer.step()

@@ -8,7 +8,7 @@ use web_sys::{HtmlCanvasElement, HtmlVideoElement, ImageBitmap};
 
 use crate::filter_net::apply::largest_buffer_bytes;
 use crate::filter_net::{Activations, Architecture};
-use crate::gpu::Dispatch;
+use crate::gpu::{Dispatch, SetUpErrors};
 use crate::kernels::frame_unpack::{self, FrameShape};
 use crate::{Error, Gpu};
 
@@ -46,13 +46,9 @@ pub struct LivePipeline {
 
 /// Builds with an out-of-memory and a validation scope around `build`: a failure is a message, not a lost page.
 async fn guarded<T>(gpu: &Gpu, what: &str, build: impl FnOnce() -> T) -> Result<T, Error> {
-    let scopes = gpu.error_scopes().await;
-    let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let memory = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+    let scopes = gpu.set_up_scopes().await;
     let value = build();
-    let out_of_memory = memory.pop().await;
-    let invalid = validation.pop().await;
-    drop(scopes);
+    let SetUpErrors { out_of_memory, invalid } = scopes.finish().await;
     if out_of_memory.is_some() {
         return Err(Error::InvalidParams(format!(
             "{what} does not fit in this GPU's memory; choose a smaller size"

@@ -1,8 +1,8 @@
 //! Making a live filter: the training settings read from the page, the training photos (the samples served with
-//! the page, the user's photo and, with the camera on, its frame), the training loop in batches sized by time (two in flight, so the GPU never
-//! waits and the page never freezes) with the loss, step, time left and the network's current output on the
-//! photo every few seconds (and on the live camera, every frame), and the network kept in the gallery when training
-//! ends or is stopped.
+//! the page, the user's photo and, with the camera on, its frame, renewed every few seconds), the training loop in
+//! batches sized by time (two in flight, so the GPU never waits and the page never freezes) with the loss, step,
+//! time left and the network's current output on the photo every few seconds (and on the live camera, every
+//! frame), and the network kept in the gallery when training ends or is stopped.
 
 use image::RgbaImage;
 
@@ -26,6 +26,8 @@ pub const TRAINING_PHOTOS: [&str; 4] = [
 ];
 /// How often the network's current output is shown while it trains.
 const PREVIEW_EVERY_MS: f64 = 3000.0;
+/// How often, with the camera on, its newest frame takes the place of the one learned from so far.
+const CAMERA_FRAME_EVERY_MS: f64 = 5000.0;
 /// GPU time aimed at per batch: smooth progress, responsive buttons.
 const BATCH_MS: f64 = 50.0;
 
@@ -149,7 +151,10 @@ impl App {
         // keeps the page's own, so that it re-runs the optimisation as chosen and trains again the same way.
         let training = crate::training::training_params(&params);
         let result = match LiveFilter::new(&gpu, &weights, &photos, &styles, &training, &settings).await {
-            Ok(mut live) => self.train(&gpu, &mut live, preview_photo.as_ref()).await,
+            Ok(mut live) => {
+                let camera_slot = from_camera.then(|| photos.len() - 1);
+                self.train(&gpu, &mut live, preview_photo.as_ref(), camera_slot).await
+            }
             Err(e) => Err(e),
         };
         self.keep_trained(result, &paintings, &params).await;
@@ -199,13 +204,23 @@ impl App {
         }
     }
 
-    /// The training loop; ends with the network as it is when the steps are done or Stop is pressed.
-    async fn train(&self, gpu: &Gpu, live: &mut LiveFilter, photo: Option<&RgbaImage>) -> Trained {
+    /// The training loop; ends with the network as it is when the steps are done or Stop is pressed. With
+    /// `camera_slot` (the training photo that is the camera's frame), the camera's newest frame takes its place
+    /// every few seconds while the camera runs.
+    async fn train(
+        &self,
+        gpu: &Gpu,
+        live: &mut LiveFilter,
+        photo: Option<&RgbaImage>,
+        camera_slot: Option<usize>,
+    ) -> Trained {
         let ui = &self.ui;
         let total = live.total();
         let started = dom::now_ms();
         let mut batch = 1u32;
         let mut last_preview = dom::now_ms();
+        let mut last_frame = dom::now_ms();
+        let mut camera_frames = camera_slot.map(|_| 1u32);
         let mut last_done = dom::now_ms();
         let mut stopped = false;
         let mut in_flight: Option<WorkDone> = None;
@@ -248,6 +263,19 @@ impl App {
                 format_seconds(seconds_left(live.remaining(), rate)),
                 live.gpu_bytes() >> 20
             );
+            if let (Some(slot), Some(frames)) = (camera_slot, camera_frames.as_mut())
+                && now - last_frame > CAMERA_FRAME_EVERY_MS
+            {
+                last_frame = now;
+                let frame = self.live.camera.borrow().as_ref().and_then(|c| c.snapshot().ok());
+                if let Some(frame) = frame {
+                    live.replace_photo(slot, &frame)?;
+                    *frames += 1;
+                }
+            }
+            if let Some(frames) = camera_frames {
+                text += &format!(" · camera frames learned from: {frames}");
+            }
             if let Some(l) = live.losses() {
                 text += &format!(
                     " · loss {:.3e} (content {:.2e}, style {:.2e}, smoothness {:.2e})",
