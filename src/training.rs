@@ -120,6 +120,17 @@ impl TrainSettings {
 /// Parameters far outside anything a network reaches: Adam's clamp is not meant to bind for weights.
 const PARAM_BOUND: f32 = 1e6;
 
+/// Refuses training photo `index` (0-based) when it has no pixels.
+fn has_pixels(index: usize, photo: &RgbaImage) -> Result<()> {
+    if photo.width() == 0 || photo.height() == 0 {
+        return Err(Error::Image {
+            name: format!("training photo {}", index + 1),
+            reason: "has no pixels".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Training photos are kept with their shorter side between one and two crops.
 fn stored_size(photo: &RgbaImage, crop: u32) -> (u32, u32) {
     let (w, h) = (photo.width(), photo.height());
@@ -176,15 +187,8 @@ impl Trainer {
         if photos.is_empty() {
             return Err(Error::InvalidParams("give at least one training photo".into()));
         }
-        if let Some((i, _)) = photos
-            .iter()
-            .enumerate()
-            .find(|(_, p)| p.width() == 0 || p.height() == 0)
-        {
-            return Err(Error::Image {
-                name: format!("training photo {}", i + 1),
-                reason: "has no pixels".into(),
-            });
+        for (i, photo) in photos.iter().enumerate() {
+            has_pixels(i, photo)?;
         }
         let initial = match start {
             Some(p) if p.len() != arch.param_count => {
@@ -416,12 +420,7 @@ impl Trainer {
                 self.photos.len()
             )));
         };
-        if photo.width() == 0 || photo.height() == 0 {
-            return Err(Error::Image {
-                name: format!("training photo {}", index + 1),
-                reason: "has no pixels".into(),
-            });
-        }
+        has_pixels(index, photo)?;
         let pixels = crate::image::to_pixels(&crate::image::resize(photo, width, height));
         let bytes = offset as u64 * 16;
         self.gpu

@@ -42,8 +42,7 @@ fn run(
     image::RgbaImage,
 ) {
     let gpu = gpu();
-    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
-    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    let weights = common::gpu_weights(&gpu);
     let photo = load("images/content_astronaut.png");
     let painting = load("images/style_starry_night_vangogh.jpg");
     let params = Params {
@@ -283,8 +282,7 @@ fn a_step_in_folded_grids_equals_the_step_in_flat_grids() {
 #[test]
 fn losses_of_a_picture_are_the_optimisations_losses_of_it() {
     let gpu = gpu();
-    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
-    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    let weights = common::gpu_weights(&gpu);
     let photo = artsy::image::resize(&load("images/content_chelsea_cat.png"), 64, 43);
     let painting = load("images/style_starry_night_vangogh.jpg");
     let paintings = [(painting.clone(), 1.0)];
@@ -334,8 +332,7 @@ fn losses_of_a_picture_are_the_optimisations_losses_of_it() {
 #[test]
 fn lbfgs_does_not_run_away_on_the_cat() {
     let gpu = gpu();
-    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
-    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    let weights = common::gpu_weights(&gpu);
     let photo = load("images/content_chelsea_cat.png");
     let painting = load("images/style_starry_night_vangogh.jpg");
     let params = Params {

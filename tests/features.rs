@@ -26,8 +26,7 @@ struct Setup {
 
 fn setup() -> Setup {
     let gpu = gpu();
-    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
-    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    let weights = common::gpu_weights(&gpu);
     Setup {
         gpu,
         weights,

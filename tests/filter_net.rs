@@ -5,12 +5,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use artsy::filter::FilterNetwork;
 use artsy::filter_net::{Activations, After, Architecture, Backward, Stylizer};
 use artsy::training::{TrainSettings, Trainer};
-use artsy::{Filter, GpuWeights, Params, VggWeights};
+use artsy::{Filter, Params};
 use common::{asset, conv_reference as cr, f64s, gpu, layer_reference as lr, random, read};
 use image::RgbaImage;
 
@@ -164,8 +162,7 @@ fn sample(name: &str, size: u32) -> RgbaImage {
 #[test]
 fn training_lowers_the_loss_and_a_saved_filter_applies_the_same() {
     let gpu = gpu();
-    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
-    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    let weights = common::gpu_weights(&gpu);
     let photos = [
         sample("images/content_astronaut.png", 64),
         sample("images/content_chelsea_cat.png", 64),
@@ -231,8 +228,7 @@ fn training_lowers_the_loss_and_a_saved_filter_applies_the_same() {
 #[test]
 fn a_replaced_training_photo_is_what_training_learns_from() {
     let gpu = gpu();
-    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
-    let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+    let weights = common::gpu_weights(&gpu);
     // one size for both, so that the crops fall alike
     let photo = |name| artsy::image::resize(&sample(name, 64), 48, 40);
     let (cat, astronaut) = (

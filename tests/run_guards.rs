@@ -5,15 +5,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use artsy::{Error, Gpu, GpuWeights, Optimizer, Params, Session, VggWeights};
-use common::{asset, gpu};
-
-fn weights(gpu: &Gpu) -> Arc<GpuWeights> {
-    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
-    Arc::new(GpuWeights::upload(gpu, &VggWeights::from_safetensors(&bytes).unwrap()))
-}
+use artsy::{Error, Gpu, Optimizer, Params, Session};
+use common::{gpu, gpu_weights};
 
 fn gradient(w: u32, h: u32) -> image::RgbaImage {
     image::RgbaImage::from_fn(w, h, |x, y| {
@@ -25,7 +18,7 @@ fn gradient(w: u32, h: u32) -> image::RgbaImage {
 fn a_painting_analysed_beyond_the_buffer_limit_is_too_large_and_the_device_lives_on() {
     // A GPU whose buffers hold at most 16 MiB (the weights' largest is 9 MiB): conv1's features fit up to 256x256 px.
     let gpu = pollster::block_on(Gpu::with_buffer_limit(16 << 20)).expect("a GPU adapter");
-    let weights = weights(&gpu);
+    let weights = gpu_weights(&gpu);
     let photo = gradient(64, 64);
     let painting = gradient(60, 60);
     let setup = |size: u32, style_scale: f32| {
@@ -76,7 +69,7 @@ fn a_painting_analysed_beyond_the_buffer_limit_is_too_large_and_the_device_lives
 #[test]
 fn a_loss_that_is_not_a_number_stops_the_run_and_keeps_the_best_picture() {
     let gpu = gpu();
-    let weights = weights(&gpu);
+    let weights = gpu_weights(&gpu);
     let photo = gradient(48, 48);
     let params = Params {
         size: 48,

@@ -220,7 +220,8 @@ impl App {
         let mut batch = 1u32;
         let mut last_preview = dom::now_ms();
         let mut last_frame = dom::now_ms();
-        let mut camera_frames = camera_slot.map(|_| 1u32);
+        // (training photo that is the camera's frame, frames learned from so far)
+        let mut camera = camera_slot.map(|slot| (slot, 1u32));
         let mut last_done = dom::now_ms();
         let mut stopped = false;
         let mut in_flight: Option<WorkDone> = None;
@@ -263,17 +264,15 @@ impl App {
                 format_seconds(seconds_left(live.remaining(), rate)),
                 live.gpu_bytes() >> 20
             );
-            if let (Some(slot), Some(frames)) = (camera_slot, camera_frames.as_mut())
-                && now - last_frame > CAMERA_FRAME_EVERY_MS
-            {
-                last_frame = now;
-                let frame = self.live.camera.borrow().as_ref().and_then(|c| c.snapshot().ok());
-                if let Some(frame) = frame {
-                    live.replace_photo(slot, &frame)?;
-                    *frames += 1;
+            if let Some((slot, frames)) = camera.as_mut() {
+                if now - last_frame > CAMERA_FRAME_EVERY_MS {
+                    last_frame = now;
+                    let frame = self.live.camera.borrow().as_ref().and_then(|c| c.snapshot().ok());
+                    if let Some(frame) = frame {
+                        live.replace_photo(*slot, &frame)?;
+                        *frames += 1;
+                    }
                 }
-            }
-            if let Some(frames) = camera_frames {
                 text += &format!(" · camera frames learned from: {frames}");
             }
             if let Some(l) = live.losses() {

@@ -9,7 +9,9 @@ pub mod tensors;
 #[allow(unused_imports)]
 pub use tensors::{assert_close, f32s, f64s, pad_channels, random};
 
-use artsy::{Gpu, GpuOptions};
+use std::sync::Arc;
+
+use artsy::{Gpu, GpuOptions, GpuWeights, VggWeights};
 
 /// The GPU with every kernel in f32: the tests compare the f32 kernels at f32 tolerances (tests/tensor_cores.rs
 /// covers the tensor-core convolution). In a test binary whose name ends in `_unchecked` (tests/kernels_unchecked.rs
@@ -48,4 +50,10 @@ pub fn asset(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets")
         .join(path)
+}
+
+/// The repository's VGG19 weights, uploaded to `gpu`.
+pub fn gpu_weights(gpu: &Gpu) -> Arc<GpuWeights> {
+    let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
+    Arc::new(GpuWeights::upload(gpu, &VggWeights::from_safetensors(&bytes).unwrap()))
 }
