@@ -28,8 +28,8 @@ setup() {
     ln -sfn "$here/assets/vgg19/vgg19-conv-u8.safetensors" www/data/vgg19-conv-u8.safetensors
     # the sample photos: the default photo, and what the page's live filters learn from
     local photo
-    for photo in content_astronaut.png content_chelsea_cat.png content_coffee.png content_grace_hopper.jpg; do
-        ln -sfn "$here/assets/images/$photo" "www/data/$photo"
+    for photo in assets/images/content_*; do
+        ln -sfn "$here/$photo" "www/data/${photo##*/}"
     done
     ln -sfn "$here/assets/images/style_starry_night_vangogh.jpg" www/data/style_starry_night_vangogh.jpg
 }

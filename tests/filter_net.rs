@@ -179,6 +179,7 @@ fn training_lowers_the_loss_and_a_saved_filter_applies_the_same() {
         learning_rate: 0.01,
         width: 8,
         seed: 3,
+        style_size: 32,
     };
     let mut trainer = pollster::block_on(Trainer::new(
         &gpu,
@@ -241,6 +242,7 @@ fn a_replaced_training_photo_is_what_training_learns_from() {
         batch: 2,
         crop: 32,
         width: 8,
+        style_size: 32,
         ..TrainSettings::default()
     };
     let trainer = |photo: &RgbaImage| {
@@ -275,6 +277,59 @@ fn a_replaced_training_photo_is_what_training_learns_from() {
     let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-5 * y.abs());
     assert!(close(&swapped, &on_astronaut), "{swapped:?} vs {on_astronaut:?}");
     assert!(!close(&on_cat, &on_astronaut), "the photos train alike: {on_cat:?}");
+}
+
+/// The paintings are analysed at the style size times the style scale, whatever the crop: 32 px at scale 2 trains
+/// exactly as 64 px at scale 1, and 32 px at scale 1 otherwise.
+#[test]
+fn paintings_are_analysed_at_the_style_size() {
+    let gpu = gpu();
+    let weights = common::gpu_weights(&gpu);
+    let photo = sample("images/content_chelsea_cat.png", 48);
+    let painting = sample("images/style_starry_night_vangogh.jpg", 96);
+    let first_style_loss = |style_size: u32, style_scale: f32| {
+        let settings = TrainSettings {
+            batch: 1,
+            crop: 32,
+            width: 8,
+            style_size,
+            ..TrainSettings::default()
+        };
+        let params = Params {
+            style_scale,
+            ..Params::default()
+        };
+        let mut trainer = pollster::block_on(Trainer::new(
+            &gpu,
+            &weights,
+            std::slice::from_ref(&photo),
+            &[(painting.clone(), 1.0)],
+            &params,
+            &settings,
+            None,
+        ))
+        .unwrap();
+        trainer.run(1).unwrap();
+        trainer.wait_oldest().unwrap();
+        trainer.poll_losses().expect("a loss after the step").style
+    };
+    let (small, doubled, large) = (
+        first_style_loss(32, 1.0),
+        first_style_loss(32, 2.0),
+        first_style_loss(64, 1.0),
+    );
+    println!("style loss: 32 px {small}, 32 px x 2 {doubled}, 64 px {large}");
+    assert_eq!(doubled, large);
+    assert!(
+        (small - large).abs() > 1e-3 * large,
+        "the style size changes nothing: {small} vs {large}"
+    );
+    let refused = TrainSettings {
+        style_size: 4096,
+        ..TrainSettings::default()
+    };
+    let err = refused.validate().unwrap_err().to_string();
+    assert!(err.contains("analysis size") && err.contains("4096"), "{err}");
 }
 
 /// Mean and largest difference per channel of two pictures of one size, in 1/255.

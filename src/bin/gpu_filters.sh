@@ -34,13 +34,16 @@ if [ "${SPEED:-1}" = 1 ]; then
     part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720
     [ -f .dawn/run.sh ] && part 240 bash .dawn/run.sh --filter-net --apply-sizes 640x480,1280x720 --steps 50
 fi
-# 2. quality: astronaut and coffee to learn from; the cat and Grace Hopper held out
+# 2. quality: every sample photo but the cat and Grace Hopper to learn from; those two held out
 limit=$(python3 -c "print(int($minutes * 60 + 120))")
+learn=()
+for photo in "$images"/content_*; do
+    case "$photo" in *chelsea_cat* | *grace_hopper*) ;; *) learn+=(--photos "$photo") ;; esac
+done
 for style in starry_night_vangogh great_wave_hokusai; do
     filter="$out/$style.artsy-filter.json"
-    part "$limit" "$bin/artsy" train --style "$images/style_$style.jpg" --no-sample-photos \
-        --photos "$images/content_astronaut.png" --photos "$images/content_coffee.png" --minutes "$minutes" \
-        ${TRAIN_FLAGS:-} --out "$filter"
+    part "$limit" "$bin/artsy" train --style "$images/style_$style.jpg" --no-sample-photos "${learn[@]}" \
+        --minutes "$minutes" ${TRAIN_FLAGS:-} --out "$filter"
     for photo in content_chelsea_cat.png content_grace_hopper.jpg; do
         name="$style-${photo%.*}"
         part 120 "$bin/artsy" apply --filter "$filter" --content "$images/$photo" --size "$size" --losses \

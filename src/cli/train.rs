@@ -62,6 +62,10 @@ pub struct TrainArgs {
     /// Seed of the first weights and the crops.
     #[arg(long, default_value_t = TrainSettings::default().seed)]
     pub seed: u64,
+    /// The size in pixels of the pictures the filter is made for: the paintings are analysed at it, so the
+    /// strokes come out as big as in an optimised picture of that size.
+    #[arg(long, default_value_t = TrainSettings::default().style_size)]
+    pub style_size: u32,
     /// How much the photo's structure counts (default 500 at relu2_2; a filter made for the optimisation, with
     /// relu4_2, trains at 100 times its weight there).
     #[arg(long)]
@@ -205,6 +209,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         learning_rate: args.lr,
         width: args.width,
         seed: args.seed,
+        style_size: args.style_size,
     };
     settings.validate().map_err(|e| e.to_string())?;
     if let Some(minutes) = args.minutes.filter(|m| m.is_nan() || *m <= 0.0) {

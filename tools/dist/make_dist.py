@@ -18,6 +18,7 @@ OUT = sys.argv[1] if len(sys.argv) > 1 else "dist"
 WEIGHTS = "assets/vgg19/vgg19-conv-u8.safetensors"
 # what the page fetches from data/: the default pair and the photos a live filter learns from
 SAMPLES = ["content_astronaut.png", "content_chelsea_cat.png", "content_coffee.png", "content_grace_hopper.jpg",
+           "content_rocket.jpg", "content_camera.png", "content_brick.png", "content_grass.png",
            "style_starry_night_vangogh.jpg"]
 
 
