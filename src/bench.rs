@@ -9,6 +9,7 @@ use image::{Rgba, RgbaImage};
 use serde_json::{Value, json};
 
 use crate::filter_net::{Activations, Architecture};
+use crate::gpu::Dispatch;
 use crate::vgg::{LAYERS, feature_sizes};
 use crate::{Error, Gpu, GpuWeights, Losses, Optimizer, Params, Result, Session};
 
@@ -154,17 +155,40 @@ pub struct ApplyMeasurement {
     pub height: u32,
     pub ms_per_frame: f64,
     pub gpu_bytes: u64,
+    /// GPU milliseconds of one pass per kernel (its dispatches summed) and how many dispatches it has, slowest
+    /// first (empty without timestamp queries): where a frame's time goes.
+    pub kernels: Vec<(&'static str, f64, u32)>,
 }
 
 impl ApplyMeasurement {
     pub fn to_json(&self) -> Value {
+        let kernels: Vec<Value> = self
+            .kernels
+            .iter()
+            .map(|(name, ms, dispatches)| json!({"kernel": name, "ms": ms, "dispatches": dispatches}))
+            .collect();
         json!({"width": self.width, "height": self.height, "ms_per_frame": self.ms_per_frame,
-               "gpu_bytes": self.gpu_bytes})
+               "gpu_bytes": self.gpu_bytes, "kernels": kernels})
     }
 }
 
+/// Sums the GPU milliseconds `times` of `dispatches` per kernel name, with each kernel's dispatch count, slowest
+/// kernel first.
+pub fn per_kernel(dispatches: &[Dispatch], times: &[f64]) -> Vec<(&'static str, f64, u32)> {
+    let mut sums: BTreeMap<&'static str, (f64, u32)> = BTreeMap::new();
+    for (d, ms) in dispatches.iter().zip(times) {
+        let entry = sums.entry(d.name).or_insert((0.0, 0));
+        entry.0 += ms;
+        entry.1 += 1;
+    }
+    let mut kernels: Vec<_> = sums.into_iter().map(|(name, (ms, n))| (name, ms, n)).collect();
+    kernels.sort_by(|a, b| b.1.total_cmp(&a.1));
+    kernels
+}
+
 /// Times the forward pass of the network `arch` with `params` at `width` x `height` (rounded as applying rounds
-/// it): `warmup` passes, then `frames` passes queued together until the GPU has finished them, by `clock` (ms).
+/// it): `warmup` passes, then `frames` passes queued together until the GPU has finished them, by `clock` (ms);
+/// then one more pass timed per kernel where the GPU has timestamp queries.
 pub async fn measure_apply(
     gpu: &Gpu,
     arch: &Architecture,
@@ -187,10 +211,13 @@ pub async fn measure_apply(
     let start = clock();
     gpu.run(&queued);
     gpu.read_f32(&acts.layers[0].stats).await?;
+    let ms_per_frame = (clock() - start) / frames as f64;
+    let times = crate::gpu::time_dispatches(gpu, &forward).await?;
     Ok(ApplyMeasurement {
         width,
         height,
-        ms_per_frame: (clock() - start) / frames as f64,
+        ms_per_frame,
         gpu_bytes: acts.bytes(),
+        kernels: times.map(|t| per_kernel(&forward, &t)).unwrap_or_default(),
     })
 }

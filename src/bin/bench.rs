@@ -36,7 +36,8 @@ struct Args {
     /// Force one convolution tiling for every layer (64x64, 128x64, 128x128) instead of the per-layer choice.
     #[arg(long)]
     conv_tile: Option<Tiling>,
-    /// Also print the GPU time of every convolution dispatch of one step (with its grid), to tune the tiling rule.
+    /// Also print the GPU time of every convolution dispatch of one step (with its grid), to tune the tiling rule;
+    /// with --filter-net, the GPU time of each kernel of a forward pass.
     #[arg(long)]
     per_dispatch: bool,
     /// Instead of timing: the losses of the first step and of step N on a real photo and painting (--content,
@@ -272,6 +273,11 @@ fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, st
             1000.0 / m.ms_per_frame,
             m.gpu_bytes as f64 / 1e6
         );
+        if args.per_dispatch {
+            for (kernel, ms, dispatches) in &m.kernels {
+                println!("  {kernel:<36} {ms:8.3} ms  ({dispatches} dispatches)");
+            }
+        }
         rows.push(m.to_json());
     }
     let json = serde_json::json!({

@@ -143,6 +143,11 @@ if (args['filter-net']) {
     else console.log(`| ${r.width}x${r.height} | ${r.ms_per_frame.toFixed(2)} | ${(1000 / r.ms_per_frame).toFixed(1)} | ` +
       `${(r.gpu_bytes / 1e6).toFixed(0)} |`);
   }
+  // where a frame's GPU time goes (where Dawn has timestamp queries)
+  for (const r of report.results.filter((r) => r.kernels?.length)) {
+    console.log(`\n${r.width}x${r.height}, GPU ms per kernel:`);
+    for (const k of r.kernels) console.log(`  ${k.kernel.padEnd(36)} ${k.ms.toFixed(3).padStart(8)} ms  (${k.dispatches} dispatches)`);
+  }
   const json = JSON.stringify(report);
   console.log(`\n${json}`);
   if (args.json) writeFileSync(args.json, json);

@@ -31,7 +31,8 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
 # 1. speed: natively, and the forward pass per camera frame in the browser's WebGPU (Dawn, from the .dawn/ bundle of
 # `./build.sh bench-bundle` when it is there)
 if [ "${SPEED:-1}" = 1 ]; then
-    part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720
+    part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720 \
+        --per-dispatch
     [ -f .dawn/run.sh ] && part 240 bash .dawn/run.sh --filter-net --apply-sizes 640x480,1280x720 --steps 50
 fi
 # 2. quality: every sample photo but the cat and Grace Hopper to learn from; those two held out
