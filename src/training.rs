@@ -530,6 +530,8 @@ mod tests {
         assert_eq!(CONTENT_LAYER.name(), "relu2_2");
         assert_eq!(trained.content_weight, CONTENT_WEIGHT);
         assert_eq!(trained.style_weight, Params::default().style_weight);
+        // filters are made for the default output size
+        assert_eq!(STYLE_SIZE, Params::default().size);
         // "keep the photo more" on the page keeps it more in training too
         let more = Params {
             content_weight: 10.0,

@@ -17,8 +17,8 @@ use crate::filter::FilterNetwork;
 use crate::training::TrainSettings;
 use crate::{Error, Filter, FilterStyle, Gpu};
 
-/// The sample photos a live filter learns from besides the user's photo (served beside the page): people, an
-/// animal, objects, a landscape and two textures, some in grey (more kinds of photo made filters that suit photos
+/// The sample photos a live filter learns from besides the user's photo (served beside the page): people, a
+/// cat, objects, a rocket launch and two textures, some in grey (more kinds of photo made filters that suit photos
 /// they never saw: trained on eight varied photos instead of two, their style losses on held-out photos were 1.4
 /// to 2.6 times lower).
 pub const TRAINING_PHOTOS: [&str; 8] = [

@@ -17,9 +17,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = sys.argv[1] if len(sys.argv) > 1 else "dist"
 WEIGHTS = "assets/vgg19/vgg19-conv-u8.safetensors"
 # what the page fetches from data/: the default pair and the photos a live filter learns from
-SAMPLES = ["content_astronaut.png", "content_chelsea_cat.png", "content_coffee.png", "content_grace_hopper.jpg",
-           "content_rocket.jpg", "content_camera.png", "content_brick.png", "content_grass.png",
-           "style_starry_night_vangogh.jpg"]
+SAMPLES = sorted(f for f in os.listdir("assets/images") if f.startswith("content_")) + \
+    ["style_starry_night_vangogh.jpg"]
 
 
 def short_hash(data):
