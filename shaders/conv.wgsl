@@ -1,7 +1,8 @@
 // General convolution of the feed-forward filter network (Johnson et al. 2016): any odd kernel K of 1..9, stride S
 // of 1 or 2, reflection padding P = K / 2 (PyTorch's ReflectionPad2d); forward (+ bias), input gradient, and weight
 // (+ bias) gradient split along the pixels.
-// Prepended: the generated constants (WORKGROUP_SIZE, CONV_PIXELS) and common/flat_index.wgsl.
+// Prepended: the generated constants (WORKGROUP_SIZE, CONV_PIXELS), common/flat_index.wgsl and
+// common/filter_conv.wgsl (the parameter block, the bindings and `reflect`).
 //
 // Layouts (f32, channels-last, every channel count a multiple of 4, read and written as vec4):
 //   x        : [H][W][CIN]                          the forward input
@@ -29,40 +30,6 @@
 //                                             or added into grads at w_offset (bias_offset)
 // Grids: weight_partials (ceil(K * K * CIN / 4 * COUT / 4 / WORKGROUP_SIZE), SPLITS); every other entry a grid_1d
 // launch of WORKGROUP_SIZE threads per workgroup, flattened (flat_index). `-`: bound, never read.
-
-struct Params {
-    height: u32,
-    width: u32,
-    cin: u32,          // multiple of 4
-    cout: u32,         // multiple of 4
-    kernel: u32,       // K, odd
-    stride: u32,       // S, 1 or 2
-    pad: u32,          // K / 2
-    out_height: u32,
-    out_width: u32,
-    w_offset: u32,     // elements, multiple of 4
-    bias_offset: u32,  // elements, multiple of 4 (read only when has_bias)
-    has_bias: u32,
-    accumulate: u32,   // backward_fold, weight_reduce: 1 adds to dst, 0 overwrites it
-    chunk: u32,        // output pixels per split (weight gradient)
-    splits: u32,
-    _pad0: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> aux: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> dst: array<vec4<f32>>;
-
-// The input index padded index `i` reads: reflected once, clamped so that no shape can index outside the image.
-fn reflect(i: i32, n: u32) -> u32 {
-    let last = i32(n) - 1;
-    var r = abs(i);
-    if (r > last) {
-        r = 2 * last - r;
-    }
-    return u32(clamp(r, 0, last));
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -1,6 +1,6 @@
 // Instance normalisation of one image's feature map, per channel over its pixels, with an optional ReLU or
-// residual add after it, forward and backward. The statistics are two passes (the mean, then the mean squared
-// deviation from it), each split along the pixels into per-chunk partial sums and then reduced, as in gram.wgsl.
+// residual add after it, forward and backward. The statistics are one pass over the pixels, split along them into
+// per-chunk means and squared deviations, then combined, as in gram.wgsl.
 // Prepended: the generated constant WORKGROUP_SIZE, common/flat_index.wgsl and common/tree_sum.wgsl.
 //
 // Layouts (f32, read and written as vec4 over 4 channels; C = 4 * c4 channels, P pixels):
@@ -9,14 +9,14 @@
 //                            [beta4 * 4 ..][C]
 //   grads                  : the same layout as weights (bound in the `dst` slot by `backward_reduce`)
 //   stats                  : [2][C]   mean, then 1 / sqrt(var + eps) (biased variance)
-//   partials               : forward [SPLITS][C] (one pass's chunk sums); backward [SPLITS][2][C] (sum g and
-//                            sum g * xhat per chunk), and `backward_reduce` leaves the totals in split 0's slots for
-//                            `backward_input`
+//   partials               : forward [SPLITS][2][C] (each chunk's mean and sum of squared deviations from it);
+//                            backward [SPLITS][2][C] (sum g and sum g * xhat per chunk), and `backward_reduce`
+//                            leaves the totals in split 0's slots for `backward_input`
 // Entries and grids:
-//   mean_partials, var_partials, backward_partials: one workgroup of WORKGROUP_SIZE (256) threads per (vec4 of
-//     channels, pixel chunk), grid (c4, SPLITS); the threads stride over the chunk's pixels and tree-sum
-//     (common/tree_sum.wgsl) their vec4 sums.
-//   mean_reduce, var_reduce, backward_reduce: one thread per vec4 of channels summing the chunks, 2D grid flattened.
+//   stat_partials, backward_partials: one workgroup of WORKGROUP_SIZE (256) threads per (vec4 of channels, pixel
+//     chunk), grid (c4, SPLITS); the threads stride over the chunk's pixels and tree-sum (common/tree_sum.wgsl)
+//     their vec4 sums.
+//   stat_reduce, backward_reduce: one thread per vec4 of channels combining the chunks, 2D grid flattened.
 //   normalize, backward_input: one thread per vec4 of the [P][C] tensor, 2D grid flattened.
 // Backward, with xhat = (x - mean) * inv_std and g = dy (times the mask y > 0 when relu):
 //   dbeta = sum g, dgamma = sum g * xhat, dx = gamma * inv_std * (g - (sum g + xhat * sum g * xhat) / P).
@@ -64,59 +64,60 @@ fn xhat(i: u32, c: u32) -> vec4<f32> {
     return (x[i] - stats[c]) * stats[params.c4 + c];
 }
 
-// Sum over the split's pixels of x (centered = false) or of (x - mean)^2 (centered = true) for channels 4c..4c+3.
-fn chunk_sum(lid: u32, c: u32, split: u32, centered: bool) {
+// One split's statistics of channels 4c..4c+3: its pixel count n, its mean and its sum of squared deviations from
+// that mean. The sums run shifted by the chunk's first pixel, which keeps them small (no cancellation between a
+// large sum of squares and a large squared mean); the tree sum adds each of the two up over the threads.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn stat_partials(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    let c = wid.x;
+    let split = wid.y;
+    let begin = split * params.chunk;
+    let shift = x[begin * params.c4 + c];
     var sum = vec4<f32>(0.0);
-    for (var p = split * params.chunk + lid; p < chunk_end(split); p += WORKGROUP_SIZE) {
-        let v = x[p * params.c4 + c];
-        if (centered) {
-            let d = v - stats[c];
-            sum += d * d;
-        } else {
-            sum += v;
-        }
+    var sum_sq = vec4<f32>(0.0);
+    for (var p = begin + lid; p < chunk_end(split); p += WORKGROUP_SIZE) {
+        let d = x[p * params.c4 + c] - shift;
+        sum += d;
+        sum_sq += d * d;
     }
+    let n = f32(chunk_end(split) - begin);
     sum_lanes(lid, sum);
+    // only thread 0 reads lanes[0], and the next sum only has it write lanes[0] again (after this read)
+    var total = vec4<f32>(0.0);
     if (lid == 0u) {
-        partials[split * params.c4 + c] = lanes[0];
+        total = lanes[0];
+    }
+    sum_lanes(lid, sum_sq);
+    if (lid == 0u) {
+        let base = split * 2u * params.c4 + c;
+        partials[base] = shift + total / n;
+        partials[base + params.c4] = max(lanes[0] - total * total / n, vec4<f32>(0.0));
     }
 }
 
+// The splits' statistics combined (Chan, Golub and LeVeque's pairwise update: two parts' squared deviations plus
+// the spread of their means), then the mean and 1 / sqrt(var + eps) into stats.
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn mean_partials(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-    chunk_sum(lid, wid.x, wid.y, false);
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn var_partials(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-    chunk_sum(lid, wid.x, wid.y, true);
-}
-
-// The sum of the forward partials of channels 4c..4c+3.
-fn split_total(c: u32) -> vec4<f32> {
-    var sum = vec4<f32>(0.0);
+fn stat_reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let c = flat_index(gid, nwg);
+    if (c >= params.c4) {
+        return;
+    }
+    var n = 0.0;
+    var mean = vec4<f32>(0.0);
+    var m2 = vec4<f32>(0.0);
     for (var s = 0u; s < params.splits; s++) {
-        sum += partials[s * params.c4 + c];
+        let n_s = f32(chunk_end(s) - s * params.chunk);
+        let mean_s = partials[s * 2u * params.c4 + c];
+        let m2_s = partials[s * 2u * params.c4 + params.c4 + c];
+        let total = n + n_s;
+        let delta = mean_s - mean;
+        mean += delta * (n_s / total);
+        m2 += m2_s + delta * delta * (n * n_s / total);
+        n = total;
     }
-    return sum;
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn mean_reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let c = flat_index(gid, nwg);
-    if (c >= params.c4) {
-        return;
-    }
-    stats[c] = split_total(c) * params.inv_pixels;
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn var_reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let c = flat_index(gid, nwg);
-    if (c >= params.c4) {
-        return;
-    }
-    stats[params.c4 + c] = inverseSqrt(split_total(c) * params.inv_pixels + params.eps);
+    stats[c] = mean;
+    stats[params.c4 + c] = inverseSqrt(m2 * params.inv_pixels + params.eps);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

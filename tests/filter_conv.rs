@@ -7,7 +7,7 @@
 
 mod common;
 
-use artsy::kernels::conv::{self, ConvShape};
+use artsy::kernels::conv::{self, ConvShape, ForwardKernel};
 use common::conv_reference::{self as r, Conv};
 use common::{assert_close, f32s, f64s, gpu, random, read};
 
@@ -74,6 +74,14 @@ impl Case {
     }
 }
 
+/// The direct kernel and every tiled one that computes `cout` channels.
+fn forward_kernels(cout: u32) -> Vec<ForwardKernel> {
+    let tiled = ForwardKernel::TILE_WIDTHS.map(|tile_n| ForwardKernel::Tiled { tile_n });
+    std::iter::once(ForwardKernel::Direct)
+        .chain(tiled.into_iter().filter(|k| k.fits(cout)))
+        .collect()
+}
+
 /// Forward, input gradient and weight gradient of `case`, each overwriting and accumulating, against the reference.
 fn check(case: Case) {
     let gpu = gpu();
@@ -107,11 +115,23 @@ fn check(case: Case) {
         gpu.storage_from("dy", &dy),
     );
 
-    // forward, over a NaN-filled output
-    let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
-    gpu.run(&conv::forward(&gpu, s, &xb, &pb, case.w_offset, case.bias_offset, &y));
+    // forward, over a NaN-filled output, by every kernel that computes it
     let want_y = r::conv_forward(c, &f64s(&x), &f64s(&weight), &f64s(&bias));
-    assert_close(&format!("forward {what}"), &read(&gpu, &y, n_out), &f32s(&want_y), REL);
+    for kernel in forward_kernels(s.cout) {
+        let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
+        gpu.run(&conv::forward_by(
+            kernel,
+            &gpu,
+            s,
+            &xb,
+            &pb,
+            case.w_offset,
+            case.bias_offset,
+            &y,
+        ));
+        let got = read(&gpu, &y, n_out);
+        assert_close(&format!("forward {kernel:?} {what}"), &got, &f32s(&want_y), REL);
+    }
 
     // input gradient: overwriting a NaN-filled dx (scratch NaN too), then adding to a random one
     let want_dx = r::conv_backward_input(c, &f64s(&dy), &f64s(&weight));
@@ -248,6 +268,19 @@ fn conv_weight_grad_split_over_workgroups_and_pixel_chunks() {
     let s = shape(23, 21, 8, 16, 3, 2);
     assert!(s.split().splits > 1 && !(12 * 11u32).is_multiple_of(s.split().chunk));
     check(Case::new(s, 0, Some(3 * 3 * 8 * 16), 11));
+}
+
+#[test]
+fn conv_tiled_forward_over_several_tiles_and_partial_k_steps() {
+    // 64 channels: tiles of 64, 32 and 16 columns; 19x17 = 323 pixels end inside the last tile of every height
+    // (64, 128, 256 pixels); K = 9 * 8 = 72 ends inside a K step of 16
+    check(Case::new(shape(19, 17, 8, 64, 3, 1), 64, Some(0), 12));
+    // 48 channels (16-wide tiles only) at stride 2 with the 9x9 kernel's reflection; K = 81 * 4 = 324 (a partial
+    // step of 8)
+    check(Case::new(shape(21, 26, 4, 48, 9, 2), 48, None, 13));
+    assert_eq!(ForwardKernel::tiled(48), ForwardKernel::Tiled { tile_n: 16 });
+    assert_eq!(ForwardKernel::tiled(64), ForwardKernel::Tiled { tile_n: 64 });
+    assert_eq!(ForwardKernel::tiled(4), ForwardKernel::Direct);
 }
 
 /// The input gradient is the adjoint of the forward: <conv(x), dy> = <x, backward_input(dy)>, both from the GPU

@@ -67,11 +67,16 @@ fn check_norm(gpu: &Gpu, case: NormCase, rel: f32) {
     let beta = random(c, case.seed + 1, -0.5, 0.5);
     params[gamma_offset..gamma_offset + c].copy_from_slice(&gamma);
     params[beta_offset..beta_offset + c].copy_from_slice(&beta);
-    // channel means well away from 0 and unequal spreads, so a variance by plain sums of squares would show
+    // channel means well away from 0 and unequal spreads, so a variance by plain sums of squares would show; and
+    // in most channels a ramp along the pixels, so that the chunks' means differ and their spread counts
     let x: Vec<f32> = random(n, case.seed + 2, -1.0, 1.0)
         .iter()
         .enumerate()
-        .map(|(i, v)| 3.0 + (i % c) as f32 * 0.5 + v * (1.0 + (i % c) as f32 * 0.25))
+        .map(|(i, v)| {
+            let (pixel, ch) = ((i / c) as f32, (i % c) as f32);
+            let ramp = 4.0 * (ch % 3.0) * pixel / p as f32;
+            3.0 + ch * 0.5 + ramp + v * (1.0 + ch * 0.25)
+        })
         .collect();
     let residual = random(n, case.seed + 3, -1.0, 1.0);
     let dy = random(n, case.seed + 4, -1.0, 1.0);

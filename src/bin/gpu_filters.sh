@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The live filters' figures from one run on a GPU machine: speed (a training step on 256 px crops in batches of 4,
 # one forward pass at 640x480, 512x512 and 1280x720, and the GPU memory each holds; the forward pass in Dawn too,
-# the browser's WebGPU, for the live camera's frame rate) and quality (one network trained
+# the browser's WebGPU, for the live camera's frame rate; both with the direct and the tiled convolutions) and quality (one network trained
 # on Starry Night and one on the Great Wave for MINUTES each on two of the sample photos, applied to the two others
 # and measured by the optimisation's losses, beside the optimisation's own pictures and losses after 100 and 500
 # steps on the same photos with the same settings).
@@ -33,7 +33,14 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
 if [ "${SPEED:-1}" = 1 ]; then
     part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720 \
         --per-dispatch
-    [ -f .dawn/run.sh ] && part 240 bash .dawn/run.sh --filter-net --apply-sizes 640x480,1280x720 --steps 50
+    # the forward convolutions as tiled GEMMs instead of the direct kernel, to choose the default
+    part 120 "$bin/bench" --filter-net --filter-conv tiled --train-crop 256 --train-batch 4 \
+        --apply-sizes 640x480,1280x720 --per-dispatch
+    if [ -f .dawn/run.sh ]; then
+        for conv in direct tiled; do
+            part 240 bash .dawn/run.sh --filter-net --filter-conv $conv --apply-sizes 640x480,1280x720 --steps 50
+        done
+    fi
 fi
 # 2. quality: every sample photo but the cat and Grace Hopper to learn from; those two held out
 limit=$(python3 -c "print(int($minutes * 60 + 120))")

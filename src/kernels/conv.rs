@@ -1,18 +1,44 @@
-//! shaders/conv.wgsl: the filter network's reflection-padded convolutions, forward, input and weight gradients.
+//! shaders/conv.wgsl and conv_tiled.wgsl: the filter network's reflection-padded convolutions, forward (tiled
+//! where the output channels allow), input and weight gradients.
+
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::shape_rules::{holds, multiple_of, positive};
-use super::sizes::{CONV_PIXELS, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d};
+use super::sizes::{
+    CONV_PIXELS, CONV_TILED_TILE_K, FILTER_CONV_WGSL, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
+};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
 pub const SHADER: Shader = Shader {
     name: "conv",
     constants: &[("WORKGROUP_SIZE", WORKGROUP_SIZE), ("CONV_PIXELS", CONV_PIXELS)],
-    sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/conv.wgsl")],
+    sources: &[
+        FLAT_INDEX_WGSL,
+        FILTER_CONV_WGSL,
+        include_str!("../../shaders/conv.wgsl"),
+    ],
 };
+/// One tiled module per tile width: the generated TILE_N and TILE_K, the shared bindings, the GEMM.
+macro_rules! tiled_shader {
+    ($name:literal, $n:literal) => {
+        Shader {
+            name: $name,
+            constants: &[("TILE_N", $n), ("TILE_K", CONV_TILED_TILE_K[$n / 32])],
+            sources: &[FILTER_CONV_WGSL, include_str!("../../shaders/conv_tiled.wgsl")],
+        }
+    };
+}
+static SHADER_TILED_16: Shader = tiled_shader!("conv_tiled_16", 16);
+static SHADER_TILED_32: Shader = tiled_shader!("conv_tiled_32", 32);
+static SHADER_TILED_64: Shader = tiled_shader!("conv_tiled_64", 64);
 /// Every entry binds (params, src, aux, dst); what each holds is in the shader's header.
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];
+/// The forward pass computed directly, CONV_PIXELS pixels x one vec4 of output channels per thread.
 pub const FORWARD: Kernel = Kernel::new("conv_forward", &SHADER, "forward", BINDINGS);
+pub static FORWARD_TILED_16: Kernel = Kernel::new("conv_forward_tiled_16", &SHADER_TILED_16, "forward", BINDINGS);
+pub static FORWARD_TILED_32: Kernel = Kernel::new("conv_forward_tiled_32", &SHADER_TILED_32, "forward", BINDINGS);
+pub static FORWARD_TILED_64: Kernel = Kernel::new("conv_forward_tiled_64", &SHADER_TILED_64, "forward", BINDINGS);
 /// The input gradient over the padded input, into the scratch buffer.
 pub const BACKWARD_PADDED: Kernel = Kernel::new("conv_backward_padded", &SHADER, "backward_padded", BINDINGS);
 /// The padded input gradient folded back onto the input through the reflection.
@@ -188,9 +214,79 @@ fn params(gpu: &Gpu, s: ConvShape, w_offset: u32, bias_offset: Option<u32>, accu
     )
 }
 
+/// The kernel that computes a forward convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForwardKernel {
+    /// conv.wgsl `forward`: any multiple of 4 output channels.
+    Direct,
+    /// conv_tiled.wgsl with tiles `tile_n` (16, 32 or 64) output channels wide.
+    Tiled { tile_n: u32 },
+}
+
+/// The forward kernel family forced for every convolution (the benchmark's comparison): 0 none, 1 direct, 2 tiled.
+static FORCED: AtomicU8 = AtomicU8::new(0);
+
+impl ForwardKernel {
+    pub const TILE_WIDTHS: [u32; 3] = [64, 32, 16];
+
+    /// The kernel for a convolution to `cout` channels: the direct one, unless the tiled GEMM is forced (it is
+    /// then in the widest tile that divides `cout`, and the direct kernel where none does: the picture's 4
+    /// channels, where a tile would waste at least 3/4 of its work). The direct kernel stays the default until the
+    /// tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README, "Live filters").
+    pub fn choose(cout: u32) -> ForwardKernel {
+        match FORCED.load(Ordering::Relaxed) {
+            2 => Self::tiled(cout),
+            _ => ForwardKernel::Direct,
+        }
+    }
+
+    /// The tiled GEMM in the widest tile that divides `cout`, or the direct kernel where none does.
+    pub fn tiled(cout: u32) -> ForwardKernel {
+        match Self::TILE_WIDTHS.into_iter().find(|&n| cout.is_multiple_of(n)) {
+            Some(tile_n) => ForwardKernel::Tiled { tile_n },
+            None => ForwardKernel::Direct,
+        }
+    }
+
+    /// Forces the direct (`tiled` false) or tiled kernels for every convolution set up from now on; None: back to
+    /// `choose`'s rule. For the benchmark.
+    pub fn force(tiled: Option<bool>) {
+        FORCED.store(tiled.map_or(0, |t| 1 + t as u8), Ordering::Relaxed);
+    }
+
+    /// Whether this kernel computes a convolution to `cout` channels.
+    pub fn fits(self, cout: u32) -> bool {
+        match self {
+            ForwardKernel::Direct => true,
+            ForwardKernel::Tiled { tile_n } => Self::TILE_WIDTHS.contains(&tile_n) && cout.is_multiple_of(tile_n),
+        }
+    }
+
+    fn kernel(self) -> &'static Kernel {
+        match self {
+            ForwardKernel::Direct => &FORWARD,
+            ForwardKernel::Tiled { tile_n: 16 } => &FORWARD_TILED_16,
+            ForwardKernel::Tiled { tile_n: 32 } => &FORWARD_TILED_32,
+            ForwardKernel::Tiled { .. } => &FORWARD_TILED_64,
+        }
+    }
+
+    fn groups(self, gpu: &Gpu, s: ConvShape) -> [u32; 3] {
+        let pixels = s.out_height() * s.out_width();
+        match self {
+            ForwardKernel::Direct => {
+                let threads = s.out_height() as usize * s.out_width().div_ceil(CONV_PIXELS) as usize;
+                grid_1d(gpu, threads * (s.cout / 4) as usize)
+            }
+            // 256 threads, each 4 pixels x one vec4 of the tile's columns
+            ForwardKernel::Tiled { tile_n } => grid_2d_tiles(gpu, s.cout, pixels, tile_n, 4 * 256 / (tile_n / 4)),
+        }
+    }
+}
+
 /// y = conv(x) (+ bias). Weights are read from `params` at element offset `w_offset`, layout
 /// [kernel][kernel][cin][cout] (cout fastest); bias, when `bias_offset` is Some, at params[bias_offset .. + cout].
-/// y is overwritten.
+/// y is overwritten. The kernel is `ForwardKernel::choose`'s.
 pub fn forward(
     gpu: &Gpu,
     s: ConvShape,
@@ -200,8 +296,37 @@ pub fn forward(
     bias_offset: Option<u32>,
     y: &wgpu::Buffer,
 ) -> Vec<Dispatch> {
-    let name = FORWARD.name;
+    forward_by(
+        ForwardKernel::choose(s.cout),
+        gpu,
+        s,
+        x,
+        params,
+        w_offset,
+        bias_offset,
+        y,
+    )
+}
+
+/// `forward` computed by `kernel` (for the tests and the benchmark).
+#[allow(clippy::too_many_arguments)]
+pub fn forward_by(
+    kernel: ForwardKernel,
+    gpu: &Gpu,
+    s: ConvShape,
+    x: &wgpu::Buffer,
+    params: &wgpu::Buffer,
+    w_offset: u32,
+    bias_offset: Option<u32>,
+    y: &wgpu::Buffer,
+) -> Vec<Dispatch> {
+    let name = kernel.kernel().name;
     s.check(name);
+    assert!(
+        kernel.fits(s.cout),
+        "{name}: {kernel:?} cannot compute {} output channels",
+        s.cout
+    );
     holds(name, "x", x, s.input_len());
     check_range(name, "weights", params, w_offset, s.weight_len());
     if let Some(b) = bias_offset {
@@ -209,8 +334,7 @@ pub fn forward(
     }
     holds(name, "y", y, s.output_len());
     let p = self::params(gpu, s, w_offset, bias_offset, false);
-    let threads = s.out_height() as usize * s.out_width().div_ceil(CONV_PIXELS) as usize * (s.cout / 4) as usize;
-    vec![gpu.dispatch(&FORWARD, &[&p, x, params, y], grid_1d(gpu, threads))]
+    vec![gpu.dispatch(kernel.kernel(), &[&p, x, params, y], kernel.groups(gpu, s))]
 }
 
 /// dx (+)= dLoss/dx given dy [out_height][out_width][cout]; accumulate=false overwrites dx (never reading it).

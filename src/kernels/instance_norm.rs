@@ -18,14 +18,10 @@ pub const SHADER: Shader = Shader {
 /// parameters), stats, partials, dst (y, dx or grads). Slots an entry does not use are bound to a read-only buffer
 /// it has anyway.
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, Read, Read, ReadWrite, ReadWrite, ReadWrite];
-/// One split's sum of x over its pixel chunk.
-pub const MEAN_PARTIALS: Kernel = Kernel::new("instance_norm_mean_partials", &SHADER, "mean_partials", BINDINGS);
-/// The mean: the partials summed, over P.
-pub const MEAN_REDUCE: Kernel = Kernel::new("instance_norm_mean_reduce", &SHADER, "mean_reduce", BINDINGS);
-/// One split's sum of (x - mean)^2.
-pub const VAR_PARTIALS: Kernel = Kernel::new("instance_norm_var_partials", &SHADER, "var_partials", BINDINGS);
-/// 1 / sqrt(var + EPS) from the partials.
-pub const VAR_REDUCE: Kernel = Kernel::new("instance_norm_var_reduce", &SHADER, "var_reduce", BINDINGS);
+/// One split's mean and sum of squared deviations over its pixel chunk.
+pub const STAT_PARTIALS: Kernel = Kernel::new("instance_norm_stat_partials", &SHADER, "stat_partials", BINDINGS);
+/// The mean and 1 / sqrt(var + EPS) from the partials.
+pub const STAT_REDUCE: Kernel = Kernel::new("instance_norm_stat_reduce", &SHADER, "stat_reduce", BINDINGS);
 /// y = gamma * xhat + beta, then ReLU or + residual.
 pub const NORMALIZE: Kernel = Kernel::new("instance_norm_forward", &SHADER, "normalize", BINDINGS);
 /// One split's sums of g and g * xhat.
@@ -85,7 +81,7 @@ impl NormShape {
         self.pixels.div_ceil(self.chunk()).max(1)
     }
 
-    /// f32 values in the partials buffer (the backward's two sums per split; the forward uses half of it).
+    /// f32 values in the partials buffer (two vec4s per split and vec4 of channels, forward and backward).
     pub fn partials_len(&self) -> usize {
         self.splits() as usize * 2 * self.channels as usize
     }
@@ -175,8 +171,8 @@ pub struct NormForward<'a> {
 }
 
 impl NormForward<'_> {
-    /// Measures the mean and inverse deviation into stats (kept for backward), then normalises. Five dispatches:
-    /// mean (partials, reduce), variance (partials, reduce), normalise.
+    /// Measures the mean and inverse deviation into stats (kept for backward), then normalises. Three dispatches:
+    /// the statistics (partials, reduce), normalise.
     pub fn dispatches(&self, gpu: &Gpu) -> Vec<Dispatch> {
         let s = self.shape;
         let p = self.uniform(gpu);
@@ -184,10 +180,8 @@ impl NormForward<'_> {
         let per_chunk = [s.channels / 4, s.splits(), 1];
         let per_channel = grid_1d(gpu, s.channels as usize / 4);
         vec![
-            gpu.dispatch(&MEAN_PARTIALS, &buffers, per_chunk),
-            gpu.dispatch(&MEAN_REDUCE, &buffers, per_channel),
-            gpu.dispatch(&VAR_PARTIALS, &buffers, per_chunk),
-            gpu.dispatch(&VAR_REDUCE, &buffers, per_channel),
+            gpu.dispatch(&STAT_PARTIALS, &buffers, per_chunk),
+            gpu.dispatch(&STAT_REDUCE, &buffers, per_channel),
             gpu.dispatch(&NORMALIZE, &buffers, grid_1d(gpu, s.len() / 4)),
         ]
     }

@@ -10,6 +10,11 @@ pub const WORKGROUP_SIZE: u32 = 256;
 /// each input vec4 and its 4 weight vec4s are loaded once for them all.
 pub const CONV_PIXELS: u32 = 4;
 
+/// Depth of one K step of the filter network's tiled convolution (conv_tiled.wgsl), by tile width 16, 32, 64
+/// (index tile_n / 32): 8 for the 16-wide tiles, whose 256 pixels would pass WebGPU's 16 KiB of workgroup memory
+/// at 16 depths. With 256 threads of 4 pixels x one vec4 each, every tile stages at most 8 KiB of input per step.
+pub const CONV_TILED_TILE_K: [u32; 3] = [8, 16, 16];
+
 /// Output tile side of the GEMM kernels (conv3x3, gram, gram_backward): a workgroup computes TILE x TILE.
 pub const TILE: u32 = 64;
 /// Depth of one K step of the GEMM kernels, staged through workgroup memory.
@@ -128,6 +133,8 @@ pub const TREE_SUM_WGSL: &str = include_str!("../../shaders/common/tree_sum.wgsl
 /// `multiply_staged`.
 pub const GEMM_TILE_WGSL: &str = include_str!("../../shaders/common/gemm_tile.wgsl");
 
+/// The parameter block, bindings and `reflect` of the filter network's convolutions (conv.wgsl, conv_tiled.wgsl).
+pub const FILTER_CONV_WGSL: &str = include_str!("../../shaders/common/filter_conv.wgsl");
 /// The parameter block and bindings of every 3x3 convolution kernel (`params`, `src`, `weights`, `aux`, `dst`).
 pub const CONV_BINDINGS_WGSL: &str = include_str!("../../shaders/common/conv_bindings.wgsl");
 /// The tiled convolutions' register block (common/register_block.wgsl): `Block`, `block_multiply`, `block_emit`.

@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::bench::{Measurement, does_not_fit, largest_size, measure, measure_apply};
 use crate::filter_net::Architecture;
+use crate::kernels::conv::ForwardKernel;
 use crate::{Gpu, GpuWeights, Optimizer, VggWeights};
 
 /// Times the real step with Adam at each of `sizes` (square; 0 stands for the largest size the device's limits
@@ -55,10 +56,19 @@ pub async fn bench(weights: Vec<u8>, sizes: Vec<u32>, steps: u32, warmup: u32) -
 
 /// Times a filter network's forward pass, what a live filter costs per camera frame, at each of `sizes` (pairs
 /// width, height) over `frames` passes after `warmup`, for a network of `width` channels with random weights (the
-/// time does not depend on them). Resolves to JSON text: the adapter and per size the measurement or why it failed.
+/// time does not depend on them). `tiled` forces the direct (false) or tiled (true) forward convolutions, as
+/// `bench --filter-conv`; undefined keeps the engine's rule. Resolves to JSON text: the adapter and per size the
+/// measurement or why it failed.
 #[wasm_bindgen]
-pub async fn bench_filter_apply(sizes: Vec<u32>, width: u32, frames: u32, warmup: u32) -> Result<String, JsValue> {
+pub async fn bench_filter_apply(
+    sizes: Vec<u32>,
+    width: u32,
+    frames: u32,
+    warmup: u32,
+    tiled: Option<bool>,
+) -> Result<String, JsValue> {
     console_error_panic_hook::set_once();
+    ForwardKernel::force(tiled);
     let fail = |e: crate::Error| JsValue::from_str(&e.to_string());
     let gpu = Gpu::new().await.map_err(fail)?;
     let arch = Architecture::new(width).map_err(fail)?;
@@ -78,6 +88,7 @@ pub async fn bench_filter_apply(sizes: Vec<u32>, width: u32, frames: u32, warmup
         "backend": gpu.adapter.backend,
         "software": gpu.adapter.is_software,
         "network_width": width,
+        "filter_conv": format!("{:?}", ForwardKernel::choose(4 * width)),
         "frames": frames.max(1),
         "warmup": warmup,
         "results": results,
