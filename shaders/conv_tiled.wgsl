@@ -27,13 +27,12 @@ const B_LOADS: u32 = TILE_K * COLS;               // vec4s of B per step (at mos
 var<workgroup> a_tile: array<vec4<f32>, TILE_K * ROWS>;
 var<workgroup> b_tile: array<vec4<f32>, B_LOADS>;
 
-// Where one of this thread's A loads reads: tile row m (a pixel), depth group g; the pixel's padded origin.
+// Where one of this thread's A loads reads: tile row m (a pixel), depth group g, and the pixel's padded origin.
 struct Slot {
     m: u32,
     g: u32,
-    inside: bool,   // the pixel exists (the last tile may run past the end)
-    y0: i32,        // oy * S - P
-    x0: i32,        // ox * S - P
+    y0: i32,   // oy * S - P
+    x0: i32,   // ox * S - P
 }
 
 fn slot(lid: u32, i: u32, tile_m: u32) -> Slot {
@@ -42,20 +41,16 @@ fn slot(lid: u32, i: u32, tile_m: u32) -> Slot {
     s.m = idx / GROUPS;
     s.g = idx % GROUPS;
     let p = tile_m + s.m;
-    s.inside = p < params.out_height * params.out_width;
     s.y0 = i32((p / params.out_width) * params.stride) - i32(params.pad);
     s.x0 = i32((p % params.out_width) * params.stride) - i32(params.pad);
     return s;
 }
 
-// A[p][k0 + 4g .. + 3]: one tap's vec4 of input channels, zero past the pixels or past K (the last step's
-// depths past K add nothing, whatever B holds there).
+// A[p][k0 + 4g .. + 3]: one tap's vec4 of input channels. Past the last pixel (the last tile's spare rows, never
+// stored) and past K (times B's zeros there) it reads a pixel that `reflect` clamps into the image.
 fn load_a(s: Slot, k0: u32) -> vec4<f32> {
     let cin = params.cin;
     let k = k0 + 4u * s.g;
-    if (!s.inside || k >= params.kernel * params.kernel * cin) {
-        return vec4<f32>(0.0);
-    }
     let tap = k / cin;
     let ci4 = (k - tap * cin) / 4u;
     let iy = reflect(s.y0 + i32(tap / params.kernel), params.height);
@@ -63,10 +58,12 @@ fn load_a(s: Slot, k0: u32) -> vec4<f32> {
     return src[(iy * params.width + ix) * (cin / 4u) + ci4];
 }
 
-// B[k0 + lid / COLS][tile column lid % COLS]. Past K it reads whatever follows the layer's weights (at most the
-// buffer's end, where reads are clamped), times the zeros of A there.
+// B[k0 + lid / COLS][tile column lid % COLS], zero past K: the last step's depths there add nothing.
 fn load_b(lid: u32, k0: u32, tile_n: u32) -> vec4<f32> {
     let k = k0 + lid / COLS;
+    if (k >= params.kernel * params.kernel * params.cin) {
+        return vec4<f32>(0.0);
+    }
     return aux[params.w_offset / 4u + k * (params.cout / 4u) + tile_n / 4u + lid % COLS];
 }
 
