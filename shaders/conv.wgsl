@@ -48,16 +48,20 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     let s = params.stride;
     let pad = i32(params.pad);
 
-    var acc: array<vec4<f32>, CONV_PIXELS>;
+    // the CONV_PIXELS (4) pixels' sums, named: a private array indexed in a loop is bounds-checked, and a
+    // compiler may then keep it in memory instead of registers
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
     for (var ky = 0u; ky < k; ky++) {
         let row = reflect(i32(oy * s + ky) - pad, params.height) * params.width;
         for (var kx = 0u; kx < k; kx++) {
             // each pixel's input vec4 0; pixels past the row's end read a valid pixel and are never stored
-            var at: array<u32, CONV_PIXELS>;
-            for (var j = 0u; j < CONV_PIXELS; j++) {
-                let ox = min(ox0 + j, params.out_width - 1u);
-                at[j] = (row + reflect(i32(ox * s + kx) - pad, params.width)) * cin4;
-            }
+            let at0 = input_at(row, ox0, kx, cin4);
+            let at1 = input_at(row, ox0 + 1u, kx, cin4);
+            let at2 = input_at(row, ox0 + 2u, kx, cin4);
+            let at3 = input_at(row, ox0 + 3u, kx, cin4);
             // weights[tap][4 c4 + m][co4], m = 0..3, as vec4 indices
             var w = params.w_offset / 4u + (ky * k + kx) * params.cin * cout4 + co4;
             for (var c4 = 0u; c4 < cin4; c4++) {
@@ -65,10 +69,14 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
                 let w1 = aux[w + cout4];
                 let w2 = aux[w + 2u * cout4];
                 let w3 = aux[w + 3u * cout4];
-                for (var j = 0u; j < CONV_PIXELS; j++) {
-                    let v = src[at[j] + c4];
-                    acc[j] += v.x * w0 + v.y * w1 + v.z * w2 + v.w * w3;
-                }
+                let v0 = src[at0 + c4];
+                let v1 = src[at1 + c4];
+                let v2 = src[at2 + c4];
+                let v3 = src[at3 + c4];
+                acc0 += v0.x * w0 + v0.y * w1 + v0.z * w2 + v0.w * w3;
+                acc1 += v1.x * w0 + v1.y * w1 + v1.z * w2 + v1.w * w3;
+                acc2 += v2.x * w0 + v2.y * w1 + v2.z * w2 + v2.w * w3;
+                acc3 += v3.x * w0 + v3.y * w1 + v3.z * w2 + v3.w * w3;
                 w += 4u * cout4;
             }
         }
@@ -77,11 +85,22 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     if (params.has_bias != 0u) {
         bias = aux[params.bias_offset / 4u + co4];
     }
-    for (var j = 0u; j < CONV_PIXELS; j++) {
-        let ox = ox0 + j;
-        if (ox < params.out_width) {
-            dst[(oy * params.out_width + ox) * cout4 + co4] = acc[j] + bias;
-        }
+    store_output(oy, ox0, co4, acc0 + bias);
+    store_output(oy, ox0 + 1u, co4, acc1 + bias);
+    store_output(oy, ox0 + 2u, co4, acc2 + bias);
+    store_output(oy, ox0 + 3u, co4, acc3 + bias);
+}
+
+// The vec4 index of input channels 0..3 that output pixel (row's oy, ox) reads at tap column kx; a pixel past
+// the row's end reads the last one's (and is never stored).
+fn input_at(row: u32, ox: u32, kx: u32, cin4: u32) -> u32 {
+    let x = min(ox, params.out_width - 1u) * params.stride + kx;
+    return (row + reflect(i32(x) - i32(params.pad), params.width)) * cin4;
+}
+
+fn store_output(oy: u32, ox: u32, co4: u32, v: vec4<f32>) {
+    if (ox < params.out_width) {
+        dst[(oy * params.out_width + ox) * (params.cout / 4u) + co4] = v;
     }
 }
 

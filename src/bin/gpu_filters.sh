@@ -33,9 +33,12 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
 if [ "${SPEED:-1}" = 1 ]; then
     part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720 \
         --per-dispatch
-    # the forward convolutions as tiled GEMMs instead of the direct kernel, to choose the default
+    # the forward convolutions as tiled GEMMs instead of the direct kernel, to choose the default; and without
+    # runtime bounds checks, for why the native pass took twice Dawn's time
     part 120 "$bin/bench" --filter-net --filter-conv tiled --train-crop 256 --train-batch 4 \
         --apply-sizes 640x480,1280x720 --per-dispatch
+    part 120 "$bin/bench" --filter-net --unchecked --train-crop 256 --train-batch 4 --apply-sizes 1280x720 \
+        --per-dispatch
     if [ -f .dawn/run.sh ]; then
         for conv in direct tiled; do
             part 240 bash .dawn/run.sh --filter-net --filter-conv $conv --apply-sizes 640x480,1280x720 --steps 50

@@ -7,8 +7,12 @@ use crate::gpu::Gpu;
 pub const WORKGROUP_SIZE: u32 = 256;
 
 /// Output pixels (consecutive in a row) per thread of the filter network's convolution (conv.wgsl `forward`):
-/// each input vec4 and its 4 weight vec4s are loaded once for them all.
+/// each input vec4 and its 4 weight vec4s are loaded once for them all. The kernel names their 4 accumulators.
 pub const CONV_PIXELS: u32 = 4;
+const _: () = assert!(
+    CONV_PIXELS == 4,
+    "conv.wgsl's forward names one accumulator per pixel: acc0..acc3"
+);
 
 /// Depth of one K step of the filter network's tiled convolution (conv_tiled.wgsl), by tile width 16, 32, 64
 /// (index tile_n / 32): 8 for the 16-wide tiles, whose 256 pixels would pass WebGPU's 16 KiB of workgroup memory
