@@ -7,7 +7,7 @@
 
 mod common;
 
-use artsy::kernels::conv::{self, ConvShape, ForwardKernel};
+use artsy::kernels::conv::{self, ConvForward, ConvShape, ForwardKernel};
 use common::conv_reference::{self as r, Conv};
 use common::{assert_close, f32s, f64s, gpu, random, read};
 
@@ -74,6 +74,18 @@ impl Case {
     }
 }
 
+/// A forward convolution with its weights at offset 0 and no bias.
+fn forward<'a>(shape: ConvShape, x: &'a wgpu::Buffer, w: &'a wgpu::Buffer, y: &'a wgpu::Buffer) -> ConvForward<'a> {
+    ConvForward {
+        shape,
+        x,
+        params: w,
+        w_offset: 0,
+        bias_offset: None,
+        y,
+    }
+}
+
 /// The direct kernel and every tiled one that computes `cout` channels.
 fn forward_kernels(cout: u32) -> Vec<ForwardKernel> {
     let tiled = ForwardKernel::TILE_WIDTHS.map(|tile_n| ForwardKernel::Tiled { tile_n });
@@ -119,16 +131,15 @@ fn check(case: Case) {
     let want_y = r::conv_forward(c, &f64s(&x), &f64s(&weight), &f64s(&bias));
     for kernel in forward_kernels(s.cout) {
         let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
-        gpu.run(&conv::forward_by(
-            kernel,
-            &gpu,
-            s,
-            &xb,
-            &pb,
-            case.w_offset,
-            case.bias_offset,
-            &y,
-        ));
+        let conv = ConvForward {
+            shape: s,
+            x: &xb,
+            params: &pb,
+            w_offset: case.w_offset,
+            bias_offset: case.bias_offset,
+            y: &y,
+        };
+        gpu.run(&conv.dispatches_by(&gpu, kernel));
         let got = read(&gpu, &y, n_out);
         assert_close(&format!("forward {kernel:?} {what}"), &got, &f32s(&want_y), REL);
     }
@@ -313,7 +324,7 @@ fn conv_backward_input_is_the_adjoint_of_forward() {
             gpu.storage("dx", n_in),
             gpu.storage("scratch", s.scratch_len()),
         );
-        let mut dispatches = conv::forward(&gpu, s, &xb, &wb, 0, None, &y);
+        let mut dispatches = forward(s, &xb, &wb, &y).dispatches(&gpu);
         dispatches.extend(conv::backward_input(&gpu, s, &dyb, &wb, 0, &scratch, &dx, false));
         gpu.run(&dispatches);
         let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| *p as f64 * *q as f64).sum::<f64>();
@@ -334,7 +345,7 @@ fn conv_refuses_padding_wider_than_the_image() {
     let gpu = gpu();
     let s = shape(4, 9, 4, 4, 9, 1);
     let b = gpu.storage("b", 4096);
-    conv::forward(&gpu, s, &b, &b, 0, None, &b);
+    forward(s, &b, &b, &b).dispatches(&gpu);
 }
 
 #[test]

@@ -3,8 +3,9 @@
 
 use super::{After, Architecture, IMAGE_CHANNELS};
 use crate::gpu::{Dispatch, Gpu};
+use crate::kernels::conv::ConvForward;
 use crate::kernels::instance_norm::{NormForward, NormShape};
-use crate::kernels::{conv, pointwise, upsample};
+use crate::kernels::{pointwise, upsample};
 
 /// Where a forward pass's normalisations get their mean and deviation.
 #[derive(Clone, Copy)]
@@ -140,7 +141,15 @@ impl Activations {
             let (x, (h, w)) = self.conv_input(i);
             let shape = l.conv_shape(h, w);
             let bias = (l.after == After::Squash).then_some(l.affine);
-            d.extend(conv::forward(gpu, shape, x, params, l.weights, bias, &bufs.conv_out));
+            let conv = ConvForward {
+                shape,
+                x,
+                params,
+                w_offset: l.weights,
+                bias_offset: bias,
+                y: &bufs.conv_out,
+            };
+            d.extend(conv.dispatches(gpu));
             let (oh, ow) = self.sizes[i];
             match l.after {
                 After::Squash => {

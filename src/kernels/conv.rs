@@ -284,57 +284,44 @@ impl ForwardKernel {
     }
 }
 
-/// y = conv(x) (+ bias). Weights are read from `params` at element offset `w_offset`, layout
-/// [kernel][kernel][cin][cout] (cout fastest); bias, when `bias_offset` is Some, at params[bias_offset .. + cout].
-/// y is overwritten. The kernel is `ForwardKernel::choose`'s.
-pub fn forward(
-    gpu: &Gpu,
-    s: ConvShape,
-    x: &wgpu::Buffer,
-    params: &wgpu::Buffer,
-    w_offset: u32,
-    bias_offset: Option<u32>,
-    y: &wgpu::Buffer,
-) -> Vec<Dispatch> {
-    forward_by(
-        ForwardKernel::choose(s.cout),
-        gpu,
-        s,
-        x,
-        params,
-        w_offset,
-        bias_offset,
-        y,
-    )
+/// One forward convolution: y = conv(x) (+ bias). Weights are read from `params` at element offset `w_offset`,
+/// layout [kernel][kernel][cin][cout] (cout fastest); bias, when `bias_offset` is Some, at
+/// params[bias_offset .. + cout]. y is overwritten.
+pub struct ConvForward<'a> {
+    pub shape: ConvShape,
+    pub x: &'a wgpu::Buffer,
+    pub params: &'a wgpu::Buffer,
+    pub w_offset: u32,
+    pub bias_offset: Option<u32>,
+    pub y: &'a wgpu::Buffer,
 }
 
-/// `forward` computed by `kernel` (for the tests and the benchmark).
-#[allow(clippy::too_many_arguments)]
-pub fn forward_by(
-    kernel: ForwardKernel,
-    gpu: &Gpu,
-    s: ConvShape,
-    x: &wgpu::Buffer,
-    params: &wgpu::Buffer,
-    w_offset: u32,
-    bias_offset: Option<u32>,
-    y: &wgpu::Buffer,
-) -> Vec<Dispatch> {
-    let name = kernel.kernel().name;
-    s.check(name);
-    assert!(
-        kernel.fits(s.cout),
-        "{name}: {kernel:?} cannot compute {} output channels",
-        s.cout
-    );
-    holds(name, "x", x, s.input_len());
-    check_range(name, "weights", params, w_offset, s.weight_len());
-    if let Some(b) = bias_offset {
-        check_range(name, "bias", params, b, s.cout as usize);
+impl ConvForward<'_> {
+    /// The dispatch, by `ForwardKernel::choose`'s kernel.
+    pub fn dispatches(&self, gpu: &Gpu) -> Vec<Dispatch> {
+        self.dispatches_by(gpu, ForwardKernel::choose(self.shape.cout))
     }
-    holds(name, "y", y, s.output_len());
-    let p = self::params(gpu, s, w_offset, bias_offset, false);
-    vec![gpu.dispatch(kernel.kernel(), &[&p, x, params, y], kernel.groups(gpu, s))]
+
+    /// The dispatch, by `kernel` (the tests and the benchmark compare them).
+    pub fn dispatches_by(&self, gpu: &Gpu, kernel: ForwardKernel) -> Vec<Dispatch> {
+        let (s, x, params, w_offset, bias_offset, y) =
+            (self.shape, self.x, self.params, self.w_offset, self.bias_offset, self.y);
+        let name = kernel.kernel().name;
+        s.check(name);
+        assert!(
+            kernel.fits(s.cout),
+            "{name}: {kernel:?} cannot compute {} output channels",
+            s.cout
+        );
+        holds(name, "x", x, s.input_len());
+        check_range(name, "weights", params, w_offset, s.weight_len());
+        if let Some(b) = bias_offset {
+            check_range(name, "bias", params, b, s.cout as usize);
+        }
+        holds(name, "y", y, s.output_len());
+        let p = self::params(gpu, s, w_offset, bias_offset, false);
+        vec![gpu.dispatch(kernel.kernel(), &[&p, x, params, y], kernel.groups(gpu, s))]
+    }
 }
 
 /// dx (+)= dLoss/dx given dy [out_height][out_width][cout]; accumulate=false overwrites dx (never reading it).
