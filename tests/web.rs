@@ -2,6 +2,10 @@
 //! short run with the real weights, the saved-filter store in real IndexedDB, and the page's flows on a real DOM.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "common/conv_reference.rs"]
+mod conv_reference;
+#[path = "common/layer_reference.rs"]
+mod layer_reference;
 #[path = "common/reference.rs"]
 mod reference;
 #[path = "common/tensors.rs"]
@@ -9,6 +13,8 @@ mod tensors;
 
 use std::sync::Arc;
 
+use artsy::kernels::conv::{ConvForward, ConvShape, ForwardKernel};
+use artsy::kernels::instance_norm::{EPS, NormForward, NormShape};
 use artsy::kernels::{conv3x3, gram, pool2x2, pool2x2::Pooling};
 use artsy::web::filter_store::FilterStore;
 use artsy::web::{App, Slot};
@@ -133,6 +139,109 @@ async fn conv_pool_and_gram_match_the_cpu_reference_on_webgpu() {
         &read(&gpu, &g, cout * cout).await,
         &f32s(&r::gram(h * w, cout, &f64s(&feats))),
         2e-5,
+    );
+}
+
+/// The filter network's forward kernels as the browser's WebGPU compiles them: the convolution by the direct kernel
+/// and every tiled width (reflection at the borders, stride 2, more pixels than one tile), then an instance norm
+/// with its one-pass statistics split over several chunks.
+#[wasm_bindgen_test]
+async fn the_filter_networks_convolutions_and_norm_match_the_cpu_reference_on_webgpu() {
+    let gpu = Gpu::new().await.expect("WebGPU");
+    let shape = ConvShape {
+        height: 21,
+        width: 19,
+        cin: 8,
+        cout: 64,
+        kernel: 3,
+        stride: 2,
+    };
+    let c = conv_reference::Conv {
+        h: 21,
+        w: 19,
+        cin: 8,
+        cout: 64,
+        k: 3,
+        s: 2,
+    };
+    let x = random(c.h * c.w * c.cin, 20, -1.0, 1.0);
+    let weight = random(shape.weight_len(), 21, -0.3, 0.3);
+    let bias = random(c.cout, 22, -0.2, 0.2);
+    let params: Vec<f32> = weight.iter().chain(&bias).copied().collect();
+    let (xb, pb) = (gpu.storage_from("x", &x), gpu.storage_from("params", &params));
+    let want = conv_reference::conv_forward(c, &f64s(&x), &f64s(&weight), &f64s(&bias));
+    let n_out = c.oh() * c.ow() * c.cout;
+    for kernel in [16, 32, 64]
+        .map(|tile_n| ForwardKernel::Tiled { tile_n })
+        .into_iter()
+        .chain([ForwardKernel::Direct])
+    {
+        let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
+        let conv = ConvForward {
+            shape,
+            x: &xb,
+            params: &pb,
+            w_offset: 0,
+            bias_offset: Some(shape.weight_len() as u32),
+            y: &y,
+        };
+        gpu.run(&conv.dispatches_by(&gpu, kernel));
+        assert_close(
+            &format!("conv {kernel:?}"),
+            &read(&gpu, &y, n_out).await,
+            &f32s(&want),
+            2e-5,
+        );
+    }
+
+    // instance norm + ReLU over a map whose mean drifts along the pixels, in several chunks
+    let (pixels, channels) = (150 * 130, 8);
+    let norm_shape = NormShape {
+        pixels: pixels as u32,
+        channels: channels as u32,
+    };
+    assert!(norm_shape.splits() > 1);
+    let x: Vec<f32> = random(pixels * channels, 23, -1.0, 1.0)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| 2.0 + 3.0 * (i / channels) as f32 / pixels as f32 + v)
+        .collect();
+    let affine = random(2 * channels, 24, 0.5, 1.5);
+    let (gamma, beta) = (&affine[..channels], &affine[channels..]);
+    let (xb, ab) = (gpu.storage_from("x", &x), gpu.storage_from("affine", &affine));
+    let (stats, partials) = (
+        gpu.storage("stats", norm_shape.stats_len()),
+        gpu.storage("partials", norm_shape.partials_len()),
+    );
+    let y = gpu.storage_from("y", &vec![f32::NAN; pixels * channels]);
+    let norm = NormForward {
+        shape: norm_shape,
+        x: &xb,
+        params: &ab,
+        gamma_offset: 0,
+        beta_offset: channels as u32,
+        relu: true,
+        residual: None,
+        stats: &stats,
+        partials: &partials,
+        y: &y,
+    };
+    gpu.run(&norm.dispatches(&gpu));
+    let want = layer_reference::instance_norm(
+        pixels,
+        channels,
+        &f64s(&x),
+        &f64s(gamma),
+        &f64s(beta),
+        EPS as f64,
+        true,
+        None,
+    );
+    assert_close(
+        "instance norm",
+        &read(&gpu, &y, pixels * channels).await,
+        &f32s(&want),
+        1e-4,
     );
 }
 
