@@ -1,25 +1,24 @@
 // The filter network's convolution forward (+ bias) as a tiled implicit GEMM: conv.wgsl's `forward` with the same
 // math, layouts and bindings, for output channel counts that are multiples of TILE_N (16, 32 or 64). Any odd kernel
 // K of 1..9, stride S of 1 or 2, reflection padding P = K / 2.
-// Prepended: the generated constants (TILE_N, TILE_K: one module per tiling, src/kernels/conv.rs) and
-// common/filter_conv.wgsl (params, src = x, aux = the parameter buffer, dst = y, `reflect`).
+// Prepended: the generated constants (THREADS, TILE_N, TILE_M, TILE_K: one module per tiling, src/kernels/sizes.rs
+// CONV_TILED) and common/filter_conv.wgsl (params, src = x, aux = the parameter buffer, dst = y, `reflect`).
 //
 // GEMM view: y[p][n] = sum_k A[p][k] * B[k][n] (+ bias[n]), with p = oy * OW + ox, k = (ky * K + kx) * CIN + ci,
 //   A[p][k] = x[reflect(oy * S + ky - P)][reflect(ox * S + kx - P)][ci] and B the layer's weights, which are
 //   [K][K][CIN][COUT] = a [K * K * CIN][COUT] matrix. CIN is a multiple of 4, so 4 consecutive depths of A are one
 //   tap's vec4 of input channels.
-// Tiling: 256 threads as ROWS x COLS, COLS = TILE_N / 4. Thread (r, c) owns output pixels 4r .. 4r + 3 of the tile
-// and its vec4 column c: four vec4 accumulators, 16 multiply-adds per 2 vec4 reads of workgroup memory. TILE_M =
-// 4 ROWS pixels (64, 128 or 256). K advances TILE_K depths per step through workgroup memory: A transposed as
-// [TILE_K][ROWS] vec4 (4 consecutive pixels per vec4), B as [TILE_K][COLS] vec4. Each thread loads A_LOADS vec4s of
-// A per step and the first TILE_K * COLS threads one of B; the next step's loads are issued before this step's
-// products, so their latency hides behind the arithmetic. Workgroup memory: at most 8 KiB of A and 4 KiB of B.
+// Tiling: THREADS (256) threads as ROWS x COLS, COLS = TILE_N / 4. Thread (r, c) owns output pixels 4r .. 4r + 3
+// of the tile and its vec4 column c: four vec4 accumulators, 16 multiply-adds per 2 vec4 reads of workgroup memory.
+// TILE_M = 4 ROWS pixels (256, 128 or 64 for TILE_N 16, 32, 64). K advances TILE_K depths per step through
+// workgroup memory: A transposed as [TILE_K][ROWS] vec4 (4 consecutive pixels per vec4), B as [TILE_K][COLS] vec4.
+// Each thread loads A_LOADS vec4s of A per step and the first TILE_K * COLS threads one of B; the next step's loads
+// are issued before this step's products, so their latency hides behind the arithmetic. Workgroup memory: at most
+// 8 KiB of A and 4 KiB of B.
 // Grid: x = COUT / TILE_N, y * z = ceil(OH * OW / TILE_M) (z only when y would pass the device's limit).
 
-const THREADS: u32 = 256u;
 const COLS: u32 = TILE_N / 4u;
-const ROWS: u32 = THREADS / COLS;
-const TILE_M: u32 = 4u * ROWS;
+const ROWS: u32 = TILE_M / 4u;                    // ROWS x COLS = THREADS
 const GROUPS: u32 = TILE_K / 4u;                  // vec4s of depth per A row per step
 const A_LOADS: u32 = TILE_M * GROUPS / THREADS;   // 1 or 2
 const B_LOADS: u32 = TILE_K * COLS;               // vec4s of B per step (at most THREADS)

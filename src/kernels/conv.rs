@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::shape_rules::{holds, multiple_of, positive};
 use super::sizes::{
-    CONV_PIXELS, CONV_TILED_TILE_K, FILTER_CONV_WGSL, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
+    CONV_PIXELS, CONV_TILED, CONV_TILED_16_CONSTANTS, CONV_TILED_32_CONSTANTS, CONV_TILED_64_CONSTANTS,
+    FILTER_CONV_WGSL, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
 };
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -19,19 +20,19 @@ pub const SHADER: Shader = Shader {
         include_str!("../../shaders/conv.wgsl"),
     ],
 };
-/// One tiled module per tile width: the generated TILE_N and TILE_K, the shared bindings, the GEMM.
+/// One tiled module per tiling (sizes::CONV_TILED): its generated constants, the shared bindings, the GEMM.
 macro_rules! tiled_shader {
-    ($name:literal, $n:literal) => {
+    ($name:literal, $constants:expr) => {
         Shader {
             name: $name,
-            constants: &[("TILE_N", $n), ("TILE_K", CONV_TILED_TILE_K[$n / 32])],
+            constants: $constants,
             sources: &[FILTER_CONV_WGSL, include_str!("../../shaders/conv_tiled.wgsl")],
         }
     };
 }
-static SHADER_TILED_16: Shader = tiled_shader!("conv_tiled_16", 16);
-static SHADER_TILED_32: Shader = tiled_shader!("conv_tiled_32", 32);
-static SHADER_TILED_64: Shader = tiled_shader!("conv_tiled_64", 64);
+static SHADER_TILED_16: Shader = tiled_shader!("conv_tiled_16", CONV_TILED_16_CONSTANTS);
+static SHADER_TILED_32: Shader = tiled_shader!("conv_tiled_32", CONV_TILED_32_CONSTANTS);
+static SHADER_TILED_64: Shader = tiled_shader!("conv_tiled_64", CONV_TILED_64_CONSTANTS);
 /// Every entry binds (params, src, aux, dst); what each holds is in the shader's header.
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];
 /// The forward pass computed directly, CONV_PIXELS pixels x one vec4 of output channels per thread.
@@ -219,7 +220,7 @@ fn params(gpu: &Gpu, s: ConvShape, w_offset: u32, bias_offset: Option<u32>, accu
 pub enum ForwardKernel {
     /// conv.wgsl `forward`: any multiple of 4 output channels.
     Direct,
-    /// conv_tiled.wgsl with tiles `tile_n` (16, 32 or 64) output channels wide.
+    /// conv_tiled.wgsl with tiles `tile_n` (16, 32 or 64: sizes::CONV_TILED) output channels wide.
     Tiled { tile_n: u32 },
 }
 
@@ -227,12 +228,13 @@ pub enum ForwardKernel {
 static FORCED: AtomicU8 = AtomicU8::new(0);
 
 impl ForwardKernel {
-    pub const TILE_WIDTHS: [u32; 3] = [64, 32, 16];
+    /// The tiles' widths, widest first.
+    pub const TILE_WIDTHS: [u32; 3] = [CONV_TILED[2].tile_n, CONV_TILED[1].tile_n, CONV_TILED[0].tile_n];
 
     /// The kernel for a convolution to `cout` channels: the direct one, unless the tiled GEMM is forced (it is
     /// then in the widest tile that divides `cout`, and the direct kernel where none does: the picture's 4
     /// channels, where a tile would waste at least 3/4 of its work). The direct kernel stays the default until the
-    /// tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README, "Live filters").
+    /// tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README, "Filter networks").
     pub fn choose(cout: u32) -> ForwardKernel {
         match FORCED.load(Ordering::Relaxed) {
             2 => Self::tiled(cout),
@@ -278,8 +280,13 @@ impl ForwardKernel {
                 let threads = s.out_height() as usize * s.out_width().div_ceil(CONV_PIXELS) as usize;
                 grid_1d(gpu, threads * (s.cout / 4) as usize)
             }
-            // 256 threads, each 4 pixels x one vec4 of the tile's columns
-            ForwardKernel::Tiled { tile_n } => grid_2d_tiles(gpu, s.cout, pixels, tile_n, 4 * 256 / (tile_n / 4)),
+            ForwardKernel::Tiled { tile_n } => {
+                let t = CONV_TILED
+                    .iter()
+                    .find(|t| t.tile_n == tile_n)
+                    .expect("a tiling of that width");
+                grid_2d_tiles(gpu, s.cout, pixels, t.tile_n, t.tile_m)
+            }
         }
     }
 }

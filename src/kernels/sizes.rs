@@ -14,10 +14,50 @@ const _: () = assert!(
     "conv.wgsl's forward names one accumulator per pixel: acc0..acc3"
 );
 
-/// Depth of one K step of the filter network's tiled convolution (conv_tiled.wgsl), by tile width 16, 32, 64
-/// (index tile_n / 32): 8 for the 16-wide tiles, whose 256 pixels would pass WebGPU's 16 KiB of workgroup memory
-/// at 16 depths. With 256 threads of 4 pixels x one vec4 each, every tile stages at most 8 KiB of input per step.
-pub const CONV_TILED_TILE_K: [u32; 3] = [8, 16, 16];
+/// Threads per workgroup of the filter network's tiled convolution (conv_tiled.wgsl).
+pub const CONV_TILED_THREADS: u32 = 256;
+
+/// One tiling of the filter network's tiled convolution (conv_tiled.wgsl): CONV_TILED_THREADS threads, each 4
+/// pixels x one vec4 of output channels, cover `tile_m` pixels x `tile_n` channels; K advances `tile_k` depths per
+/// step through workgroup memory.
+pub struct ConvTiling {
+    pub tile_n: u32,
+    pub tile_m: u32,
+    pub tile_k: u32,
+}
+
+impl ConvTiling {
+    const fn new(tile_n: u32, tile_k: u32) -> ConvTiling {
+        let t = ConvTiling {
+            tile_n,
+            tile_m: 4 * CONV_TILED_THREADS / (tile_n / 4),
+            tile_k,
+        };
+        // A: one or two vec4 loads per thread per step; B: at most one; both tiles in WebGPU's 16 KiB
+        let a_loads = t.tile_m * t.tile_k / 4;
+        assert!(a_loads == CONV_TILED_THREADS || a_loads == 2 * CONV_TILED_THREADS);
+        assert!(t.tile_k * t.tile_n / 4 <= CONV_TILED_THREADS);
+        assert!((t.tile_m + t.tile_n) * t.tile_k * 4 <= 16384);
+        t
+    }
+
+    /// The generated WGSL constants.
+    pub const fn constants(&self) -> [(&'static str, u32); 4] {
+        [
+            ("THREADS", CONV_TILED_THREADS),
+            ("TILE_N", self.tile_n),
+            ("TILE_M", self.tile_m),
+            ("TILE_K", self.tile_k),
+        ]
+    }
+}
+
+/// The tiled convolution's tilings, 16, 32 and 64 channels wide. The 16-wide tiles (256 pixels) step 8 depths:
+/// at 16, their staged input alone would fill WebGPU's 16 KiB of workgroup memory.
+pub const CONV_TILED: [ConvTiling; 3] = [ConvTiling::new(16, 8), ConvTiling::new(32, 16), ConvTiling::new(64, 16)];
+pub const CONV_TILED_16_CONSTANTS: &[(&str, u32)] = &CONV_TILED[0].constants();
+pub const CONV_TILED_32_CONSTANTS: &[(&str, u32)] = &CONV_TILED[1].constants();
+pub const CONV_TILED_64_CONSTANTS: &[(&str, u32)] = &CONV_TILED[2].constants();
 
 /// Output tile side of the GEMM kernels (conv3x3, gram, gram_backward): a workgroup computes TILE x TILE.
 pub const TILE: u32 = 64;
