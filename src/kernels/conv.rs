@@ -40,6 +40,8 @@ pub const FORWARD: Kernel = Kernel::new("conv_forward", &SHADER, "forward", BIND
 pub static FORWARD_TILED_16: Kernel = Kernel::new("conv_forward_tiled_16", &SHADER_TILED_16, "forward", BINDINGS);
 pub static FORWARD_TILED_32: Kernel = Kernel::new("conv_forward_tiled_32", &SHADER_TILED_32, "forward", BINDINGS);
 pub static FORWARD_TILED_64: Kernel = Kernel::new("conv_forward_tiled_64", &SHADER_TILED_64, "forward", BINDINGS);
+/// The tiled forward kernels in the order of their tilings, `sizes::CONV_TILED`.
+static FORWARD_TILED: [&Kernel; 3] = [&FORWARD_TILED_16, &FORWARD_TILED_32, &FORWARD_TILED_64];
 /// The input gradient over the padded input, into the scratch buffer.
 pub const BACKWARD_PADDED: Kernel = Kernel::new("conv_backward_padded", &SHADER, "backward_padded", BINDINGS);
 /// The padded input gradient folded back onto the input through the reflection.
@@ -260,16 +262,20 @@ impl ForwardKernel {
     pub fn fits(self, cout: u32) -> bool {
         match self {
             ForwardKernel::Direct => true,
-            ForwardKernel::Tiled { tile_n } => Self::TILE_WIDTHS.contains(&tile_n) && cout.is_multiple_of(tile_n),
+            ForwardKernel::Tiled { tile_n } => Self::tiling(tile_n).is_some() && cout.is_multiple_of(tile_n),
         }
     }
 
+    /// The index in `sizes::CONV_TILED` of the tiling `tile_n` wide.
+    fn tiling(tile_n: u32) -> Option<usize> {
+        CONV_TILED.iter().position(|t| t.tile_n == tile_n)
+    }
+
+    /// The kernel; a tiled one must `fit` (the wrapper asserts it first).
     fn kernel(self) -> &'static Kernel {
         match self {
             ForwardKernel::Direct => &FORWARD,
-            ForwardKernel::Tiled { tile_n: 16 } => &FORWARD_TILED_16,
-            ForwardKernel::Tiled { tile_n: 32 } => &FORWARD_TILED_32,
-            ForwardKernel::Tiled { .. } => &FORWARD_TILED_64,
+            ForwardKernel::Tiled { tile_n } => FORWARD_TILED[Self::tiling(tile_n).expect("a tiling of that width")],
         }
     }
 
@@ -281,10 +287,7 @@ impl ForwardKernel {
                 grid_1d(gpu, threads * (s.cout / 4) as usize)
             }
             ForwardKernel::Tiled { tile_n } => {
-                let t = CONV_TILED
-                    .iter()
-                    .find(|t| t.tile_n == tile_n)
-                    .expect("a tiling of that width");
+                let t = &CONV_TILED[Self::tiling(tile_n).expect("a tiling of that width")];
                 grid_2d_tiles(gpu, s.cout, pixels, t.tile_n, t.tile_m)
             }
         }
@@ -313,13 +316,13 @@ impl ConvForward<'_> {
     pub fn dispatches_by(&self, gpu: &Gpu, kernel: ForwardKernel) -> Vec<Dispatch> {
         let (s, x, params, w_offset, bias_offset, y) =
             (self.shape, self.x, self.params, self.w_offset, self.bias_offset, self.y);
-        let name = kernel.kernel().name;
-        s.check(name);
         assert!(
             kernel.fits(s.cout),
-            "{name}: {kernel:?} cannot compute {} output channels",
+            "conv forward: {kernel:?} cannot compute {} output channels",
             s.cout
         );
+        let name = kernel.kernel().name;
+        s.check(name);
         holds(name, "x", x, s.input_len());
         check_range(name, "weights", params, w_offset, s.weight_len());
         if let Some(b) = bias_offset {
