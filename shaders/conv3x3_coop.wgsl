@@ -48,9 +48,6 @@ const C_STORES: u32 = COOP_TILE_M * COOP_TILE_N / 4u / COOP_THREADS;
 const SCALE_TOP: i32 = 15;
 const MAX_SHIFT: i32 = 100;
 
-var<workgroup> a_tile: array<f16, COOP_TILE_M * COOP_A_STRIDE>;
-var<workgroup> b_tile: array<f16, COOP_TILE_K * COOP_B_STRIDE>;
-var<workgroup> c_tile: array<f32, COOP_TILE_M * COOP_C_STRIDE>;
 var<workgroup> tile_max: array<f32, COOP_THREADS>;   // each thread's largest |src|, reduced to tile_max[0]
 
 // The power of two src is staged times: the largest |src| within the flat pixel ranges [tile_m + dy * W - 1,
@@ -146,37 +143,16 @@ fn stage(lid: u32, tile_m: u32, tile_n: u32, k0: u32, scale: f32, masked: bool) 
 
 // The tile's GEMM into c_tile (unscaled: src times `scale`). Both entries' main loop; `sg` is the subgroup id.
 fn gemm_tile(lid: u32, sg: u32, tile_m: u32, tile_n: u32, scale: f32, masked: bool) {
-    let quarter = sg % COOP_QUARTERS;
-    let qm = (quarter / (COOP_TILE_N / COOP_SUB)) * COOP_SUB;
-    let qn = (quarter % (COOP_TILE_N / COOP_SUB)) * COOP_SUB;
-    var c00 = MatC();
-    var c01 = MatC();
-    var c10 = MatC();
-    var c11 = MatC();
+    let quarter = quarter_of(sg);
+    var sums = no_sums();
     let k_total = 9u * params.cin;
     for (var k0 = 0u; k0 < k_total; k0 += COOP_TILE_K) {
         stage(lid, tile_m, tile_n, k0, scale, masked);
         workgroupBarrier();
-        for (var kk = 0u; kk < COOP_TILE_K; kk += COOP_MMA) {
-            let a0 = coopLoadT<MatA>(&a_tile[qm * COOP_A_STRIDE + kk], COOP_A_STRIDE);
-            let a1 = coopLoadT<MatA>(&a_tile[(qm + COOP_MMA) * COOP_A_STRIDE + kk], COOP_A_STRIDE);
-            let b0 = coopLoadT<MatB>(&b_tile[kk * COOP_B_STRIDE + qn], COOP_B_STRIDE);
-            let b1 = coopLoadT<MatB>(&b_tile[kk * COOP_B_STRIDE + qn + COOP_MMA], COOP_B_STRIDE);
-            c00 = coopMultiplyAdd(a0, b0, c00);
-            c01 = coopMultiplyAdd(a0, b1, c01);
-            c10 = coopMultiplyAdd(a1, b0, c10);
-            c11 = coopMultiplyAdd(a1, b1, c11);
-        }
+        sums = multiply_staged(quarter, sums);
         workgroupBarrier();
     }
-    if (sg < COOP_QUARTERS) {
-        let at = qm * COOP_C_STRIDE + qn;
-        coopStoreT(c00, &c_tile[at], COOP_C_STRIDE);
-        coopStoreT(c01, &c_tile[at + COOP_MMA], COOP_C_STRIDE);
-        coopStoreT(c10, &c_tile[at + COOP_MMA * COOP_C_STRIDE], COOP_C_STRIDE);
-        coopStoreT(c11, &c_tile[at + COOP_MMA * COOP_C_STRIDE + COOP_MMA], COOP_C_STRIDE);
-    }
-    workgroupBarrier();
+    store_sums(sg, quarter, sums);
 }
 
 // Pixel m, channels 4 * n4 .. + 3 of c_tile, times `unscale`.

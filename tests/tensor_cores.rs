@@ -1,18 +1,23 @@
-//! The tensor-core 3x3 convolution (conv3x3_coop) against the CPU f64 reference at f16-input tolerances, and the
-//! switch that chooses it. Where the adapter has no cooperative matrices the kernel tests say so and pass.
+//! The tensor-core convolutions against the CPU f64 references at f16-input tolerances (VGG's 3x3 convolution,
+//! conv3x3_coop, and the filter network's forward convolution, conv_coop), a whole filter network against the f32
+//! kernels, and the switch that chooses them. Where the adapter has no cooperative matrices the kernel tests say so
+//! and pass.
 //!
 //! Without a GPU that has them, Mesa 26's lavapipe (Debian sid's mesa-vulkan-drivers, with the glibc, libstdc++
-//! and LLVM it needs, started through sid's loader) runs these on the CPU with 8x8x8 matrices; Debian bookworm's
-//! Mesa 22.3 has none. All pass there and on an H100. Where a new GPU gets them wrong, the diagnostics narrow it
-//! down: `one_multiply_says_which_layouts_hold` and `four_subgroups_accumulate_over_k` check the cooperative
-//! matrices' own semantics, and the ignored `convolution_variants` runs textual variants of the shader.
+//! and LLVM it needs, started through sid's loader) runs these on the CPU with 8x8x8 matrices:
+//! `tests/lavapipe_coop.sh` fetches it, installing nothing, and runs them. Debian bookworm's Mesa 22.3 has none.
+//! All pass there and on an H100. Where a new GPU gets them wrong, the diagnostics narrow it down:
+//! `one_multiply_says_which_layouts_hold` and `four_subgroups_accumulate_over_k` check the cooperative matrices'
+//! own semantics, and the ignored `convolution_variants` runs textual variants of the shader.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
+use artsy::kernels::conv::{ConvForward, ConvShape, ForwardKernel};
 use artsy::kernels::{conv3x3, conv3x3_coop};
 use artsy::weights::{LayerWeights, pack};
 use artsy::{Gpu, GpuOptions};
+use common::conv_reference::{self as cr, Conv};
 use common::{f64s, gpu_with_tensor_cores, pad_channels, random, read, reference as r};
 
 /// f16 inputs carry a relative rounding of 2^-11 each, so a sum's relative error norm stays near 5e-4; a wrong
@@ -215,6 +220,89 @@ fn opting_out_runs_the_f32_kernels() {
         backward.starts_with("conv3x3_backward_input_") && !backward.contains("coop"),
         "{backward}"
     );
+    // the filter network's convolutions too
+    assert_eq!(ForwardKernel::choose(&gpu, 64), ForwardKernel::Direct);
+}
+
+/// The filter network's forward convolution on tensor cores (conv_coop.wgsl) against the reference, its weights
+/// and bias at offsets inside a flat parameter buffer as the network keeps them, the output poisoned with NaN
+/// first (nothing left unwritten survives).
+fn check_filter_conv(shape: ConvShape, bias: bool, seed: u64) {
+    let Some(gpu) = tensor_core_gpu() else { return };
+    let kernel = ForwardKernel::choose(&gpu, shape.cout);
+    assert!(
+        matches!(kernel, ForwardKernel::Coop { .. }),
+        "{kernel:?} runs, not the tensor cores"
+    );
+    let c = Conv {
+        h: shape.height as usize,
+        w: shape.width as usize,
+        cin: shape.cin as usize,
+        cout: shape.cout as usize,
+        k: shape.kernel as usize,
+        s: shape.stride as usize,
+    };
+    let (n_in, n_out, n_w) = (c.h * c.w * c.cin, c.oh() * c.ow() * c.cout, shape.weight_len());
+    let (w_offset, bias_offset) = (8, 8 + n_w.next_multiple_of(4) + 4);
+    let flat = random(bias_offset + c.cout + 8, seed, -0.3, 0.3);
+    let x = random(n_in, seed + 1, -1.0, 1.0);
+    let (xb, pb) = (gpu.storage_from("x", &x), gpu.storage_from("params", &flat));
+    let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
+    let forward = ConvForward {
+        shape,
+        x: &xb,
+        params: &pb,
+        w_offset: w_offset as u32,
+        bias_offset: bias.then_some(bias_offset as u32),
+        y: &y,
+    };
+    gpu.run(&forward.dispatches(&gpu));
+    let b = if bias {
+        &flat[bias_offset..bias_offset + c.cout]
+    } else {
+        &vec![0.0; c.cout][..]
+    };
+    let want = cr::conv_forward(c, &f64s(&x), &f64s(&flat[w_offset..w_offset + n_w]), &f64s(b));
+    let what = format!("filter conv {}x{} {}->{} k{} s{}", c.h, c.w, c.cin, c.cout, c.k, c.s);
+    assert_close_f16(&what, &read(&gpu, &y, n_out), &want);
+}
+
+fn filter_shape(height: u32, width: u32, cin: u32, cout: u32, kernel: u32, stride: u32) -> ConvShape {
+    ConvShape {
+        height,
+        width,
+        cin,
+        cout,
+        kernel,
+        stride,
+    }
+}
+
+#[test]
+fn filter_conv_first_and_last_layers_9x9() {
+    // the picture's 4 channels in (K = 324, ten steps and a part), and out (60 of the tile's 64 columns are zero)
+    check_filter_conv(filter_shape(21, 19, 4, 16, 9, 1), true, 110);
+    check_filter_conv(filter_shape(17, 13, 16, 4, 9, 1), true, 120);
+}
+
+#[test]
+fn filter_conv_strided_and_edge_tiles() {
+    // stride 2 with the 9x9 reflection, and 3x3 downsampling; pixels end inside the last tile
+    check_filter_conv(filter_shape(13, 11, 48, 20, 9, 2), false, 130);
+    check_filter_conv(filter_shape(23, 17, 16, 32, 3, 2), true, 140);
+}
+
+#[test]
+fn filter_conv_several_channel_tiles() {
+    // 96 output channels: one whole tile and a partial one (three of 32 where the matrices are 8 wide)
+    check_filter_conv(filter_shape(17, 19, 64, 96, 3, 1), true, 150);
+}
+
+#[test]
+fn filter_conv_one_by_one_and_one_pixel() {
+    // K = 4: one step, 7/8 of it past K; a 1x1 picture with a 1x1 kernel
+    check_filter_conv(filter_shape(5, 3, 4, 8, 1, 1), true, 160);
+    check_filter_conv(filter_shape(1, 1, 8, 12, 1, 1), true, 170);
 }
 
 #[test]
@@ -516,10 +604,7 @@ fn convolution_variants() {
         ),
         (
             "quarter from the thread index",
-            source.replace(
-                "let quarter = sg % COOP_QUARTERS;",
-                "let quarter = (lid / 32u) % COOP_QUARTERS;",
-            ),
+            source.replace("let quarter = quarter_of(sg);", "let quarter = quarter_of(lid / 32u);"),
         ),
     ];
     let params = gpu.uniform("params", &[h as u32, w as u32, cin as u32, cout as u32]);
@@ -529,6 +614,10 @@ fn convolution_variants() {
         gpu.storage_from("b", &bias),
     );
     for (name, wgsl) in variants {
+        assert!(
+            name == "as shipped" || wgsl != source,
+            "variant {name}: its text is no longer in the shader"
+        );
         let y = gpu.storage_from("y", &vec![f32::NAN; h * w * cout]);
         let groups = tiling.grid(&gpu, cout as u32, (h * w) as u32);
         run_shader(&gpu, &wgsl, "forward", &[&params, &xb, &wb, &bb, &y], groups);
@@ -542,4 +631,40 @@ fn convolution_variants() {
         let norm: f64 = want.iter().map(|w| w * w).sum::<f64>().sqrt();
         eprintln!("variant {name:32}: relative error norm {:.2e}", err / norm);
     }
+}
+
+/// A whole filter network (random weights, width 8) stylises a photo on tensor cores as the f32 kernels do, but
+/// for f16's rounding of every layer's inputs.
+#[test]
+fn a_filter_network_applies_alike_on_tensor_cores() {
+    use artsy::filter_net::{Architecture, Stylizer};
+    let Some(coop) = tensor_core_gpu() else { return };
+    let f32_gpu = common::gpu();
+    let arch = Architecture::new(8).unwrap();
+    let params = arch.initial_params(5);
+    let bytes = std::fs::read(common::asset("images/content_coffee.png")).unwrap();
+    let photo = artsy::image::decode("coffee", &bytes).unwrap();
+    let photo = artsy::image::resize(&photo, 96, 64);
+    let apply = |gpu: &Gpu| {
+        let mut stylizer = Stylizer::new(gpu, arch.clone(), &params).unwrap();
+        pollster::block_on(stylizer.apply(&photo)).unwrap()
+    };
+    let (a, b) = (apply(&coop), apply(&f32_gpu));
+    let d: Vec<i32> = a
+        .pixels()
+        .zip(b.pixels())
+        .flat_map(|(p, q)| (0..3).map(move |i| (p.0[i] as i32 - q.0[i] as i32).abs()))
+        .collect();
+    let (mean, worst) = (d.iter().sum::<i32>() as f64 / d.len() as f64, *d.iter().max().unwrap());
+    let distinct: std::collections::HashSet<[u8; 4]> = a.pixels().map(|p| p.0).collect();
+    eprintln!(
+        "tensor cores against f32: mean {mean:.3}/255, worst {worst}/255, {} colours",
+        distinct.len()
+    );
+    assert!(
+        distinct.len() > 100,
+        "a flat picture proves nothing: {} colours",
+        distinct.len()
+    );
+    assert!(mean < 0.5 && worst <= 4, "mean {mean:.3}/255, worst {worst}/255");
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use artsy::bench::{Measurement, does_not_fit, family, measure};
-use artsy::kernels::conv::ForwardKernel;
+use artsy::kernels::conv::{ForwardFamily, ForwardKernel};
 use artsy::kernels::conv3x3::Tiling;
 use artsy::vgg::{LAYERS, feature_sizes};
 use artsy::{Gpu, GpuOptions, GpuWeights, Optimizer, Params, Session, VggWeights};
@@ -37,9 +37,9 @@ struct Args {
     /// Force one convolution tiling for every layer (64x64, 128x64, 128x128) instead of the per-layer choice.
     #[arg(long)]
     conv_tile: Option<Tiling>,
-    /// With --filter-net: the forward convolutions' kernels, direct or tiled (the implicit GEMM of
-    /// conv_tiled.wgsl); default: the engine's rule.
-    #[arg(long, value_parser = ["direct", "tiled"])]
+    /// With --filter-net: the forward convolutions' kernels, direct, tiled (the implicit GEMM of conv_tiled.wgsl)
+    /// or coop (conv_coop.wgsl on tensor cores, with --tensor-cores on); default: the engine's rule.
+    #[arg(long, value_parser = ["direct", "tiled", "coop"])]
     filter_conv: Option<String>,
     /// Also print the GPU time of every convolution dispatch of one step (with its grid), to tune the tiling rule;
     /// with --filter-net, the GPU time of each kernel of a forward pass.
@@ -118,7 +118,7 @@ fn main() {
     let warmup = if gpu.adapter.is_software { 1 } else { 3 };
     let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
     Tiling::force(args.conv_tile);
-    ForwardKernel::force(args.filter_conv.as_ref().map(|k| k == "tiled"));
+    ForwardKernel::force(args.filter_conv.as_deref().and_then(ForwardFamily::parse));
     if let Some(n) = args.fidelity {
         fidelity(&args, &gpu, &gpu_weights, n.max(2));
         return;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The live filters' figures from one run on a GPU machine: speed (a training step on 256 px crops in batches of 4,
 # one forward pass at 640x480, 512x512 and 1280x720, and the GPU memory each holds; the forward pass in Dawn too,
-# the browser's WebGPU, for the live camera's frame rate; both with the direct and the tiled convolutions) and quality (one network trained
+# the browser's WebGPU, for the live camera's frame rate; with the direct and the tiled convolutions, and natively
+# on tensor cores) and quality (one network trained
 # on Starry Night and one on the Great Wave for MINUTES each on two of the sample photos, applied to the two others
 # and measured by the optimisation's losses, beside the optimisation's own pictures and losses after 100 and 500
 # steps on the same photos with the same settings).
@@ -39,6 +40,11 @@ if [ "${SPEED:-1}" = 1 ]; then
         --apply-sizes 640x480,1280x720 --per-dispatch
     part 120 "$bin/bench" --filter-net --unchecked --train-crop 256 --train-batch 4 --apply-sizes 1280x720 \
         --per-dispatch
+    # the forward convolutions on tensor cores (f16 inputs, f32 sums; conv_coop.wgsl), the way to 2 ms at 1280x720
+    part 120 "$bin/bench" --filter-net --tensor-cores on --train-crop 256 --train-batch 4 \
+        --apply-sizes 640x480,512x512,1280x720 --per-dispatch
+    part 120 "$bin/bench" --filter-net --tensor-cores on --unchecked --train-crop 256 --train-batch 4 \
+        --apply-sizes 1280x720 --per-dispatch
     if [ -f .dawn/run.sh ]; then
         for conv in direct tiled; do
             part 240 bash .dawn/run.sh --filter-net --filter-conv $conv --apply-sizes 640x480,1280x720 --steps 50

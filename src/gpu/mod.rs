@@ -39,8 +39,8 @@ pub struct GpuOptions {
     /// Allow at most this many workgroups per grid dimension (or the adapter's own limit if that is lower): the
     /// grids then fold into their second and third dimensions at small sizes, as they do past 1024 px on any GPU.
     pub max_groups: Option<u32>,
-    /// Run the 3x3 convolutions on tensor cores (f16 inputs, f32 accumulation) where the adapter has them
-    /// (native only). Off by default: right, but slower than the f32 kernels on an H100 as last measured
+    /// Run the 3x3 convolutions and the filter network's forward convolutions on tensor cores (f16 inputs, f32
+    /// accumulation) where the adapter has them (native only). Off by default: right, but slower than the f32 kernels on an H100 as last measured
     /// (README, "Tensor cores").
     pub tensor_cores: bool,
 }
@@ -71,7 +71,7 @@ pub struct Gpu {
     pub limits: wgpu::Limits,
     /// Compile shaders without wgpu's runtime bounds checks (native only; see `compile`).
     unchecked_shaders: bool,
-    /// The 3x3 convolutions dispatch the tensor-core kernels (src/kernels/conv3x3_coop.rs).
+    /// The convolutions dispatch the tensor-core kernels (src/kernels/conv3x3_coop.rs, conv.rs's Coop).
     tensor_cores: bool,
     cache: Arc<Mutex<PipelineCache>>,
     /// Why the device went away, once it has (set by wgpu's device-lost callback).

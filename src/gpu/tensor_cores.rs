@@ -1,5 +1,6 @@
-//! Whether a device runs the 3x3 convolutions on tensor cores (cooperative matrices): what the adapter must offer
-//! for the conv3x3_coop kernels, the device features that turn them on, and the state shown to the user.
+//! Whether a device runs its convolutions on tensor cores (cooperative matrices): what the adapter must offer for
+//! the coop kernels (VGG's conv3x3_coop, the filter network's conv_coop), the device features that turn them on,
+//! and the state shown to the user.
 
 use crate::kernels::sizes::{COOP8, COOP16, CoopTiling};
 

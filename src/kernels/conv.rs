@@ -1,12 +1,13 @@
-//! shaders/conv.wgsl and conv_tiled.wgsl: the filter network's reflection-padded convolutions, forward (tiled
-//! where the output channels allow), input and weight gradients.
+//! shaders/conv.wgsl, conv_tiled.wgsl and conv_coop.wgsl: the filter network's reflection-padded convolutions,
+//! forward (direct, tiled or on tensor cores), input and weight gradients.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::shape_rules::{holds, multiple_of, positive};
 use super::sizes::{
     CONV_PIXELS, CONV_TILED, CONV_TILED_16_CONSTANTS, CONV_TILED_32_CONSTANTS, CONV_TILED_64_CONSTANTS,
-    FILTER_CONV_WGSL, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
+    COOP_QUARTER_WGSL, COOP8, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16, COOP16_CONSTANTS, COOP16_MATRICES_WGSL,
+    CoopTiling, FILTER_CONV_WGSL, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
 };
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -33,6 +34,31 @@ macro_rules! tiled_shader {
 static SHADER_TILED_16: Shader = tiled_shader!("conv_tiled_16", CONV_TILED_16_CONSTANTS);
 static SHADER_TILED_32: Shader = tiled_shader!("conv_tiled_32", CONV_TILED_32_CONSTANTS);
 static SHADER_TILED_64: Shader = tiled_shader!("conv_tiled_64", CONV_TILED_64_CONSTANTS);
+/// The tensor-core module of each matrix size (sizes::COOP16, COOP8): constants, matrix types, bindings, GEMM.
+const COOP_WGSL: &str = include_str!("../../shaders/conv_coop.wgsl");
+static SHADER_COOP_16: Shader = Shader {
+    name: "conv_coop16",
+    constants: COOP16_CONSTANTS,
+    sources: &[COOP16_MATRICES_WGSL, FILTER_CONV_WGSL, COOP_QUARTER_WGSL, COOP_WGSL],
+};
+static SHADER_COOP_8: Shader = Shader {
+    name: "conv_coop8",
+    constants: COOP8_CONSTANTS,
+    sources: &[COOP8_MATRICES_WGSL, FILTER_CONV_WGSL, COOP_QUARTER_WGSL, COOP_WGSL],
+};
+/// conv_coop.wgsl's thread keeps one depth column across its A loads, and loads 1 or 4 vec4s of A and of B.
+const _: () = {
+    let mut i = 0;
+    let tilings = [COOP16, COOP8];
+    while i < tilings.len() {
+        let t = &tilings[i];
+        let (groups, cols) = (t.tile_k / 4, t.tile_n / 4);
+        assert!(t.threads.is_multiple_of(groups) && t.threads.is_multiple_of(cols));
+        let (a_loads, b_loads) = (t.tile_m * groups / t.threads, t.tile_k * cols / t.threads);
+        assert!((a_loads == 1 || a_loads == 4) && (b_loads == 1 || b_loads == 4));
+        i += 1;
+    }
+};
 /// Every entry binds (params, src, aux, dst); what each holds is in the shader's header.
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];
 /// The forward pass computed directly, CONV_PIXELS pixels x one vec4 of output channels per thread.
@@ -40,6 +66,8 @@ pub const FORWARD: Kernel = Kernel::new("conv_forward", &SHADER, "forward", BIND
 pub static FORWARD_TILED_16: Kernel = Kernel::new("conv_forward_tiled_16", &SHADER_TILED_16, "forward", BINDINGS);
 pub static FORWARD_TILED_32: Kernel = Kernel::new("conv_forward_tiled_32", &SHADER_TILED_32, "forward", BINDINGS);
 pub static FORWARD_TILED_64: Kernel = Kernel::new("conv_forward_tiled_64", &SHADER_TILED_64, "forward", BINDINGS);
+pub static FORWARD_COOP_16: Kernel = Kernel::new("conv_forward_coop16", &SHADER_COOP_16, "forward", BINDINGS);
+pub static FORWARD_COOP_8: Kernel = Kernel::new("conv_forward_coop8", &SHADER_COOP_8, "forward", BINDINGS);
 /// The tiled forward kernels in the order of their tilings, `sizes::CONV_TILED`.
 static FORWARD_TILED: [&Kernel; 3] = [&FORWARD_TILED_16, &FORWARD_TILED_32, &FORWARD_TILED_64];
 /// The input gradient over the padded input, into the scratch buffer.
@@ -224,22 +252,50 @@ pub enum ForwardKernel {
     Direct,
     /// conv_tiled.wgsl with tiles `tile_n` (16, 32 or 64: sizes::CONV_TILED) output channels wide.
     Tiled { tile_n: u32 },
+    /// conv_coop.wgsl on tensor cores of `mma` x `mma` x `mma` (16 or 8: sizes::COOP16, COOP8); any multiple of 4
+    /// output channels. Only on a device whose `tensor_cores()` are on.
+    Coop { mma: u32 },
 }
 
-/// The forward kernel family forced for every convolution (the benchmark's comparison): 0 none, 1 direct, 2 tiled.
+/// A kind of forward kernel, as the benchmark forces one on every convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForwardFamily {
+    Direct,
+    Tiled,
+    Coop,
+}
+
+impl ForwardFamily {
+    /// "direct", "tiled" or "coop".
+    pub fn parse(name: &str) -> Option<ForwardFamily> {
+        match name {
+            "direct" => Some(ForwardFamily::Direct),
+            "tiled" => Some(ForwardFamily::Tiled),
+            "coop" => Some(ForwardFamily::Coop),
+            _ => None,
+        }
+    }
+}
+
+/// The forward kernel family forced for every convolution (the benchmark's comparison): 0 none, else 1 + the
+/// family's index.
 static FORCED: AtomicU8 = AtomicU8::new(0);
 
 impl ForwardKernel {
     /// The tiles' widths, widest first.
     pub const TILE_WIDTHS: [u32; 3] = [CONV_TILED[2].tile_n, CONV_TILED[1].tile_n, CONV_TILED[0].tile_n];
 
-    /// The kernel for a convolution to `cout` channels: the direct one, unless the tiled GEMM is forced (it is
-    /// then in the widest tile that divides `cout`, and the direct kernel where none does: the picture's 4
-    /// channels, where a tile would waste at least 3/4 of its work). The direct kernel stays the default until the
-    /// tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README, "Filter networks").
-    pub fn choose(cout: u32) -> ForwardKernel {
-        match FORCED.load(Ordering::Relaxed) {
-            2 => Self::tiled(cout),
+    /// The kernel for a convolution to `cout` channels on `gpu`: on tensor cores where the device runs them,
+    /// else the direct one, unless a family is forced (the tiled GEMM then runs in the widest tile that divides
+    /// `cout`, and the direct kernel where none does: the picture's 4 channels, where a tile would waste at least
+    /// 3/4 of its work; forcing tensor cores on a device without them keeps this rule). The direct kernel stays
+    /// the f32 default until the tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README,
+    /// "Filter networks").
+    pub fn choose(gpu: &Gpu, cout: u32) -> ForwardKernel {
+        match (FORCED.load(Ordering::Relaxed), gpu.adapter.tensor_cores.tiling()) {
+            (1, _) => ForwardKernel::Direct,
+            (2, _) => Self::tiled(cout),
+            (_, Some(t)) => ForwardKernel::Coop { mma: t.mma },
             _ => ForwardKernel::Direct,
         }
     }
@@ -252,10 +308,10 @@ impl ForwardKernel {
         }
     }
 
-    /// Forces the direct (`tiled` false) or tiled kernels for every convolution set up from now on; None: back to
-    /// `choose`'s rule. For the benchmark.
-    pub fn force(tiled: Option<bool>) {
-        FORCED.store(tiled.map_or(0, |t| 1 + t as u8), Ordering::Relaxed);
+    /// Forces one family of kernels for every convolution set up from now on; None: back to `choose`'s rule. For
+    /// the benchmark.
+    pub fn force(family: Option<ForwardFamily>) {
+        FORCED.store(family.map_or(0, |f| 1 + f as u8), Ordering::Relaxed);
     }
 
     /// Whether this kernel computes a convolution to `cout` channels.
@@ -263,7 +319,13 @@ impl ForwardKernel {
         match self {
             ForwardKernel::Direct => true,
             ForwardKernel::Tiled { tile_n } => Self::tiling(tile_n).is_some() && cout.is_multiple_of(tile_n),
+            ForwardKernel::Coop { mma } => Self::coop_tiling(mma).is_some(),
         }
+    }
+
+    /// The tensor-core tiling of matrices `mma` wide.
+    fn coop_tiling(mma: u32) -> Option<&'static CoopTiling> {
+        [&COOP16, &COOP8].into_iter().find(|t| t.mma == mma)
     }
 
     /// The index in `sizes::CONV_TILED` of the tiling `tile_n` wide.
@@ -276,6 +338,8 @@ impl ForwardKernel {
         match self {
             ForwardKernel::Direct => &FORWARD,
             ForwardKernel::Tiled { tile_n } => FORWARD_TILED[Self::tiling(tile_n).expect("a tiling of that width")],
+            ForwardKernel::Coop { mma: 16 } => &FORWARD_COOP_16,
+            ForwardKernel::Coop { .. } => &FORWARD_COOP_8,
         }
     }
 
@@ -290,6 +354,9 @@ impl ForwardKernel {
                 let t = &CONV_TILED[Self::tiling(tile_n).expect("a tiling of that width")];
                 grid_2d_tiles(gpu, s.cout, pixels, t.tile_n, t.tile_m)
             }
+            ForwardKernel::Coop { mma } => Self::coop_tiling(mma)
+                .expect("a tensor-core tiling of that size")
+                .grid(gpu, s.cout, pixels),
         }
     }
 }
@@ -309,7 +376,7 @@ pub struct ConvForward<'a> {
 impl ConvForward<'_> {
     /// The dispatch, by `ForwardKernel::choose`'s kernel.
     pub fn dispatches(&self, gpu: &Gpu) -> Vec<Dispatch> {
-        self.dispatches_by(gpu, ForwardKernel::choose(self.shape.cout))
+        self.dispatches_by(gpu, ForwardKernel::choose(gpu, self.shape.cout))
     }
 
     /// The dispatch, by `kernel` (the tests and the benchmark compare them).
@@ -320,6 +387,10 @@ impl ConvForward<'_> {
             kernel.fits(s.cout),
             "conv forward: {kernel:?} cannot compute {} output channels",
             s.cout
+        );
+        assert!(
+            !matches!(kernel, ForwardKernel::Coop { .. }) || gpu.tensor_cores(),
+            "conv forward: {kernel:?} on a device without tensor cores"
         );
         let name = kernel.kernel().name;
         s.check(name);

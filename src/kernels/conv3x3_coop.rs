@@ -2,30 +2,23 @@
 //! accumulation); the same arguments and results as conv3x3.rs, which dispatches here when `gpu.tensor_cores()`.
 
 use super::conv3x3::Shape;
-use super::sizes::{CONV_BINDINGS_WGSL, COOP8_CONSTANTS, COOP16_CONSTANTS, CoopTiling};
+use super::sizes::{
+    CONV_BINDINGS_WGSL, COOP_QUARTER_WGSL, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16_CONSTANTS,
+    COOP16_MATRICES_WGSL, CoopTiling,
+};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
 const WGSL: &str = include_str!("../../shaders/conv3x3_coop.wgsl");
-/// The matrix types of each size, as the shader names them.
-const MATRICES_16: &str = "alias MatA = coop_mat16x16<f16, A>;
-alias MatB = coop_mat16x16<f16, B>;
-alias MatC = coop_mat16x16<f32, C>;
-";
-const MATRICES_8: &str = "alias MatA = coop_mat8x8<f16, A>;
-alias MatB = coop_mat8x8<f16, B>;
-alias MatC = coop_mat8x8<f32, C>;
-";
-
 pub const SHADER_16: Shader = Shader {
     name: "conv3x3_coop16",
     constants: COOP16_CONSTANTS,
-    sources: &[CONV_BINDINGS_WGSL, MATRICES_16, WGSL],
+    sources: &[CONV_BINDINGS_WGSL, COOP16_MATRICES_WGSL, COOP_QUARTER_WGSL, WGSL],
 };
 pub const SHADER_8: Shader = Shader {
     name: "conv3x3_coop8",
     constants: COOP8_CONSTANTS,
-    sources: &[CONV_BINDINGS_WGSL, MATRICES_8, WGSL],
+    sources: &[CONV_BINDINGS_WGSL, COOP8_MATRICES_WGSL, COOP_QUARTER_WGSL, WGSL],
 };
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, Read, ReadWrite];
 pub const FORWARD_16: Kernel = Kernel::new("conv3x3_forward_coop16", &SHADER_16, "forward", BINDINGS);

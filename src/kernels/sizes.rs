@@ -168,6 +168,16 @@ pub const COOP16: CoopTiling = CoopTiling::new(16);
 pub const COOP8: CoopTiling = CoopTiling::new(8);
 pub const COOP16_CONSTANTS: &[(&str, u32)] = &COOP16.constants();
 pub const COOP8_CONSTANTS: &[(&str, u32)] = &COOP8.constants();
+/// The matrix types of each size, as the tensor-core shaders name them (A: pixels x depths, B: depths x channels,
+/// C: the f32 accumulators).
+pub const COOP16_MATRICES_WGSL: &str = "alias MatA = coop_mat16x16<f16, A>;
+alias MatB = coop_mat16x16<f16, B>;
+alias MatC = coop_mat16x16<f32, C>;
+";
+pub const COOP8_MATRICES_WGSL: &str = "alias MatA = coop_mat8x8<f16, A>;
+alias MatB = coop_mat8x8<f16, B>;
+alias MatC = coop_mat8x8<f32, C>;
+";
 
 /// `flat_index(gid, nwg)`: a thread's item in a `grid_1d` launch.
 pub const FLAT_INDEX_WGSL: &str = include_str!("../../shaders/common/flat_index.wgsl");
@@ -180,6 +190,9 @@ pub const GEMM_TILE_WGSL: &str = include_str!("../../shaders/common/gemm_tile.wg
 /// The parameter block, bindings and `reflect` of the filter network's convolutions (conv.wgsl, conv_tiled.wgsl).
 pub const FILTER_CONV_WGSL: &str = include_str!("../../shaders/common/filter_conv.wgsl");
 /// The parameter block and bindings of every 3x3 convolution kernel (`params`, `src`, `weights`, `aux`, `dst`).
+/// The tensor-core kernels' staged tiles and each subgroup's quarter of the products (after the COOP_* constants
+/// and the matrix types).
+pub const COOP_QUARTER_WGSL: &str = include_str!("../../shaders/common/coop_quarter.wgsl");
 pub const CONV_BINDINGS_WGSL: &str = include_str!("../../shaders/common/conv_bindings.wgsl");
 /// The tiled convolutions' register block (common/register_block.wgsl): `Block`, `block_multiply`, `block_emit`.
 pub const REGISTER_BLOCK_WGSL: &str = include_str!("../../shaders/common/register_block.wgsl");

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::bench::{Measurement, does_not_fit, largest_size, measure, measure_apply};
 use crate::filter_net::Architecture;
-use crate::kernels::conv::ForwardKernel;
+use crate::kernels::conv::{ForwardFamily, ForwardKernel};
 use crate::{Gpu, GpuWeights, Optimizer, VggWeights};
 
 /// Times the real step with Adam at each of `sizes` (square; 0 stands for the largest size the device's limits
@@ -68,7 +68,7 @@ pub async fn bench_filter_apply(
     tiled: Option<bool>,
 ) -> Result<String, JsValue> {
     console_error_panic_hook::set_once();
-    ForwardKernel::force(tiled);
+    ForwardKernel::force(tiled.map(|t| if t { ForwardFamily::Tiled } else { ForwardFamily::Direct }));
     let fail = |e: crate::Error| JsValue::from_str(&e.to_string());
     let gpu = Gpu::new().await.map_err(fail)?;
     let arch = Architecture::new(width).map_err(fail)?;
@@ -88,7 +88,7 @@ pub async fn bench_filter_apply(
         "backend": gpu.adapter.backend,
         "software": gpu.adapter.is_software,
         "network_width": width,
-        "filter_conv": format!("{:?}", ForwardKernel::choose(4 * width)),
+        "filter_conv": format!("{:?}", ForwardKernel::choose(&gpu, 4 * width)),
         "frames": frames.max(1),
         "warmup": warmup,
         "results": results,
