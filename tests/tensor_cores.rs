@@ -82,9 +82,14 @@ fn tensor_core_gpu() -> Option<Gpu> {
 /// Forward and input gradient of one random convolution on tensor cores against the reference; `scale`
 /// multiplies the input and the output gradient (tiny gradients, large activations).
 fn check(h: usize, w: usize, cin: usize, cout: usize, scale: f32, seed: u64) {
+    let x: Vec<f32> = random(h * w * cin, seed, -1.0, 1.0).iter().map(|v| v * scale).collect();
+    check_input(h, w, cin, cout, &x, scale, seed);
+}
+
+/// As `check`, with the input `x` given.
+fn check_input(h: usize, w: usize, cin: usize, cout: usize, x: &[f32], scale: f32, seed: u64) {
     let Some(gpu) = tensor_core_gpu() else { return };
     let cin_p = cin.next_multiple_of(4);
-    let x: Vec<f32> = random(h * w * cin, seed, -1.0, 1.0).iter().map(|v| v * scale).collect();
     let weight = random(9 * cin * cout, seed + 1, -0.3, 0.3);
     let bias: Vec<f32> = random(cout, seed + 2, -0.2, 0.2).iter().map(|v| v * scale).collect();
     let packed = pack(
@@ -96,7 +101,7 @@ fn check(h: usize, w: usize, cin: usize, cout: usize, scale: f32, seed: u64) {
             bias: bias.clone(),
         },
     );
-    let x_p = pad_channels(&x, cin, cin_p);
+    let x_p = pad_channels(x, cin, cin_p);
     let shape = conv3x3::Shape {
         height: h as u32,
         width: w as u32,
@@ -186,6 +191,22 @@ fn tiny_gradients_keep_their_precision() {
 fn large_activations_do_not_overflow() {
     // far above f16's largest value (65504)
     check(13, 11, 64, 64, 1e6, 70);
+}
+
+#[test]
+fn large_values_beside_a_tile_are_in_its_scale_or_never_staged() {
+    // Each tile scales its input by the largest value of the rows it reads. Pixel T - 1 + W, just below the first
+    // tile's last pixel (T of them), is one of them: a spike there must set the first tile's scale, or it stages
+    // past f16's range. Pixel T - 2 + 2W (two rows down, one left) is not read by the first tile, but its last K
+    // step (K = 9 x 68 is not a multiple of the step) reaches it past K, as tap (3, 0) of the last pixel: it must
+    // stage zero there, not the spike (infinite in f16, and infinity times B's zero is NaN).
+    let (h, w, cin, cout) = (13, 11, 68, 64);
+    let Some(gpu) = tensor_core_gpu() else { return };
+    let t = gpu.adapter.tensor_cores.tiling().expect("tensor cores").tile_m as usize;
+    let mut x = random(h * w * cin, 80, -1.0, 1.0);
+    x[(t - 1 + w) * cin + 5] = 1e4;
+    x[(t - 2 + 2 * w) * cin + 7] = 1e6;
+    check_input(h, w, cin, cout, &x, 1.0, 80);
 }
 
 #[test]

@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::shape_rules::{holds, multiple_of, positive};
 use super::sizes::{
-    CONV_PIXELS, CONV_TILED, CONV_TILED_16_CONSTANTS, CONV_TILED_32_CONSTANTS, CONV_TILED_64_CONSTANTS,
-    COOP_QUARTER_WGSL, COOP8, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16, COOP16_CONSTANTS, COOP16_MATRICES_WGSL,
-    CoopTiling, FILTER_CONV_WGSL, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
+    CONV_PIXELS, CONV_TILED, CONV_TILED_16_CONSTANTS, CONV_TILED_32_CONSTANTS, CONV_TILED_64_CONSTANTS, COOP_GEMM_WGSL,
+    COOP8, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16, COOP16_CONSTANTS, COOP16_MATRICES_WGSL, CoopTiling,
+    FILTER_CONV_WGSL, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
 };
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -39,25 +39,12 @@ const COOP_WGSL: &str = include_str!("../../shaders/conv_coop.wgsl");
 static SHADER_COOP_16: Shader = Shader {
     name: "conv_coop16",
     constants: COOP16_CONSTANTS,
-    sources: &[COOP16_MATRICES_WGSL, FILTER_CONV_WGSL, COOP_QUARTER_WGSL, COOP_WGSL],
+    sources: &[COOP16_MATRICES_WGSL, FILTER_CONV_WGSL, COOP_GEMM_WGSL, COOP_WGSL],
 };
 static SHADER_COOP_8: Shader = Shader {
     name: "conv_coop8",
     constants: COOP8_CONSTANTS,
-    sources: &[COOP8_MATRICES_WGSL, FILTER_CONV_WGSL, COOP_QUARTER_WGSL, COOP_WGSL],
-};
-/// conv_coop.wgsl's thread keeps one depth column across its A loads, and loads 1 or 4 vec4s of A and of B.
-const _: () = {
-    let mut i = 0;
-    let tilings = [COOP16, COOP8];
-    while i < tilings.len() {
-        let t = &tilings[i];
-        let (groups, cols) = (t.tile_k / 4, t.tile_n / 4);
-        assert!(t.threads.is_multiple_of(groups) && t.threads.is_multiple_of(cols));
-        let (a_loads, b_loads) = (t.tile_m * groups / t.threads, t.tile_k * cols / t.threads);
-        assert!((a_loads == 1 || a_loads == 4) && (b_loads == 1 || b_loads == 4));
-        i += 1;
-    }
+    sources: &[COOP8_MATRICES_WGSL, FILTER_CONV_WGSL, COOP_GEMM_WGSL, COOP_WGSL],
 };
 /// Every entry binds (params, src, aux, dst); what each holds is in the shader's header.
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];

@@ -3,8 +3,8 @@
 
 use super::conv3x3::Shape;
 use super::sizes::{
-    CONV_BINDINGS_WGSL, COOP_QUARTER_WGSL, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16_CONSTANTS,
-    COOP16_MATRICES_WGSL, CoopTiling,
+    CONV_BINDINGS_WGSL, COOP_GEMM_WGSL, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16_CONSTANTS, COOP16_MATRICES_WGSL,
+    CoopTiling,
 };
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -13,12 +13,12 @@ const WGSL: &str = include_str!("../../shaders/conv3x3_coop.wgsl");
 pub const SHADER_16: Shader = Shader {
     name: "conv3x3_coop16",
     constants: COOP16_CONSTANTS,
-    sources: &[CONV_BINDINGS_WGSL, COOP16_MATRICES_WGSL, COOP_QUARTER_WGSL, WGSL],
+    sources: &[CONV_BINDINGS_WGSL, COOP16_MATRICES_WGSL, COOP_GEMM_WGSL, WGSL],
 };
 pub const SHADER_8: Shader = Shader {
     name: "conv3x3_coop8",
     constants: COOP8_CONSTANTS,
-    sources: &[CONV_BINDINGS_WGSL, COOP8_MATRICES_WGSL, COOP_QUARTER_WGSL, WGSL],
+    sources: &[CONV_BINDINGS_WGSL, COOP8_MATRICES_WGSL, COOP_GEMM_WGSL, WGSL],
 };
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, Read, ReadWrite];
 pub const FORWARD_16: Kernel = Kernel::new("conv3x3_forward_coop16", &SHADER_16, "forward", BINDINGS);

@@ -121,6 +121,10 @@ impl CoopTiling {
         assert!((t.tile_m * t.tile_k / 4).is_multiple_of(t.threads));
         assert!((t.tile_k * t.tile_n / 4).is_multiple_of(t.threads));
         assert!((t.tile_m * t.tile_n / 4).is_multiple_of(t.threads));
+        // common/coop_gemm.wgsl: a thread keeps one vec4 column of A and of B every step, and loads 1 or 4 of each
+        assert!(t.threads.is_multiple_of(t.tile_k / 4) && t.threads.is_multiple_of(t.tile_n / 4));
+        let (a_loads, b_loads) = (t.tile_m * t.tile_k / 4 / t.threads, t.tile_k * t.tile_n / 4 / t.threads);
+        assert!((a_loads == 1 || a_loads == 4) && (b_loads == 1 || b_loads == 4));
         assert!(t.a_stride.is_multiple_of(8) && t.b_stride.is_multiple_of(8) && t.c_stride.is_multiple_of(4));
         t
     }
@@ -190,9 +194,9 @@ pub const GEMM_TILE_WGSL: &str = include_str!("../../shaders/common/gemm_tile.wg
 /// The parameter block, bindings and `reflect` of the filter network's convolutions (conv.wgsl, conv_tiled.wgsl).
 pub const FILTER_CONV_WGSL: &str = include_str!("../../shaders/common/filter_conv.wgsl");
 /// The parameter block and bindings of every 3x3 convolution kernel (`params`, `src`, `weights`, `aux`, `dst`).
-/// The tensor-core kernels' staged tiles and each subgroup's quarter of the products (after the COOP_* constants
-/// and the matrix types).
-pub const COOP_QUARTER_WGSL: &str = include_str!("../../shaders/common/coop_quarter.wgsl");
+/// The tensor-core convolutions' implicit GEMM: staging, loads and each subgroup's products (after the COOP_*
+/// constants and the matrix types; the including shader defines origin, load_a and load_b).
+pub const COOP_GEMM_WGSL: &str = include_str!("../../shaders/common/coop_gemm.wgsl");
 pub const CONV_BINDINGS_WGSL: &str = include_str!("../../shaders/common/conv_bindings.wgsl");
 /// The tiled convolutions' register block (common/register_block.wgsl): `Block`, `block_multiply`, `block_emit`.
 pub const REGISTER_BLOCK_WGSL: &str = include_str!("../../shaders/common/register_block.wgsl");
