@@ -62,15 +62,6 @@ fn load_a(p: u32, kg: u32, k0: u32, masked: bool) -> vec4<f32> {
     return v;
 }
 
-// weights[k][col4], zero past K or past the last column.
-fn load_b(k: u32, col4: u32) -> vec4<f32> {
-    let cout4 = params.cout / 4u;
-    if (k >= 9u * params.cin || col4 >= cout4) {
-        return vec4<f32>(0.0);
-    }
-    return weights[k * cout4 + col4];
-}
-
 fn load_step(lid: u32, tile_m: u32, tile_n: u32, k0: u32, masked: bool) -> Loaded {
     var l: Loaded;
     l.a0 = load_a(tile_m + a_row(lid, 0u), a_group(lid, 0u), k0, masked);

@@ -105,14 +105,7 @@ fn load_a(o: vec2<i32>, d: Depth) -> vec4<f32> {
     return v;
 }
 
-// B[k][vec4 column col4]: the weights, zero past K and past COUT.
-fn load_b(k: u32, col4: u32) -> vec4<f32> {
-    let cout4 = params.cout / 4u;
-    if (k >= 9u * params.cin || col4 >= cout4) {
-        return vec4<f32>(0.0);
-    }
-    return weights[k * cout4 + col4];
-}
+// B is the weights: common/conv_bindings.wgsl's `load_b`.
 
 // Writes the finished tile: relu(value + bias) forward, the plain value backward; nothing past the last pixel or
 // channel.

@@ -1,6 +1,7 @@
 // The parameter block and bindings every 3x3 convolution kernel shares (conv3x3.wgsl, conv3x3_narrow.wgsl,
 // conv3x3_coop.wgsl), so that one Rust wrapper (src/kernels/conv3x3.rs) can hand a convolution to any of them.
 // Buffers are channels-last f32, read and written as vec4; what src, weights and aux hold is in each kernel's header.
+// Also the GEMM's B operand where it is the weights as they are ([K = 9 * CIN][COUT]): `load_b`.
 
 struct Params {
     height: u32,
@@ -14,3 +15,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> aux: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> dst: array<vec4<f32>>;
+
+// weights[k][vec4 column col4], zero past K or past the last column.
+fn load_b(k: u32, col4: u32) -> vec4<f32> {
+    let cout4 = params.cout / 4u;
+    if (k >= 9u * params.cin || col4 >= cout4) {
+        return vec4<f32>(0.0);
+    }
+    return weights[k * cout4 + col4];
+}

@@ -40,8 +40,8 @@ pub struct GpuOptions {
     /// grids then fold into their second and third dimensions at small sizes, as they do past 1024 px on any GPU.
     pub max_groups: Option<u32>,
     /// Run the 3x3 convolutions and the filter network's forward convolutions on tensor cores (f16 inputs, f32
-    /// accumulation) where the adapter has them (native only). Off by default: right, but slower than the f32 kernels on an H100 as last measured
-    /// (README, "Tensor cores").
+    /// accumulation) where the adapter has them (native only). Off by default: right, but slower than the f32
+    /// kernels on an H100 as last measured (README, "Tensor cores").
     pub tensor_cores: bool,
 }
 

@@ -1,7 +1,7 @@
 //! shaders/conv.wgsl, conv_tiled.wgsl and conv_coop.wgsl: the filter network's reflection-padded convolutions,
 //! forward (direct, tiled or on tensor cores), input and weight gradients.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Mutex;
 
 use super::shape_rules::{holds, multiple_of, positive};
 use super::sizes::{
@@ -264,9 +264,8 @@ impl ForwardFamily {
     }
 }
 
-/// The forward kernel family forced for every convolution (the benchmark's comparison): 0 none, else 1 + the
-/// family's index.
-static FORCED: AtomicU8 = AtomicU8::new(0);
+/// The forward kernel family forced for every convolution (the benchmark's comparison), if any.
+static FORCED: Mutex<Option<ForwardFamily>> = Mutex::new(None);
 
 impl ForwardKernel {
     /// The tiles' widths, widest first.
@@ -279,9 +278,10 @@ impl ForwardKernel {
     /// the f32 default until the tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README,
     /// "Filter networks").
     pub fn choose(gpu: &Gpu, cout: u32) -> ForwardKernel {
-        match (FORCED.load(Ordering::Relaxed), gpu.adapter.tensor_cores.tiling()) {
-            (1, _) => ForwardKernel::Direct,
-            (2, _) => Self::tiled(cout),
+        let forced = *FORCED.lock().unwrap_or_else(|e| e.into_inner());
+        match (forced, gpu.adapter.tensor_cores.tiling()) {
+            (Some(ForwardFamily::Direct), _) => ForwardKernel::Direct,
+            (Some(ForwardFamily::Tiled), _) => Self::tiled(cout),
             (_, Some(t)) => ForwardKernel::Coop { mma: t.mma },
             _ => ForwardKernel::Direct,
         }
@@ -298,7 +298,7 @@ impl ForwardKernel {
     /// Forces one family of kernels for every convolution set up from now on; None: back to `choose`'s rule. For
     /// the benchmark.
     pub fn force(family: Option<ForwardFamily>) {
-        FORCED.store(family.map_or(0, |f| 1 + f as u8), Ordering::Relaxed);
+        *FORCED.lock().unwrap_or_else(|e| e.into_inner()) = family;
     }
 
     /// Whether this kernel computes a convolution to `cout` channels.

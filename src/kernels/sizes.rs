@@ -193,10 +193,11 @@ pub const GEMM_TILE_WGSL: &str = include_str!("../../shaders/common/gemm_tile.wg
 
 /// The parameter block, bindings and `reflect` of the filter network's convolutions (conv.wgsl, conv_tiled.wgsl).
 pub const FILTER_CONV_WGSL: &str = include_str!("../../shaders/common/filter_conv.wgsl");
-/// The parameter block and bindings of every 3x3 convolution kernel (`params`, `src`, `weights`, `aux`, `dst`).
 /// The tensor-core convolutions' implicit GEMM: staging, loads and each subgroup's products (after the COOP_*
 /// constants and the matrix types; the including shader defines origin, load_a and load_b).
 pub const COOP_GEMM_WGSL: &str = include_str!("../../shaders/common/coop_gemm.wgsl");
+/// The parameter block and bindings of every 3x3 convolution kernel (`params`, `src`, `weights`, `aux`, `dst`),
+/// and `load_b`, the weights as a GEMM operand.
 pub const CONV_BINDINGS_WGSL: &str = include_str!("../../shaders/common/conv_bindings.wgsl");
 /// The tiled convolutions' register block (common/register_block.wgsl): `Block`, `block_multiply`, `block_emit`.
 pub const REGISTER_BLOCK_WGSL: &str = include_str!("../../shaders/common/register_block.wgsl");
