@@ -162,14 +162,18 @@ pub struct ApplyMeasurement {
 
 impl ApplyMeasurement {
     pub fn to_json(&self) -> Value {
-        let kernels: Vec<Value> = self
-            .kernels
-            .iter()
-            .map(|(name, ms, dispatches)| json!({"kernel": name, "ms": ms, "dispatches": dispatches}))
-            .collect();
         json!({"width": self.width, "height": self.height, "ms_per_frame": self.ms_per_frame,
-               "gpu_bytes": self.gpu_bytes, "kernels": kernels})
+               "gpu_bytes": self.gpu_bytes, "kernels": kernels_json(&self.kernels)})
     }
+}
+
+/// Per-kernel times (as `per_kernel` gives them) as JSON rows.
+pub fn kernels_json(kernels: &[(&'static str, f64, u32)]) -> Value {
+    let rows: Vec<Value> = kernels
+        .iter()
+        .map(|(name, ms, dispatches)| json!({"kernel": name, "ms": ms, "dispatches": dispatches}))
+        .collect();
+    Value::Array(rows)
 }
 
 /// Sums the GPU milliseconds `times` of `dispatches` per kernel name, with each kernel's dispatch count, slowest

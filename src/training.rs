@@ -491,6 +491,11 @@ impl Trainer {
         &self.settings
     }
 
+    /// The dispatches of one step (each picture of the batch, then Adam), for the benchmark's per-kernel times.
+    pub fn step_dispatches(&self) -> &[Dispatch] {
+        &self.step
+    }
+
     pub fn architecture(&self) -> &Architecture {
         &self.arch
     }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use artsy::kernels::conv::{self, ConvForward, ConvShape, ForwardKernel};
+use artsy::kernels::conv::{ConvForward, ConvInputGrad, ConvShape, ConvWeightGrad, ForwardKernel, GradKernel};
 use common::conv_reference::{self as r, Conv};
 use common::{assert_close, f32s, f64s, gpu, random, read};
 
@@ -94,6 +94,14 @@ fn forward_kernels(cout: u32) -> Vec<ForwardKernel> {
         .collect()
 }
 
+/// The direct gradient kernel and every tiled one whose GEMM is `width` channels wide.
+fn grad_kernels(width: u32) -> Vec<GradKernel> {
+    let tiled = ForwardKernel::TILE_WIDTHS.map(|tile_n| GradKernel::Tiled { tile_n });
+    std::iter::once(GradKernel::Direct)
+        .chain(tiled.into_iter().filter(|k| k.fits(width)))
+        .collect()
+}
+
 /// Forward, input gradient and weight gradient of `case`, each overwriting and accumulating, against the reference.
 fn check(case: Case) {
     let gpu = gpu();
@@ -144,52 +152,44 @@ fn check(case: Case) {
         assert_close(&format!("forward {kernel:?} {what}"), &got, &f32s(&want_y), REL);
     }
 
-    // input gradient: overwriting a NaN-filled dx (scratch NaN too), then adding to a random one
+    // input gradient, by every kernel that computes it: overwriting a NaN-filled dx (scratch NaN too), then
+    // adding to a random one
     let want_dx = r::conv_backward_input(c, &f64s(&dy), &f64s(&weight));
-    let scratch = gpu.storage_from("scratch", &vec![f32::NAN; s.scratch_len()]);
-    let dx = gpu.storage_from("dx", &vec![f32::NAN; n_in]);
-    gpu.run(&conv::backward_input(
-        &gpu,
-        s,
-        &dyb,
-        &pb,
-        case.w_offset,
-        &scratch,
-        &dx,
-        false,
-    ));
-    assert_close(
-        &format!("backward input {what}"),
-        &read(&gpu, &dx, n_in),
-        &f32s(&want_dx),
-        REL,
-    );
     let prior = random(n_in, seed + 3, -1.0, 1.0);
-    let dx = gpu.storage_from("dx", &prior);
-    gpu.run(&conv::backward_input(
-        &gpu,
-        s,
-        &dyb,
-        &pb,
-        case.w_offset,
-        &scratch,
-        &dx,
-        true,
-    ));
     let want_acc: Vec<f64> = want_dx.iter().zip(&prior).map(|(w, p)| w + *p as f64).collect();
-    assert_close(
-        &format!("backward input accumulate {what}"),
-        &read(&gpu, &dx, n_in),
-        &f32s(&want_acc),
-        REL,
-    );
+    for kernel in grad_kernels(s.cin) {
+        for (accumulate, before, want) in [
+            (false, vec![f32::NAN; n_in], &want_dx),
+            (true, prior.clone(), &want_acc),
+        ] {
+            let scratch = gpu.storage_from("scratch", &vec![f32::NAN; s.scratch_len()]);
+            let dx = gpu.storage_from("dx", &before);
+            let grad = ConvInputGrad {
+                shape: s,
+                dy: &dyb,
+                params: &pb,
+                w_offset: case.w_offset,
+                scratch: &scratch,
+                dx: &dx,
+                accumulate,
+            };
+            gpu.run(&grad.dispatches_by(&gpu, kernel));
+            let mode = if accumulate { "accumulate" } else { "overwrite" };
+            assert_close(
+                &format!("backward input {mode} {kernel:?} {what}"),
+                &read(&gpu, &dx, n_in),
+                &f32s(want),
+                REL,
+            );
+        }
+    }
 
-    // weight and bias gradient: overwriting NaN-filled ranges, then adding to random ones, the rest a sentinel
+    // weight and bias gradient, by every kernel that computes it: overwriting NaN-filled ranges, then adding to
+    // random ones, the rest a sentinel
     let (want_dw, want_db) = r::conv_weight_grad(c, &f64s(&x), &f64s(&dy));
-    let partials = gpu.storage_from("partials", &vec![f32::NAN; s.partials_len()]);
     let len = case.params_len();
     let prior = random(len, seed + 4, -1.0, 1.0);
-    for accumulate in [false, true] {
+    for (kernel, accumulate) in grad_kernels(s.cout).into_iter().flat_map(|k| [(k, false), (k, true)]) {
         let before: Vec<f32> = (0..len)
             .map(|i| match (case.in_ranges(i), accumulate) {
                 (false, _) => SENTINEL,
@@ -198,23 +198,24 @@ fn check(case: Case) {
             })
             .collect();
         let grads = gpu.storage_from("grads", &before);
-        gpu.run(&conv::weight_grad(
-            &gpu,
-            s,
-            &xb,
-            &dyb,
-            &partials,
-            &grads,
-            case.w_offset,
-            case.bias_offset,
+        let partials = gpu.storage_from("partials", &vec![f32::NAN; s.partials_len()]);
+        let grad = ConvWeightGrad {
+            shape: s,
+            x: &xb,
+            dy: &dyb,
+            partials: &partials,
+            grads: &grads,
+            w_offset: case.w_offset,
+            bias_offset: case.bias_offset,
             accumulate,
-        ));
+        };
+        gpu.run(&grad.dispatches_by(&gpu, kernel));
         let got = read(&gpu, &grads, len);
         let base = |i: usize| if accumulate { before[i] as f64 } else { 0.0 };
         let dw: Vec<f64> = want_dw.iter().enumerate().map(|(i, g)| g + base(w0 + i)).collect();
         let mode = if accumulate { "accumulate" } else { "overwrite" };
         assert_close(
-            &format!("weight grad {mode} {what}"),
+            &format!("weight grad {mode} {kernel:?} {what}"),
             &got[w0..w0 + n_w],
             &f32s(&dw),
             REL,
@@ -222,12 +223,17 @@ fn check(case: Case) {
         if let Some(b) = case.bias_offset {
             let b = b as usize;
             let db: Vec<f64> = want_db.iter().enumerate().map(|(i, g)| g + base(b + i)).collect();
-            assert_close(&format!("bias grad {mode} {what}"), &got[b..b + n_b], &f32s(&db), REL);
+            assert_close(
+                &format!("bias grad {mode} {kernel:?} {what}"),
+                &got[b..b + n_b],
+                &f32s(&db),
+                REL,
+            );
         }
         for (i, v) in got.iter().enumerate() {
             assert!(
                 case.in_ranges(i) || *v == SENTINEL,
-                "weight grad {mode} {what}: grads[{i}] outside this layer's ranges changed to {v}"
+                "weight grad {mode} {kernel:?} {what}: grads[{i}] outside this layer's ranges changed to {v}"
             );
         }
     }
@@ -294,6 +300,19 @@ fn conv_tiled_forward_over_several_tiles_and_partial_k_steps() {
     assert_eq!(ForwardKernel::tiled(4), ForwardKernel::Direct);
 }
 
+#[test]
+fn conv_tiled_gradients_at_stride_2_and_9x9_over_partial_tiles() {
+    // input gradients 16 and 32 channels wide: the 9x9 last layer's shape (16 -> 4) over 21 x 19 padded pixels (a
+    // partial tile of 256), then stride 2, where 3 of 4 taps are zeros, on odd and even sides; weight gradients of
+    // 16 output channels at stride 2, with and without a bias
+    check(Case::new(shape(13, 11, 16, 4, 9, 1), 8, Some(0), 14));
+    check(Case::new(shape(17, 15, 32, 16, 3, 2), 0, Some(3 * 3 * 32 * 16), 15));
+    check(Case::new(shape(12, 10, 16, 8, 9, 2), 4, None, 16));
+    assert_eq!(GradKernel::tiled(48), GradKernel::Tiled { tile_n: 16 });
+    assert_eq!(GradKernel::tiled(64), GradKernel::Tiled { tile_n: 64 });
+    assert_eq!(GradKernel::tiled(4), GradKernel::Direct);
+}
+
 /// The input gradient is the adjoint of the forward: <conv(x), dy> = <x, backward_input(dy)>, both from the GPU
 /// and summed in f64 (no bias: the forward must be linear in x).
 #[test]
@@ -325,7 +344,16 @@ fn conv_backward_input_is_the_adjoint_of_forward() {
             gpu.storage("scratch", s.scratch_len()),
         );
         let mut dispatches = forward(s, &xb, &wb, &y).dispatches(&gpu);
-        dispatches.extend(conv::backward_input(&gpu, s, &dyb, &wb, 0, &scratch, &dx, false));
+        let grad = ConvInputGrad {
+            shape: s,
+            dy: &dyb,
+            params: &wb,
+            w_offset: 0,
+            scratch: &scratch,
+            dx: &dx,
+            accumulate: false,
+        };
+        dispatches.extend(grad.dispatches(&gpu));
         gpu.run(&dispatches);
         let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| *p as f64 * *q as f64).sum::<f64>();
         let size = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| (*p as f64 * *q as f64).abs()).sum::<f64>();
@@ -354,5 +382,15 @@ fn conv_refuses_unaligned_offsets() {
     let gpu = gpu();
     let s = shape(4, 4, 4, 4, 3, 1);
     let b = gpu.storage("b", 4096);
-    conv::weight_grad(&gpu, s, &b, &b, &b, &b, 0, Some(6), false);
+    ConvWeightGrad {
+        shape: s,
+        x: &b,
+        dy: &b,
+        partials: &b,
+        grads: &b,
+        w_offset: 0,
+        bias_offset: Some(6),
+        accumulate: false,
+    }
+    .dispatches(&gpu);
 }

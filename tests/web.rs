@@ -13,7 +13,7 @@ mod tensors;
 
 use std::sync::Arc;
 
-use artsy::kernels::conv::{ConvForward, ConvShape, ForwardKernel};
+use artsy::kernels::conv::{ConvForward, ConvInputGrad, ConvShape, ConvWeightGrad, ForwardKernel, GradKernel};
 use artsy::kernels::instance_norm::{EPS, NormForward, NormShape};
 use artsy::kernels::{conv3x3, gram, pool2x2, pool2x2::Pooling};
 use artsy::web::filter_store::FilterStore;
@@ -142,9 +142,9 @@ async fn conv_pool_and_gram_match_the_cpu_reference_on_webgpu() {
     );
 }
 
-/// The filter network's forward kernels as the browser's WebGPU compiles them: the convolution by the direct kernel
-/// and every tiled width (reflection at the borders, stride 2, more pixels than one tile), then an instance norm
-/// with its one-pass statistics split over several chunks.
+/// The filter network's kernels as the browser's WebGPU compiles them: the convolution by the direct kernel and
+/// every tiled width (reflection at the borders, stride 2, more pixels than one tile), its weight and input
+/// gradients likewise, then an instance norm with its one-pass statistics split over several chunks.
 #[wasm_bindgen_test]
 async fn the_filter_networks_convolutions_and_norm_match_the_cpu_reference_on_webgpu() {
     let gpu = Gpu::new().await.expect("WebGPU");
@@ -189,6 +189,80 @@ async fn the_filter_networks_convolutions_and_norm_match_the_cpu_reference_on_we
         assert_close(
             &format!("conv {kernel:?}"),
             &read(&gpu, &y, n_out).await,
+            &f32s(&want),
+            2e-5,
+        );
+    }
+
+    // the weight and bias gradient of that convolution (64 output channels: every tiled width)
+    let dy = random(n_out, 25, -1.0, 1.0);
+    let dyb = gpu.storage_from("dy", &dy);
+    let (want_dw, want_db) = conv_reference::conv_weight_grad(c, &f64s(&x), &f64s(&dy));
+    let want: Vec<f64> = want_dw.into_iter().chain(want_db).collect();
+    for kernel in [16, 32, 64]
+        .map(|tile_n| GradKernel::Tiled { tile_n })
+        .into_iter()
+        .chain([GradKernel::Direct])
+    {
+        let grads = gpu.storage_from("grads", &vec![f32::NAN; params.len()]);
+        let partials = gpu.storage("partials", shape.partials_len());
+        let grad = ConvWeightGrad {
+            shape,
+            x: &xb,
+            dy: &dyb,
+            partials: &partials,
+            grads: &grads,
+            w_offset: 0,
+            bias_offset: Some(shape.weight_len() as u32),
+            accumulate: false,
+        };
+        gpu.run(&grad.dispatches_by(&gpu, kernel));
+        assert_close(
+            &format!("conv weight grad {kernel:?}"),
+            &read(&gpu, &grads, params.len()).await,
+            &f32s(&want),
+            2e-5,
+        );
+    }
+
+    // the input gradient of a 9x9 convolution from 16 channels (the network's last layer), at stride 2
+    let shape = ConvShape {
+        height: 13,
+        width: 11,
+        cin: 16,
+        cout: 8,
+        kernel: 9,
+        stride: 2,
+    };
+    let c = conv_reference::Conv {
+        h: 13,
+        w: 11,
+        cin: 16,
+        cout: 8,
+        k: 9,
+        s: 2,
+    };
+    let dy = random(c.oh() * c.ow() * c.cout, 26, -1.0, 1.0);
+    let weight = random(shape.weight_len(), 27, -0.3, 0.3);
+    let (dyb, wb) = (gpu.storage_from("dy", &dy), gpu.storage_from("w", &weight));
+    let want = conv_reference::conv_backward_input(c, &f64s(&dy), &f64s(&weight));
+    let n_in = c.h * c.w * c.cin;
+    for kernel in [GradKernel::Tiled { tile_n: 16 }, GradKernel::Direct] {
+        let scratch = gpu.storage_from("scratch", &vec![f32::NAN; shape.scratch_len()]);
+        let dx = gpu.storage_from("dx", &vec![f32::NAN; n_in]);
+        let grad = ConvInputGrad {
+            shape,
+            dy: &dyb,
+            params: &wb,
+            w_offset: 0,
+            scratch: &scratch,
+            dx: &dx,
+            accumulate: false,
+        };
+        gpu.run(&grad.dispatches_by(&gpu, kernel));
+        assert_close(
+            &format!("conv input grad {kernel:?}"),
+            &read(&gpu, &dx, n_in).await,
             &f32s(&want),
             2e-5,
         );

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use artsy::bench::{Measurement, does_not_fit, family, measure};
-use artsy::kernels::conv::{ForwardFamily, ForwardKernel};
+use artsy::kernels::conv::{ConvFamily, ForwardKernel};
 use artsy::kernels::conv3x3::Tiling;
 use artsy::vgg::{LAYERS, feature_sizes};
 use artsy::{Gpu, GpuOptions, GpuWeights, Optimizer, Params, Session, VggWeights};
@@ -37,12 +37,13 @@ struct Args {
     /// Force one convolution tiling for every layer (64x64, 128x64, 128x128) instead of the per-layer choice.
     #[arg(long)]
     conv_tile: Option<Tiling>,
-    /// With --filter-net: the forward convolutions' kernels, direct, tiled (the implicit GEMM of conv_tiled.wgsl)
-    /// or coop (conv_coop.wgsl on tensor cores, with --tensor-cores on); default: the engine's rule.
+    /// With --filter-net: the convolutions' kernels, direct, tiled (the implicit GEMMs of conv_tiled*.wgsl, the
+    /// training step's gradients too) or coop (the forward on tensor cores, conv_coop.wgsl, with --tensor-cores on;
+    /// gradients direct); default: the engine's rule.
     #[arg(long, value_parser = ["direct", "tiled", "coop"])]
     filter_conv: Option<String>,
     /// Also print the GPU time of every convolution dispatch of one step (with its grid), to tune the tiling rule;
-    /// with --filter-net, the GPU time of each kernel of a forward pass.
+    /// with --filter-net, the GPU time of each kernel of a training step and of a forward pass.
     #[arg(long)]
     per_dispatch: bool,
     /// Instead of timing: the losses of the first step and of step N on a real photo and painting (--content,
@@ -118,7 +119,7 @@ fn main() {
     let warmup = if gpu.adapter.is_software { 1 } else { 3 };
     let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
     Tiling::force(args.conv_tile);
-    ForwardKernel::force(args.filter_conv.as_deref().and_then(ForwardFamily::parse));
+    ForwardKernel::force(args.filter_conv.as_deref().and_then(ConvFamily::parse));
     if let Some(n) = args.fidelity {
         fidelity(&args, &gpu, &gpu_weights, n.max(2));
         return;
@@ -187,6 +188,15 @@ fn main() {
     }
 }
 
+/// GPU milliseconds per kernel (its dispatches summed), slowest first, with the share of the total.
+fn print_kernels(kernels: &[(&str, f64, u32)]) {
+    let total: f64 = kernels.iter().map(|k| k.1).sum();
+    for (kernel, ms, dispatches) in kernels {
+        let share = 100.0 * ms / total.max(f64::MIN_POSITIVE);
+        println!("  {kernel:<36} {ms:8.3} ms {share:5.1}%  ({dispatches} dispatches)");
+    }
+}
+
 /// Exits with `e` as the message.
 fn fail(e: impl std::fmt::Display) -> ! {
     eprintln!("error: {e}");
@@ -238,6 +248,17 @@ fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, st
         settings.width,
         trainer.gpu_bytes() as f64 / 1e6
     );
+    let train_kernels = if args.per_dispatch {
+        let dispatches = trainer.step_dispatches();
+        let times = pollster::block_on(artsy::gpu::time_dispatches(gpu, dispatches)).unwrap_or_else(|e| fail(e));
+        let kernels = times
+            .map(|t| artsy::bench::per_kernel(dispatches, &t))
+            .unwrap_or_default();
+        print_kernels(&kernels);
+        kernels
+    } else {
+        Vec::new()
+    };
     let arch = trainer.architecture().clone();
     let network = pollster::block_on(trainer.params()).unwrap_or_else(|e| fail(e));
     drop(trainer);
@@ -280,15 +301,14 @@ fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, st
             m.gpu_bytes as f64 / 1e6
         );
         if args.per_dispatch {
-            for (kernel, ms, dispatches) in &m.kernels {
-                println!("  {kernel:<36} {ms:8.3} ms  ({dispatches} dispatches)");
-            }
+            print_kernels(&m.kernels);
         }
         rows.push(m.to_json());
     }
     let json = serde_json::json!({
         "adapter": gpu.adapter.name,
-        "training": {"crop": settings.crop, "batch": settings.batch, "width": settings.width, "ms_per_step": train_ms},
+        "training": {"crop": settings.crop, "batch": settings.batch, "width": settings.width, "ms_per_step": train_ms,
+                     "kernels": artsy::bench::kernels_json(&train_kernels)},
         "apply": rows,
     })
     .to_string();

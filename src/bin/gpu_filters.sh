@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The live filters' figures from one run on a GPU machine: speed (a training step on 256 px crops in batches of 4,
-# one forward pass at 640x480, 512x512 and 1280x720, and the GPU memory each holds; the forward pass in Dawn too,
+# one forward pass at 640x480, 512x512 and 1280x720, and the GPU memory each holds, with each kernel's share of a
+# training step and of a pass; the forward pass in Dawn too,
 # the browser's WebGPU, for the live camera's frame rate; with the direct and the tiled convolutions, and natively
 # on tensor cores) and quality (one network trained
 # on Starry Night and one on the Great Wave for MINUTES each on two of the sample photos, applied to the two others
@@ -34,8 +35,9 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
 if [ "${SPEED:-1}" = 1 ]; then
     part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720 \
         --per-dispatch
-    # the forward convolutions as tiled GEMMs instead of the direct kernel, to choose the default; and without
-    # runtime bounds checks, for why the native pass took twice Dawn's time
+    # the convolutions as tiled GEMMs instead of the direct kernels (the forward pass, and the training step's
+    # gradients), to choose the defaults; and without runtime bounds checks, for why the native pass took twice
+    # Dawn's time
     part 120 "$bin/bench" --filter-net --filter-conv tiled --train-crop 256 --train-batch 4 \
         --apply-sizes 640x480,1280x720 --per-dispatch
     part 120 "$bin/bench" --filter-net --unchecked --train-crop 256 --train-batch 4 --apply-sizes 1280x720 \

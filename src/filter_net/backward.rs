@@ -94,26 +94,36 @@ impl Backward {
                 }
                 let (x, (h, w)) = acts.conv_input(i);
                 let shape = l.conv_shape(h, w);
-                let bias = (l.after == After::Squash).then_some(l.affine);
-                d.extend(conv::weight_grad(
-                    gpu,
-                    shape,
-                    x,
-                    &grad_conv,
-                    &conv_partials,
-                    grads,
-                    l.weights,
-                    bias,
-                    accumulate,
-                ));
+                d.extend(
+                    conv::ConvWeightGrad {
+                        shape,
+                        x,
+                        dy: &grad_conv,
+                        partials: &conv_partials,
+                        grads,
+                        w_offset: l.weights,
+                        bias_offset: (l.after == After::Squash).then_some(l.affine),
+                        accumulate,
+                    }
+                    .dispatches(gpu),
+                );
                 if i == 0 {
                     break; // nothing needs dLoss/d photo
                 }
                 let below = &grad_out[i - 1];
                 let dx = if l.upsample_before { &grad_upsampled } else { below };
-                d.extend(conv::backward_input(
-                    gpu, shape, &grad_conv, params, l.weights, &scratch, dx, false,
-                ));
+                d.extend(
+                    conv::ConvInputGrad {
+                        shape,
+                        dy: &grad_conv,
+                        params,
+                        w_offset: l.weights,
+                        scratch: &scratch,
+                        dx,
+                        accumulate: false,
+                    }
+                    .dispatches(gpu),
+                );
                 if l.upsample_before {
                     let (bh, bw) = acts.sizes[i - 1];
                     d.push(upsample::backward(gpu, bh, bw, l.cin, &grad_upsampled, below));

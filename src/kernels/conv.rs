@@ -1,13 +1,13 @@
-//! shaders/conv.wgsl, conv_tiled.wgsl and conv_coop.wgsl: the filter network's reflection-padded convolutions,
-//! forward (direct, tiled or on tensor cores), input and weight gradients.
+//! shaders/conv.wgsl, conv_tiled*.wgsl and conv_coop.wgsl: the filter network's reflection-padded convolutions,
+//! forward (direct, tiled or on tensor cores), input and weight gradients (direct or tiled).
 
 use std::sync::Mutex;
 
 use super::shape_rules::{holds, multiple_of, positive};
 use super::sizes::{
-    CONV_PIXELS, CONV_TILED, CONV_TILED_16_CONSTANTS, CONV_TILED_32_CONSTANTS, CONV_TILED_64_CONSTANTS, COOP_GEMM_WGSL,
-    COOP8, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16, COOP16_CONSTANTS, COOP16_MATRICES_WGSL, CoopTiling,
-    FILTER_CONV_WGSL, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
+    CONV_PIXELS, CONV_TILED, CONV_TILED_16_CONSTANTS, CONV_TILED_32_CONSTANTS, CONV_TILED_64_CONSTANTS,
+    CONV_TILED_GEMM_WGSL, COOP_GEMM_WGSL, COOP8, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16, COOP16_CONSTANTS,
+    COOP16_MATRICES_WGSL, CoopTiling, FILTER_CONV_WGSL, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
 };
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -21,19 +21,29 @@ pub const SHADER: Shader = Shader {
         include_str!("../../shaders/conv.wgsl"),
     ],
 };
-/// One tiled module per tiling (sizes::CONV_TILED): its generated constants, the shared bindings, the GEMM.
+/// One tiled module per tiling (sizes::CONV_TILED) and GEMM: its generated constants, the shared bindings, the
+/// tiled GEMM, what A and B are.
 macro_rules! tiled_shader {
-    ($name:literal, $constants:expr) => {
+    ($name:literal, $constants:expr, $gemm:expr) => {
         Shader {
             name: $name,
             constants: $constants,
-            sources: &[FILTER_CONV_WGSL, include_str!("../../shaders/conv_tiled.wgsl")],
+            sources: &[FILTER_CONV_WGSL, CONV_TILED_GEMM_WGSL, $gemm],
         }
     };
 }
-static SHADER_TILED_16: Shader = tiled_shader!("conv_tiled_16", CONV_TILED_16_CONSTANTS);
-static SHADER_TILED_32: Shader = tiled_shader!("conv_tiled_32", CONV_TILED_32_CONSTANTS);
-static SHADER_TILED_64: Shader = tiled_shader!("conv_tiled_64", CONV_TILED_64_CONSTANTS);
+const TILED_WGSL: &str = include_str!("../../shaders/conv_tiled.wgsl");
+const INPUT_GRAD_WGSL: &str = include_str!("../../shaders/conv_tiled_input_grad.wgsl");
+const WEIGHT_GRAD_WGSL: &str = include_str!("../../shaders/conv_tiled_weight_grad.wgsl");
+static SHADER_TILED_16: Shader = tiled_shader!("conv_tiled_16", CONV_TILED_16_CONSTANTS, TILED_WGSL);
+static SHADER_TILED_32: Shader = tiled_shader!("conv_tiled_32", CONV_TILED_32_CONSTANTS, TILED_WGSL);
+static SHADER_TILED_64: Shader = tiled_shader!("conv_tiled_64", CONV_TILED_64_CONSTANTS, TILED_WGSL);
+static SHADER_INPUT_GRAD_16: Shader = tiled_shader!("conv_input_grad_16", CONV_TILED_16_CONSTANTS, INPUT_GRAD_WGSL);
+static SHADER_INPUT_GRAD_32: Shader = tiled_shader!("conv_input_grad_32", CONV_TILED_32_CONSTANTS, INPUT_GRAD_WGSL);
+static SHADER_INPUT_GRAD_64: Shader = tiled_shader!("conv_input_grad_64", CONV_TILED_64_CONSTANTS, INPUT_GRAD_WGSL);
+static SHADER_WEIGHT_GRAD_16: Shader = tiled_shader!("conv_weight_grad_16", CONV_TILED_16_CONSTANTS, WEIGHT_GRAD_WGSL);
+static SHADER_WEIGHT_GRAD_32: Shader = tiled_shader!("conv_weight_grad_32", CONV_TILED_32_CONSTANTS, WEIGHT_GRAD_WGSL);
+static SHADER_WEIGHT_GRAD_64: Shader = tiled_shader!("conv_weight_grad_64", CONV_TILED_64_CONSTANTS, WEIGHT_GRAD_WGSL);
 /// The tensor-core module of each matrix size (sizes::COOP16, COOP8): constants, matrix types, bindings, GEMM.
 const COOP_WGSL: &str = include_str!("../../shaders/conv_coop.wgsl");
 static SHADER_COOP_16: Shader = Shader {
@@ -65,6 +75,47 @@ pub const BACKWARD_FOLD: Kernel = Kernel::new("conv_backward_fold", &SHADER, "ba
 pub const WEIGHT_PARTIALS: Kernel = Kernel::new("conv_weight_partials", &SHADER, "weight_partials", BINDINGS);
 /// The partials summed into the gradient buffer.
 pub const WEIGHT_REDUCE: Kernel = Kernel::new("conv_weight_reduce", &SHADER, "weight_reduce", BINDINGS);
+/// The tiled input gradient over the padded input and weight partials, in the order of `sizes::CONV_TILED`.
+static INPUT_GRAD_TILED: [Kernel; 3] = [
+    Kernel::new(
+        "conv_input_grad_tiled_16",
+        &SHADER_INPUT_GRAD_16,
+        "input_grad",
+        BINDINGS,
+    ),
+    Kernel::new(
+        "conv_input_grad_tiled_32",
+        &SHADER_INPUT_GRAD_32,
+        "input_grad",
+        BINDINGS,
+    ),
+    Kernel::new(
+        "conv_input_grad_tiled_64",
+        &SHADER_INPUT_GRAD_64,
+        "input_grad",
+        BINDINGS,
+    ),
+];
+static WEIGHT_PARTIALS_TILED: [Kernel; 3] = [
+    Kernel::new(
+        "conv_weight_partials_tiled_16",
+        &SHADER_WEIGHT_GRAD_16,
+        "weight_partials",
+        BINDINGS,
+    ),
+    Kernel::new(
+        "conv_weight_partials_tiled_32",
+        &SHADER_WEIGHT_GRAD_32,
+        "weight_partials",
+        BINDINGS,
+    ),
+    Kernel::new(
+        "conv_weight_partials_tiled_64",
+        &SHADER_WEIGHT_GRAD_64,
+        "weight_partials",
+        BINDINGS,
+    ),
+];
 
 /// The weight gradient aims at about this many threads over all its splits (256 workgroups of 256)...
 const WEIGHT_GRAD_THREADS: u32 = 256 * WORKGROUP_SIZE;
@@ -244,28 +295,33 @@ pub enum ForwardKernel {
     Coop { mma: u32 },
 }
 
-/// A kind of forward kernel, as the benchmark forces one on every convolution.
+/// A kind of convolution kernel, as the benchmark forces one on every convolution (forward and, where the family
+/// has them, gradients: tensor cores have none, and their gradients stay direct).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ForwardFamily {
+pub enum ConvFamily {
     Direct,
     Tiled,
     Coop,
 }
 
-impl ForwardFamily {
+impl ConvFamily {
     /// "direct", "tiled" or "coop".
-    pub fn parse(name: &str) -> Option<ForwardFamily> {
+    pub fn parse(name: &str) -> Option<ConvFamily> {
         match name {
-            "direct" => Some(ForwardFamily::Direct),
-            "tiled" => Some(ForwardFamily::Tiled),
-            "coop" => Some(ForwardFamily::Coop),
+            "direct" => Some(ConvFamily::Direct),
+            "tiled" => Some(ConvFamily::Tiled),
+            "coop" => Some(ConvFamily::Coop),
             _ => None,
         }
     }
 }
 
-/// The forward kernel family forced for every convolution (the benchmark's comparison), if any.
-static FORCED: Mutex<Option<ForwardFamily>> = Mutex::new(None);
+/// The kernel family forced for every convolution (the benchmark's comparison), if any.
+static FORCED: Mutex<Option<ConvFamily>> = Mutex::new(None);
+
+fn forced() -> Option<ConvFamily> {
+    *FORCED.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 impl ForwardKernel {
     /// The tiles' widths, widest first.
@@ -278,10 +334,9 @@ impl ForwardKernel {
     /// the f32 default until the tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README,
     /// "Filter networks").
     pub fn choose(gpu: &Gpu, cout: u32) -> ForwardKernel {
-        let forced = *FORCED.lock().unwrap_or_else(|e| e.into_inner());
-        match (forced, gpu.adapter.tensor_cores.tiling()) {
-            (Some(ForwardFamily::Direct), _) => ForwardKernel::Direct,
-            (Some(ForwardFamily::Tiled), _) => Self::tiled(cout),
+        match (forced(), gpu.adapter.tensor_cores.tiling()) {
+            (Some(ConvFamily::Direct), _) => ForwardKernel::Direct,
+            (Some(ConvFamily::Tiled), _) => Self::tiled(cout),
             (_, Some(t)) => ForwardKernel::Coop { mma: t.mma },
             _ => ForwardKernel::Direct,
         }
@@ -295,9 +350,9 @@ impl ForwardKernel {
         }
     }
 
-    /// Forces one family of kernels for every convolution set up from now on; None: back to `choose`'s rule. For
-    /// the benchmark.
-    pub fn force(family: Option<ForwardFamily>) {
+    /// Forces one family of kernels for every convolution set up from now on, its gradients included (see
+    /// `GradKernel::choose`); None: back to the rules. For the benchmark.
+    pub fn force(family: Option<ConvFamily>) {
         *FORCED.lock().unwrap_or_else(|e| e.into_inner()) = family;
     }
 
@@ -392,82 +447,178 @@ impl ConvForward<'_> {
     }
 }
 
-/// dx (+)= dLoss/dx given dy [out_height][out_width][cout]; accumulate=false overwrites dx (never reading it).
-#[allow(clippy::too_many_arguments)]
-pub fn backward_input(
-    gpu: &Gpu,
-    s: ConvShape,
-    dy: &wgpu::Buffer,
-    params: &wgpu::Buffer,
-    w_offset: u32,
-    scratch: &wgpu::Buffer,
-    dx: &wgpu::Buffer,
-    accumulate: bool,
-) -> Vec<Dispatch> {
-    let name = BACKWARD_PADDED.name;
-    s.check(name);
-    holds(name, "dy", dy, s.output_len());
-    check_range(name, "weights", params, w_offset, s.weight_len());
-    holds(name, "scratch", scratch, s.scratch_len());
-    holds(BACKWARD_FOLD.name, "dx", dx, s.input_len());
-    let p = self::params(gpu, s, w_offset, None, accumulate);
-    vec![
-        gpu.dispatch(
-            &BACKWARD_PADDED,
-            &[&p, dy, params, scratch],
-            grid_1d(gpu, s.scratch_len() / 4),
-        ),
-        gpu.dispatch(
-            &BACKWARD_FOLD,
-            &[&p, scratch, params, dx],
-            grid_1d(gpu, s.input_len() / 4),
-        ),
-    ]
+/// The kernels that compute a convolution's gradients: the input gradient over the padded input (then folded onto
+/// the input by conv.wgsl's `backward_fold`) and the weight gradient's partials (then summed by `weight_reduce`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradKernel {
+    /// conv.wgsl's `backward_padded` and `weight_partials`: any shape.
+    Direct,
+    /// conv_tiled_input_grad.wgsl's and conv_tiled_weight_grad.wgsl's GEMMs in tiles `tile_n` (16, 32 or 64: sizes::CONV_TILED) channels wide: of the
+    /// input's channels for the input gradient, of the output's for the weight gradient.
+    Tiled { tile_n: u32 },
 }
 
-/// grads[w_offset..] (+)= dLoss/dW and, when bias_offset is Some, grads[bias_offset..] (+)= dLoss/db, given the
-/// forward input x and dy. accumulate=false overwrites those ranges (batches of images sum their gradients by
-/// accumulating after the first image). Nothing else in `grads` is touched.
-#[allow(clippy::too_many_arguments)]
-pub fn weight_grad(
-    gpu: &Gpu,
-    s: ConvShape,
-    x: &wgpu::Buffer,
-    dy: &wgpu::Buffer,
-    partials: &wgpu::Buffer,
-    grads: &wgpu::Buffer,
-    w_offset: u32,
-    bias_offset: Option<u32>,
-    accumulate: bool,
-) -> Vec<Dispatch> {
-    let name = WEIGHT_PARTIALS.name;
-    s.check(name);
-    holds(name, "x", x, s.input_len());
-    holds(name, "dy", dy, s.output_len());
-    holds(name, "partials", partials, s.partials_len());
-    let reduce = WEIGHT_REDUCE.name;
-    check_range(reduce, "weight gradient", grads, w_offset, s.weight_len());
-    let mut outputs = s.weight_len();
-    if let Some(b) = bias_offset {
-        check_range(reduce, "bias gradient", grads, b, s.cout as usize);
-        let (w, b, wl) = (w_offset as usize, b as usize, s.weight_len());
-        assert!(
-            b + s.cout as usize <= w || w + wl <= b,
-            "{reduce}: the bias gradient [{b}, +{}) overlaps the weight gradient [{w}, +{wl})",
-            s.cout
-        );
-        outputs += s.cout as usize;
+impl GradKernel {
+    /// The kernel for a gradient whose GEMM is `width` channels wide: tiled where the benchmark forces the tiled
+    /// family (in the widest tile that divides `width`, else direct), direct otherwise. As for the forward pass,
+    /// the direct kernels stay the default until the tiled ones are measured faster on a GPU.
+    pub fn choose(width: u32) -> GradKernel {
+        match forced() {
+            Some(ConvFamily::Tiled) => Self::tiled(width),
+            _ => GradKernel::Direct,
+        }
     }
-    let split = s.split();
-    let groups = s.weight_threads().div_ceil(WORKGROUP_SIZE);
-    assert!(
-        groups <= gpu.max_groups() && split.splits <= gpu.max_groups(),
-        "{name}: {groups} workgroups x {} splits is past the grid limit",
-        split.splits
-    );
-    let p = self::params(gpu, s, w_offset, bias_offset, accumulate);
-    vec![
-        gpu.dispatch(&WEIGHT_PARTIALS, &[&p, x, dy, partials], [groups, split.splits, 1]),
-        gpu.dispatch(&WEIGHT_REDUCE, &[&p, partials, dy, grads], grid_1d(gpu, outputs / 4)),
-    ]
+
+    /// The tiled GEMM in the widest tile that divides `width`, or the direct kernel where none does.
+    pub fn tiled(width: u32) -> GradKernel {
+        match ForwardKernel::tiled(width) {
+            ForwardKernel::Tiled { tile_n } => GradKernel::Tiled { tile_n },
+            _ => GradKernel::Direct,
+        }
+    }
+
+    /// Whether this kernel computes a gradient whose GEMM is `width` channels wide.
+    pub fn fits(self, width: u32) -> bool {
+        match self {
+            GradKernel::Direct => true,
+            GradKernel::Tiled { tile_n } => ForwardKernel::Tiled { tile_n }.fits(width),
+        }
+    }
+
+    /// The tiled kernel of `kernels` (one per tiling) for this tile width; None for the direct one.
+    fn tiled_kernel(self, kernels: &'static [Kernel; 3]) -> Option<&'static Kernel> {
+        match self {
+            GradKernel::Direct => None,
+            GradKernel::Tiled { tile_n } => {
+                Some(&kernels[ForwardKernel::tiling(tile_n).expect("a tiling of that width")])
+            }
+        }
+    }
+
+    fn check_fits(self, what: &str, width: u32) {
+        assert!(
+            self.fits(width),
+            "conv {what}: {self:?} cannot compute {width} channels"
+        );
+    }
+}
+
+/// One input gradient: dx (+)= dLoss/dx given dy [out_height][out_width][cout], through `scratch` (the gradient
+/// over the padded input, `shape.scratch_len()` floats). Weights as for `ConvForward`. `accumulate` false
+/// overwrites dx (never reading it).
+pub struct ConvInputGrad<'a> {
+    pub shape: ConvShape,
+    pub dy: &'a wgpu::Buffer,
+    pub params: &'a wgpu::Buffer,
+    pub w_offset: u32,
+    pub scratch: &'a wgpu::Buffer,
+    pub dx: &'a wgpu::Buffer,
+    pub accumulate: bool,
+}
+
+impl ConvInputGrad<'_> {
+    /// The dispatches, by `GradKernel::choose`'s kernel for the input's channels.
+    pub fn dispatches(&self, gpu: &Gpu) -> Vec<Dispatch> {
+        self.dispatches_by(gpu, GradKernel::choose(self.shape.cin))
+    }
+
+    /// The dispatches, by `kernel` (the tests and the benchmark compare them).
+    pub fn dispatches_by(&self, gpu: &Gpu, kernel: GradKernel) -> Vec<Dispatch> {
+        let s = self.shape;
+        kernel.check_fits("input gradient", s.cin);
+        let padded = kernel.tiled_kernel(&INPUT_GRAD_TILED).unwrap_or(&BACKWARD_PADDED);
+        let name = padded.name;
+        s.check(name);
+        holds(name, "dy", self.dy, s.output_len());
+        check_range(name, "weights", self.params, self.w_offset, s.weight_len());
+        holds(name, "scratch", self.scratch, s.scratch_len());
+        holds(BACKWARD_FOLD.name, "dx", self.dx, s.input_len());
+        let p = self::params(gpu, s, self.w_offset, None, self.accumulate);
+        let groups = match kernel {
+            GradKernel::Direct => grid_1d(gpu, s.scratch_len() / 4),
+            GradKernel::Tiled { tile_n } => {
+                let t = &CONV_TILED[ForwardKernel::tiling(tile_n).expect("a tiling of that width")];
+                let padded = (s.height + 2 * s.pad()) * (s.width + 2 * s.pad());
+                grid_2d_tiles(gpu, s.cin, padded, t.tile_n, t.tile_m)
+            }
+        };
+        vec![
+            gpu.dispatch(padded, &[&p, self.dy, self.params, self.scratch], groups),
+            gpu.dispatch(
+                &BACKWARD_FOLD,
+                &[&p, self.scratch, self.params, self.dx],
+                grid_1d(gpu, s.input_len() / 4),
+            ),
+        ]
+    }
+}
+
+/// One weight gradient: grads[w_offset..] (+)= dLoss/dW and, when bias_offset is Some, grads[bias_offset..] (+)=
+/// dLoss/db, given the forward input x and dy, through `partials` (`shape.partials_len()` floats). `accumulate`
+/// false overwrites those ranges (batches of images sum their gradients by accumulating after the first image).
+/// Nothing else in `grads` is touched.
+pub struct ConvWeightGrad<'a> {
+    pub shape: ConvShape,
+    pub x: &'a wgpu::Buffer,
+    pub dy: &'a wgpu::Buffer,
+    pub partials: &'a wgpu::Buffer,
+    pub grads: &'a wgpu::Buffer,
+    pub w_offset: u32,
+    pub bias_offset: Option<u32>,
+    pub accumulate: bool,
+}
+
+impl ConvWeightGrad<'_> {
+    /// The dispatches, by `GradKernel::choose`'s kernel for the output's channels.
+    pub fn dispatches(&self, gpu: &Gpu) -> Vec<Dispatch> {
+        self.dispatches_by(gpu, GradKernel::choose(self.shape.cout))
+    }
+
+    /// The dispatches, by `kernel` (the tests and the benchmark compare them).
+    pub fn dispatches_by(&self, gpu: &Gpu, kernel: GradKernel) -> Vec<Dispatch> {
+        let s = self.shape;
+        kernel.check_fits("weight gradient", s.cout);
+        let partial = kernel.tiled_kernel(&WEIGHT_PARTIALS_TILED).unwrap_or(&WEIGHT_PARTIALS);
+        let name = partial.name;
+        s.check(name);
+        holds(name, "x", self.x, s.input_len());
+        holds(name, "dy", self.dy, s.output_len());
+        holds(name, "partials", self.partials, s.partials_len());
+        let reduce = WEIGHT_REDUCE.name;
+        check_range(reduce, "weight gradient", self.grads, self.w_offset, s.weight_len());
+        let mut outputs = s.weight_len();
+        if let Some(b) = self.bias_offset {
+            check_range(reduce, "bias gradient", self.grads, b, s.cout as usize);
+            let (w, b, wl) = (self.w_offset as usize, b as usize, s.weight_len());
+            assert!(
+                b + s.cout as usize <= w || w + wl <= b,
+                "{reduce}: the bias gradient [{b}, +{}) overlaps the weight gradient [{w}, +{wl})",
+                s.cout
+            );
+            outputs += s.cout as usize;
+        }
+        let split = s.split();
+        let groups = match kernel {
+            GradKernel::Direct => [s.weight_threads().div_ceil(WORKGROUP_SIZE), split.splits, 1],
+            GradKernel::Tiled { tile_n } => {
+                let t = &CONV_TILED[ForwardKernel::tiling(tile_n).expect("a tiling of that width")];
+                // the weights' rows and the bias row, in a last group of 4
+                let rows = s.kernel * s.kernel * s.cin + 4;
+                [s.cout / t.tile_n, rows.div_ceil(t.tile_m), split.splits]
+            }
+        };
+        assert!(
+            groups.iter().all(|&g| g <= gpu.max_groups()),
+            "{name}: the grid {groups:?} is past the device's limit"
+        );
+        let p = self::params(gpu, s, self.w_offset, self.bias_offset, self.accumulate);
+        vec![
+            gpu.dispatch(partial, &[&p, self.x, self.dy, self.partials], groups),
+            gpu.dispatch(
+                &WEIGHT_REDUCE,
+                &[&p, self.partials, self.dy, self.grads],
+                grid_1d(gpu, outputs / 4),
+            ),
+        ]
+    }
 }

@@ -191,8 +191,11 @@ pub const TREE_SUM_WGSL: &str = include_str!("../../shaders/common/tree_sum.wgsl
 /// `multiply_staged`.
 pub const GEMM_TILE_WGSL: &str = include_str!("../../shaders/common/gemm_tile.wgsl");
 
-/// The parameter block, bindings and `reflect` of the filter network's convolutions (conv.wgsl, conv_tiled.wgsl).
+/// The parameter block, bindings and `reflect` of the filter network's convolutions (conv.wgsl, conv_tiled*.wgsl).
 pub const FILTER_CONV_WGSL: &str = include_str!("../../shaders/common/filter_conv.wgsl");
+/// The filter network's tiled GEMM (after a CONV_TILED tiling's constants; the including shader defines A and B):
+/// `tiled_gemm`, `stage_a_transposed`.
+pub const CONV_TILED_GEMM_WGSL: &str = include_str!("../../shaders/common/conv_tiled_gemm.wgsl");
 /// The tensor-core convolutions' implicit GEMM: staging, loads and each subgroup's products (after the COOP_*
 /// constants and the matrix types; the including shader defines origin, load_a and load_b).
 pub const COOP_GEMM_WGSL: &str = include_str!("../../shaders/common/coop_gemm.wgsl");

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::bench::{Measurement, does_not_fit, largest_size, measure, measure_apply};
 use crate::filter_net::Architecture;
-use crate::kernels::conv::{ForwardFamily, ForwardKernel};
+use crate::kernels::conv::{ConvFamily, ForwardKernel};
 use crate::{Gpu, GpuWeights, Optimizer, VggWeights};
 
 /// Times the real step with Adam at each of `sizes` (square; 0 stands for the largest size the device's limits
@@ -68,7 +68,7 @@ pub async fn bench_filter_apply(
     tiled: Option<bool>,
 ) -> Result<String, JsValue> {
     console_error_panic_hook::set_once();
-    ForwardKernel::force(tiled.map(|t| if t { ForwardFamily::Tiled } else { ForwardFamily::Direct }));
+    ForwardKernel::force(tiled.map(|t| if t { ConvFamily::Tiled } else { ConvFamily::Direct }));
     let fail = |e: crate::Error| JsValue::from_str(&e.to_string());
     let gpu = Gpu::new().await.map_err(fail)?;
     let arch = Architecture::new(width).map_err(fail)?;
