@@ -307,7 +307,8 @@ fn a_phone_photo_is_used_upright() {
 
 /// `artsy train` from a filter made for the optimisation (content at relu4_2, weight 5) trains in the training
 /// form of its settings (relu2_2, weight 500) and saves that; training again from the saved network filter keeps
-/// it; `artsy apply` stylises a photo with it and measures the result by the optimisation's losses.
+/// it, and `--continue` trains its network on; `artsy apply` stylises a photo with it and measures the result by
+/// the optimisation's losses.
 #[test]
 fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
     let optimisation = two_painting_noise_filter("for-training.artsy-filter.json");
@@ -346,6 +347,61 @@ fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
         again.params, trained.params,
         "settings in training form are kept as they are"
     );
+
+    // --continue goes on from the saved network with its settings, and the file counts both runs' steps
+    let continued = scratch("trained-more.artsy-filter.json");
+    let (ok, log) = artsy(&[
+        "train",
+        "--filter",
+        path(&first),
+        "--continue",
+        "--no-sample-photos",
+        "--photos",
+        path(&photo),
+        "--steps",
+        "3",
+        "--style-size",
+        "64",
+        "--out",
+        path(&continued),
+    ]);
+    assert!(
+        ok && log.contains("going on from the filter's network, trained 2 steps"),
+        "{log}"
+    );
+    let more = Filter::from_json(&std::fs::read(&continued).unwrap()).unwrap();
+    let (before, after) = (trained.network.as_ref().unwrap(), more.network.as_ref().unwrap());
+    assert_eq!(after.training.steps, 5, "2 steps, then 3 more");
+    assert_eq!(
+        (after.width, after.training.crop, after.training.batch),
+        (8, 32, 2),
+        "the network's own settings"
+    );
+    assert_eq!(after.training.style_size, 64, "a setting given wins");
+    assert_ne!(after.data, before.data, "the network trained on");
+    assert_eq!(more.params, trained.params);
+    let refused = |extra: &[&str], from: &Path, expected: &str| {
+        let mut flags = vec![
+            "train",
+            "--continue",
+            "--photos",
+            path(&photo),
+            "--out",
+            path(&continued),
+        ];
+        flags.extend(["--filter", path(from)]);
+        flags.extend(extra);
+        let (ok, log) = artsy(&flags);
+        assert!(!ok && log.contains(expected), "{extra:?}: {log}");
+    };
+    refused(
+        &["--width", "16"],
+        &first,
+        "has width 8, and a network's width cannot change",
+    );
+    refused(&[], &optimisation, "carries no trained network to go on from");
+    let (ok, log) = artsy(&["train", "--continue", "--out", path(&continued)]);
+    assert!(!ok && log.contains("name it with --filter"), "{log}");
 
     let out = scratch("applied.png");
     let (ok, log) = artsy(&[

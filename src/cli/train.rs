@@ -41,31 +41,39 @@ pub struct TrainArgs {
     /// The filter file to write (*.artsy-filter.json).
     #[arg(long)]
     pub out: PathBuf,
-    /// Training steps.
+    /// Training steps (with --continue: steps more).
     #[arg(long, default_value_t = TrainSettings::default().steps)]
     pub steps: u32,
     /// Stop after this many minutes even if --steps are not done (the network is saved as it is then).
     #[arg(long)]
     pub minutes: Option<f64>,
-    /// Crops per step.
-    #[arg(long, default_value_t = TrainSettings::default().batch)]
-    pub batch: u32,
-    /// Side of the training crops in pixels (a multiple of 4).
-    #[arg(long, default_value_t = TrainSettings::default().crop)]
-    pub crop: u32,
-    /// Adam's learning rate for the network's weights.
-    #[arg(long, default_value_t = TrainSettings::default().learning_rate)]
-    pub lr: f32,
-    /// Channels of the network's first layer: 8, 16 or 32 (Johnson's full width).
-    #[arg(long, default_value_t = TrainSettings::default().width)]
-    pub width: u32,
-    /// Seed of the first weights and the crops.
-    #[arg(long, default_value_t = TrainSettings::default().seed)]
-    pub seed: u64,
+    /// Go on training the network that --filter carries, from its weights (Adam starts afresh), with its width and,
+    /// unless given here, its batch, crop, learning rate, seed and painting size; the file records the steps of
+    /// both runs. --out may name the same file.
+    #[arg(long = "continue")]
+    pub continue_training: bool,
+    /// Crops per step [default: 4; with --continue, the network's].
+    #[arg(long)]
+    pub batch: Option<u32>,
+    /// Side of the training crops in pixels, a multiple of 4 [default: 256; with --continue, the network's].
+    #[arg(long)]
+    pub crop: Option<u32>,
+    /// Adam's learning rate for the network's weights [default: 0.001; with --continue, the network's].
+    #[arg(long)]
+    pub lr: Option<f32>,
+    /// Channels of the network's first layer: 8, 16 or 32 (Johnson's full width) [default: 16; with --continue,
+    /// the network's, which cannot change].
+    #[arg(long)]
+    pub width: Option<u32>,
+    /// Seed of the first weights and the crops [default: 1; with --continue, the network's, and the crops are
+    /// drawn afresh].
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// The size in pixels of the pictures the filter is made for: the paintings are analysed at it, so the
-    /// strokes come out as big as in an optimised picture of that size.
-    #[arg(long, default_value_t = TrainSettings::default().style_size)]
-    pub style_size: u32,
+    /// strokes come out as big as in an optimised picture of that size [default: 512; with --continue, the
+    /// network's].
+    #[arg(long)]
+    pub style_size: Option<u32>,
     /// How much the photo's structure counts (default 500 at relu2_2; a filter made for the optimisation, with
     /// relu4_2, trains at 100 times its weight there).
     #[arg(long)]
@@ -171,6 +179,38 @@ fn open_gpu(weights: &Option<PathBuf>) -> Result<(Gpu, Arc<GpuWeights>), String>
     Ok((gpu, weights))
 }
 
+/// With --continue: the network `filter` (read from `path`) carries, as it was trained and its parameters;
+/// `width`, when given, must be its width.
+fn resumed_network(
+    path: Option<&Path>,
+    filter: Option<&Filter>,
+    width: Option<u32>,
+) -> Result<Option<(TrainSettings, Vec<f32>)>, String> {
+    let (Some(path), Some(filter)) = (path, filter) else {
+        return Err("--continue goes on training the network of a saved filter: name it with --filter".into());
+    };
+    let Some(network) = &filter.network else {
+        return Err(format!(
+            "--continue: {} carries no trained network to go on from; train one without --continue",
+            path.display()
+        ));
+    };
+    let (arch, params) = network.decode().map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(w) = width.filter(|&w| w != arch.width) {
+        return Err(format!(
+            "--width {w}: the network of {} has width {}, and a network's width cannot change as it trains on; \
+             drop --continue to train a new one",
+            path.display(),
+            arch.width
+        ));
+    }
+    let trained = TrainSettings {
+        width: arch.width,
+        ..network.training.clone()
+    };
+    Ok(Some((trained, params)))
+}
+
 pub fn train(args: TrainArgs) -> Result<(), String> {
     if !args.out.to_string_lossy().ends_with(artsy::filter::EXTENSION) {
         return Err(format!(
@@ -181,6 +221,11 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     }
     output::check_writable(&args.out)?;
     let filter = args.filter.as_deref().map(read_filter).transpose()?;
+    let resumed = if args.continue_training {
+        resumed_network(args.filter.as_deref(), filter.as_ref(), args.width)?
+    } else {
+        None
+    };
     let given_styles = given_styles(&args.style, filter.is_some())?;
     // A filter's settings (or the defaults) were made for the optimisation: train with their training form
     // (artsy::training::training_params); flags given below override it.
@@ -202,14 +247,19 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         blend: (!args.style_blend.is_empty()).then(|| args.style_blend.clone()),
     };
     let (params, styles) = base.merged(&overrides).map_err(|e| e.to_string())?;
+    // Unless given, each setting is the network's to continue from, or the default.
+    let (base, earlier_steps) = match &resumed {
+        Some((trained, _)) => (trained.clone(), trained.steps),
+        None => (TrainSettings::default(), 0),
+    };
     let settings = TrainSettings {
         steps: args.steps,
-        batch: args.batch,
-        crop: args.crop,
-        learning_rate: args.lr,
-        width: args.width,
-        seed: args.seed,
-        style_size: args.style_size,
+        batch: args.batch.unwrap_or(base.batch),
+        crop: args.crop.unwrap_or(base.crop),
+        learning_rate: args.lr.unwrap_or(base.learning_rate),
+        width: args.width.unwrap_or(base.width),
+        seed: args.seed.unwrap_or(base.seed),
+        style_size: args.style_size.unwrap_or(base.style_size),
     };
     settings.validate().map_err(|e| e.to_string())?;
     if let Some(minutes) = args.minutes.filter(|m| m.is_nan() || *m <= 0.0) {
@@ -230,10 +280,25 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
 
     let (gpu, weights) = open_gpu(&args.weights)?;
     let started = Instant::now();
+    // A continued run draws other crops than the first: its crops' seed moves on by the steps already done.
+    let run_settings = TrainSettings {
+        seed: settings.seed.wrapping_add(earlier_steps as u64),
+        ..settings.clone()
+    };
+    let start = resumed.as_ref().map(|(_, params)| params.as_slice());
     let mut trainer = pollster::block_on(Trainer::new(
-        &gpu, &weights, &photos, &paintings, &params, &settings, None,
+        &gpu,
+        &weights,
+        &photos,
+        &paintings,
+        &params,
+        &run_settings,
+        start,
     ))
     .map_err(|e| e.to_string())?;
+    if earlier_steps > 0 {
+        eprintln!("going on from the filter's network, trained {earlier_steps} steps");
+    }
     eprintln!(
         "training a width-{} network ({} parameters) on {} photo{} in {} px crops, batches of {}, {} MB on the GPU",
         settings.width,
@@ -298,7 +363,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     let settings = TrainSettings {
-        steps: done,
+        steps: earlier_steps + done,
         ..settings
     };
 
