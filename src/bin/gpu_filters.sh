@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# The live filters' figures from one run on a GPU machine: speed (a training step on 256 px crops in batches of 4,
-# one forward pass at 640x480, 512x512 and 1280x720, and the GPU memory each holds, with each kernel's share of a
-# training step and of a pass; the forward pass in Dawn too,
-# the browser's WebGPU, for the live camera's frame rate; with the direct and the tiled convolutions, and natively
-# on tensor cores) and quality (one network trained
-# on Starry Night and one on the Great Wave for MINUTES each on two of the sample photos, applied to the two others
-# and measured by the optimisation's losses, beside the optimisation's own pictures and losses after 100 and 500
-# steps on the same photos with the same settings).
+# The live filters' figures from one run on a GPU machine.
+# Speed: a training step on 256 px crops in batches of 4, one forward pass at 640x480, 512x512 and 1280x720, the
+# GPU memory each holds and each kernel's share of a step and of a pass; with the direct and the tiled convolutions
+# (the training step's gradients too), natively on tensor cores, and the forward pass in Dawn (the browser's
+# WebGPU) for the live camera's frame rate.
+# Quality: one network trained on Starry Night and one on the Great Wave for MINUTES each on the sample photos but
+# the cat and Grace Hopper, applied to those two and measured by the optimisation's losses, beside the
+# optimisation's own pictures and losses after 100 and 500 steps on the same photos with the same settings.
 #
 # Usage, from the repository root on a machine with a GPU and its Vulkan driver:
-#   [SIZE=512] [MINUTES=2] [ITERS="100 500"] [SPEED=1] src/bin/gpu_filters.sh [OUT_DIR]
-# (SPEED=0 skips the speed part; TRAIN_FLAGS adds flags to `artsy train`. On a machine without a GPU,
-#  BIN=target/release SIZE=64 MINUTES=0.2 ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8 --batch 2" checks it.)
+#   [SIZE=512] [MINUTES=2] [MORE_MINUTES=0] [ITERS="100 500"] [SPEED=1] src/bin/gpu_filters.sh [OUT_DIR]
+# SPEED=0 skips the speed part; TRAIN_FLAGS adds flags to `artsy train`; MORE_MINUTES trains each network on for
+# that long (--continue) and measures it again; ITERS="" skips the optimisation's pictures. On a machine without a
+# GPU, BIN=target/release SIZE=64 MINUTES=0.2 MORE_MINUTES=0.1 ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8
+# --batch 2" checks it.
 # It uses target/release/{bench,artsy} (see gpu_run_common.sh). Each part has a time limit and the run goes on when
 # one fails; everything is logged to OUT_DIR/log.txt (default out/gpu-filters), the pictures are written beside it.
 set -u
@@ -72,6 +74,16 @@ for style in starry_night_vangogh great_wave_hokusai; do
                 --out "$out/$name-optimised-$n.png"
         done
     done
+    # the same network trained MORE_MINUTES longer (--continue), and measured again: how quality grows with time
+    if [ "${MORE_MINUTES:-0}" != 0 ]; then
+        more="$out/$style-more.artsy-filter.json"
+        part "$(python3 -c "print(int(${MORE_MINUTES} * 60 + 120))")" "$bin/artsy" train --filter "$filter" \
+            --continue --no-sample-photos "${learn[@]}" --minutes "$MORE_MINUTES" --steps 200000 --out "$more"
+        for photo in content_chelsea_cat.png content_grace_hopper.jpg; do
+            part 120 "$bin/artsy" apply --filter "$more" --content "$images/$photo" --size "$size" --losses \
+                --out "$out/$style-${photo%.*}-network-more.png"
+        done
+    fi
 done
 echo
 echo "=== done ($(date +%T))"
