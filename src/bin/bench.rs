@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use artsy::bench::{Measurement, does_not_fit, family, measure};
-use artsy::kernels::conv::{ConvFamily, ForwardKernel};
+use artsy::kernels::conv::ConvFamily;
 use artsy::kernels::conv3x3::Tiling;
 use artsy::vgg::{LAYERS, feature_sizes};
 use artsy::{Gpu, GpuOptions, GpuWeights, Optimizer, Params, Session, VggWeights};
@@ -119,7 +119,7 @@ fn main() {
     let warmup = if gpu.adapter.is_software { 1 } else { 3 };
     let gpu_weights = Arc::new(GpuWeights::upload(&gpu, &weights));
     Tiling::force(args.conv_tile);
-    ForwardKernel::force(args.filter_conv.as_deref().and_then(ConvFamily::parse));
+    ConvFamily::force(args.filter_conv.as_deref().and_then(ConvFamily::parse));
     if let Some(n) = args.fidelity {
         fidelity(&args, &gpu, &gpu_weights, n.max(2));
         return;

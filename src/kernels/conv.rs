@@ -323,6 +323,14 @@ fn forced() -> Option<ConvFamily> {
     *FORCED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+impl ConvFamily {
+    /// Forces one family of kernels for every convolution set up from now on, forward (`ForwardKernel::choose`)
+    /// and gradients (`GradKernel::choose`); None: back to the rules. For the benchmark.
+    pub fn force(family: Option<ConvFamily>) {
+        *FORCED.lock().unwrap_or_else(|e| e.into_inner()) = family;
+    }
+}
+
 impl ForwardKernel {
     /// The tiles' widths, widest first.
     pub const TILE_WIDTHS: [u32; 3] = [CONV_TILED[2].tile_n, CONV_TILED[1].tile_n, CONV_TILED[0].tile_n];
@@ -348,12 +356,6 @@ impl ForwardKernel {
             Some(tile_n) => ForwardKernel::Tiled { tile_n },
             None => ForwardKernel::Direct,
         }
-    }
-
-    /// Forces one family of kernels for every convolution set up from now on, its gradients included (see
-    /// `GradKernel::choose`); None: back to the rules. For the benchmark.
-    pub fn force(family: Option<ConvFamily>) {
-        *FORCED.lock().unwrap_or_else(|e| e.into_inner()) = family;
     }
 
     /// Whether this kernel computes a convolution to `cout` channels.

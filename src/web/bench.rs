@@ -68,7 +68,7 @@ pub async fn bench_filter_apply(
     tiled: Option<bool>,
 ) -> Result<String, JsValue> {
     console_error_panic_hook::set_once();
-    ForwardKernel::force(tiled.map(|t| if t { ConvFamily::Tiled } else { ConvFamily::Direct }));
+    ConvFamily::force(tiled.map(|t| if t { ConvFamily::Tiled } else { ConvFamily::Direct }));
     let fail = |e: crate::Error| JsValue::from_str(&e.to_string());
     let gpu = Gpu::new().await.map_err(fail)?;
     let arch = Architecture::new(width).map_err(fail)?;
