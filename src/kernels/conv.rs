@@ -164,8 +164,12 @@ impl ConvShape {
 
     /// f32s of the scratch buffer `backward_input` needs: the padded input [height + 2 pad][width + 2 pad][cin].
     pub fn scratch_len(&self) -> usize {
-        let (h, w) = (self.height + 2 * self.pad(), self.width + 2 * self.pad());
-        h as usize * w as usize * self.cin as usize
+        self.padded_pixels() as usize * self.cin as usize
+    }
+
+    /// Pixels of the reflection-padded input: (height + 2 pad) x (width + 2 pad).
+    pub fn padded_pixels(&self) -> u32 {
+        (self.height + 2 * self.pad()) * (self.width + 2 * self.pad())
     }
 
     /// f32s of the partials buffer `weight_grad` needs: [splits][weight_len + cout].
@@ -455,8 +459,9 @@ impl ConvForward<'_> {
 pub enum GradKernel {
     /// conv.wgsl's `backward_padded` and `weight_partials`: any shape.
     Direct,
-    /// conv_tiled_input_grad.wgsl's and conv_tiled_weight_grad.wgsl's GEMMs in tiles `tile_n` (16, 32 or 64: sizes::CONV_TILED) channels wide: of the
-    /// input's channels for the input gradient, of the output's for the weight gradient.
+    /// conv_tiled_input_grad.wgsl's and conv_tiled_weight_grad.wgsl's GEMMs in tiles `tile_n` (16, 32 or 64:
+    /// sizes::CONV_TILED) channels wide: of the input's channels for the input gradient, of the output's for the
+    /// weight gradient.
     Tiled { tile_n: u32 },
 }
 
@@ -487,13 +492,11 @@ impl GradKernel {
         }
     }
 
-    /// The tiled kernel of `kernels` (one per tiling) for this tile width; None for the direct one.
-    fn tiled_kernel(self, kernels: &'static [Kernel; 3]) -> Option<&'static Kernel> {
+    /// The index in `sizes::CONV_TILED` of a tiled kernel's tiling; None for the direct one.
+    fn tiling(self) -> Option<usize> {
         match self {
             GradKernel::Direct => None,
-            GradKernel::Tiled { tile_n } => {
-                Some(&kernels[ForwardKernel::tiling(tile_n).expect("a tiling of that width")])
-            }
+            GradKernel::Tiled { tile_n } => Some(ForwardKernel::tiling(tile_n).expect("a tiling of that width")),
         }
     }
 
@@ -528,24 +531,20 @@ impl ConvInputGrad<'_> {
     pub fn dispatches_by(&self, gpu: &Gpu, kernel: GradKernel) -> Vec<Dispatch> {
         let s = self.shape;
         kernel.check_fits("input gradient", s.cin);
-        let padded = kernel.tiled_kernel(&INPUT_GRAD_TILED).unwrap_or(&BACKWARD_PADDED);
-        let name = padded.name;
+        let gather = kernel.tiling().map_or(&BACKWARD_PADDED, |i| &INPUT_GRAD_TILED[i]);
+        let name = gather.name;
         s.check(name);
         holds(name, "dy", self.dy, s.output_len());
         check_range(name, "weights", self.params, self.w_offset, s.weight_len());
         holds(name, "scratch", self.scratch, s.scratch_len());
         holds(BACKWARD_FOLD.name, "dx", self.dx, s.input_len());
         let p = self::params(gpu, s, self.w_offset, None, self.accumulate);
-        let groups = match kernel {
-            GradKernel::Direct => grid_1d(gpu, s.scratch_len() / 4),
-            GradKernel::Tiled { tile_n } => {
-                let t = &CONV_TILED[ForwardKernel::tiling(tile_n).expect("a tiling of that width")];
-                let padded = (s.height + 2 * s.pad()) * (s.width + 2 * s.pad());
-                grid_2d_tiles(gpu, s.cin, padded, t.tile_n, t.tile_m)
-            }
+        let groups = match kernel.tiling().map(|i| &CONV_TILED[i]) {
+            None => grid_1d(gpu, s.scratch_len() / 4),
+            Some(t) => grid_2d_tiles(gpu, s.cin, s.padded_pixels(), t.tile_n, t.tile_m),
         };
         vec![
-            gpu.dispatch(padded, &[&p, self.dy, self.params, self.scratch], groups),
+            gpu.dispatch(gather, &[&p, self.dy, self.params, self.scratch], groups),
             gpu.dispatch(
                 &BACKWARD_FOLD,
                 &[&p, self.scratch, self.params, self.dx],
@@ -580,7 +579,7 @@ impl ConvWeightGrad<'_> {
     pub fn dispatches_by(&self, gpu: &Gpu, kernel: GradKernel) -> Vec<Dispatch> {
         let s = self.shape;
         kernel.check_fits("weight gradient", s.cout);
-        let partial = kernel.tiled_kernel(&WEIGHT_PARTIALS_TILED).unwrap_or(&WEIGHT_PARTIALS);
+        let partial = kernel.tiling().map_or(&WEIGHT_PARTIALS, |i| &WEIGHT_PARTIALS_TILED[i]);
         let name = partial.name;
         s.check(name);
         holds(name, "x", self.x, s.input_len());
@@ -600,10 +599,9 @@ impl ConvWeightGrad<'_> {
             outputs += s.cout as usize;
         }
         let split = s.split();
-        let groups = match kernel {
-            GradKernel::Direct => [s.weight_threads().div_ceil(WORKGROUP_SIZE), split.splits, 1],
-            GradKernel::Tiled { tile_n } => {
-                let t = &CONV_TILED[ForwardKernel::tiling(tile_n).expect("a tiling of that width")];
+        let groups = match kernel.tiling().map(|i| &CONV_TILED[i]) {
+            None => [s.weight_threads().div_ceil(WORKGROUP_SIZE), split.splits, 1],
+            Some(t) => {
                 // the weights' rows and the bias row, in a last group of 4
                 let rows = s.kernel * s.kernel * s.cin + 4;
                 [s.cout / t.tile_n, rows.div_ceil(t.tile_m), split.splits]
