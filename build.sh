@@ -73,7 +73,7 @@ bench_web_build() {
 
 # Copies $1 xz-compressed to $2, compressing once (beside $1, which a new package version replaces).
 compressed() {
-    if [ ! -e "$1.xz" ]; then
+    if [ ! -e "$1.xz" ] || [ "$1" -nt "$1.xz" ]; then
         echo "compressing $1 (up to two minutes)"
         xz -T2 -9 -c "$1" >"$1.xz.part"
         mv "$1.xz.part" "$1.xz"
@@ -100,13 +100,14 @@ libopengl0 libgles2)" >&2
     tar cf - -C "$libs" vulkan cxx | xz -9 >.dawn/lib.tar.xz
 }
 
-# .dawn/: the web benchmark with xz-compressed Node and dawn.node, and run.sh to unpack and run them anywhere.
+# .dawn/: the web benchmark with xz-compressed Node, dawn.node and wasm, and run.sh to unpack and run them anywhere.
 bench_bundle() {
     bench_web_build
     npm_unpack "$NODE_NPM" "$BENCH_WEB/node" package/bin/node package/LICENSE
     rm -rf .dawn && mkdir -p .dawn/webgpu .dawn/pkg
     cp "$BENCH_WEB"/webgpu/package/{index.js,package.json,LICENSE.md} .dawn/webgpu/
-    cp "$BENCH_WEB"/pkg/artsy.js "$BENCH_WEB"/pkg/artsy_bg.wasm .dawn/pkg/
+    cp "$BENCH_WEB"/pkg/artsy.js .dawn/pkg/
+    compressed "$BENCH_WEB"/pkg/artsy_bg.wasm .dawn/pkg/artsy_bg.wasm.xz
     cp src/bin/bench_web.mjs .dawn/
     cp src/bin/bench_web_run.sh .dawn/run.sh
     cp "$BENCH_WEB"/node/package/LICENSE .dawn/NODE-LICENSE

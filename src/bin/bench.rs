@@ -37,9 +37,9 @@ struct Args {
     /// Force one convolution tiling for every layer (64x64, 128x64, 128x128) instead of the per-layer choice.
     #[arg(long)]
     conv_tile: Option<Tiling>,
-    /// With --filter-net: the convolutions' kernels, direct, tiled (the implicit GEMMs of conv_tiled*.wgsl, the
-    /// training step's gradients too) or coop (the forward on tensor cores, conv_coop.wgsl, with --tensor-cores on;
-    /// gradients direct); default: the engine's rule.
+    /// With --filter-net: the convolutions' kernels, direct (conv.wgsl, the training step's gradients too), tiled
+    /// (the implicit GEMMs of conv_tiled*.wgsl) or coop (the forward on tensor cores, conv_coop.wgsl, with
+    /// --tensor-cores on; gradients tiled); default: the engine's rule.
     #[arg(long, value_parser = ["direct", "tiled", "coop"])]
     filter_conv: Option<String>,
     /// Also print the GPU time of every convolution dispatch of one step (with its grid), to tune the tiling rule;

@@ -34,6 +34,9 @@ unpack "$here/node.xz" "$work/node"
 dawn=$work/webgpu/dist/linux-x64/dawn.node
 unpack "$here/dawn.node.xz" "$dawn"
 unpack "$here/lib.tar.xz" "$work/lib.tar"
+mkdir -p "$work/pkg"
+cp "$here/pkg/artsy.js" "$work/pkg/"
+unpack "$here/pkg/artsy_bg.wasm.xz" "$work/pkg/artsy_bg.wasm"
 rm -rf "$work/lib" && mkdir -p "$work/lib/use"
 tar xf "$work/lib.tar" -C "$work/lib"
 
@@ -60,5 +63,5 @@ if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && [ -e "$nvidia_icd" ]; t
 fi
 
 # The options given come after the defaults, so they win.
-exec "$work/node" "$here/bench_web.mjs" --webgpu "$work/webgpu" --pkg "$here/pkg" \
+exec "$work/node" "$here/bench_web.mjs" --webgpu "$work/webgpu" --pkg "$work/pkg" \
     --weights "$repo/assets/vgg19/vgg19-conv-u8.safetensors" "$@"

@@ -10,7 +10,7 @@
 #
 # Usage, from the repository root on a machine with a GPU and its Vulkan driver:
 #   [SIZE=512] [MINUTES=2] [MORE_MINUTES=0] [ITERS="100 500"] [SPEED=1] src/bin/gpu_filters.sh [OUT_DIR]
-# SPEED=0 skips the speed part; TRAIN_FLAGS adds flags to `artsy train`; MORE_MINUTES trains each network on for
+# SPEED=0 skips the speed part, QUALITY=0 the quality part; TRAIN_FLAGS adds flags to `artsy train`; MORE_MINUTES trains each network on for
 # that long (--continue) and measures it again; ITERS="" skips the optimisation's pictures. On a machine without a
 # GPU, BIN=target/release SIZE=64 MINUTES=0.2 MORE_MINUTES=0.1 ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8
 # --batch 2" checks it.
@@ -31,6 +31,11 @@ images=assets/images
 source src/bin/gpu_run_common.sh
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
+
+# 0. the filter network's convolution kernels (direct, tiled, on tensor cores) against the f64 reference on this
+# GPU, where the test binaries were carried (.bench/filter_conv.xz, .bench/tensor_cores.xz)
+[ -x "$bin/filter_conv" ] && part 120 "$bin/filter_conv" --test-threads 1
+[ -x "$bin/tensor_cores" ] && part 120 "$bin/tensor_cores" --test-threads 1
 
 # 1. speed: natively, and the forward pass per camera frame in the browser's WebGPU (Dawn, from the .dawn/ bundle of
 # `./build.sh bench-bundle` when it is there)
@@ -56,6 +61,7 @@ if [ "${SPEED:-1}" = 1 ]; then
     fi
 fi
 # 2. quality: every sample photo but the cat and Grace Hopper to learn from; those two held out
+[ "${QUALITY:-1}" = 1 ] || { echo; echo "=== done ($(date +%T))"; exit 0; }
 limit=$(python3 -c "print(int($minutes * 60 + 120))")
 learn=()
 for photo in "$images"/content_*; do

@@ -7,7 +7,7 @@ bin=${BIN:-target/release}
 if [ -z "${BIN:-}" ] && [ -f .bench/bench.xz ]; then
     bin=/tmp/artsy-bin
     mkdir -p "$bin"
-    for b in bench artsy kernels kernels_unchecked tensor_cores; do
+    for b in bench artsy kernels kernels_unchecked tensor_cores filter_conv; do
         [ -f ".bench/$b.xz" ] || continue
         python3 -c "import lzma,sys; open(sys.argv[2],'wb').write(lzma.open(sys.argv[1]).read())" \
             ".bench/$b.xz" "$bin/$b"
