@@ -9,11 +9,11 @@
 # optimisation's own pictures and losses after 100 and 500 steps on the same photos with the same settings.
 #
 # Usage, from the repository root on a machine with a GPU and its Vulkan driver:
-#   [SIZE=512] [MINUTES=2] [MORE_MINUTES=0] [ITERS="100 500"] [SPEED=1] src/bin/gpu_filters.sh [OUT_DIR]
-# SPEED=0 skips the speed part, QUALITY=0 the quality part; TRAIN_FLAGS adds flags to `artsy train`; MORE_MINUTES trains each network on for
-# that long (--continue) and measures it again; ITERS="" skips the optimisation's pictures. On a machine without a
-# GPU, BIN=target/release SIZE=64 MINUTES=0.2 MORE_MINUTES=0.1 ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8
-# --batch 2" checks it.
+#   [SIZE=512] [MINUTES=2] [MORE_MINUTES=0] [ITERS="100 500"] [SPEED=1] [QUALITY=1] src/bin/gpu_filters.sh [OUT_DIR]
+# SPEED=0 skips the speed part and QUALITY=0 the quality part; TRAIN_FLAGS adds flags to `artsy train`;
+# MORE_MINUTES trains each network on for that long (--continue) and measures it again; ITERS="" skips the
+# optimisation's pictures. On a machine without a GPU, BIN=target/release SIZE=64 MINUTES=0.2 MORE_MINUTES=0.1
+# ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8 --batch 2" checks it.
 # It uses target/release/{bench,artsy} (see gpu_run_common.sh). Each part has a time limit and the run goes on when
 # one fails; everything is logged to OUT_DIR/log.txt (default out/gpu-filters), the pictures are written beside it.
 set -u
