@@ -158,13 +158,67 @@ pub struct ApplyMeasurement {
     /// GPU milliseconds of one pass per kernel (its dispatches summed) and how many dispatches it has, slowest
     /// first (empty without timestamp queries): where a frame's time goes.
     pub kernels: Vec<(&'static str, f64, u32)>,
+    /// Each convolution of one pass in the network's order (empty without timestamp queries): which layer's kernel
+    /// is slow.
+    pub convs: Vec<ConvTime>,
+}
+
+/// One convolution layer's GPU time in a forward pass.
+pub struct ConvTime {
+    /// The layer, as "9x9 3->16 /2 at 1280x720" (stride when 2, then the output's size).
+    pub layer: String,
+    pub kernel: &'static str,
+    pub ms: f64,
+    pub gflops: f64,
 }
 
 impl ApplyMeasurement {
     pub fn to_json(&self) -> Value {
+        let convs: Vec<Value> = self
+            .convs
+            .iter()
+            .map(|c| json!({"layer": c.layer, "kernel": c.kernel, "ms": c.ms, "gflops": c.gflops}))
+            .collect();
         json!({"width": self.width, "height": self.height, "ms_per_frame": self.ms_per_frame,
-               "gpu_bytes": self.gpu_bytes, "kernels": kernels_json(&self.kernels)})
+               "gpu_bytes": self.gpu_bytes, "kernels": kernels_json(&self.kernels), "convs": convs})
     }
+}
+
+/// Pairs the convolution dispatches of one forward pass (one per layer, in order) with the network's layers.
+fn conv_times(
+    arch: &Architecture,
+    (height, width): (u32, u32),
+    dispatches: &[Dispatch],
+    times: &[f64],
+) -> Vec<ConvTime> {
+    let convs = dispatches.iter().zip(times).filter(|(d, _)| d.name.starts_with("conv"));
+    let mut input = (height, width);
+    arch.layers
+        .iter()
+        .zip(convs)
+        .map(|(l, (d, &ms))| {
+            if l.upsample_before {
+                input = (input.0 * 2, input.1 * 2);
+            }
+            let s = l.conv_shape(input.0, input.1);
+            input = (s.out_height(), s.out_width());
+            let flops = 2.0 * (input.0 * input.1) as f64 * (s.cout * s.cin * s.kernel * s.kernel) as f64;
+            let stride = if s.stride > 1 {
+                format!(" /{}", s.stride)
+            } else {
+                String::new()
+            };
+            ConvTime {
+                layer: format!(
+                    "{0}x{0} {1}->{2}{stride} at {3}x{4}",
+                    s.kernel, s.cin, s.cout, input.1, input.0
+                ),
+                kernel: d.name,
+                ms,
+                gflops: flops / (ms.max(1e-9) * 1e6),
+            }
+        })
+        .collect()
 }
 
 /// Per-kernel times (as `per_kernel` gives them) as JSON rows.
@@ -222,6 +276,9 @@ pub async fn measure_apply(
         height,
         ms_per_frame,
         gpu_bytes: acts.bytes(),
-        kernels: times.map(|t| per_kernel(&forward, &t)).unwrap_or_default(),
+        kernels: times.as_ref().map(|t| per_kernel(&forward, t)).unwrap_or_default(),
+        convs: times
+            .map(|t| conv_times(arch, (height, width), &forward, &t))
+            .unwrap_or_default(),
     })
 }

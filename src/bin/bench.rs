@@ -302,6 +302,12 @@ fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, st
         );
         if args.per_dispatch {
             print_kernels(&m.kernels);
+            for c in &m.convs {
+                println!(
+                    "  {:<30} {:<28} {:8.3} ms {:8.0} GFLOP/s",
+                    c.layer, c.kernel, c.ms, c.gflops
+                );
+            }
         }
         rows.push(m.to_json());
     }
