@@ -86,11 +86,14 @@ fn forward<'a>(shape: ConvShape, x: &'a wgpu::Buffer, w: &'a wgpu::Buffer, y: &'
     }
 }
 
-/// The direct kernel and every tiled one that computes `cout` channels.
-fn forward_kernels(cout: u32) -> Vec<ForwardKernel> {
-    let tiled = ForwardKernel::TILE_WIDTHS.map(|tile_n| ForwardKernel::Tiled { tile_n });
+/// The direct kernel and every tiled or narrow one that computes `s`.
+fn forward_kernels(s: &ConvShape) -> Vec<ForwardKernel> {
+    let others = ForwardKernel::TILE_WIDTHS
+        .map(|tile_n| ForwardKernel::Tiled { tile_n })
+        .into_iter()
+        .chain([ForwardKernel::Narrow]);
     std::iter::once(ForwardKernel::Direct)
-        .chain(tiled.into_iter().filter(|k| k.fits(cout)))
+        .chain(others.filter(|k| k.fits(s)))
         .collect()
 }
 
@@ -137,7 +140,7 @@ fn check(case: Case) {
 
     // forward, over a NaN-filled output, by every kernel that computes it
     let want_y = r::conv_forward(c, &f64s(&x), &f64s(&weight), &f64s(&bias));
-    for kernel in forward_kernels(s.cout) {
+    for kernel in forward_kernels(&s) {
         let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
         let conv = ConvForward {
             shape: s,
@@ -313,6 +316,25 @@ fn conv_tiled_gradients_at_stride_2_and_9x9_over_partial_tiles() {
     assert_eq!(GradKernel::tiled(4), GradKernel::Direct);
 }
 
+#[test]
+fn conv_narrow_over_partial_tiles_and_kernel_sizes() {
+    // the last layer's shape (9x9 to 4 channels) over 3 x 3 workgroups of 32 x 16 pixels, the last ones partial,
+    // and a width that ends inside a thread's 4 pixels; then 3x3 and 1x1 kernels, and 12 input channels (3 staged
+    // patches)
+    check(Case::new(shape(37, 70, 8, 4, 9, 1), 4, Some(0), 17));
+    check(Case::new(shape(19, 33, 4, 4, 3, 1), 0, Some(3 * 3 * 4 * 4), 18));
+    check(Case::new(shape(9, 35, 12, 4, 1, 1), 8, None, 19));
+    // the engine runs it for the last layer, not at stride 2 or past 9x9 or for more channels
+    let gpu = gpu();
+    let last = shape(720, 1280, 16, 4, 9, 1);
+    if !gpu.tensor_cores() {
+        assert_eq!(ForwardKernel::choose(&gpu, &last), ForwardKernel::Narrow);
+    }
+    assert!(!ForwardKernel::Narrow.fits(&shape(8, 8, 16, 4, 9, 2)));
+    assert!(!ForwardKernel::Narrow.fits(&shape(16, 16, 16, 4, 11, 1)));
+    assert!(!ForwardKernel::Narrow.fits(&shape(8, 8, 16, 8, 9, 1)));
+}
+
 /// The input gradient is the adjoint of the forward: <conv(x), dy> = <x, backward_input(dy)>, both from the GPU
 /// and summed in f64 (no bias: the forward must be linear in x).
 #[test]
@@ -368,7 +390,7 @@ fn conv_backward_input_is_the_adjoint_of_forward() {
 }
 
 #[test]
-#[should_panic(expected = "conv_forward: padding 4 must be at most height - 1 and width - 1 (4x9 input)")]
+#[should_panic(expected = "padding 4 must be at most height - 1 and width - 1 (4x9 input)")]
 fn conv_refuses_padding_wider_than_the_image() {
     let gpu = gpu();
     let s = shape(4, 9, 4, 4, 9, 1);

@@ -242,7 +242,15 @@ fn opting_out_runs_the_f32_kernels() {
         "{backward}"
     );
     // the filter network's convolutions too
-    assert_eq!(ForwardKernel::choose(&gpu, 64), ForwardKernel::Direct);
+    let residual = ConvShape {
+        height: 16,
+        width: 16,
+        cin: 64,
+        cout: 64,
+        kernel: 3,
+        stride: 1,
+    };
+    assert_eq!(ForwardKernel::choose(&gpu, &residual), ForwardKernel::Direct);
 }
 
 /// The filter network's forward convolution on tensor cores (conv_coop.wgsl) against the reference, its weights
@@ -250,7 +258,7 @@ fn opting_out_runs_the_f32_kernels() {
 /// first (nothing left unwritten survives).
 fn check_filter_conv(shape: ConvShape, bias: bool, seed: u64) {
     let Some(gpu) = tensor_core_gpu() else { return };
-    let kernel = ForwardKernel::choose(&gpu, shape.cout);
+    let kernel = ForwardKernel::choose(&gpu, &shape);
     assert!(
         matches!(kernel, ForwardKernel::Coop { .. }),
         "{kernel:?} runs, not the tensor cores"

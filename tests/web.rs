@@ -144,7 +144,7 @@ async fn conv_pool_and_gram_match_the_cpu_reference_on_webgpu() {
 
 /// The filter network's kernels as the browser's WebGPU compiles them: the convolution by the direct kernel and
 /// every tiled width (reflection at the borders, stride 2, more pixels than one tile), its weight and input
-/// gradients likewise, then an instance norm with its one-pass statistics split over several chunks.
+/// gradients likewise, the last layer by the narrow kernel, then an instance norm with its one-pass statistics split over several chunks.
 #[wasm_bindgen_test]
 async fn the_filter_networks_convolutions_and_norm_match_the_cpu_reference_on_webgpu() {
     let gpu = Gpu::new().await.expect("WebGPU");
@@ -267,6 +267,45 @@ async fn the_filter_networks_convolutions_and_norm_match_the_cpu_reference_on_we
             2e-5,
         );
     }
+
+    // the last layer itself, 9x9 from 16 channels to the picture's 4, by the narrow kernel (its input staged in
+    // workgroup memory) over 2 x 2 workgroups, the last ones partial
+    let (shape, c) = (
+        ConvShape {
+            height: 23,
+            width: 45,
+            cin: 16,
+            cout: 4,
+            kernel: 9,
+            stride: 1,
+        },
+        conv_reference::Conv {
+            h: 23,
+            w: 45,
+            cin: 16,
+            cout: 4,
+            k: 9,
+            s: 1,
+        },
+    );
+    let x = random(c.h * c.w * c.cin, 28, -1.0, 1.0);
+    let weight = random(shape.weight_len(), 29, -0.3, 0.3);
+    let bias = random(c.cout, 30, -0.2, 0.2);
+    let params: Vec<f32> = weight.iter().chain(&bias).copied().collect();
+    let (xb, pb) = (gpu.storage_from("x", &x), gpu.storage_from("params", &params));
+    let want = conv_reference::conv_forward(c, &f64s(&x), &f64s(&weight), &f64s(&bias));
+    let n_out = c.oh() * c.ow() * c.cout;
+    let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
+    let conv = ConvForward {
+        shape,
+        x: &xb,
+        params: &pb,
+        w_offset: 0,
+        bias_offset: Some(shape.weight_len() as u32),
+        y: &y,
+    };
+    gpu.run(&conv.dispatches_by(&gpu, ForwardKernel::Narrow));
+    assert_close("conv Narrow", &read(&gpu, &y, n_out).await, &f32s(&want), 2e-5);
 
     // instance norm + ReLU over a map whose mean drifts along the pixels, in several chunks
     let (pixels, channels) = (150 * 130, 8);

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The live filters' figures from one run on a GPU machine.
 # Speed: a training step on 256 px crops in batches of 4, one forward pass at 640x480, 512x512 and 1280x720, the
-# GPU memory each holds and each kernel's share of a step and of a pass; with the direct and the tiled convolutions
-# (the training step's gradients too), natively on tensor cores, and the forward pass in Dawn (the browser's
-# WebGPU) for the live camera's frame rate.
+# GPU memory each holds, each kernel's share of a step and of a pass and each layer's time; with the engine's
+# kernels, every convolution direct, every one tiled (the training step's gradients too), natively on tensor cores,
+# and the forward pass in Dawn (the browser's WebGPU) for the live camera's frame rate.
 # Quality: one network trained on Starry Night and one on the Great Wave for MINUTES each on the sample photos but
 # the cat and Grace Hopper, applied to those two and measured by the optimisation's losses, beside the
 # optimisation's own pictures and losses after 100 and 500 steps on the same photos with the same settings.
 #
 # Usage, from the repository root on a machine with a GPU and its Vulkan driver:
 #   [SIZE=512] [MINUTES=2] [MORE_MINUTES=0] [ITERS="100 500"] [SPEED=1] [QUALITY=1] src/bin/gpu_filters.sh [OUT_DIR]
-# SPEED=0 skips the speed part and QUALITY=0 the quality part; TRAIN_FLAGS adds flags to `artsy train`;
+# SPEED=0 skips the speed part and QUALITY=0 the quality part; STYLES names the paintings (default
+# "starry_night_vangogh great_wave_hokusai"); TRAIN_FLAGS adds flags to `artsy train`;
 # MORE_MINUTES trains each network on for that long (--continue) and measures it again; ITERS="" skips the
 # optimisation's pictures. On a machine without a GPU, BIN=target/release SIZE=64 MINUTES=0.2 MORE_MINUTES=0.1
 # ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8 --batch 2" checks it.
@@ -42,11 +43,12 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
 if [ "${SPEED:-1}" = 1 ]; then
     part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720 \
         --per-dispatch
-    # the convolutions as tiled GEMMs instead of the direct kernels (the forward pass, and the training step's
-    # gradients), to choose the defaults; and without runtime bounds checks, for why the native pass took twice
-    # Dawn's time
-    part 120 "$bin/bench" --filter-net --filter-conv tiled --train-crop 256 --train-batch 4 \
-        --apply-sizes 640x480,1280x720 --per-dispatch
+    # every convolution direct, then as tiled GEMMs (the forward pass, and the training step's gradients), layer
+    # by layer, to choose the defaults; and without runtime bounds checks
+    for conv in direct tiled; do
+        part 120 "$bin/bench" --filter-net --filter-conv $conv --train-crop 256 --train-batch 4 \
+            --apply-sizes 640x480,1280x720 --per-dispatch
+    done
     part 120 "$bin/bench" --filter-net --unchecked --train-crop 256 --train-batch 4 --apply-sizes 1280x720 \
         --per-dispatch
     # the forward convolutions on tensor cores (f16 inputs, f32 sums; conv_coop.wgsl), the way to 2 ms at 1280x720
@@ -55,8 +57,9 @@ if [ "${SPEED:-1}" = 1 ]; then
     part 120 "$bin/bench" --filter-net --tensor-cores on --unchecked --train-crop 256 --train-batch 4 \
         --apply-sizes 1280x720 --per-dispatch
     if [ -f .dawn/run.sh ]; then
-        for conv in direct tiled; do
-            part 240 bash .dawn/run.sh --filter-net --filter-conv $conv --apply-sizes 640x480,1280x720 --steps 50
+        # the engine's kernels, then every convolution direct, then tiled
+        for conv in "" "--filter-conv direct" "--filter-conv tiled"; do
+            part 240 bash .dawn/run.sh --filter-net $conv --apply-sizes 640x480,1280x720 --steps 50
         done
     fi
 fi
@@ -67,7 +70,7 @@ learn=()
 for photo in "$images"/content_*; do
     case "$photo" in *chelsea_cat* | *grace_hopper*) ;; *) learn+=(--photos "$photo") ;; esac
 done
-for style in starry_night_vangogh great_wave_hokusai; do
+for style in ${STYLES:-starry_night_vangogh great_wave_hokusai}; do
     filter="$out/$style.artsy-filter.json"
     part "$limit" "$bin/artsy" train --style "$images/style_$style.jpg" --no-sample-photos "${learn[@]}" \
         --minutes "$minutes" ${TRAIN_FLAGS:-} --out "$filter"

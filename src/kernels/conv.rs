@@ -1,5 +1,6 @@
-//! shaders/conv.wgsl, conv_tiled*.wgsl and conv_coop.wgsl: the filter network's reflection-padded convolutions,
-//! forward (direct, tiled or on tensor cores), input and weight gradients (direct or tiled).
+//! shaders/conv.wgsl, conv_tiled*.wgsl, conv_narrow.wgsl and conv_coop.wgsl: the filter network's
+//! reflection-padded convolutions, forward (direct, tiled, narrow or on tensor cores), input and weight gradients
+//! (direct or tiled).
 
 use std::sync::Mutex;
 
@@ -7,7 +8,8 @@ use super::shape_rules::{holds, multiple_of, positive};
 use super::sizes::{
     CONV_PIXELS, CONV_TILED, CONV_TILED_16_CONSTANTS, CONV_TILED_32_CONSTANTS, CONV_TILED_64_CONSTANTS,
     CONV_TILED_GEMM_WGSL, COOP_GEMM_WGSL, COOP8, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16, COOP16_CONSTANTS,
-    COOP16_MATRICES_WGSL, CoopTiling, FILTER_CONV_WGSL, FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
+    COOP16_MATRICES_WGSL, CoopTiling, FILTER_CONV_WGSL, FLAT_INDEX_WGSL, NARROW_CONSTANTS, NARROW_MAX_KERNEL,
+    NARROW_TILE_H, NARROW_TILE_W, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
 };
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -44,6 +46,11 @@ static SHADER_INPUT_GRAD_64: Shader = tiled_shader!("conv_input_grad_64", CONV_T
 static SHADER_WEIGHT_GRAD_16: Shader = tiled_shader!("conv_weight_grad_16", CONV_TILED_16_CONSTANTS, WEIGHT_GRAD_WGSL);
 static SHADER_WEIGHT_GRAD_32: Shader = tiled_shader!("conv_weight_grad_32", CONV_TILED_32_CONSTANTS, WEIGHT_GRAD_WGSL);
 static SHADER_WEIGHT_GRAD_64: Shader = tiled_shader!("conv_weight_grad_64", CONV_TILED_64_CONSTANTS, WEIGHT_GRAD_WGSL);
+static SHADER_NARROW: Shader = Shader {
+    name: "conv_narrow",
+    constants: NARROW_CONSTANTS,
+    sources: &[FILTER_CONV_WGSL, include_str!("../../shaders/conv_narrow.wgsl")],
+};
 /// The tensor-core module of each matrix size (sizes::COOP16, COOP8): constants, matrix types, bindings, GEMM.
 const COOP_WGSL: &str = include_str!("../../shaders/conv_coop.wgsl");
 static SHADER_COOP_16: Shader = Shader {
@@ -63,6 +70,8 @@ pub const FORWARD: Kernel = Kernel::new("conv_forward", &SHADER, "forward", BIND
 pub static FORWARD_TILED_16: Kernel = Kernel::new("conv_forward_tiled_16", &SHADER_TILED_16, "forward", BINDINGS);
 pub static FORWARD_TILED_32: Kernel = Kernel::new("conv_forward_tiled_32", &SHADER_TILED_32, "forward", BINDINGS);
 pub static FORWARD_TILED_64: Kernel = Kernel::new("conv_forward_tiled_64", &SHADER_TILED_64, "forward", BINDINGS);
+/// The forward pass to 4 channels at stride 1, its input staged through workgroup memory.
+pub static FORWARD_NARROW: Kernel = Kernel::new("conv_forward_narrow", &SHADER_NARROW, "forward", BINDINGS);
 pub static FORWARD_COOP_16: Kernel = Kernel::new("conv_forward_coop16", &SHADER_COOP_16, "forward", BINDINGS);
 pub static FORWARD_COOP_8: Kernel = Kernel::new("conv_forward_coop8", &SHADER_COOP_8, "forward", BINDINGS);
 /// The tiled forward kernels in the order of their tilings, `sizes::CONV_TILED`.
@@ -294,6 +303,8 @@ pub enum ForwardKernel {
     Direct,
     /// conv_tiled.wgsl with tiles `tile_n` (16, 32 or 64: sizes::CONV_TILED) output channels wide.
     Tiled { tile_n: u32 },
+    /// conv_narrow.wgsl: 4 output channels at stride 1, kernels up to sizes::NARROW_MAX_KERNEL (the last layer).
+    Narrow,
     /// conv_coop.wgsl on tensor cores of `mma` x `mma` x `mma` (16 or 8: sizes::COOP16, COOP8); any multiple of 4
     /// output channels. Only on a device whose `tensor_cores()` are on.
     Coop { mma: u32 },
@@ -339,18 +350,26 @@ impl ForwardKernel {
     /// The tiles' widths, widest first.
     pub const TILE_WIDTHS: [u32; 3] = [CONV_TILED[2].tile_n, CONV_TILED[1].tile_n, CONV_TILED[0].tile_n];
 
-    /// The kernel for a convolution to `cout` channels on `gpu`: on tensor cores where the device runs them,
-    /// else the direct one, unless a family is forced (the tiled GEMM then runs in the widest tile that divides
-    /// `cout`, and the direct kernel where none does: the picture's 4 channels, where a tile would waste at least
-    /// 3/4 of its work; forcing tensor cores on a device without them keeps this rule). The direct kernel stays
-    /// the f32 default until the tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README,
-    /// "Filter networks").
-    pub fn choose(gpu: &Gpu, cout: u32) -> ForwardKernel {
+    /// The kernel for the convolution `s` on `gpu`: on tensor cores where the device runs them, else the narrow
+    /// kernel where it fits (the picture's 4 channels, where a GEMM tile would waste at least 3/4 of its work)
+    /// and the direct one elsewhere, unless a family is forced: direct everywhere, or the tiled GEMM in the
+    /// widest tile that divides `s.cout` (narrow or direct where none does; forcing tensor cores on a device
+    /// without them keeps this rule). The direct kernel stays the f32 default for the other layers until the
+    /// tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README, "Filter networks").
+    pub fn choose(gpu: &Gpu, s: &ConvShape) -> ForwardKernel {
+        let narrow_or_direct = if ForwardKernel::Narrow.fits(s) {
+            ForwardKernel::Narrow
+        } else {
+            ForwardKernel::Direct
+        };
         match (forced(), gpu.adapter.tensor_cores.tiling()) {
             (Some(ConvFamily::Direct), _) => ForwardKernel::Direct,
-            (Some(ConvFamily::Tiled), _) => Self::tiled(cout),
+            (Some(ConvFamily::Tiled), _) => match Self::tiled(s.cout) {
+                ForwardKernel::Direct => narrow_or_direct,
+                tiled => tiled,
+            },
             (_, Some(t)) => ForwardKernel::Coop { mma: t.mma },
-            _ => ForwardKernel::Direct,
+            _ => narrow_or_direct,
         }
     }
 
@@ -362,11 +381,12 @@ impl ForwardKernel {
         }
     }
 
-    /// Whether this kernel computes a convolution to `cout` channels.
-    pub fn fits(self, cout: u32) -> bool {
+    /// Whether this kernel computes the convolution `s`.
+    pub fn fits(self, s: &ConvShape) -> bool {
         match self {
             ForwardKernel::Direct => true,
-            ForwardKernel::Tiled { tile_n } => Self::tiling(tile_n).is_some() && cout.is_multiple_of(tile_n),
+            ForwardKernel::Tiled { tile_n } => Self::tiling(tile_n).is_some() && s.cout.is_multiple_of(tile_n),
+            ForwardKernel::Narrow => s.cout == 4 && s.stride == 1 && s.kernel <= NARROW_MAX_KERNEL,
             ForwardKernel::Coop { mma } => Self::coop_tiling(mma).is_some(),
         }
     }
@@ -386,6 +406,7 @@ impl ForwardKernel {
         match self {
             ForwardKernel::Direct => &FORWARD,
             ForwardKernel::Tiled { tile_n } => FORWARD_TILED[Self::tiling(tile_n).expect("a tiling of that width")],
+            ForwardKernel::Narrow => &FORWARD_NARROW,
             ForwardKernel::Coop { mma: 16 } => &FORWARD_COOP_16,
             ForwardKernel::Coop { .. } => &FORWARD_COOP_8,
         }
@@ -402,6 +423,11 @@ impl ForwardKernel {
                 let t = &CONV_TILED[Self::tiling(tile_n).expect("a tiling of that width")];
                 grid_2d_tiles(gpu, s.cout, pixels, t.tile_n, t.tile_m)
             }
+            ForwardKernel::Narrow => [
+                s.out_width().div_ceil(NARROW_TILE_W),
+                s.out_height().div_ceil(NARROW_TILE_H),
+                1,
+            ],
             ForwardKernel::Coop { mma } => Self::coop_tiling(mma)
                 .expect("a tensor-core tiling of that size")
                 .grid(gpu, s.cout, pixels),
@@ -424,18 +450,14 @@ pub struct ConvForward<'a> {
 impl ConvForward<'_> {
     /// The dispatch, by `ForwardKernel::choose`'s kernel.
     pub fn dispatches(&self, gpu: &Gpu) -> Vec<Dispatch> {
-        self.dispatches_by(gpu, ForwardKernel::choose(gpu, self.shape.cout))
+        self.dispatches_by(gpu, ForwardKernel::choose(gpu, &self.shape))
     }
 
     /// The dispatch, by `kernel` (the tests and the benchmark compare them).
     pub fn dispatches_by(&self, gpu: &Gpu, kernel: ForwardKernel) -> Vec<Dispatch> {
         let (s, x, params, w_offset, bias_offset, y) =
             (self.shape, self.x, self.params, self.w_offset, self.bias_offset, self.y);
-        assert!(
-            kernel.fits(s.cout),
-            "conv forward: {kernel:?} cannot compute {} output channels",
-            s.cout
-        );
+        assert!(kernel.fits(&s), "conv forward: {kernel:?} cannot compute {s:?}");
         assert!(
             !matches!(kernel, ForwardKernel::Coop { .. }) || gpu.tensor_cores(),
             "conv forward: {kernel:?} on a device without tensor cores"
@@ -489,7 +511,7 @@ impl GradKernel {
     pub fn fits(self, width: u32) -> bool {
         match self {
             GradKernel::Direct => true,
-            GradKernel::Tiled { tile_n } => ForwardKernel::Tiled { tile_n }.fits(width),
+            GradKernel::Tiled { tile_n } => ForwardKernel::tiling(tile_n).is_some() && width.is_multiple_of(tile_n),
         }
     }
 

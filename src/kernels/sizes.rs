@@ -59,6 +59,19 @@ pub const CONV_TILED_16_CONSTANTS: &[(&str, u32)] = &CONV_TILED[0].constants();
 pub const CONV_TILED_32_CONSTANTS: &[(&str, u32)] = &CONV_TILED[1].constants();
 pub const CONV_TILED_64_CONSTANTS: &[(&str, u32)] = &CONV_TILED[2].constants();
 
+/// The narrow convolution (conv_narrow.wgsl: 4 output channels, stride 1, the filter network's last layer): a
+/// workgroup covers NARROW_TILE_W x NARROW_TILE_H output pixels, a thread 4 of a row; kernels up to
+/// NARROW_MAX_KERNEL, whose input patch (one vec4 per pixel) must fit WebGPU's 16 KiB of workgroup memory.
+pub const NARROW_TILE_W: u32 = 32;
+pub const NARROW_TILE_H: u32 = 16;
+pub const NARROW_MAX_KERNEL: u32 = 9;
+const _: () = assert!((NARROW_TILE_W + NARROW_MAX_KERNEL - 1) * (NARROW_TILE_H + NARROW_MAX_KERNEL - 1) * 16 <= 16384);
+pub const NARROW_CONSTANTS: &[(&str, u32)] = &[
+    ("NARROW_TILE_W", NARROW_TILE_W),
+    ("NARROW_TILE_H", NARROW_TILE_H),
+    ("NARROW_MAX_KERNEL", NARROW_MAX_KERNEL),
+];
+
 /// Output tile side of the GEMM kernels (conv3x3, gram, gram_backward): a workgroup computes TILE x TILE.
 pub const TILE: u32 = 64;
 /// Depth of one K step of the GEMM kernels, staged through workgroup memory.
