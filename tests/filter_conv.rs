@@ -324,15 +324,22 @@ fn conv_narrow_over_partial_tiles_and_kernel_sizes() {
     check(Case::new(shape(37, 70, 8, 4, 9, 1), 4, Some(0), 17));
     check(Case::new(shape(19, 33, 4, 4, 3, 1), 0, Some(3 * 3 * 4 * 4), 18));
     check(Case::new(shape(9, 35, 12, 4, 1, 1), 8, None, 19));
-    // the engine runs it for the last layer, not at stride 2 or past 9x9 or for more channels
+    // the first layer's shape (4 -> 16 channels: 4 workgroups along z), and 12 output channels at 5x5
+    check(Case::new(shape(21, 40, 4, 16, 9, 1), 0, Some(81 * 4 * 16), 20));
+    check(Case::new(shape(18, 9, 8, 12, 5, 1), 12, Some(0), 21));
+    // the engine runs it for the 9x9 layers, not for 3x3 ones, at stride 2 or past 9x9
     let gpu = gpu();
-    let last = shape(720, 1280, 16, 4, 9, 1);
     if !gpu.tensor_cores() {
-        assert_eq!(ForwardKernel::choose(&gpu, &last), ForwardKernel::Narrow);
+        for layer in [shape(720, 1280, 16, 4, 9, 1), shape(720, 1280, 4, 16, 9, 1)] {
+            assert_eq!(ForwardKernel::choose(&gpu, &layer), ForwardKernel::Narrow);
+        }
+        assert_eq!(
+            ForwardKernel::choose(&gpu, &shape(64, 64, 64, 64, 3, 1)),
+            ForwardKernel::Direct
+        );
     }
     assert!(!ForwardKernel::Narrow.fits(&shape(8, 8, 16, 4, 9, 2)));
     assert!(!ForwardKernel::Narrow.fits(&shape(16, 16, 16, 4, 11, 1)));
-    assert!(!ForwardKernel::Narrow.fits(&shape(8, 8, 16, 8, 9, 1)));
 }
 
 /// The input gradient is the adjoint of the forward: <conv(x), dy> = <x, backward_input(dy)>, both from the GPU

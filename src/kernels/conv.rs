@@ -296,6 +296,9 @@ fn params(gpu: &Gpu, s: ConvShape, w_offset: u32, bias_offset: Option<u32>, accu
     )
 }
 
+/// The smallest kernel the engine runs on the narrow convolution: staging pays where taps overlap the most.
+const NARROW_FROM_KERNEL: u32 = 5;
+
 /// The kernel that computes a forward convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ForwardKernel {
@@ -303,7 +306,8 @@ pub enum ForwardKernel {
     Direct,
     /// conv_tiled.wgsl with tiles `tile_n` (16, 32 or 64: sizes::CONV_TILED) output channels wide.
     Tiled { tile_n: u32 },
-    /// conv_narrow.wgsl: 4 output channels at stride 1, kernels up to sizes::NARROW_MAX_KERNEL (the last layer).
+    /// conv_narrow.wgsl: stride 1, kernels up to sizes::NARROW_MAX_KERNEL, the input staged in workgroup memory
+    /// (the 9x9 first and last layers).
     Narrow,
     /// conv_coop.wgsl on tensor cores of `mma` x `mma` x `mma` (16 or 8: sizes::COOP16, COOP8); any multiple of 4
     /// output channels. Only on a device whose `tensor_cores()` are on.
@@ -351,13 +355,13 @@ impl ForwardKernel {
     pub const TILE_WIDTHS: [u32; 3] = [CONV_TILED[2].tile_n, CONV_TILED[1].tile_n, CONV_TILED[0].tile_n];
 
     /// The kernel for the convolution `s` on `gpu`: on tensor cores where the device runs them, else the narrow
-    /// kernel where it fits (the picture's 4 channels, where a GEMM tile would waste at least 3/4 of its work)
-    /// and the direct one elsewhere, unless a family is forced: direct everywhere, or the tiled GEMM in the
+    /// kernel for the 9x9 layers (to and from the picture's 4 channels, where a GEMM tile would waste much of its
+    /// work) and the direct one elsewhere, unless a family is forced: direct everywhere, or the tiled GEMM in the
     /// widest tile that divides `s.cout` (narrow or direct where none does; forcing tensor cores on a device
     /// without them keeps this rule). The direct kernel stays the f32 default for the other layers until the
     /// tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README, "Filter networks").
     pub fn choose(gpu: &Gpu, s: &ConvShape) -> ForwardKernel {
-        let narrow_or_direct = if ForwardKernel::Narrow.fits(s) {
+        let narrow_or_direct = if s.kernel >= NARROW_FROM_KERNEL && ForwardKernel::Narrow.fits(s) {
             ForwardKernel::Narrow
         } else {
             ForwardKernel::Direct
@@ -386,7 +390,7 @@ impl ForwardKernel {
         match self {
             ForwardKernel::Direct => true,
             ForwardKernel::Tiled { tile_n } => Self::tiling(tile_n).is_some() && s.cout.is_multiple_of(tile_n),
-            ForwardKernel::Narrow => s.cout == 4 && s.stride == 1 && s.kernel <= NARROW_MAX_KERNEL,
+            ForwardKernel::Narrow => s.stride == 1 && s.kernel <= NARROW_MAX_KERNEL,
             ForwardKernel::Coop { mma } => Self::coop_tiling(mma).is_some(),
         }
     }
@@ -426,7 +430,7 @@ impl ForwardKernel {
             ForwardKernel::Narrow => [
                 s.out_width().div_ceil(NARROW_TILE_W),
                 s.out_height().div_ceil(NARROW_TILE_H),
-                1,
+                s.cout / 4,
             ],
             ForwardKernel::Coop { mma } => Self::coop_tiling(mma)
                 .expect("a tensor-core tiling of that size")

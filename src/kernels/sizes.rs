@@ -59,8 +59,8 @@ pub const CONV_TILED_16_CONSTANTS: &[(&str, u32)] = &CONV_TILED[0].constants();
 pub const CONV_TILED_32_CONSTANTS: &[(&str, u32)] = &CONV_TILED[1].constants();
 pub const CONV_TILED_64_CONSTANTS: &[(&str, u32)] = &CONV_TILED[2].constants();
 
-/// The narrow convolution (conv_narrow.wgsl: 4 output channels, stride 1, the filter network's last layer): a
-/// workgroup covers NARROW_TILE_W x NARROW_TILE_H output pixels, a thread 4 of a row; kernels up to
+/// The narrow convolution (conv_narrow.wgsl: stride 1, the filter network's 9x9 first and last layers): a
+/// workgroup covers NARROW_TILE_W x NARROW_TILE_H output pixels x 4 channels, a thread 4 of a row; kernels up to
 /// NARROW_MAX_KERNEL, whose input patch (one vec4 per pixel) must fit WebGPU's 16 KiB of workgroup memory.
 pub const NARROW_TILE_W: u32 = 32;
 pub const NARROW_TILE_H: u32 = 16;
