@@ -22,7 +22,7 @@ cd "$(dirname "$0")/../.."
 out=${1:-out/gpu-filters}
 size=${SIZE:-512}
 minutes=${MINUTES:-2}
-iters=${ITERS:-100 500}
+iters=${ITERS-100 500}
 mkdir -p "$out"
 exec > >(tee -a "$out/log.txt") 2>&1
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
