@@ -155,6 +155,9 @@ if (args['filter-net']) {
   for (const r of report.results.filter((r) => r.kernels?.length)) {
     console.log(`\n${r.width}x${r.height}, GPU ms per kernel:`);
     for (const k of r.kernels) console.log(`  ${k.kernel.padEnd(36)} ${k.ms.toFixed(3).padStart(8)} ms  (${k.dispatches} dispatches)`);
+    for (const c of r.convs ?? []) {
+      console.log(`  ${c.layer.padEnd(30)} ${c.kernel.padEnd(28)} ${c.ms.toFixed(3).padStart(8)} ms ${c.gflops.toFixed(0).padStart(8)} GFLOP/s`);
+    }
   }
   const json = JSON.stringify(report);
   console.log(`\n${json}`);
