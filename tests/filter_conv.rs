@@ -35,17 +35,6 @@ fn shape(height: u32, width: u32, cin: u32, cout: u32, kernel: u32, stride: u32)
     }
 }
 
-fn reference_shape(s: ConvShape) -> Conv {
-    Conv {
-        h: s.height as usize,
-        w: s.width as usize,
-        cin: s.cin as usize,
-        cout: s.cout as usize,
-        k: s.kernel as usize,
-        s: s.stride as usize,
-    }
-}
-
 impl Case {
     fn new(shape: ConvShape, w_offset: u32, bias_offset: Option<u32>, seed: u64) -> Case {
         Case {
@@ -109,7 +98,7 @@ fn grad_kernels(width: u32) -> Vec<GradKernel> {
 fn check(case: Case) {
     let gpu = gpu();
     let s = case.shape;
-    let c = reference_shape(s);
+    let c = Conv::of(s);
     let what = format!(
         "{}x{} {}->{} k{} s{}",
         s.height, s.width, s.cin, s.cout, s.kernel, s.stride

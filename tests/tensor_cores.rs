@@ -263,14 +263,7 @@ fn check_filter_conv(shape: ConvShape, bias: bool, seed: u64) {
         matches!(kernel, ForwardKernel::Coop { .. }),
         "{kernel:?} runs, not the tensor cores"
     );
-    let c = Conv {
-        h: shape.height as usize,
-        w: shape.width as usize,
-        cin: shape.cin as usize,
-        cout: shape.cout as usize,
-        k: shape.kernel as usize,
-        s: shape.stride as usize,
-    };
+    let c = Conv::of(shape);
     let (n_in, n_out, n_w) = (c.h * c.w * c.cin, c.oh() * c.ow() * c.cout, shape.weight_len());
     let (w_offset, bias_offset) = (8, 8 + n_w.next_multiple_of(4) + 4);
     let flat = random(bias_offset + c.cout + 8, seed, -0.3, 0.3);

@@ -142,9 +142,47 @@ async fn conv_pool_and_gram_match_the_cpu_reference_on_webgpu() {
     );
 }
 
+/// The forward convolution `shape` (random input, weights and bias from `seed`) by each of `kernels` over a
+/// NaN-filled output, against the reference; returns the reference's shape, the input and the weights + bias.
+async fn conv_forward_matches(
+    gpu: &Gpu,
+    shape: ConvShape,
+    seed: u64,
+    kernels: &[ForwardKernel],
+) -> (conv_reference::Conv, Vec<f32>, Vec<f32>) {
+    let c = conv_reference::Conv::of(shape);
+    let x = random(c.h * c.w * c.cin, seed, -1.0, 1.0);
+    let weight = random(shape.weight_len(), seed + 1, -0.3, 0.3);
+    let bias = random(c.cout, seed + 2, -0.2, 0.2);
+    let params: Vec<f32> = weight.iter().chain(&bias).copied().collect();
+    let (xb, pb) = (gpu.storage_from("x", &x), gpu.storage_from("params", &params));
+    let want = conv_reference::conv_forward(c, &f64s(&x), &f64s(&weight), &f64s(&bias));
+    let n_out = c.oh() * c.ow() * c.cout;
+    for &kernel in kernels {
+        let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
+        let conv = ConvForward {
+            shape,
+            x: &xb,
+            params: &pb,
+            w_offset: 0,
+            bias_offset: Some(shape.weight_len() as u32),
+            y: &y,
+        };
+        gpu.run(&conv.dispatches_by(gpu, kernel));
+        assert_close(
+            &format!("conv {kernel:?} {shape:?}"),
+            &read(gpu, &y, n_out).await,
+            &f32s(&want),
+            2e-5,
+        );
+    }
+    (c, x, params)
+}
+
 /// The filter network's kernels as the browser's WebGPU compiles them: the convolution by the direct kernel and
 /// every tiled width (reflection at the borders, stride 2, more pixels than one tile), its weight and input
-/// gradients likewise, the last layer by the narrow kernel, then an instance norm with its one-pass statistics split over several chunks.
+/// gradients likewise, the last layer by the narrow kernel, then an instance norm with its one-pass statistics
+/// split over several chunks.
 #[wasm_bindgen_test]
 async fn the_filter_networks_convolutions_and_norm_match_the_cpu_reference_on_webgpu() {
     let gpu = Gpu::new().await.expect("WebGPU");
@@ -156,43 +194,10 @@ async fn the_filter_networks_convolutions_and_norm_match_the_cpu_reference_on_we
         kernel: 3,
         stride: 2,
     };
-    let c = conv_reference::Conv {
-        h: 21,
-        w: 19,
-        cin: 8,
-        cout: 64,
-        k: 3,
-        s: 2,
-    };
-    let x = random(c.h * c.w * c.cin, 20, -1.0, 1.0);
-    let weight = random(shape.weight_len(), 21, -0.3, 0.3);
-    let bias = random(c.cout, 22, -0.2, 0.2);
-    let params: Vec<f32> = weight.iter().chain(&bias).copied().collect();
-    let (xb, pb) = (gpu.storage_from("x", &x), gpu.storage_from("params", &params));
-    let want = conv_reference::conv_forward(c, &f64s(&x), &f64s(&weight), &f64s(&bias));
+    let tiled = [16, 32, 64].map(|tile_n| ForwardKernel::Tiled { tile_n });
+    let (c, x, params) = conv_forward_matches(&gpu, shape, 20, &[&tiled[..], &[ForwardKernel::Direct]].concat()).await;
+    let xb = gpu.storage_from("x", &x);
     let n_out = c.oh() * c.ow() * c.cout;
-    for kernel in [16, 32, 64]
-        .map(|tile_n| ForwardKernel::Tiled { tile_n })
-        .into_iter()
-        .chain([ForwardKernel::Direct])
-    {
-        let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
-        let conv = ConvForward {
-            shape,
-            x: &xb,
-            params: &pb,
-            w_offset: 0,
-            bias_offset: Some(shape.weight_len() as u32),
-            y: &y,
-        };
-        gpu.run(&conv.dispatches_by(&gpu, kernel));
-        assert_close(
-            &format!("conv {kernel:?}"),
-            &read(&gpu, &y, n_out).await,
-            &f32s(&want),
-            2e-5,
-        );
-    }
 
     // the weight and bias gradient of that convolution (64 output channels: every tiled width)
     let dy = random(n_out, 25, -1.0, 1.0);
@@ -234,14 +239,7 @@ async fn the_filter_networks_convolutions_and_norm_match_the_cpu_reference_on_we
         kernel: 9,
         stride: 2,
     };
-    let c = conv_reference::Conv {
-        h: 13,
-        w: 11,
-        cin: 16,
-        cout: 8,
-        k: 9,
-        s: 2,
-    };
+    let c = conv_reference::Conv::of(shape);
     let dy = random(c.oh() * c.ow() * c.cout, 26, -1.0, 1.0);
     let weight = random(shape.weight_len(), 27, -0.3, 0.3);
     let (dyb, wb) = (gpu.storage_from("dy", &dy), gpu.storage_from("w", &weight));
@@ -270,42 +268,15 @@ async fn the_filter_networks_convolutions_and_norm_match_the_cpu_reference_on_we
 
     // the last layer itself, 9x9 from 16 channels to the picture's 4, by the narrow kernel (its input staged in
     // workgroup memory) over 2 x 2 workgroups, the last ones partial
-    let (shape, c) = (
-        ConvShape {
-            height: 23,
-            width: 45,
-            cin: 16,
-            cout: 4,
-            kernel: 9,
-            stride: 1,
-        },
-        conv_reference::Conv {
-            h: 23,
-            w: 45,
-            cin: 16,
-            cout: 4,
-            k: 9,
-            s: 1,
-        },
-    );
-    let x = random(c.h * c.w * c.cin, 28, -1.0, 1.0);
-    let weight = random(shape.weight_len(), 29, -0.3, 0.3);
-    let bias = random(c.cout, 30, -0.2, 0.2);
-    let params: Vec<f32> = weight.iter().chain(&bias).copied().collect();
-    let (xb, pb) = (gpu.storage_from("x", &x), gpu.storage_from("params", &params));
-    let want = conv_reference::conv_forward(c, &f64s(&x), &f64s(&weight), &f64s(&bias));
-    let n_out = c.oh() * c.ow() * c.cout;
-    let y = gpu.storage_from("y", &vec![f32::NAN; n_out]);
-    let conv = ConvForward {
-        shape,
-        x: &xb,
-        params: &pb,
-        w_offset: 0,
-        bias_offset: Some(shape.weight_len() as u32),
-        y: &y,
+    let last = ConvShape {
+        height: 23,
+        width: 45,
+        cin: 16,
+        cout: 4,
+        kernel: 9,
+        stride: 1,
     };
-    gpu.run(&conv.dispatches_by(&gpu, ForwardKernel::Narrow));
-    assert_close("conv Narrow", &read(&gpu, &y, n_out).await, &f32s(&want), 2e-5);
+    conv_forward_matches(&gpu, last, 28, &[ForwardKernel::Narrow]).await;
 
     // instance norm + ReLU over a map whose mean drifts along the pixels, in several chunks
     let (pixels, channels) = (150 * 130, 8);

@@ -15,6 +15,18 @@ pub struct Conv {
 }
 
 impl Conv {
+    /// The engine's shape of a convolution, as the reference takes it.
+    pub fn of(s: artsy::kernels::conv::ConvShape) -> Conv {
+        Conv {
+            h: s.height as usize,
+            w: s.width as usize,
+            cin: s.cin as usize,
+            cout: s.cout as usize,
+            k: s.kernel as usize,
+            s: s.stride as usize,
+        }
+    }
+
     pub fn pad(&self) -> usize {
         self.k / 2
     }
