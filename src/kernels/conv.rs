@@ -70,7 +70,8 @@ pub const FORWARD: Kernel = Kernel::new("conv_forward", &SHADER, "forward", BIND
 pub static FORWARD_TILED_16: Kernel = Kernel::new("conv_forward_tiled_16", &SHADER_TILED_16, "forward", BINDINGS);
 pub static FORWARD_TILED_32: Kernel = Kernel::new("conv_forward_tiled_32", &SHADER_TILED_32, "forward", BINDINGS);
 pub static FORWARD_TILED_64: Kernel = Kernel::new("conv_forward_tiled_64", &SHADER_TILED_64, "forward", BINDINGS);
-/// The forward pass to 4 channels at stride 1, its input staged through workgroup memory.
+/// The forward pass at stride 1 for kernels up to 9x9, its input staged through workgroup memory (the 9x9 layers,
+/// from and to the picture's 4 channels).
 pub static FORWARD_NARROW: Kernel = Kernel::new("conv_forward_narrow", &SHADER_NARROW, "forward", BINDINGS);
 pub static FORWARD_COOP_16: Kernel = Kernel::new("conv_forward_coop16", &SHADER_COOP_16, "forward", BINDINGS);
 pub static FORWARD_COOP_8: Kernel = Kernel::new("conv_forward_coop8", &SHADER_COOP_8, "forward", BINDINGS);
@@ -474,8 +475,13 @@ impl ConvForward<'_> {
             check_range(name, "bias", params, b, s.cout as usize);
         }
         holds(name, "y", y, s.output_len());
+        let groups = kernel.groups(gpu, s);
+        assert!(
+            groups.iter().all(|&g| g <= gpu.max_groups()),
+            "{name}: the grid {groups:?} is past the device's limit"
+        );
         let p = self::params(gpu, s, w_offset, bias_offset, false);
-        vec![gpu.dispatch(kernel.kernel(), &[&p, x, params, y], kernel.groups(gpu, s))]
+        vec![gpu.dispatch(kernel.kernel(), &[&p, x, params, y], groups)]
     }
 }
 
