@@ -184,7 +184,8 @@ impl ApplyMeasurement {
     }
 }
 
-/// Pairs the convolution dispatches of one forward pass (one per layer, in order) with the network's layers.
+/// Pairs the convolution dispatches of one forward pass (one per layer, in order) with the network's layers and
+/// their output sizes.
 fn conv_times(
     arch: &Architecture,
     (height, width): (u32, u32),
@@ -192,27 +193,19 @@ fn conv_times(
     times: &[f64],
 ) -> Vec<ConvTime> {
     let convs = dispatches.iter().zip(times).filter(|(d, _)| d.name.starts_with("conv"));
-    let mut input = (height, width);
     arch.layers
         .iter()
+        .zip(arch.sizes(height, width))
         .zip(convs)
-        .map(|(l, (d, &ms))| {
-            if l.upsample_before {
-                input = (input.0 * 2, input.1 * 2);
-            }
-            let s = l.conv_shape(input.0, input.1);
-            input = (s.out_height(), s.out_width());
-            let flops = 2.0 * (input.0 * input.1) as f64 * (s.cout * s.cin * s.kernel * s.kernel) as f64;
-            let stride = if s.stride > 1 {
-                format!(" /{}", s.stride)
+        .map(|((l, (oh, ow)), (d, &ms))| {
+            let flops = 2.0 * (oh * ow) as f64 * (l.cout * l.cin * l.kernel * l.kernel) as f64;
+            let stride = if l.stride > 1 {
+                format!(" /{}", l.stride)
             } else {
                 String::new()
             };
             ConvTime {
-                layer: format!(
-                    "{0}x{0} {1}->{2}{stride} at {3}x{4}",
-                    s.kernel, s.cin, s.cout, input.1, input.0
-                ),
+                layer: format!("{0}x{0} {1}->{2}{stride} at {ow}x{oh}", l.kernel, l.cin, l.cout),
                 kernel: d.name,
                 ms,
                 gflops: flops / (ms.max(1e-9) * 1e6),

@@ -359,8 +359,9 @@ impl ForwardKernel {
     /// kernel for the 9x9 layers (to and from the picture's 4 channels, where a GEMM tile would waste much of its
     /// work) and the direct one elsewhere, unless a family is forced: direct everywhere, or the tiled GEMM in the
     /// widest tile that divides `s.cout` (narrow or direct where none does; forcing tensor cores on a device
-    /// without them keeps this rule). The direct kernel stays the f32 default for the other layers until the
-    /// tiled one is measured faster on a GPU: on lavapipe it is 1.5x slower (README, "Filter networks").
+    /// without them keeps this rule). The direct kernel stays the f32 default for the other layers: on an H200
+    /// the tiled one is a draw at 640x480 and slower at 1280x720, on lavapipe 1.5x slower (README, "Filter
+    /// networks"). The narrow kernel is not yet timed on a GPU; on SwiftShader it is a little faster than direct.
     pub fn choose(gpu: &Gpu, s: &ConvShape) -> ForwardKernel {
         let narrow_or_direct = if s.kernel >= NARROW_FROM_KERNEL && ForwardKernel::Narrow.fits(s) {
             ForwardKernel::Narrow
@@ -390,10 +391,15 @@ impl ForwardKernel {
     pub fn fits(self, s: &ConvShape) -> bool {
         match self {
             ForwardKernel::Direct => true,
-            ForwardKernel::Tiled { tile_n } => Self::tiling(tile_n).is_some() && s.cout.is_multiple_of(tile_n),
+            ForwardKernel::Tiled { tile_n } => Self::tile_fits(tile_n, s.cout),
             ForwardKernel::Narrow => s.stride == 1 && s.kernel <= NARROW_MAX_KERNEL,
             ForwardKernel::Coop { mma } => Self::coop_tiling(mma).is_some(),
         }
+    }
+
+    /// Whether a tiling `tile_n` wide exists and divides a GEMM `width` channels wide.
+    fn tile_fits(tile_n: u32, width: u32) -> bool {
+        Self::tiling(tile_n).is_some() && width.is_multiple_of(tile_n)
     }
 
     /// The tensor-core tiling of matrices `mma` wide.
@@ -521,7 +527,7 @@ impl GradKernel {
     pub fn fits(self, width: u32) -> bool {
         match self {
             GradKernel::Direct => true,
-            GradKernel::Tiled { tile_n } => ForwardKernel::tiling(tile_n).is_some() && width.is_multiple_of(tile_n),
+            GradKernel::Tiled { tile_n } => ForwardKernel::tile_fits(tile_n, width),
         }
     }
 
