@@ -4,17 +4,19 @@
 // common/conv_bindings.wgsl (params, src, weights, aux, dst) and common/register_block.wgsl.
 //
 // Layouts (channels-last, f32, every channel count a multiple of 4, read and written as vec4):
-//   src     : [H][W][CIN]            forward: the layer input;  backward_input: dLoss/d relu output
+//   src     : [IMAGES][H][W][CIN]    forward: the layer input;  backward_input: dLoss/d relu output
+//                                     (a batch of images stacked along the rows, each zero-padded at its borders)
 //   weights : [9][CIN][COUT]         tap-major (tap = ky * 3 + kx); i.e. a [K = 9 * CIN][COUT] matrix
 //                                     backward_input reads the flipped, transposed copy made at load time
-//   aux     : forward: bias [COUT];  backward_input: the forward ReLU output [H][W][CIN], used as the mask
-//   dst     : [H][W][COUT]
+//   aux     : forward: bias [COUT];  backward_input: the forward ReLU output [IMAGES][H][W][CIN], the mask
+//   dst     : [IMAGES][H][W][COUT]
 // GEMM view: dst[p][n] = sum_k A[p][k] * weights[k][n], A[p][k] = src[p + offset(tap)][ci], k = tap * CIN + ci.
 // Tiling: a workgroup of 16 x 16 threads computes a TILE_M-pixel x TILE_N-channel tile (64 or 128 each), each
 // thread a (TILE_M / 16) x (TILE_N / 16) block (common/register_block.wgsl). The reduction walks K in steps of
 // TILE_K (16) through workgroup memory: A as [16][TILE_M] (transposed while staging), B as [16][TILE_N]. The next
 // step's global loads are issued before the current step's products, so their latency hides behind the arithmetic.
-// Grid: x = ceil(COUT / TILE_N), y * z = ceil(H * W / TILE_M) (z only when y would pass 65535).
+// A tile may span two images: each row finds its own image's top row for the padding test.
+// Grid: x = ceil(COUT / TILE_N), y * z = ceil(IMAGES * H * W / TILE_M) (z only when y would pass 65535).
 
 const THREADS: u32 = 256u;              // 16 x 16
 const A_LOADS: u32 = TILE_M / 64u;      // vec4 loads of A per thread per K step (TILE_M * TILE_K / 4 / THREADS)
@@ -44,14 +46,16 @@ fn load_a(p: u32, kg: u32, k0: u32, masked: bool) -> vec4<f32> {
     let w = params.width;
     let cin = params.cin;
     let k = k0 + kg * 4u;
-    if (p >= h * w || k >= 9u * cin) {
+    if (p >= params.images * h * w || k >= 9u * cin) {
         return vec4<f32>(0.0);
     }
     let tap = k / cin;
     let ci4 = (k - tap * cin) / 4u;
-    let iy = i32(p / w) + i32(tap / 3u) - 1;
+    let y = p / w;
+    let top = i32(y - y % h);
+    let iy = i32(y) + i32(tap / 3u) - 1;
     let ix = i32(p % w) + i32(tap % 3u) - 1;
-    if (iy < 0 || iy >= i32(h) || ix < 0 || ix >= i32(w)) {
+    if (iy < top || iy >= top + i32(h) || ix < 0 || ix >= i32(w)) {
         return vec4<f32>(0.0);
     }
     let idx = (u32(iy) * w + u32(ix)) * (cin / 4u) + ci4;
@@ -116,7 +120,7 @@ fn gemm_tile(lid: u32, tm: u32, tn: u32, tile_m: u32, tile_n: u32, masked: bool)
 
 fn emit(p: u32, col4: u32, v: vec4<f32>, mode: u32) {
     let cout4 = params.cout / 4u;
-    if (p >= params.height * params.width || col4 >= cout4) {
+    if (p >= params.images * params.height * params.width || col4 >= cout4) {
         return;
     }
     if (mode == MODE_FORWARD) {

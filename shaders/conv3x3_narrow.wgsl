@@ -5,10 +5,10 @@
 // aux, dst) and common/flat_index.wgsl.
 //
 // Layouts (channels-last, f32):
-//   src     : [H][W][CIN]            CIN a multiple of 4, read as vec4
+//   src     : [IMAGES][H][W][CIN]    CIN a multiple of 4, read as vec4; each image padded at its own borders
 //   weights : [9 * CIN] vec4         the [K = 9 * CIN][4] matrix, one vec4 (the 4 outputs) per k
-//   aux     : forward: bias (one vec4);  backward_input: the forward ReLU output [H][W][CIN], used as the mask
-//   dst     : [H][W] vec4
+//   aux     : forward: bias (one vec4);  backward_input: the forward ReLU output [IMAGES][H][W][CIN], the mask
+//   dst     : [IMAGES][H][W] vec4
 // Tiling: LANES (16) neighbouring threads share a pixel, each summing every LANES-th vec4 of its channels over the
 // 9 taps (so a pixel's channels are read as one contiguous run), then the first lane adds up the LANES partial
 // sums through workgroup memory: WORKGROUP_SIZE / LANES pixels per workgroup. Grid: grid_1d(pixels * LANES), 2D,
@@ -22,12 +22,13 @@ fn lane_sum(p: u32, lane: u32, masked: bool) -> vec4<f32> {
     let w = params.width;
     let cin4 = params.cin / 4u;
     let y = i32(p / w);
+    let top = y - y % i32(h);
     let x = i32(p % w);
     var acc = vec4<f32>(0.0);
     for (var tap = 0u; tap < 9u; tap++) {
         let iy = y + i32(tap / 3u) - 1;
         let ix = x + i32(tap % 3u) - 1;
-        if (iy < 0 || iy >= i32(h) || ix < 0 || ix >= i32(w)) {
+        if (iy < top || iy >= top + i32(h) || ix < 0 || ix >= i32(w)) {
             continue;
         }
         let base = (u32(iy) * w + u32(ix)) * cin4;
@@ -54,7 +55,7 @@ struct PixelSum {
 fn pixel_sum(t: u32, lid: u32, masked: bool) -> PixelSum {
     let p = t / LANES;
     let lane = t % LANES;
-    let inside = p < params.height * params.width;
+    let inside = p < params.images * params.height * params.width;
     var mine = vec4<f32>(0.0);
     if (inside) {
         mine = lane_sum(p, lane, masked);

@@ -1,27 +1,28 @@
-// Gram matrices G = F^T F / (C * H * W) of a feature map, split along the long pixel dimension.
+// Gram matrices G = F^T F / (C * H * W) of a feature map, split along the long pixel dimension; one per image of a
+// batch.
 // Prepended: the generated constants (WORKGROUP_SIZE, TILE, TILE_K, TILE_THREADS), common/flat_index.wgsl and
 // common/gemm_tile.wgsl.
 //
 // Layouts (f32):
-//   features : [P = H * W][C]        channels-last, read as vec4 (C a multiple of 64)
-//   partials : [SPLITS][C][C]        one partial product per pixel chunk (entry `partials`)
-//   gram     : [C][C]                the sum of the partials times `norm` (entry `reduce`)
+//   features : [IMAGES][P = H * W][C] channels-last, read as vec4 (C a multiple of 64)
+//   partials : [IMAGES][SPLITS][C][C] one partial product per pixel chunk of each image (entry `partials`)
+//   gram     : [IMAGES][C][C]         each image's partials summed, times `norm` (entry `reduce`)
 // Tiling (`partials`): a workgroup of TILE_THREADS x TILE_THREADS (16 x 16) threads computes a TILE x TILE
 // (64 x 64) tile of one split's partial product; each thread owns a 4 x 4 block (common/gemm_tile.wgsl). The
 // pixel chunk is walked TILE_K (16) pixels at a time through workgroup memory ([16][64] for each side, staged as
 // vec4 along channels, no transpose needed).
-// Grid: (C / TILE, C / TILE, SPLITS). `reduce`: one thread per vec4 of G, WORKGROUP_SIZE (256) per workgroup, 2D
-// grid flattened.
+// Grid: (C / TILE, C / TILE, IMAGES * SPLITS). `reduce`: one thread per vec4 of the Grams, WORKGROUP_SIZE (256)
+// per workgroup, 2D grid flattened.
 
 struct Params {
-    pixels: u32,
+    pixels: u32,   // per image
     channels: u32,
     chunk: u32,    // pixels per split
-    splits: u32,
+    splits: u32,   // per image
     norm: f32,     // 1 / (C * P)
+    images: u32,
     _pad0: u32,
     _pad1: u32,
-    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -38,9 +39,10 @@ fn partials(
     let c4 = params.channels / 4u;
     let tile_j = wid.x * TILE;
     let tile_i = wid.y * TILE;
-    let split = wid.z;
-    let p_begin = split * params.chunk;
-    let p_end = min(p_begin + params.chunk, params.pixels);
+    let split = wid.z;  // image * SPLITS + its split
+    let first = (split / params.splits) * params.pixels;
+    let p_begin = first + (split % params.splits) * params.chunk;
+    let p_end = min(p_begin + params.chunk, first + params.pixels);
 
     // loader role: pixel row lid / TILE_THREADS of the K step, channel group lid % TILE_THREADS
     let ld_k = lid / TILE_THREADS;
@@ -74,12 +76,14 @@ fn partials(
 fn reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = flat_index(gid, nwg);
     let n4 = params.channels * params.channels / 4u;
-    if (i >= n4) {
+    if (i >= params.images * n4) {
         return;
     }
+    let image = i / n4;
+    let at = i % n4;
     var sum = vec4<f32>(0.0);
     for (var s = 0u; s < params.splits; s++) {
-        sum += src[s * n4 + i];
+        sum += src[(image * params.splits + s) * n4 + at];
     }
     dst[i] = sum * params.norm;
 }

@@ -2,17 +2,21 @@
 //   loss = scale * sum over pixels of |x[y][x+1] - x[y][x]|^2 + |x[y+1][x] - x[y][x]|^2  (RGB, 0..255 units)
 //   scale = tv_weight / (H * W); the gradient is added to grad.
 //
-// Layouts (f32): pixels, grad: [H][W] vec4 (r, g, b, 0) in 0..1; partials: one f32 per workgroup at
-// partials[offset + workgroup].
+// Layouts (f32): pixels, grad: [IMAGES][H][W] vec4 (r, g, b, 0) in 0..1, each image measured on its own (no
+// difference across two images' border); partials: one f32 per workgroup at partials[offset + workgroup].
 // Tiling: a fixed number of workgroups of WORKGROUP_SIZE (256) threads stride over the pixels, one pixel per
 // step; each workgroup reduces its loss in workgroup memory (common/tree_sum.wgsl).
 // Prepended: the generated constant WORKGROUP_SIZE and common/tree_sum.wgsl.
 
 struct Params {
-    height: u32,
+    height: u32,  // of one image
     width: u32,
     scale: f32,
     offset: u32,
+    images: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -35,8 +39,8 @@ fn main(
     let w = params.width;
     let stride = nwg.x * WORKGROUP_SIZE;
     var sum = 0.0;
-    for (var i = wid.x * WORKGROUP_SIZE + lid; i < h * w; i += stride) {
-        let y = i / w;
+    for (var i = wid.x * WORKGROUP_SIZE + lid; i < params.images * h * w; i += stride) {
+        let y = (i / w) % h;  // the row within its image
         let x = i % w;
         let c = pixels[i] * UNITS;
         var g = vec4<f32>(0.0);

@@ -103,13 +103,12 @@ pub async fn style_terms(
         let grams: Vec<wgpu::Buffer> = layers
             .iter()
             .map(|&(l, _)| {
-                let c = LAYERS[l].cout;
-                let p = net.pixels(l);
-                let split = gram::Split::for_shape(p, c);
-                let partials = gpu.storage("gram partials", split.partials_len(c));
-                let g = gpu.storage("style gram", (c * c) as usize);
-                dispatches.push(gram::partials(gpu, p, c, split, &net.features[l], &partials));
-                dispatches.push(gram::reduce(gpu, p, c, split, &partials, &g));
+                let f = gram::Features::one(net.pixels(l), LAYERS[l].cout);
+                let split = f.split();
+                let partials = gpu.storage("gram partials", f.partials_len(split));
+                let g = gpu.storage("style gram", f.grams_len());
+                dispatches.push(gram::partials(gpu, f, split, &net.features[l], &partials));
+                dispatches.push(gram::reduce(gpu, f, split, &partials, &g));
                 g
             })
             .collect();

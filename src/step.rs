@@ -72,7 +72,7 @@ impl Step {
             gpu,
             s.optimizer,
             s.learning_rate,
-            (net.height * net.width) as usize,
+            net.input_pixels(),
             &objective.grad_pixels,
             s.loss.pixels,
         );
@@ -97,38 +97,40 @@ impl Step {
 impl Objective {
     pub fn new(gpu: &Gpu, s: &LossInputs) -> Objective {
         let net = s.net;
-        let pixel_count = (net.height * net.width) as usize;
+        let images = net.images;
+        let features = |layer: usize| gram::Features {
+            images,
+            pixels: net.pixels(layer),
+            channels: LAYERS[layer].cout,
+        };
         let layout = LossLayout::new(
-            &s.content
-                .iter()
-                .map(|t| (net.pixels(t.layer) * LAYERS[t.layer].cout) as usize)
-                .collect::<Vec<_>>(),
+            &s.content.iter().map(|t| features(t.layer).len()).collect::<Vec<_>>(),
             &s.style
                 .iter()
-                .map(|t| (LAYERS[t.layer].cout * LAYERS[t.layer].cout) as usize)
+                .map(|t| features(t.layer).grams_len())
                 .collect::<Vec<_>>(),
-            pixel_count,
+            net.input_pixels(),
         );
         let partials = gpu.storage("loss partials", layout.len());
         let losses = gpu.storage("losses", 4);
 
         let mut d = net.forward(gpu, s.weights, s.pooling, s.pixels);
 
-        // Style: Gram of each style layer, then its error against the painting's, giving dLoss/dG.
+        // Style: Gram of each style layer (of each image), then its error against the painting's, giving dLoss/dG.
         let mut d_grams = Vec::new();
         let mut buffers = Vec::new();
         for (t, &offset) in s.style.iter().zip(&layout.style.offsets) {
-            let c = LAYERS[t.layer].cout;
-            let p = net.pixels(t.layer);
-            let split = gram::Split::for_shape(p, c);
-            let g_partials = gpu.storage("gram partials", split.partials_len(c));
-            let g = gpu.storage("gram", (c * c) as usize);
-            let d_g = gpu.storage("d gram", (c * c) as usize);
-            d.push(gram::partials(gpu, p, c, split, &net.features[t.layer], &g_partials));
-            d.push(gram::reduce(gpu, p, c, split, &g_partials, &g));
+            let f = features(t.layer);
+            let split = f.split();
+            let g_partials = gpu.storage("gram partials", f.partials_len(split));
+            let g = gpu.storage("gram", f.grams_len());
+            let d_g = gpu.storage("d gram", f.grams_len());
+            d.push(gram::partials(gpu, f, split, &net.features[t.layer], &g_partials));
+            d.push(gram::reduce(gpu, f, split, &g_partials, &g));
             d.push(mse_loss::mse_loss(
                 gpu,
-                (c * c) as usize,
+                f.grams_len(),
+                images,
                 t.scale,
                 &g,
                 &t.target,
@@ -147,16 +149,7 @@ impl Objective {
             let style_seeds = s.style.iter().zip(&d_grams).map(|(t, d_g)| Seed {
                 layer: t.layer,
                 dispatch: Box::new(move |grad: &wgpu::Buffer, accumulate: bool| {
-                    let i = t.layer;
-                    gram::backward(
-                        gpu,
-                        net.pixels(i),
-                        LAYERS[i].cout,
-                        &net.features[i],
-                        d_g,
-                        grad,
-                        accumulate,
-                    )
+                    gram::backward(gpu, features(t.layer), &net.features[t.layer], d_g, grad, accumulate)
                 }),
             });
             let content_seeds = s.content.iter().zip(&layout.content.offsets).map(|(t, &offset)| Seed {
@@ -164,11 +157,9 @@ impl Objective {
                 dispatch: Box::new({
                     let partials = &partials;
                     move |grad: &wgpu::Buffer, accumulate: bool| {
-                        let count = (net.pixels(t.layer) * LAYERS[t.layer].cout) as usize;
-                        let features = &net.features[t.layer];
-                        mse_loss::mse_loss(
-                            gpu, count, t.scale, features, &t.target, grad, accumulate, partials, offset,
-                        )
+                        let count = features(t.layer).len();
+                        let x = &net.features[t.layer];
+                        mse_loss::mse_loss(gpu, count, 1, t.scale, x, &t.target, grad, accumulate, partials, offset)
                     }
                 }),
             });
@@ -179,6 +170,7 @@ impl Objective {
 
         d.push(tv_loss::tv_loss(
             gpu,
+            images,
             net.height,
             net.width,
             s.tv_scale,

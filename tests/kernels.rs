@@ -44,10 +44,13 @@ fn preprocess_forward_and_backward() {
     assert_close("preprocess backward", &read(&gpu, &out_b, n * 4), &f32s(&want), 1e-6);
 }
 
-fn check_conv(h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
+/// Every tiling of a 3x3 convolution over `images` images of h x w stacked along the rows, each padded at its own
+/// borders, against the reference run image by image.
+fn check_conv(images: usize, h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
     let gpu = gpu();
     let cin_p = cin.next_multiple_of(4);
-    let x = random(h * w * cin, seed, -1.0, 1.0);
+    let n = images;
+    let x = random(n * h * w * cin, seed, -1.0, 1.0);
     let weight = random(9 * cin * cout, seed + 1, -0.3, 0.3);
     let bias = random(cout, seed + 2, -0.2, 0.2);
     let packed = pack(
@@ -60,6 +63,12 @@ fn check_conv(h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
         },
     );
     let x_p = pad_channels(&x, cin, cin_p);
+    // the reference, one image at a time
+    let per_image = |len: usize, f: &dyn Fn(usize) -> Vec<f64>| -> Vec<f64> {
+        let out: Vec<f64> = (0..n).flat_map(f).collect();
+        assert_eq!(out.len(), n * len);
+        out
+    };
 
     // forward
     let (xb, wf, wb, bb) = (
@@ -73,13 +82,25 @@ fn check_conv(h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
         width: w as u32,
         cin: cin_p as u32,
         cout: cout as u32,
+        images: n as u32,
     };
-    let want_y = r::conv3x3(h, w, cin, cin_p, cout, &f64s(&x_p), &f64s(&weight), &f64s(&bias), true);
-    let gy = random(h * w * cout, seed + 3, -1.0, 1.0);
+    let (px_in, px_out) = (h * w * cin_p, h * w * cout);
+    let want_y = per_image(px_out, &|i| {
+        let x_i = f64s(&x_p[i * px_in..(i + 1) * px_in]);
+        r::conv3x3(h, w, cin, cin_p, cout, &x_i, &f64s(&weight), &f64s(&bias), true)
+    });
+    let gy = random(n * px_out, seed + 3, -1.0, 1.0);
     let gyb = gpu.storage_from("gy", &gy);
     // the input gradient's mask is the reference forward output, so every tiling sees the same one
     let mask = gpu.storage_from("mask", &f32s(&want_y));
-    let want_gx = r::conv3x3_backward_input(h, w, cin, cin_p, cout, &f64s(&gy), &want_y, &f64s(&weight));
+    let want_gx = per_image(px_in, &|i| {
+        let (gy_i, y_i) = (
+            f64s(&gy[i * px_out..(i + 1) * px_out]),
+            &want_y[i * px_out..(i + 1) * px_out],
+        );
+        r::conv3x3_backward_input(h, w, cin, cin_p, cout, &gy_i, y_i, &f64s(&weight))
+    });
+    let h = n * h; // the stack's rows, from here on
     let mut checked = 0;
     for tiling in Tiling::ALL {
         if tiling.fits(cout as u32) {
@@ -115,14 +136,22 @@ fn check_conv(h: usize, w: usize, cin: usize, cout: usize, seed: u64) {
 #[test]
 fn conv3x3_tilings_cover_partial_tiles() {
     // 323 pixels: two full 128-pixel tiles and a partial one; 136 channels: a full 128-channel tile and 8 more
-    check_conv(17, 19, 64, 136, 50);
+    check_conv(1, 17, 19, 64, 136, 50);
+}
+
+#[test]
+fn conv3x3_pads_each_image_of_a_batch_at_its_own_borders() {
+    // 3 images of 6x5 stacked: tiles of 64 and 128 pixels straddle the images' borders
+    check_conv(3, 6, 5, 64, 72, 55);
+    // the narrow kernel (4 channels) on a batch
+    check_conv(2, 5, 7, 20, 4, 65);
 }
 
 #[test]
 fn conv3x3_narrow_forward() {
     // fewer channel vec4s than the kernel's 16 lanes per pixel, and more (two rounds for some lanes)
-    check_conv(9, 7, 16, 4, 60);
-    check_conv(6, 5, 72, 4, 70);
+    check_conv(1, 9, 7, 16, 4, 60);
+    check_conv(1, 6, 5, 72, 4, 70);
 }
 
 #[test]
@@ -143,22 +172,22 @@ fn conv3x3_tiling_rule() {
 
 #[test]
 fn conv3x3_first_layer_three_channels() {
-    check_conv(7, 11, 3, 64, 10);
+    check_conv(1, 7, 11, 3, 64, 10);
 }
 
 #[test]
 fn conv3x3_odd_non_square_multi_tile() {
-    check_conv(13, 17, 64, 128, 20);
+    check_conv(1, 13, 17, 64, 128, 20);
 }
 
 #[test]
 fn conv3x3_deep_narrow() {
-    check_conv(3, 5, 256, 64, 30);
+    check_conv(1, 3, 5, 256, 64, 30);
 }
 
 #[test]
 fn conv3x3_one_pixel() {
-    check_conv(1, 1, 8, 64, 40);
+    check_conv(1, 1, 1, 8, 64, 40);
 }
 
 fn check_pool(kind: Pooling, h: usize, w: usize, c: usize) {
@@ -207,19 +236,25 @@ fn average_pool_odd_sizes() {
     check_pool(Pooling::Average, 9, 7, 64);
 }
 
-/// The Gram matrix of random [p][c] features with `split`, against the reference.
-fn check_gram(gpu: &artsy::Gpu, what: &str, p: usize, c: usize, split: gram::Split, seed: u64) {
-    let f = random(p * c, seed, 0.0, 2.0);
+/// The Gram matrices of `images` random [p][c] feature maps with `split`, against the reference, map by map.
+fn check_gram(gpu: &artsy::Gpu, what: &str, images: usize, p: usize, c: usize, split: gram::Split, seed: u64) {
+    let f = random(images * p * c, seed, 0.0, 2.0);
+    let shape = gram::Features {
+        images: images as u32,
+        pixels: p as u32,
+        channels: c as u32,
+    };
     let (fb, parts, g) = (
         gpu.storage_from("f", &f),
-        gpu.storage("parts", split.partials_len(c as u32)),
-        gpu.storage("g", c * c),
+        gpu.storage_from("parts", &vec![f32::NAN; shape.partials_len(split)]),
+        gpu.storage_from("g", &vec![f32::NAN; images * c * c]),
     );
     gpu.run(&[
-        gram::partials(gpu, p as u32, c as u32, split, &fb, &parts),
-        gram::reduce(gpu, p as u32, c as u32, split, &parts, &g),
+        gram::partials(gpu, shape, split, &fb, &parts),
+        gram::reduce(gpu, shape, split, &parts, &g),
     ]);
-    assert_close(what, &read(gpu, &g, c * c), &f32s(&r::gram(p, c, &f64s(&f))), REL);
+    let want: Vec<f64> = f.chunks(p * c).flat_map(|f_i| r::gram(p, c, &f64s(f_i))).collect();
+    assert_close(what, &read(gpu, &g, images * c * c), &f32s(&want), REL);
 }
 
 #[test]
@@ -230,13 +265,65 @@ fn gram_split_along_pixels() {
             chunk,
             splits: (p as u32).div_ceil(chunk),
         };
-        check_gram(&gpu, &format!("gram p={p} c={c} chunk={chunk}"), p, c, split, p as u64);
+        check_gram(
+            &gpu,
+            &format!("gram p={p} c={c} chunk={chunk}"),
+            1,
+            p,
+            c,
+            split,
+            p as u64,
+        );
     }
     // the automatic split covers every pixel too
     let (p, c) = (5000usize, 64usize);
     let split = gram::Split::for_shape(p as u32, c as u32);
     assert!(split.splits > 1);
-    check_gram(&gpu, "gram auto split", p, c, split, 9);
+    check_gram(&gpu, "gram auto split", 1, p, c, split, 9);
+}
+
+#[test]
+fn gram_of_each_image_of_a_batch() {
+    let gpu = gpu();
+    // 3 maps of 300 pixels, each split into chunks of 48 (the last chunk of each map partial)
+    let split = gram::Split { chunk: 48, splits: 7 };
+    check_gram(&gpu, "grams of 3 images", 3, 300, 64, split, 19);
+    let shape = gram::Features {
+        images: 4,
+        pixels: 2000,
+        channels: 128,
+    };
+    check_gram(&gpu, "grams of 4 images, auto split", 4, 2000, 128, shape.split(), 21);
+}
+
+/// The Gram backward of 3 images (83 pixels: partial tiles at each image's end), each with its own dG, against
+/// the reference image by image.
+#[test]
+fn gram_backward_of_each_image_of_a_batch() {
+    let gpu = gpu();
+    let (n, p, c) = (3usize, 83usize, 64usize);
+    let f = random(n * p * c, 16, 0.0, 1.0);
+    let dg = random(n * c * c, 17, -1.0, 1.0);
+    let shape = gram::Features {
+        images: n as u32,
+        pixels: p as u32,
+        channels: c as u32,
+    };
+    let (fb, dgb) = (gpu.storage_from("f", &f), gpu.storage_from("dg", &dg));
+    let out = gpu.storage_from("out", &vec![f32::NAN; n * p * c]);
+    gpu.run(&[gram::backward(&gpu, shape, &fb, &dgb, &out, false)]);
+    let want: Vec<f64> = (0..n)
+        .flat_map(|i| {
+            let f_i = f64s(&f[i * p * c..(i + 1) * p * c]);
+            r::gram_backward_symmetric_dg(p, c, &f_i, &f64s(&dg[i * c * c..(i + 1) * c * c]))
+        })
+        .collect();
+    assert_close(
+        "gram backward of 3 images",
+        &read(&gpu, &out, n * p * c),
+        &f32s(&want),
+        REL,
+    );
 }
 
 /// The Gram backward against the chain rule's F (dG + dG^T) / (C * P) for a symmetric dG, as the style loss gives
@@ -255,8 +342,8 @@ fn gram_backward_overwrite_and_accumulate() {
         gpu.storage_from("acc", &prior),
     );
     gpu.run(&[
-        gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &over, false),
-        gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &acc, true),
+        gram::backward(&gpu, gram::Features::one(p as u32, c as u32), &fb, &dgb, &over, false),
+        gram::backward(&gpu, gram::Features::one(p as u32, c as u32), &fb, &dgb, &acc, true),
     ]);
     let want = r::gram_backward(p, c, &f64s(&f), &f64s(&dg));
     assert_close("gram backward", &read(&gpu, &over, p * c), &f32s(&want), REL);
@@ -281,7 +368,14 @@ fn gram_backward_multiplies_an_asymmetric_dg_as_stored() {
     let dg = random(c * c, 15, -1.0, 1.0);
     let (fb, dgb) = (gpu.storage_from("f", &f), gpu.storage_from("dg", &dg));
     let out = gpu.storage_from("out", &vec![f32::NAN; p * c]);
-    gpu.run(&[gram::backward(&gpu, p as u32, c as u32, &fb, &dgb, &out, false)]);
+    gpu.run(&[gram::backward(
+        &gpu,
+        gram::Features::one(p as u32, c as u32),
+        &fb,
+        &dgb,
+        &out,
+        false,
+    )]);
     let want = r::gram_backward_symmetric_dg(p, c, &f64s(&f), &f64s(&dg));
     // the alternatives a wrong kernel would compute are far from it, so REL separates them
     let dg_t: Vec<f64> = (0..c * c).map(|k| dg[(k % c) * c + k / c] as f64).collect();
@@ -344,6 +438,7 @@ fn mse_loss_value_and_gradient() {
         gpu.run(&[mse_loss::mse_loss(
             &gpu,
             n,
+            1,
             scale,
             &xb,
             &tb,
@@ -399,6 +494,7 @@ fn tv_loss_value_and_gradient() {
         );
         gpu.run(&[tv_loss::tv_loss(
             &gpu,
+            1,
             h as u32,
             w as u32,
             scale,
@@ -655,6 +751,76 @@ fn lbfgs_shortens_a_step_a_bad_curvature_estimate_blows_up() {
     }
 }
 
+/// A batch's Gram matrices against the painting's one: x of 3 blocks, each measured against the same target.
+#[test]
+fn mse_loss_repeats_its_target_over_a_batch() {
+    let gpu = gpu();
+    let (n, len) = (3usize, 4096usize);
+    let x = random(n * len, 41, -1.0, 1.0);
+    let t = random(len, 42, -1.0, 1.0);
+    let repeated: Vec<f32> = t.iter().cycle().take(n * len).cloned().collect();
+    let (want_loss, want_grad) = r::mse(&f64s(&x), &f64s(&repeated), 0.5);
+    let parts_n = mse_loss::partial_count(n * len) as usize;
+    let (xb, tb, gb, parts) = (
+        gpu.storage_from("x", &x),
+        gpu.storage_from("t", &t),
+        gpu.storage_from("g", &vec![f32::NAN; n * len]),
+        gpu.storage("parts", parts_n),
+    );
+    gpu.run(&[mse_loss::mse_loss(
+        &gpu,
+        n * len,
+        n as u32,
+        0.5,
+        &xb,
+        &tb,
+        &gb,
+        false,
+        &parts,
+        0,
+    )]);
+    let got: f64 = read(&gpu, &parts, parts_n).iter().map(|&v| v as f64).sum();
+    assert!((got - want_loss).abs() < 1e-5 * want_loss, "loss {got} vs {want_loss}");
+    assert_close(
+        "mse gradient, repeated target",
+        &read(&gpu, &gb, n * len),
+        &f32s(&want_grad),
+        1e-6,
+    );
+}
+
+/// The TV of 3 pictures stacked along the rows is the sum of each one's, with no difference across their borders.
+#[test]
+fn tv_loss_measures_each_image_of_a_batch_alone() {
+    let gpu = gpu();
+    let (n, h, w) = (3usize, 7usize, 9usize);
+    let px: Vec<f32> = random(n * h * w * 4, 43, 0.0, 1.0)
+        .chunks(4)
+        .flat_map(|p| [p[0], p[1], p[2], 0.0])
+        .collect();
+    let scale = 1e-2;
+    let parts_n = tv_loss::partial_count(n * h * w) as usize;
+    let (pb, gb, parts) = (
+        gpu.storage_from("px", &px),
+        gpu.storage("g", n * h * w * 4),
+        gpu.storage("parts", parts_n),
+    );
+    gpu.run(&[tv_loss::tv_loss(
+        &gpu, n as u32, h as u32, w as u32, scale, &pb, &gb, &parts, 0,
+    )]);
+    let image = |i: usize| f64s(&px[i * h * w * 4..(i + 1) * h * w * 4]);
+    let want_loss: f64 = (0..n).map(|i| r::tv(h, w, &image(i), scale as f64)).sum();
+    let got: f64 = read(&gpu, &parts, parts_n).iter().map(|&v| v as f64).sum();
+    assert!((got - want_loss).abs() < 1e-5 * want_loss, "tv {got} vs {want_loss}");
+    let want_grad: Vec<f64> = (0..n).flat_map(|i| r::tv_grad(h, w, &image(i), scale as f64)).collect();
+    assert_close(
+        "tv gradient of 3 images",
+        &read(&gpu, &gb, n * h * w * 4),
+        &f32s(&want_grad),
+        1e-5,
+    );
+}
+
 // The shape rules the kernels (and the unchecked shader mode) rely on are refused in the wrappers, by name.
 
 #[test]
@@ -663,7 +829,7 @@ fn gram_refuses_channels_off_the_tile() {
     let gpu = gpu();
     let split = gram::Split { chunk: 16, splits: 1 };
     let (f, parts) = (gpu.storage("f", 16 * 32), gpu.storage("parts", 32 * 32));
-    gram::partials(&gpu, 16, 32, split, &f, &parts);
+    gram::partials(&gpu, gram::Features::one(16, 32), split, &f, &parts);
 }
 
 #[test]
@@ -675,6 +841,7 @@ fn conv3x3_refuses_unpadded_channels() {
         width: 2,
         cin: 6,
         cout: 64,
+        images: 1,
     };
     let b = gpu.storage("b", 9 * 8 * 64);
     conv3x3::forward(&gpu, shape, &b, &b, &b, &b);
@@ -685,7 +852,7 @@ fn conv3x3_refuses_unpadded_channels() {
 fn mse_loss_refuses_a_short_buffer() {
     let gpu = gpu();
     let (x, parts) = (gpu.storage("x", 64), gpu.storage("parts", 4));
-    mse_loss::mse_loss(&gpu, 64, 1.0, &x, &x, &gpu.storage("g", 64), false, &parts, 4);
+    mse_loss::mse_loss(&gpu, 64, 1, 1.0, &x, &x, &gpu.storage("g", 64), false, &parts, 4);
 }
 
 /// The GPU's shader mode is the one this test binary stands for: bounds checks on here, off when

@@ -107,6 +107,7 @@ fn check_input(h: usize, w: usize, cin: usize, cout: usize, x: &[f32], scale: f3
         width: w as u32,
         cin: cin_p as u32,
         cout: cout as u32,
+        images: 1,
     };
     let (xb, wf, wb, bb) = (
         gpu.storage_from("x", &x_p),
@@ -223,6 +224,7 @@ fn opting_out_runs_the_f32_kernels() {
         width: 5,
         cin: 4,
         cout: 8,
+        images: 1,
     };
     let (x, wf, b, y) = (
         gpu.storage("x", 15 * 4),

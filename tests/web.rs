@@ -70,6 +70,7 @@ async fn conv_pool_and_gram_match_the_cpu_reference_on_webgpu() {
         width: w as u32,
         cin: 4,
         cout: cout as u32,
+        images: 1,
     };
     gpu.run(&[
         conv3x3::forward(&gpu, shape, &xb, &wf, &bb, &y),
@@ -119,8 +120,20 @@ async fn conv_pool_and_gram_match_the_cpu_reference_on_webgpu() {
     gpu.run(&[
         pool2x2::forward(&gpu, Pooling::Max, h as u32, w as u32, cout as u32, &y, &pooled),
         pool2x2::backward(&gpu, Pooling::Max, h as u32, w as u32, cout as u32, &y, &gob, &gp),
-        gram::partials(&gpu, (h * w) as u32, cout as u32, split, &y, &parts),
-        gram::reduce(&gpu, (h * w) as u32, cout as u32, split, &parts, &g),
+        gram::partials(
+            &gpu,
+            gram::Features::one((h * w) as u32, cout as u32),
+            split,
+            &y,
+            &parts,
+        ),
+        gram::reduce(
+            &gpu,
+            gram::Features::one((h * w) as u32, cout as u32),
+            split,
+            &parts,
+            &g,
+        ),
     ]);
     assert_close(
         "max pool",

@@ -4,10 +4,14 @@
 // Also the GEMM's B operand where it is the weights as they are ([K = 9 * CIN][COUT]): `load_b`.
 
 struct Params {
-    height: u32,
+    height: u32, // of one image
     width: u32,
     cin: u32,    // channels of src (multiple of 4)
     cout: u32,   // channels of dst (multiple of 4)
+    images: u32, // images stacked along the rows ([IMAGES * H][W][C]); each is padded at its own borders
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -197,27 +197,35 @@ struct Params {
     width: u32,
     cin: u32,
     cout: u32,
+    images: u32,
+    _pad: [u32; 3],
 }
 
-fn params(gpu: &Gpu, height: u32, width: u32, cin: u32, cout: u32) -> wgpu::Buffer {
+/// The parameter block every 3x3 kernel reads (common/conv_bindings.wgsl) for a convolution over the images of
+/// `s` from `cin` to `cout` channels (the input gradient swaps the two).
+pub(super) fn params(gpu: &Gpu, s: &Shape, cin: u32, cout: u32) -> wgpu::Buffer {
     gpu.uniform(
         "conv3x3",
         &Params {
-            height,
-            width,
+            height: s.height,
+            width: s.width,
             cin,
             cout,
+            images: s.images,
+            _pad: [0; 3],
         },
     )
 }
 
-/// The shape of one convolution: channels-last, both channel counts multiples of 4.
+/// The shape of one convolution: channels-last, both channel counts multiples of 4, over `images` images of
+/// `height` x `width` stacked along the rows ([images][height][width][channels]), each padded at its own borders.
 #[derive(Clone, Copy, Debug)]
 pub struct Shape {
     pub height: u32,
     pub width: u32,
     pub cin: u32,
     pub cout: u32,
+    pub images: u32,
 }
 
 impl Shape {
@@ -225,12 +233,14 @@ impl Shape {
     fn check(&self, kernel: &str) {
         positive(kernel, "height", self.height);
         positive(kernel, "width", self.width);
+        positive(kernel, "images", self.images);
         multiple_of(kernel, "cin", self.cin, 4);
         multiple_of(kernel, "cout", self.cout, 4);
     }
 
-    fn pixels(&self) -> usize {
-        self.height as usize * self.width as usize
+    /// Pixels of all the images.
+    pub fn pixels(&self) -> usize {
+        self.images as usize * self.height as usize * self.width as usize
     }
 
     /// The shape rules and buffer sizes of a forward convolution, for the kernel named `name` (every
@@ -264,9 +274,10 @@ pub fn forward(
     bias: &wgpu::Buffer,
     output: &wgpu::Buffer,
 ) -> Dispatch {
-    let tiling = Tiling::choose(s.height * s.width, s.cout);
-    // tensor cores where the GPU has them, except for 4 output channels (the narrow kernel wastes nothing)
-    if gpu.tensor_cores() && tiling != Tiling::Narrow {
+    let tiling = Tiling::choose(s.pixels() as u32, s.cout);
+    // tensor cores where the GPU has them (one image at a time), except for 4 output channels (the narrow kernel
+    // wastes nothing)
+    if gpu.tensor_cores() && tiling != Tiling::Narrow && s.images == 1 {
         return super::conv3x3_coop::forward(gpu, s, input, weights, bias, output);
     }
     forward_tiled(gpu, s, tiling, input, weights, bias, output)
@@ -290,11 +301,11 @@ pub fn forward_tiled(
         kernel.name,
         s.cout
     );
-    let params = params(gpu, s.height, s.width, s.cin, s.cout);
+    let params = params(gpu, &s, s.cin, s.cout);
     gpu.dispatch(
         kernel,
         &[&params, input, weights, bias, output],
-        tiling.groups(gpu, s.height * s.width, s.cout),
+        tiling.groups(gpu, s.pixels() as u32, s.cout),
     )
 }
 
@@ -308,8 +319,8 @@ pub fn backward_input(
     output: &wgpu::Buffer,
     grad_input: &wgpu::Buffer,
 ) -> Dispatch {
-    let tiling = Tiling::choose(s.height * s.width, s.cin);
-    if gpu.tensor_cores() && tiling != Tiling::Narrow {
+    let tiling = Tiling::choose(s.pixels() as u32, s.cin);
+    if gpu.tensor_cores() && tiling != Tiling::Narrow && s.images == 1 {
         return super::conv3x3_coop::backward_input(gpu, s, grad_output, weights_t, output, grad_input);
     }
     backward_input_tiled(gpu, s, tiling, grad_output, weights_t, output, grad_input)
@@ -330,10 +341,10 @@ pub fn backward_input_tiled(
     let name = kernel.name;
     s.check_backward_input(name, [grad_output, weights_t, output, grad_input]);
     assert!(tiling.fits(s.cin), "{name}: needs 4 input channels, got {}", s.cin);
-    let params = params(gpu, s.height, s.width, s.cout, s.cin);
+    let params = params(gpu, &s, s.cout, s.cin);
     gpu.dispatch(
         kernel,
         &[&params, grad_output, weights_t, output, grad_input],
-        tiling.groups(gpu, s.height * s.width, s.cin),
+        tiling.groups(gpu, s.pixels() as u32, s.cin),
     )
 }

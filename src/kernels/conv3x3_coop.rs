@@ -41,15 +41,6 @@ fn variant(gpu: &Gpu) -> (&'static CoopTiling, &'static Kernel, &'static Kernel)
     }
 }
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Params {
-    height: u32,
-    width: u32,
-    cin: u32,
-    cout: u32,
-}
-
 /// The dispatch of `kernel` (tiled as `tiling`) for a convolution from `cin` to `cout` channels over the image of
 /// `s`.
 fn dispatch(
@@ -60,15 +51,8 @@ fn dispatch(
     cout: u32,
     buffers: [&wgpu::Buffer; 4],
 ) -> Dispatch {
-    let params = gpu.uniform(
-        kernel.name,
-        &Params {
-            height: s.height,
-            width: s.width,
-            cin,
-            cout,
-        },
-    );
+    assert_eq!(s.images, 1, "{}: runs one image at a time", kernel.name);
+    let params = super::conv3x3::params(gpu, s, cin, cout);
     let [src, weights, aux, dst] = buffers;
     gpu.dispatch(
         kernel,

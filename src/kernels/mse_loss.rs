@@ -27,6 +27,8 @@ struct Params {
     scale: f32,
     accumulate: u32,
     offset: u32,
+    target4: u32,
+    _pad: [u32; 3],
 }
 
 /// Workgroups (and so loss partials) a dispatch over `count` values uses.
@@ -35,10 +37,13 @@ pub fn partial_count(count: usize) -> u32 {
 }
 
 /// grad (+)= 2 * scale * (x - target); partials[offset..offset + partial_count(count)] = scale * sum (x - target)^2.
+/// x and grad hold `images` blocks of count / images values (a batch's Gram matrices, say), each measured against
+/// the same target of count / images values.
 #[allow(clippy::too_many_arguments)]
 pub fn mse_loss(
     gpu: &Gpu,
     count: usize,
+    images: u32,
     scale: f32,
     x: &wgpu::Buffer,
     target: &wgpu::Buffer,
@@ -47,9 +52,10 @@ pub fn mse_loss(
     partials: &wgpu::Buffer,
     offset: u32,
 ) -> Dispatch {
-    multiple_of(KERNEL.name, "count", count as u32, 4);
-    for (what, buffer) in [("x", x), ("target", target), ("grad", grad)] {
-        holds(KERNEL.name, what, buffer, count);
+    multiple_of(KERNEL.name, "count", count as u32, 4 * images.max(1));
+    let target_count = count / images as usize;
+    for (what, buffer, len) in [("x", x, count), ("target", target, target_count), ("grad", grad, count)] {
+        holds(KERNEL.name, what, buffer, len);
     }
     let partials_end = (offset + partial_count(count)) as usize;
     holds(KERNEL.name, "partials", partials, partials_end);
@@ -60,6 +66,8 @@ pub fn mse_loss(
             scale,
             accumulate: accumulate as u32,
             offset,
+            target4: (target_count / 4) as u32,
+            _pad: [0; 3],
         },
     );
     gpu.dispatch(&KERNEL, &[&p, x, target, grad, partials], [partial_count(count), 1, 1])

@@ -22,6 +22,8 @@ struct Params {
     width: u32,
     scale: f32,
     offset: u32,
+    images: u32,
+    _pad: [u32; 3],
 }
 
 /// Workgroups (and so loss partials) a dispatch over `pixels` uses.
@@ -30,9 +32,11 @@ pub fn partial_count(pixels: usize) -> u32 {
 }
 
 /// grad += d(scale * TV)/d pixels; partials[offset..offset + partial_count] = this workgroup's share of the loss.
+/// `pixels` holds `images` pictures of `height` x `width` stacked along the rows, each measured on its own.
 #[allow(clippy::too_many_arguments)]
 pub fn tv_loss(
     gpu: &Gpu,
+    images: u32,
     height: u32,
     width: u32,
     scale: f32,
@@ -43,7 +47,8 @@ pub fn tv_loss(
 ) -> Dispatch {
     positive(KERNEL.name, "height", height);
     positive(KERNEL.name, "width", width);
-    let count = (height * width) as usize;
+    positive(KERNEL.name, "images", images);
+    let count = images as usize * (height * width) as usize;
     holds(KERNEL.name, "pixels", pixels, count * 4);
     holds(KERNEL.name, "grad", grad, count * 4);
     let partials_end = (offset + partial_count(count)) as usize;
@@ -55,6 +60,8 @@ pub fn tv_loss(
             width,
             scale,
             offset,
+            images,
+            _pad: [0; 3],
         },
     );
     let n = partial_count(count);

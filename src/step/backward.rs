@@ -31,9 +31,9 @@ impl Backward {
     /// (in the order given; the deepest layer must have one), then through the ReLU mask and the convolution, then
     /// the pooling below it. Two ping-pong buffers, big enough for the largest feature map, carry the gradient.
     pub fn new(gpu: &Gpu, net: &Network, weights: &GpuWeights, pooling: Pooling, seeds: &[Seed]) -> Backward {
-        let pixel_count = (net.height * net.width) as usize;
+        let pixel_count = net.input_pixels();
         let grad_len = (0..=net.last)
-            .map(|i| (net.pixels(i) * LAYERS[i].cout.max(stored_cin(i))) as usize)
+            .map(|i| net.images as usize * (net.pixels(i) * LAYERS[i].cout.max(stored_cin(i))) as usize)
             .max()
             .unwrap();
         let mut grad = gpu.storage("grad a", grad_len);
@@ -46,16 +46,9 @@ impl Backward {
                 d.push((seed.dispatch)(&grad, seeded));
                 seeded = true;
             }
-            let (h, w) = net.sizes[i];
-            let shape = conv3x3::Shape {
-                height: h,
-                width: w,
-                cin: stored_cin(i),
-                cout: LAYERS[i].cout,
-            };
             d.push(conv3x3::backward_input(
                 gpu,
-                shape,
+                net.conv_shape(i),
                 &grad,
                 &weights.layers[i].backward,
                 &net.features[i],
@@ -64,7 +57,7 @@ impl Backward {
             if i == 0 {
                 d.push(preprocess::backward(gpu, &other, &grad_pixels, pixel_count));
             } else if LAYERS[i].pool_before {
-                let (ph, pw) = net.sizes[i - 1];
+                let (ph, pw) = net.stacked_size(i - 1);
                 d.push(pool2x2::backward(
                     gpu,
                     pooling,
