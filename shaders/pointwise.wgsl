@@ -1,18 +1,20 @@
-// Element-wise kernels of the filter network: a residual gradient added into the main path's, and the output
-// sigmoid that squashes the network's last layer into 0..1 pixels, forward and backward.
+// Element-wise kernels of the filter network: a residual gradient added into the main path's, the output sigmoid
+// that squashes the network's last layer into 0..1 pixels, forward and backward, and a copy between two buffers'
+// ranges (a training crop into or out of the batch VGG19 measures).
 //
 // Layouts (f32, read and written as vec4; `count4` vec4s):
 //   add_into        : a = src [count4]                       -> dst [count4] += src
 //   sigmoid_forward : a = z [count4] (r, g, b, _)            -> dst = y = (sigmoid(z.rgb), 0), overwritten
 //   sigmoid_backward: a = y, b = dy [count4] (r, g, b, _)    -> dst = dz = ((dy * y * (1 - y)).rgb, 0), overwritten
+//   copy_range      : a                                      -> dst[dst_at + i] = a[src_at + i], i < count4
 // Tiling: one thread per vec4, WORKGROUP_SIZE (256) threads per workgroup, a 2D grid flattened row by row.
 // Prepended: the generated constant WORKGROUP_SIZE and common/flat_index.wgsl.
 
 struct Params {
     count4: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    src_at: u32,  // copy_range only: vec4 offsets
+    dst_at: u32,
+    _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -48,4 +50,13 @@ fn sigmoid_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
     }
     let y = a[i].xyz;
     dst[i] = vec4<f32>(b[i].xyz * y * (1.0 - y), 0.0);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn copy_range(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat_index(gid, nwg);
+    if (i >= params.count4) {
+        return;
+    }
+    dst[params.dst_at + i] = a[params.src_at + i];
 }

@@ -37,7 +37,7 @@ impl Network {
         if images > 1 {
             for i in (1..=last).filter(|&i| LAYERS[i].pool_before) {
                 assert!(
-                    sizes[i - 1].0 % 2 == 0,
+                    sizes[i - 1].0.is_multiple_of(2),
                     "a batch of {images} images of height {height}: the pooling before {} halves an odd height",
                     LAYERS[i].name
                 );

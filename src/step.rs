@@ -104,7 +104,7 @@ impl Objective {
             channels: LAYERS[layer].cout,
         };
         let layout = LossLayout::new(
-            &s.content.iter().map(|t| features(t.layer).len()).collect::<Vec<_>>(),
+            &s.content.iter().map(|t| features(t.layer).values()).collect::<Vec<_>>(),
             &s.style
                 .iter()
                 .map(|t| features(t.layer).grams_len())
@@ -157,7 +157,7 @@ impl Objective {
                 dispatch: Box::new({
                     let partials = &partials;
                     move |grad: &wgpu::Buffer, accumulate: bool| {
-                        let count = features(t.layer).len();
+                        let count = features(t.layer).values();
                         let x = &net.features[t.layer];
                         mse_loss::mse_loss(gpu, count, 1, t.scale, x, &t.target, grad, accumulate, partials, offset)
                     }

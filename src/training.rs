@@ -1,8 +1,9 @@
 //! Training a filter network on the GPU (Johnson, Alahi and Fei-Fei 2016). Each step takes a batch of random
 //! crops of the training photos (random position, scale and mirroring); each crop goes through the network, and
-//! VGG19 measures the result against the crop's own features (content) and the painting's Gram matrices (style)
-//! with the same loss terms and weights as the optimisation (step.rs's Objective). The gradient goes on back
-//! through the network, summed over the batch, and Adam moves the network's parameters.
+//! VGG19 measures the results, several crops in one pass, against the crops' own features (content) and the
+//! painting's Gram matrices (style) with the same loss terms and weights as the optimisation (step.rs's
+//! Objective). The gradient goes on back through the network, summed over the batch, and Adam moves the network's
+//! parameters.
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use image::RgbaImage;
 use crate::error::{Error, Result};
 use crate::filter_net::{Activations, Architecture, Backward};
 use crate::gpu::{Dispatch, Gpu, LossReadback, SetUpErrors};
-use crate::kernels::{adam, crop, crop::Crop};
+use crate::kernels::{adam, crop, crop::Crop, pointwise};
 use crate::loss::{ContentTerm, style_terms};
 use crate::network::Network;
 use crate::params::{DEFAULT_CONTENT_LAYER, Params};
@@ -133,6 +134,23 @@ impl TrainSettings {
     }
 }
 
+/// The most pixels one VGG19 pass measures: a 512 x 512 picture's, the optimisation's default size, whose memory
+/// the GPUs it runs on hold. One 256 px crop alone fills a fraction of a large GPU (conv5_1 is 16 x 16 pixels):
+/// on an H200 VGG19's convolutions took 30.7 ms for four crops one at a time, 17.5 ms for one picture of their
+/// pixels.
+const VGG_PASS_PIXELS: u32 = 512 * 512;
+
+/// How many crops of a batch VGG19 measures in one pass: as many as VGG_PASS_PIXELS hold, and a divisor of the
+/// batch so that every pass is alike. Crops stack along the rows, which VGG's four poolings halve alike only for
+/// sides that are multiples of 16; other sides go one at a time.
+pub fn crops_per_pass(batch: u32, crop: u32) -> u32 {
+    if !crop.is_multiple_of(16) {
+        return 1;
+    }
+    let fit = (VGG_PASS_PIXELS / (crop * crop)).clamp(1, batch);
+    (1..=fit).rev().find(|k| batch.is_multiple_of(*k)).unwrap_or(1)
+}
+
 /// Parameters far outside anything a network reaches: Adam's clamp is not meant to bind for weights.
 const PARAM_BOUND: f32 = 1e6;
 
@@ -181,8 +199,17 @@ pub struct Trainer {
     latest: Option<Losses>,
     diverged: Option<(u32, String)>,
     bytes: u64,
+    /// Crops per VGG19 pass: the losses read back are their sum.
+    per_pass: u32,
     // Held for the bind groups' sake.
-    _held: (Activations, Backward, Objective, Network, Network, Vec<wgpu::Buffer>),
+    _held: (
+        Vec<Activations>,
+        Vec<Backward>,
+        Objective,
+        Network,
+        Network,
+        Vec<wgpu::Buffer>,
+    ),
 }
 
 impl Trainer {
@@ -235,11 +262,21 @@ impl Trainer {
         let params_buffer = gpu.storage_from("filter params", &initial);
         let grads = gpu.storage("filter grads", arch.param_count);
         let adam_state = adam::AdamState::new(gpu, arch.param_count / 4);
-        let acts = Activations::new(gpu, &arch, size, size);
 
-        // The crop's own features are its content target.
+        // The network runs crop by crop; VGG19 measures `per_pass` crops at once, stacked along the rows: the
+        // crops (for their content features) and the network's pictures of them.
+        let per_pass = crops_per_pass(settings.batch, size);
+        let crop_len = (size * size * 4) as usize;
+        let acts: Vec<Activations> = (0..per_pass)
+            .map(|_| Activations::new(gpu, &arch, size, size))
+            .collect();
+        let crops_stacked = gpu.storage("training crops", per_pass as usize * crop_len);
+        let pictures = gpu.storage("network pictures", per_pass as usize * crop_len);
+        let crop_grad = gpu.storage("crop picture grad", crop_len);
+
+        // The crops' own features are their content targets.
         let content_last = layers.content.iter().map(|&(l, _)| l).max().unwrap_or(0);
-        let crop_net = Network::new(gpu, size, size, content_last);
+        let crop_net = Network::batch(gpu, per_pass, size, size, content_last);
         let content: Vec<ContentTerm> = layers
             .content
             .iter()
@@ -266,7 +303,7 @@ impl Trainer {
             .map(|&(l, _)| l)
             .max()
             .unwrap();
-        let out_net = Network::new(gpu, size, size, deepest);
+        let out_net = Network::batch(gpu, per_pass, size, size, deepest);
         let objective = Objective::new(
             gpu,
             &LossInputs {
@@ -276,23 +313,43 @@ impl Trainer {
                 content: &content,
                 style: &style,
                 tv_scale: params.tv_weight / (size * size) as f32,
-                pixels: acts.output(),
+                pixels: &pictures,
             },
         );
-        let backward = Backward::new(gpu, &arch, &acts, &params_buffer, &objective.grad_pixels, &grads);
+        // One backward pass per crop of a pass (each reads its own activations), all writing one scratch.
+        let first = Backward::new(gpu, &arch, &acts[0], &params_buffer, &crop_grad, &grads);
+        let mut backward = vec![first];
+        for a in &acts[1..] {
+            let b = Backward::sharing_scratch(gpu, &arch, a, &params_buffer, &crop_grad, &grads, &backward[0]);
+            backward.push(b);
+        }
 
         let crops: Vec<wgpu::Buffer> = (0..settings.batch).map(|_| crop::params_buffer(gpu)).collect();
         let mut step = Vec::new();
-        for (b, crop_params) in crops.iter().enumerate() {
-            step.push(crop::sample(gpu, crop_params, size, &photo_buffer, &acts.input));
-            step.extend(crop_net.forward(gpu, weights, params.pooling, &acts.input));
-            step.extend(acts.forward(gpu, &arch, &params_buffer));
+        for (pass, pass_crops) in crops.chunks(per_pass as usize).enumerate() {
+            for (j, (crop_params, a)) in pass_crops.iter().zip(&acts).enumerate() {
+                let at = j * crop_len;
+                step.push(crop::sample(gpu, crop_params, size, &photo_buffer, &a.input));
+                step.push(pointwise::copy_range(
+                    gpu,
+                    crop_len,
+                    (&a.input, 0),
+                    (&crops_stacked, at),
+                ));
+                step.extend(a.forward(gpu, &arch, &params_buffer));
+                step.push(pointwise::copy_range(gpu, crop_len, (a.output(), 0), (&pictures, at)));
+            }
+            step.extend(crop_net.forward(gpu, weights, params.pooling, &crops_stacked));
             step.extend(objective.dispatches.iter().cloned());
-            step.extend(
-                if b == 0 { &backward.first } else { &backward.accumulate }
-                    .iter()
-                    .cloned(),
-            );
+            for (j, b) in backward.iter().enumerate() {
+                let grad = (&objective.grad_pixels, j * crop_len);
+                step.push(pointwise::copy_range(gpu, crop_len, grad, (&crop_grad, 0)));
+                step.extend(
+                    if pass == 0 && j == 0 { &b.first } else { &b.accumulate }
+                        .iter()
+                        .cloned(),
+                );
+            }
         }
         step.extend(adam::step_bounded(
             gpu,
@@ -317,8 +374,11 @@ impl Trainer {
             return Err(Error::Gpu(format!("setting up training: {e}")));
         }
         gpu.check_alive()?;
-        let bytes = acts.bytes()
-            + backward.bytes()
+        let bytes = acts.iter().map(Activations::bytes).sum::<u64>()
+            + backward[0].bytes()
+            + crops_stacked.size()
+            + pictures.size()
+            + crop_grad.size()
             + objective.bytes()
             + out_net.bytes()
             + crop_net.bytes()
@@ -327,7 +387,15 @@ impl Trainer {
             + grads.size()
             + adam_state.bytes()
             + style.iter().map(|t| t.target.size()).sum::<u64>();
-        let mut held_buffers = vec![grads, adam_state.m, adam_state.v, adam_state.state];
+        let mut held_buffers = vec![
+            grads,
+            adam_state.m,
+            adam_state.v,
+            adam_state.state,
+            crops_stacked,
+            pictures,
+            crop_grad,
+        ];
         held_buffers.extend(style.into_iter().map(|t| t.target));
         Ok(Trainer {
             gpu: gpu.clone(),
@@ -347,6 +415,7 @@ impl Trainer {
             latest: None,
             diverged: None,
             bytes,
+            per_pass,
             _held: (acts, backward, objective, out_net, crop_net, held_buffers),
         })
     }
@@ -450,10 +519,11 @@ impl Trainer {
         self.step_count - self.last_done
     }
 
-    /// The newest losses (of the last picture of a batch) since the last call, without waiting. A loss that is
-    /// not a finite number stops training: `run` then fails with `Error::Diverged`.
+    /// The newest losses (per picture: the mean over the last VGG19 pass of a batch) since the last call, without
+    /// waiting. A loss that is not a finite number stops training: `run` then fails with `Error::Diverged`.
     pub fn poll_losses(&mut self) -> Option<Losses> {
-        let (step, v) = self.readback.poll(&self.gpu)?;
+        let (step, sums) = self.readback.poll(&self.gpu)?;
+        let v: Vec<f32> = sums.iter().map(|s| s / self.per_pass as f32).collect();
         self.last_done = self.last_done.max(step);
         while self.in_flight.front().is_some_and(|&(s, _)| s <= self.last_done) {
             self.in_flight.pop_front();
@@ -527,6 +597,22 @@ impl Trainer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vgg_measures_as_many_crops_at_once_as_a_512_px_picture_holds() {
+        // the CLI's default (4 of 256 px) and the page's (2 of 128 px): the whole batch in one pass
+        assert_eq!(crops_per_pass(4, 256), 4);
+        assert_eq!(crops_per_pass(2, 128), 2);
+        // more than a 512 px picture's pixels: passes of a divisor of the batch
+        assert_eq!(crops_per_pass(16, 256), 4);
+        assert_eq!(crops_per_pass(6, 256), 3);
+        assert_eq!(crops_per_pass(5, 256), 1);
+        assert_eq!(crops_per_pass(4, 512), 1);
+        assert_eq!(crops_per_pass(3, 1024), 1);
+        // sides VGG's poolings would not halve alike: one crop at a time
+        assert_eq!(crops_per_pass(4, 36), 1);
+        assert_eq!(crops_per_pass(1, 256), 1);
+    }
 
     #[test]
     fn optimisation_settings_train_at_relu2_2_and_training_settings_stay() {

@@ -180,3 +180,91 @@ fn tv_gradient_matches_finite_differences() {
 fn whole_gradient_matches_finite_differences_average_pool() {
     check(Pooling::Average, 500.0, 3e6, 1e-3);
 }
+
+/// A batch measured in one VGG19 pass (training's crops, stacked along the rows) has the losses of its pictures
+/// measured one at a time, summed, and each picture's gradient: every convolution pads each picture at its own
+/// borders, each picture has its own Gram matrices and total variation.
+#[test]
+fn a_batch_in_one_pass_is_its_pictures_one_at_a_time() {
+    use artsy::loss::{ContentTerm, StyleTerm};
+    use artsy::network::Network;
+    use artsy::step::{LossInputs, Objective};
+
+    let gpu = gpu();
+    let weights = Arc::new(GpuWeights::upload(&gpu, &random_weights(7)));
+    let (n, side) = (3usize, 32u32);
+    let px = (side * side) as usize;
+    let pictures: Vec<f32> = random(n * px * 4, 5, 0.1, 0.9)
+        .chunks(4)
+        .flat_map(|p| [p[0], p[1], p[2], 0.0])
+        .collect();
+    let content_layer = 3; // relu2_2
+    let content_len = px / 4 * LAYERS[content_layer].cout as usize;
+    let content_target = random(n * content_len, 6, 0.0, 2.0);
+    let style: Vec<(usize, Vec<f32>)> = [0usize, 4, 12]
+        .iter()
+        .map(|&l| {
+            let c = LAYERS[l].cout as usize;
+            let a = random(c * c, 10 + l as u64, 0.0, 1.0);
+            (l, (0..c * c).map(|k| (a[k] + a[(k % c) * c + k / c]) / 2.0).collect())
+        })
+        .collect();
+
+    // The losses and the gradient of `images` pictures starting at picture `first`.
+    let measure = |first: usize, images: usize| -> (Vec<f32>, Vec<f32>) {
+        let net = Network::batch(&gpu, images as u32, side, side, 12);
+        let content = [ContentTerm {
+            layer: content_layer,
+            target: gpu.storage_from(
+                "content",
+                &content_target[first * content_len..][..images * content_len],
+            ),
+            scale: 3.0 / content_len as f32,
+        }];
+        let style: Vec<StyleTerm> = style
+            .iter()
+            .map(|(layer, g)| StyleTerm {
+                layer: *layer,
+                target: gpu.storage_from("style", g),
+                scale: 40.0 / g.len() as f32,
+            })
+            .collect();
+        let pixels = gpu.storage_from("pictures", &pictures[first * px * 4..][..images * px * 4]);
+        let objective = Objective::new(
+            &gpu,
+            &LossInputs {
+                net: &net,
+                weights: &weights,
+                pooling: Pooling::Max,
+                content: &content,
+                style: &style,
+                tv_scale: 0.5 / px as f32,
+                pixels: &pixels,
+            },
+        );
+        gpu.run(&objective.dispatches);
+        (
+            common::read(&gpu, &objective.losses, 4),
+            common::read(&gpu, &objective.grad_pixels, images * px * 4),
+        )
+    };
+    let (losses, grad) = measure(0, n);
+    let mut want_losses = [0f64; 4];
+    let mut want_grad = Vec::new();
+    for i in 0..n {
+        let (l, g) = measure(i, 1);
+        for (w, v) in want_losses.iter_mut().zip(l) {
+            *w += v as f64;
+        }
+        want_grad.extend(g);
+    }
+    for (k, name) in ["content", "style", "tv", "total"].iter().enumerate() {
+        let (got, want) = (losses[k] as f64, want_losses[k]);
+        assert!(want > 0.0, "{name}: the test's loss term is zero");
+        assert!(
+            (got - want).abs() < 1e-4 * want,
+            "{name} loss: batch {got}, one at a time {want}"
+        );
+    }
+    common::assert_close("gradient of a batch", &grad, &want_grad, 1e-4);
+}

@@ -11,7 +11,20 @@ pub struct Backward {
     pub first: Vec<Dispatch>,
     /// Adds to the gradient (every later picture of a batch).
     pub accumulate: Vec<Dispatch>,
-    buffers: Vec<wgpu::Buffer>,
+    scratch: Scratch,
+}
+
+/// What a backward pass writes on its way down besides the parameters' gradient. Passes that run one after
+/// another (the pictures of a batch) share one set.
+#[derive(Clone)]
+struct Scratch {
+    /// dLoss/d each layer's output but the last (given).
+    grad_out: Vec<wgpu::Buffer>,
+    grad_conv: wgpu::Buffer,
+    conv: wgpu::Buffer,
+    conv_partials: wgpu::Buffer,
+    norm_partials: wgpu::Buffer,
+    grad_upsampled: wgpu::Buffer,
 }
 
 impl Backward {
@@ -24,8 +37,152 @@ impl Backward {
         grad_output: &wgpu::Buffer,
         grads: &wgpu::Buffer,
     ) -> Backward {
+        let scratch = Scratch::new(gpu, arch, acts);
+        Backward::with_scratch(gpu, arch, acts, params, grad_output, grads, scratch)
+    }
+
+    /// `new` for activations of the same size as `other`'s, writing its scratch buffers: for passes that never
+    /// run at the same time as `other`'s.
+    pub fn sharing_scratch(
+        gpu: &Gpu,
+        arch: &Architecture,
+        acts: &Activations,
+        params: &wgpu::Buffer,
+        grad_output: &wgpu::Buffer,
+        grads: &wgpu::Buffer,
+        other: &Backward,
+    ) -> Backward {
+        let scratch = other.scratch.clone();
+        Backward::with_scratch(gpu, arch, acts, params, grad_output, grads, scratch)
+    }
+
+    fn with_scratch(
+        gpu: &Gpu,
+        arch: &Architecture,
+        acts: &Activations,
+        params: &wgpu::Buffer,
+        grad_output: &wgpu::Buffer,
+        grads: &wgpu::Buffer,
+        scratch: Scratch,
+    ) -> Backward {
         let n = arch.layers.len();
-        // dLoss/d each layer's output (the last is given), and shared scratch for the rest.
+        let Scratch {
+            grad_out,
+            grad_conv,
+            conv: conv_scratch,
+            conv_partials,
+            norm_partials,
+            grad_upsampled,
+        } = &scratch;
+        let build = |accumulate: bool| {
+            let mut d = Vec::new();
+            for (i, l) in arch.layers.iter().enumerate().rev() {
+                let bufs = &acts.layers[i];
+                let dy = if i == n - 1 { grad_output } else { &grad_out[i] };
+                let (oh, ow) = acts.sizes[i];
+                match l.after {
+                    After::Squash => d.push(pointwise::sigmoid_backward(
+                        gpu,
+                        (oh * ow) as usize,
+                        &bufs.out,
+                        dy,
+                        grad_conv,
+                    )),
+                    After::NormRelu | After::NormAdd { .. } => d.extend(instance_norm::backward(
+                        gpu,
+                        NormShape {
+                            pixels: oh * ow,
+                            channels: l.cout,
+                        },
+                        &bufs.conv_out,
+                        &bufs.out,
+                        dy,
+                        l.after == After::NormRelu,
+                        params,
+                        l.affine,
+                        &bufs.stats,
+                        norm_partials,
+                        grads,
+                        l.shift(),
+                        accumulate,
+                        grad_conv,
+                    )),
+                }
+                let (x, (h, w)) = acts.conv_input(i);
+                let shape = l.conv_shape(h, w);
+                d.extend(
+                    conv::ConvWeightGrad {
+                        shape,
+                        x,
+                        dy: grad_conv,
+                        partials: conv_partials,
+                        grads,
+                        w_offset: l.weights,
+                        bias_offset: (l.after == After::Squash).then_some(l.affine),
+                        accumulate,
+                    }
+                    .dispatches(gpu),
+                );
+                if i == 0 {
+                    break; // nothing needs dLoss/d photo
+                }
+                let below = &grad_out[i - 1];
+                let dx = if l.upsample_before { grad_upsampled } else { below };
+                d.extend(
+                    conv::ConvInputGrad {
+                        shape,
+                        dy: grad_conv,
+                        params,
+                        w_offset: l.weights,
+                        scratch: conv_scratch,
+                        dx,
+                        accumulate: false,
+                    }
+                    .dispatches(gpu),
+                );
+                if l.upsample_before {
+                    let (bh, bw) = acts.sizes[i - 1];
+                    d.push(upsample::backward(gpu, bh, bw, l.cin, grad_upsampled, below));
+                }
+                // A residual block's input also receives the gradient at the block's output, unchanged.
+                for (j, later) in arch.layers.iter().enumerate().skip(i) {
+                    if later.after == (After::NormAdd { skip: i - 1 }) {
+                        let count = (acts.sizes[i - 1].0 * acts.sizes[i - 1].1 * arch.layers[i - 1].cout) as usize;
+                        d.push(pointwise::add_into(gpu, count, &grad_out[j], below));
+                    }
+                }
+            }
+            d
+        };
+        let first = build(false);
+        let accumulate = build(true);
+        Backward {
+            first,
+            accumulate,
+            scratch,
+        }
+    }
+
+    /// Bytes of GPU memory the backward pass holds (its scratch, which passes sharing it count once).
+    pub fn bytes(&self) -> u64 {
+        let s = &self.scratch;
+        s.grad_out.iter().map(|b| b.size()).sum::<u64>()
+            + [
+                &s.grad_conv,
+                &s.conv,
+                &s.conv_partials,
+                &s.norm_partials,
+                &s.grad_upsampled,
+            ]
+            .iter()
+            .map(|b| b.size())
+            .sum::<u64>()
+    }
+}
+
+impl Scratch {
+    fn new(gpu: &Gpu, arch: &Architecture, acts: &Activations) -> Scratch {
+        let n = arch.layers.len();
         let grad_out: Vec<wgpu::Buffer> = (0..n - 1)
             .map(|i| gpu.storage("filter grad out", (acts.layers[i].out.size() / 4) as usize))
             .collect();
@@ -52,105 +209,13 @@ impl Backward {
                 upsampled_len = upsampled_len.max((h * w * l.cin) as usize);
             }
         }
-        let grad_conv = gpu.storage("filter grad conv out", conv_len);
-        let scratch = gpu.storage("filter conv scratch", scratch_len);
-        let conv_partials = gpu.storage("filter weight partials", conv_partials_len);
-        let norm_partials = gpu.storage("filter norm grad partials", norm_partials_len);
-        let grad_upsampled = gpu.storage("filter grad upsampled", upsampled_len);
-
-        let build = |accumulate: bool| {
-            let mut d = Vec::new();
-            for (i, l) in arch.layers.iter().enumerate().rev() {
-                let bufs = &acts.layers[i];
-                let dy = if i == n - 1 { grad_output } else { &grad_out[i] };
-                let (oh, ow) = acts.sizes[i];
-                match l.after {
-                    After::Squash => d.push(pointwise::sigmoid_backward(
-                        gpu,
-                        (oh * ow) as usize,
-                        &bufs.out,
-                        dy,
-                        &grad_conv,
-                    )),
-                    After::NormRelu | After::NormAdd { .. } => d.extend(instance_norm::backward(
-                        gpu,
-                        NormShape {
-                            pixels: oh * ow,
-                            channels: l.cout,
-                        },
-                        &bufs.conv_out,
-                        &bufs.out,
-                        dy,
-                        l.after == After::NormRelu,
-                        params,
-                        l.affine,
-                        &bufs.stats,
-                        &norm_partials,
-                        grads,
-                        l.shift(),
-                        accumulate,
-                        &grad_conv,
-                    )),
-                }
-                let (x, (h, w)) = acts.conv_input(i);
-                let shape = l.conv_shape(h, w);
-                d.extend(
-                    conv::ConvWeightGrad {
-                        shape,
-                        x,
-                        dy: &grad_conv,
-                        partials: &conv_partials,
-                        grads,
-                        w_offset: l.weights,
-                        bias_offset: (l.after == After::Squash).then_some(l.affine),
-                        accumulate,
-                    }
-                    .dispatches(gpu),
-                );
-                if i == 0 {
-                    break; // nothing needs dLoss/d photo
-                }
-                let below = &grad_out[i - 1];
-                let dx = if l.upsample_before { &grad_upsampled } else { below };
-                d.extend(
-                    conv::ConvInputGrad {
-                        shape,
-                        dy: &grad_conv,
-                        params,
-                        w_offset: l.weights,
-                        scratch: &scratch,
-                        dx,
-                        accumulate: false,
-                    }
-                    .dispatches(gpu),
-                );
-                if l.upsample_before {
-                    let (bh, bw) = acts.sizes[i - 1];
-                    d.push(upsample::backward(gpu, bh, bw, l.cin, &grad_upsampled, below));
-                }
-                // A residual block's input also receives the gradient at the block's output, unchanged.
-                for (j, later) in arch.layers.iter().enumerate().skip(i) {
-                    if later.after == (After::NormAdd { skip: i - 1 }) {
-                        let count = (acts.sizes[i - 1].0 * acts.sizes[i - 1].1 * arch.layers[i - 1].cout) as usize;
-                        d.push(pointwise::add_into(gpu, count, &grad_out[j], below));
-                    }
-                }
-            }
-            d
-        };
-        let first = build(false);
-        let accumulate = build(true);
-        let mut buffers = grad_out;
-        buffers.extend([grad_conv, scratch, conv_partials, norm_partials, grad_upsampled]);
-        Backward {
-            first,
-            accumulate,
-            buffers,
+        Scratch {
+            grad_out,
+            grad_conv: gpu.storage("filter grad conv out", conv_len),
+            conv: gpu.storage("filter conv scratch", scratch_len),
+            conv_partials: gpu.storage("filter weight partials", conv_partials_len),
+            norm_partials: gpu.storage("filter norm grad partials", norm_partials_len),
+            grad_upsampled: gpu.storage("filter grad upsampled", upsampled_len),
         }
-    }
-
-    /// Bytes of GPU memory the backward pass holds.
-    pub fn bytes(&self) -> u64 {
-        self.buffers.iter().map(|b| b.size()).sum()
     }
 }

@@ -81,7 +81,7 @@ impl Features {
     }
 
     /// f32 values of the maps.
-    pub fn len(&self) -> usize {
+    pub fn values(&self) -> usize {
         self.images as usize * self.pixels as usize * self.channels as usize
     }
 
@@ -156,7 +156,7 @@ pub fn partials(gpu: &Gpu, f: Features, split: Split, features: &wgpu::Buffer, p
         split.chunk,
         f.pixels
     );
-    holds(PARTIALS.name, "features", features, f.len());
+    holds(PARTIALS.name, "features", features, f.values());
     holds(PARTIALS.name, "partials", partials, f.partials_len(split));
     let p = params(gpu, f, split);
     gpu.dispatch(
@@ -191,9 +191,9 @@ pub fn backward(
     accumulate: bool,
 ) -> Dispatch {
     check(BACKWARD.name, f);
-    holds(BACKWARD.name, "features", features, f.len());
+    holds(BACKWARD.name, "features", features, f.values());
     holds(BACKWARD.name, "d_gram", d_gram, f.grams_len());
-    holds(BACKWARD.name, "grad", grad, f.len());
+    holds(BACKWARD.name, "grad", grad, f.values());
     let p = gpu.uniform(
         "gram_backward",
         &BackwardParams {

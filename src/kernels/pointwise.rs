@@ -1,4 +1,5 @@
-//! shaders/pointwise.wgsl: element-wise kernels: a residual gradient added in, the output sigmoid and its backward.
+//! shaders/pointwise.wgsl: element-wise kernels: a residual gradient added in, the output sigmoid and its backward,
+//! a copy between buffer ranges.
 
 use super::shape_rules::{holds, multiple_of};
 use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
@@ -15,27 +16,61 @@ const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];
 pub const ADD_INTO: Kernel = Kernel::new("add_into", &SHADER, "add_into", BINDINGS);
 pub const SIGMOID_FORWARD: Kernel = Kernel::new("sigmoid_forward", &SHADER, "sigmoid_forward", BINDINGS);
 pub const SIGMOID_BACKWARD: Kernel = Kernel::new("sigmoid_backward", &SHADER, "sigmoid_backward", BINDINGS);
+pub const COPY_RANGE: Kernel = Kernel::new("copy_range", &SHADER, "copy_range", BINDINGS);
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct Params {
     count4: u32,
-    _pad: [u32; 3],
+    src_at: u32,
+    dst_at: u32,
+    _pad: u32,
 }
 
 fn params(gpu: &Gpu, kernel: &Kernel, count4: usize) -> wgpu::Buffer {
-    assert!(
-        count4 < u32::MAX as usize,
-        "{}: {count4} vec4s do not fit a u32 index",
-        kernel.name
-    );
+    ranged_params(gpu, kernel, count4, 0, 0)
+}
+
+fn ranged_params(gpu: &Gpu, kernel: &Kernel, count4: usize, src_at: usize, dst_at: usize) -> wgpu::Buffer {
+    for (what, n) in [
+        ("count", count4),
+        ("source offset", src_at),
+        ("destination offset", dst_at),
+    ] {
+        assert!(
+            count4 + n < u32::MAX as usize,
+            "{}: a {what} of {n} vec4s does not fit a u32 index",
+            kernel.name
+        );
+    }
     gpu.uniform(
         "pointwise",
         &Params {
             count4: count4 as u32,
-            _pad: [0; 3],
+            src_at: src_at as u32,
+            dst_at: dst_at as u32,
+            _pad: 0,
         },
     )
+}
+
+/// dst[dst_at .. dst_at + count] = src[src_at .. src_at + count] (f32 counts, multiples of 4): a training crop
+/// into its place in the batch VGG19 measures, or its share of the batch's gradient back out. Two buffers.
+pub fn copy_range(gpu: &Gpu, count: usize, src: (&wgpu::Buffer, usize), dst: (&wgpu::Buffer, usize)) -> Dispatch {
+    let name = COPY_RANGE.name;
+    let ((src, src_at), (dst, dst_at)) = (src, dst);
+    multiple_of(name, "count", count as u32, 4);
+    for (what, n) in [("source offset", src_at), ("destination offset", dst_at)] {
+        assert!(
+            n.is_multiple_of(4),
+            "{name}: the {what} must be a multiple of 4, got {n}"
+        );
+    }
+    holds(name, "src", src, src_at + count);
+    holds(name, "dst", dst, dst_at + count);
+    let p = ranged_params(gpu, &COPY_RANGE, count / 4, src_at / 4, dst_at / 4);
+    // b is not read; src is bound there too
+    gpu.dispatch(&COPY_RANGE, &[&p, src, src, dst], grid_1d(gpu, count / 4))
 }
 
 /// dst += src over `count` f32 (count a multiple of 4): a residual connection's gradient joining the main path's.
