@@ -33,7 +33,7 @@ pub struct Step {
     buffers: Vec<wgpu::Buffer>,
 }
 
-/// What the loss of a picture is made of.
+/// What the loss of a picture (or of a batch of pictures, `net.images` of them) is made of.
 pub struct LossInputs<'a> {
     pub net: &'a Network,
     pub weights: &'a GpuWeights,
@@ -42,7 +42,7 @@ pub struct LossInputs<'a> {
     pub style: &'a [StyleTerm],
     /// tv_weight / (H * W)
     pub tv_scale: f32,
-    /// The picture [H][W] vec4 in 0..1.
+    /// The picture [H][W] vec4 in 0..1 (a batch: [images][H][W], the pictures stacked along the rows).
     pub pixels: &'a wgpu::Buffer,
 }
 
@@ -53,8 +53,9 @@ pub struct StepInputs<'a> {
 }
 
 /// The loss of a picture and its gradient: forward through VGG, the loss terms, backward to the pixels, total
-/// variation and the loss report. A step adds the optimiser's update; training a filter network carries the
-/// gradient on into the network.
+/// variation and the loss report. For a batch, each picture's losses (its own Gram matrices, content features and
+/// total variation), summed, and each picture's gradient. A step adds the optimiser's update; training a filter
+/// network carries the gradient on into the network.
 pub struct Objective {
     pub dispatches: Vec<Dispatch>,
     /// dLoss/d pixels [H][W] vec4, valid after `dispatches`.

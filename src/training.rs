@@ -317,10 +317,10 @@ impl Trainer {
             },
         );
         // One backward pass per crop of a pass (each reads its own activations), all writing one scratch.
-        let first = Backward::new(gpu, &arch, &acts[0], &params_buffer, &crop_grad, &grads);
+        let first = Backward::new(gpu, &arch, &acts[0], &params_buffer, &crop_grad, &grads, None);
         let mut backward = vec![first];
         for a in &acts[1..] {
-            let b = Backward::sharing_scratch(gpu, &arch, a, &params_buffer, &crop_grad, &grads, &backward[0]);
+            let b = Backward::new(gpu, &arch, a, &params_buffer, &crop_grad, &grads, Some(&backward[0]));
             backward.push(b);
         }
 

@@ -97,7 +97,7 @@ fn the_whole_networks_gradient_matches_finite_differences() {
     let c_b = gpu.storage_from("c", &c);
     let acts = Activations::new(&gpu, &arch, h, w);
     gpu.queue.write_buffer(&acts.input, 0, bytemuck::cast_slice(&input));
-    let backward = Backward::new(&gpu, &arch, &acts, &params_b, &c_b, &grads);
+    let backward = Backward::new(&gpu, &arch, &acts, &params_b, &c_b, &grads, None);
     let mut d = acts.forward(&gpu, &arch, &params_b);
     d.extend(backward.first.iter().cloned());
     gpu.run(&d);

@@ -28,7 +28,9 @@ struct Scratch {
 }
 
 impl Backward {
-    /// The dispatches that take `grad_output` (dLoss/d `acts.output()`) to dLoss/d parameters in `grads`.
+    /// The dispatches that take `grad_output` (dLoss/d `acts.output()`) to dLoss/d parameters in `grads`, with
+    /// scratch buffers of their own, or, given `scratch_of`, with that pass's (for activations of the same size,
+    /// in passes that never run at the same time: the crops of a batch).
     pub fn new(
         gpu: &Gpu,
         arch: &Architecture,
@@ -36,35 +38,12 @@ impl Backward {
         params: &wgpu::Buffer,
         grad_output: &wgpu::Buffer,
         grads: &wgpu::Buffer,
+        scratch_of: Option<&Backward>,
     ) -> Backward {
-        let scratch = Scratch::new(gpu, arch, acts);
-        Backward::with_scratch(gpu, arch, acts, params, grad_output, grads, scratch)
-    }
-
-    /// `new` for activations of the same size as `other`'s, writing its scratch buffers: for passes that never
-    /// run at the same time as `other`'s.
-    pub fn sharing_scratch(
-        gpu: &Gpu,
-        arch: &Architecture,
-        acts: &Activations,
-        params: &wgpu::Buffer,
-        grad_output: &wgpu::Buffer,
-        grads: &wgpu::Buffer,
-        other: &Backward,
-    ) -> Backward {
-        let scratch = other.scratch.clone();
-        Backward::with_scratch(gpu, arch, acts, params, grad_output, grads, scratch)
-    }
-
-    fn with_scratch(
-        gpu: &Gpu,
-        arch: &Architecture,
-        acts: &Activations,
-        params: &wgpu::Buffer,
-        grad_output: &wgpu::Buffer,
-        grads: &wgpu::Buffer,
-        scratch: Scratch,
-    ) -> Backward {
+        let scratch = match scratch_of {
+            Some(other) => other.scratch.clone(),
+            None => Scratch::new(gpu, arch, acts),
+        };
         let n = arch.layers.len();
         let Scratch {
             grad_out,
