@@ -250,7 +250,7 @@ pub async fn measure_apply(
     clock: impl Fn() -> f64,
 ) -> Result<ApplyMeasurement> {
     let (width, height) = Architecture::run_size(width, height);
-    let acts = Activations::new(gpu, arch, height, width);
+    let acts = Activations::for_inference(gpu, arch, height, width);
     let forward = acts.forward(gpu, arch, params);
     let frames = frames.max(1);
     let queued: Vec<_> = (0..frames).flat_map(|_| forward.iter().cloned()).collect();

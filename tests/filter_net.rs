@@ -59,6 +59,49 @@ fn reference_forward(arch: &Architecture, params: &[f64], input: &[f64], height:
     x
 }
 
+/// A pass for applying a filter (Activations::for_inference: layers share buffers once their contents are read)
+/// makes the very picture of a training pass's buffers, in less memory; a backward pass refuses its buffers.
+#[test]
+fn a_forward_pass_alone_shares_buffers_and_makes_the_same_picture() {
+    let gpu = gpu();
+    let arch = Architecture::new(8).unwrap();
+    let (h, w) = (24u32, 28u32);
+    let params = gpu.storage_from("params", &arch.initial_params(9));
+    let input: Vec<f32> = random((h * w * 4) as usize, 13, 0.0, 1.0)
+        .chunks(4)
+        .flat_map(|p| [p[0], p[1], p[2], 0.0])
+        .collect();
+    let picture = |acts: &Activations| {
+        gpu.queue.write_buffer(&acts.input, 0, bytemuck::cast_slice(&input));
+        gpu.run(&acts.forward(&gpu, &arch, &params));
+        read(&gpu, acts.output(), (h * w * 4) as usize)
+    };
+    let (kept, alone) = (
+        Activations::new(&gpu, &arch, h, w),
+        Activations::for_inference(&gpu, &arch, h, w),
+    );
+    assert!(kept.keeps_all() && !alone.keeps_all());
+    assert_eq!(picture(&alone), picture(&kept));
+    let ratio = alone.bytes() as f64 / kept.bytes() as f64;
+    assert!(
+        ratio < 0.5,
+        "a forward pass alone holds {ratio:.2} of a training pass's memory"
+    );
+    assert_eq!(
+        alone.output().size(),
+        (h * w * 4 * 4) as u64,
+        "the picture has a buffer of its own size"
+    );
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let grads = gpu.storage("grads", arch.param_count);
+        Backward::new(&gpu, &arch, &alone, &params, alone.output(), &grads, None)
+    }));
+    assert!(
+        refused.is_err(),
+        "a backward pass must refuse a forward pass's shared buffers"
+    );
+}
+
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

@@ -132,7 +132,7 @@ impl Stylizer {
             )));
         }
         let scopes = self.gpu.set_up_scopes().await;
-        let acts = Activations::new(&self.gpu, &self.arch, height, width);
+        let acts = Activations::for_inference(&self.gpu, &self.arch, height, width);
         let forward = acts.forward(&self.gpu, &self.arch, &self.params);
         let staging = crate::gpu::staging_buffer(&self.gpu, acts.output().size());
         let SetUpErrors { out_of_memory, invalid } = scopes.finish().await;
@@ -220,7 +220,7 @@ impl Stylizer {
         let (sw, sh) = crate::image::fit(rw, rh, stats_side);
         let (sw, sh) = Architecture::run_size(sw, sh);
         let scopes = gpu.set_up_scopes().await;
-        let whole = Activations::new(gpu, arch, sh, sw);
+        let whole = Activations::for_inference(gpu, arch, sh, sw);
         let measure = whole.forward(gpu, arch, &self.params);
         let tile_acts = Activations::sharing_stats(gpu, arch, th, tw, &whole);
         let forward = tile_acts.forward_given_stats(gpu, arch, &self.params);

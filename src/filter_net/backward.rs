@@ -40,6 +40,10 @@ impl Backward {
         grads: &wgpu::Buffer,
         scratch_of: Option<&Backward>,
     ) -> Backward {
+        assert!(
+            acts.keeps_all(),
+            "a backward pass needs the activations of Activations::new, not of for_inference"
+        );
         let scratch = match scratch_of {
             Some(other) => other.scratch.clone(),
             None => Scratch::new(gpu, arch, acts),

@@ -172,7 +172,7 @@ impl LivePipeline {
         params: &wgpu::Buffer,
     ) -> Result<NetworkRun, Error> {
         guarded(gpu, &format!("the live filter at {width}x{height}"), || {
-            let acts = Activations::new(gpu, arch, height, width);
+            let acts = Activations::for_inference(gpu, arch, height, width);
             let forward = acts.forward(gpu, arch, params);
             let present = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("present"),
