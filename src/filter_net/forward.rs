@@ -100,18 +100,14 @@ impl Activations {
             let conv_out = allocate("filter conv out", out_len.iter().copied().max().unwrap_or(4));
             let up_len = upsampled_len.iter().copied().max().unwrap_or(0);
             let up = (up_len > 0).then(|| allocate("filter upsampled", up_len));
-            let out = shared_outputs(arch, &out_len)
-                .into_iter()
-                .map(|(len, slot)| (len, slot, allocate("filter layer out", len)))
-                .collect::<Vec<_>>();
+            let (slot_lens, slot_of) = output_slots(arch, &out_len);
+            let slots: Vec<_> = slot_lens.iter().map(|&len| allocate("filter layer out", len)).collect();
             (
                 vec![conv_out; n],
-                (0..n)
-                    .map(|i| out.iter().find(|(_, slots, _)| slots.contains(&i)).unwrap().2.clone())
-                    .collect(),
+                slot_of.iter().map(|&s| slots[s].clone()).collect(),
                 upsampled_len
                     .iter()
-                    .map(|&len| (len > 0).then(|| up.clone().unwrap()))
+                    .map(|&len| up.clone().filter(|_| len > 0))
                     .collect(),
             )
         };
@@ -262,11 +258,11 @@ impl Activations {
     }
 }
 
-/// For a pass that keeps nothing for a backward pass: which layers' outputs share a buffer, and its length. A
-/// layer's output is read by the next layer, and by the layer that adds it back at a residual block's end; a buffer
-/// is free for layer i's output once every output it held has been read by a layer before i. The last layer's
-/// output (the picture) has a buffer of its own size, which nothing else uses.
-fn shared_outputs(arch: &Architecture, out_len: &[usize]) -> Vec<(usize, Vec<usize>)> {
+/// For a pass that keeps nothing for a backward pass: the length of each buffer the layers' outputs share, and the
+/// buffer of each layer's output. A layer's output is read by the next layer, and by the layer that adds it back at
+/// a residual block's end; a buffer is free for layer i's output once every output it held has been read by a
+/// layer before i. The last layer's output (the picture) has a buffer of its own size, which nothing else uses.
+fn output_slots(arch: &Architecture, out_len: &[usize]) -> (Vec<usize>, Vec<usize>) {
     let n = out_len.len();
     let last_read = |i: usize| {
         let skips = arch
@@ -276,25 +272,20 @@ fn shared_outputs(arch: &Architecture, out_len: &[usize]) -> Vec<(usize, Vec<usi
             .filter(|(_, l)| l.after == After::NormAdd { skip: i });
         skips.map(|(j, _)| j).fold(i + 1, usize::max)
     };
-    // (length, layers, read until)
-    let mut slots: Vec<(usize, Vec<usize>, usize)> = Vec::new();
+    let mut lens: Vec<usize> = Vec::new();
+    let mut read_until: Vec<usize> = Vec::new();
+    let mut slot_of = Vec::new();
     for (i, &len) in out_len.iter().enumerate() {
-        let free = (i + 1 < n)
-            .then(|| {
-                slots
-                    .iter()
-                    .position(|(_, layers, until)| *until < i && !layers.contains(&(n - 1)))
-            })
-            .flatten();
-        match free {
-            Some(s) => {
-                let slot = &mut slots[s];
-                slot.0 = slot.0.max(len);
-                slot.1.push(i);
-                slot.2 = last_read(i);
-            }
-            None => slots.push((len, vec![i], if i + 1 < n { last_read(i) } else { usize::MAX })),
-        }
+        let picture = i + 1 == n;
+        let free = read_until.iter().position(|&until| until < i).filter(|_| !picture);
+        let s = free.unwrap_or_else(|| {
+            lens.push(0);
+            read_until.push(0);
+            lens.len() - 1
+        });
+        lens[s] = lens[s].max(len);
+        read_until[s] = if picture { usize::MAX } else { last_read(i) };
+        slot_of.push(s);
     }
-    slots.into_iter().map(|(len, layers, _)| (len, layers)).collect()
+    (lens, slot_of)
 }
