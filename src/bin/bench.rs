@@ -242,9 +242,10 @@ fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, st
     finish(&mut trainer);
     let train_ms = started.elapsed().as_secs_f64() * 1000.0 / steps as f64;
     println!(
-        "training: {} px crops, batch {}, width {}: {train_ms:.1} ms/step, {:.0} MB on the GPU",
+        "training: {} px crops, batch {} ({} per VGG19 pass), width {}: {train_ms:.1} ms/step, {:.0} MB on the GPU",
         settings.crop,
         settings.batch,
+        artsy::training::crops_per_pass(settings.batch, settings.crop),
         settings.width,
         trainer.gpu_bytes() as f64 / 1e6
     );
