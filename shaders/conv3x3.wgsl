@@ -52,7 +52,11 @@ fn load_a(p: u32, kg: u32, k0: u32, masked: bool) -> vec4<f32> {
     let tap = k / cin;
     let ci4 = (k - tap * cin) / 4u;
     let y = p / w;
-    let top = i32(y - y % h);
+    // the first row of p's image (a uniform branch: one image, the optimisation's case, divides no more)
+    var top = 0;
+    if (params.images > 1u) {
+        top = i32(y - y % h);
+    }
     let iy = i32(y) + i32(tap / 3u) - 1;
     let ix = i32(p % w) + i32(tap % 3u) - 1;
     if (iy < top || iy >= top + i32(h) || ix < 0 || ix >= i32(w)) {

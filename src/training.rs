@@ -522,8 +522,8 @@ impl Trainer {
     /// The newest losses (per picture: the mean over the last VGG19 pass of a batch) since the last call, without
     /// waiting. A loss that is not a finite number stops training: `run` then fails with `Error::Diverged`.
     pub fn poll_losses(&mut self) -> Option<Losses> {
-        let (step, sums) = self.readback.poll(&self.gpu)?;
-        let v: Vec<f32> = sums.iter().map(|s| s / self.per_pass as f32).collect();
+        let (step, mut v) = self.readback.poll(&self.gpu)?;
+        v.iter_mut().for_each(|sum| *sum /= self.per_pass as f32);
         self.last_done = self.last_done.max(step);
         while self.in_flight.front().is_some_and(|&(s, _)| s <= self.last_done) {
             self.in_flight.pop_front();

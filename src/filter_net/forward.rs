@@ -81,10 +81,10 @@ impl Activations {
             partials_len = partials_len.max(norm.partials_len());
             stats.push(gpu.storage("filter norm stats", norm.stats_len()));
         }
-        let mut held: Vec<wgpu::Buffer> = stats.clone();
+        let mut bytes: u64 = stats.iter().map(|b| b.size()).sum();
         let mut allocate = |label: &str, len: usize| {
             let b = gpu.storage(label, len);
-            held.push(b.clone());
+            bytes += b.size();
             b
         };
         let (conv_out, out, upsampled): (Vec<_>, Vec<_>, Vec<_>) = if keeps_all {
@@ -113,7 +113,6 @@ impl Activations {
         };
         let input = allocate("filter input", (height * width * IMAGE_CHANNELS) as usize);
         let norm_partials = allocate("filter norm partials", partials_len);
-        let bytes = held.iter().map(|b| b.size()).sum();
         let layers = (0..n)
             .map(|i| LayerBuffers {
                 upsampled: upsampled[i].clone(),

@@ -1,6 +1,6 @@
 //! shaders/mse_loss.wgsl: loss = scale * sum (x - t)^2 with its gradient, as per-workgroup partial sums.
 
-use super::shape_rules::{holds, multiple_of};
+use super::shape_rules::{holds, multiple_of, positive};
 use super::sizes::{TREE_SUM_WGSL, WORKGROUP_CONSTANTS, WORKGROUP_SIZE};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -52,7 +52,8 @@ pub fn mse_loss(
     partials: &wgpu::Buffer,
     offset: u32,
 ) -> Dispatch {
-    multiple_of(KERNEL.name, "count", count as u32, 4 * images.max(1));
+    positive(KERNEL.name, "images", images);
+    multiple_of(KERNEL.name, "count", count as u32, 4 * images);
     let target_count = count / images as usize;
     for (what, buffer, len) in [("x", x, count), ("target", target, target_count), ("grad", grad, count)] {
         holds(KERNEL.name, what, buffer, len);

@@ -32,14 +32,11 @@ fn params(gpu: &Gpu, kernel: &Kernel, count4: usize) -> wgpu::Buffer {
 }
 
 fn ranged_params(gpu: &Gpu, kernel: &Kernel, count4: usize, src_at: usize, dst_at: usize) -> wgpu::Buffer {
-    for (what, n) in [
-        ("count", count4),
-        ("source offset", src_at),
-        ("destination offset", dst_at),
-    ] {
+    // the last index each side reaches must fit a u32
+    for end in [count4, src_at + count4, dst_at + count4] {
         assert!(
-            count4 + n < u32::MAX as usize,
-            "{}: a {what} of {n} vec4s does not fit a u32 index",
+            end < u32::MAX as usize,
+            "{}: {end} vec4s do not fit a u32 index",
             kernel.name
         );
     }
