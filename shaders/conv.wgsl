@@ -1,7 +1,7 @@
 // General convolution of the feed-forward filter network (Johnson et al. 2016): any odd kernel K of 1..9, stride S
-// of 1 or 2, reflection padding P = K / 2 (PyTorch's ReflectionPad2d); forward (+ bias), input gradient, and weight
-// (+ bias) gradient split along the pixels.
-// Prepended: the generated constants (WORKGROUP_SIZE, CONV_PIXELS), common/flat_index.wgsl and
+// of 1 or 2, reflection padding P = K / 2 (PyTorch's ReflectionPad2d); its gradients computed directly: the input
+// gradient, and the weight (+ bias) gradient split along the pixels. The forward pass is conv_forward.wgsl.
+// Prepended: the generated constant WORKGROUP_SIZE, common/precision_f32.wgsl, common/flat_index.wgsl and
 // common/filter_conv.wgsl (the parameter block, the bindings and `reflect`).
 //
 // Layouts (f32, channels-last, every channel count a multiple of 4, read and written as vec4):
@@ -16,8 +16,6 @@
 // Reflection: padded index i (-P <= i < N + P, relative to the image) reads input reflect(i) = -i below 0 and
 // 2 (N - 1) - i above N - 1; the wrapper asserts P <= N - 1, so one reflection lands inside.
 // Entries (bindings: src, aux, dst), one thread each per:
-//   forward          (x, weights, y)          CONV_PIXELS consecutive output pixels of a row x one vec4 of output
-//                                             channels; weights read as 4 vec4s (4 input channels) per input vec4
 //   backward_padded  (dy, weights, scratch)   one padded input pixel x one vec4 of input channels: the transposed
 //                                             convolution as a gather over the taps whose output pixel covers it
 //                                             (stride 2: only taps of the right parity divide)
@@ -30,79 +28,6 @@
 //                                             or added into grads at w_offset (bias_offset)
 // Grids: weight_partials (ceil(K * K * CIN / 4 * COUT / 4 / WORKGROUP_SIZE), SPLITS); every other entry a grid_1d
 // launch of WORKGROUP_SIZE threads per workgroup, flattened (flat_index). `-`: bound, never read.
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let t = flat_index(gid, nwg);
-    let cin4 = params.cin / 4u;
-    let cout4 = params.cout / 4u;
-    let groups = (params.out_width + CONV_PIXELS - 1u) / CONV_PIXELS;
-    if (t >= params.out_height * groups * cout4) {
-        return;
-    }
-    let co4 = t % cout4;
-    let r = t / cout4;
-    let ox0 = (r % groups) * CONV_PIXELS;
-    let oy = r / groups;
-    let k = params.kernel;
-    let s = params.stride;
-    let pad = i32(params.pad);
-
-    // the CONV_PIXELS (4) pixels' sums, named: a private array indexed in a loop is bounds-checked, and a
-    // compiler may then keep it in memory instead of registers
-    var acc0 = vec4<f32>(0.0);
-    var acc1 = vec4<f32>(0.0);
-    var acc2 = vec4<f32>(0.0);
-    var acc3 = vec4<f32>(0.0);
-    for (var ky = 0u; ky < k; ky++) {
-        let row = reflect(i32(oy * s + ky) - pad, params.height) * params.width;
-        for (var kx = 0u; kx < k; kx++) {
-            // each pixel's input vec4 0; pixels past the row's end read a valid pixel and are never stored
-            let at0 = input_at(row, ox0, kx, cin4);
-            let at1 = input_at(row, ox0 + 1u, kx, cin4);
-            let at2 = input_at(row, ox0 + 2u, kx, cin4);
-            let at3 = input_at(row, ox0 + 3u, kx, cin4);
-            // weights[tap][4 c4 + m][co4], m = 0..3, as vec4 indices
-            var w = params.w_offset / 4u + (ky * k + kx) * params.cin * cout4 + co4;
-            for (var c4 = 0u; c4 < cin4; c4++) {
-                let w0 = aux[w];
-                let w1 = aux[w + cout4];
-                let w2 = aux[w + 2u * cout4];
-                let w3 = aux[w + 3u * cout4];
-                let v0 = src[at0 + c4];
-                let v1 = src[at1 + c4];
-                let v2 = src[at2 + c4];
-                let v3 = src[at3 + c4];
-                acc0 += v0.x * w0 + v0.y * w1 + v0.z * w2 + v0.w * w3;
-                acc1 += v1.x * w0 + v1.y * w1 + v1.z * w2 + v1.w * w3;
-                acc2 += v2.x * w0 + v2.y * w1 + v2.z * w2 + v2.w * w3;
-                acc3 += v3.x * w0 + v3.y * w1 + v3.z * w2 + v3.w * w3;
-                w += 4u * cout4;
-            }
-        }
-    }
-    var bias = vec4<f32>(0.0);
-    if (params.has_bias != 0u) {
-        bias = aux[params.bias_offset / 4u + co4];
-    }
-    store_output(oy, ox0, co4, acc0 + bias);
-    store_output(oy, ox0 + 1u, co4, acc1 + bias);
-    store_output(oy, ox0 + 2u, co4, acc2 + bias);
-    store_output(oy, ox0 + 3u, co4, acc3 + bias);
-}
-
-// The vec4 index of input channels 0..3 that output pixel (row's oy, ox) reads at tap column kx; a pixel past
-// the row's end reads the last one's (and is never stored).
-fn input_at(row: u32, ox: u32, kx: u32, cin4: u32) -> u32 {
-    let x = min(ox, params.out_width - 1u) * params.stride + kx;
-    return (row + reflect(i32(x) - i32(params.pad), params.width)) * cin4;
-}
-
-fn store_output(oy: u32, ox: u32, co4: u32, v: vec4<f32>) {
-    if (ox < params.out_width) {
-        dst[(oy * params.out_width + ox) * (params.cout / 4u) + co4] = v;
-    }
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn backward_padded(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

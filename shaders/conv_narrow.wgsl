@@ -2,10 +2,12 @@
 // network's width and back to the picture's 4 channels), forward, with the input staged through workgroup memory.
 // The direct kernel reads every tap of every input pixel from memory again for each of the K x K outputs that use
 // it, and a GEMM tile 16 channels wide or more would be 3/4 zeros for the last layer.
-// Uses common/filter_conv.wgsl (the parameter block, the bindings and `reflect`) and the generated NARROW_TILE_W,
-// NARROW_TILE_H, NARROW_MAX_KERNEL (src/kernels/sizes.rs).
+// In f32 or f16 (common/precision_*.wgsl): the same text compiles to both.
+// Uses common/precision_f32.wgsl or precision_f16.wgsl, common/filter_conv.wgsl (the parameter block, the bindings
+// and `reflect`) and the generated NARROW_TILE_W, NARROW_TILE_H, NARROW_MAX_KERNEL (src/kernels/sizes.rs).
 //
-// Layouts as conv.wgsl's (f32, channels-last, every channel count a multiple of 4, read and written as vec4):
+// Layouts as conv_forward.wgsl's (Act: f32 or f16; channels-last, every channel count a multiple of 4, read and
+// written as vec4; the weights in Act too):
 //   x        : [H][W][CIN]                  src
 //   weights  : aux, the network's whole parameter buffer: this layer's [K][K][CIN][COUT] (COUT fastest) from
 //              element w_offset, its bias [COUT] from bias_offset
@@ -15,13 +17,15 @@
 // each vec4 of input channels the workgroup stages the tile's input patch, (TILE_W + K - 1) x (TILE_H + K - 1)
 // pixels, reflected at the image's borders; a thread then slides along each tap row, reading one new patch vec4
 // per tap for its 4 pixels, and the tap's 4 x 4 weights, the same address in every thread.
+// Sums: each tap row's K x 4 products (one staged vec4 of input channels) are summed in Act, then added to f32
+// sums, as in conv_forward.wgsl.
 // Grid: (ceil(W / NARROW_TILE_W), ceil(H / NARROW_TILE_H), COUT / 4). K odd, at most NARROW_MAX_KERNEL.
 
 const GROUP_W: u32 = NARROW_TILE_W / 4u;
 const THREADS: u32 = GROUP_W * NARROW_TILE_H;
 const PATCH_MAX: u32 = (NARROW_TILE_W + NARROW_MAX_KERNEL - 1u) * (NARROW_TILE_H + NARROW_MAX_KERNEL - 1u);
 
-var<workgroup> staged: array<vec4<f32>, PATCH_MAX>;
+var<workgroup> staged: array<Act4, PATCH_MAX>;
 
 @compute @workgroup_size(THREADS)
 fn forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -59,42 +63,50 @@ fn forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index
             var v0 = staged[at];
             var v1 = staged[at + 1u];
             var v2 = staged[at + 2u];
+            var row0 = Act4(0.0);
+            var row1 = Act4(0.0);
+            var row2 = Act4(0.0);
+            var row3 = Act4(0.0);
             for (var kx = 0u; kx < k; kx++) {
                 let v3 = staged[at + kx + 3u];
                 let w0 = aux[w];
                 let w1 = aux[w + cout4];
                 let w2 = aux[w + 2u * cout4];
                 let w3 = aux[w + 3u * cout4];
-                acc0 += v0.x * w0 + v0.y * w1 + v0.z * w2 + v0.w * w3;
-                acc1 += v1.x * w0 + v1.y * w1 + v1.z * w2 + v1.w * w3;
-                acc2 += v2.x * w0 + v2.y * w1 + v2.z * w2 + v2.w * w3;
-                acc3 += v3.x * w0 + v3.y * w1 + v3.z * w2 + v3.w * w3;
+                row0 += v0.x * w0 + v0.y * w1 + v0.z * w2 + v0.w * w3;
+                row1 += v1.x * w0 + v1.y * w1 + v1.z * w2 + v1.w * w3;
+                row2 += v2.x * w0 + v2.y * w1 + v2.z * w2 + v2.w * w3;
+                row3 += v3.x * w0 + v3.y * w1 + v3.z * w2 + v3.w * w3;
                 v0 = v1;
                 v1 = v2;
                 v2 = v3;
                 w += params.cin * cout4;
             }
+            acc0 += vec4<f32>(row0);
+            acc1 += vec4<f32>(row1);
+            acc2 += vec4<f32>(row2);
+            acc3 += vec4<f32>(row3);
         }
     }
     var bias = vec4<f32>(0.0);
     if (params.has_bias != 0u) {
-        bias = aux[params.bias_offset / 4u + co4];
+        bias = vec4<f32>(aux[params.bias_offset / 4u + co4]);
     }
     let oy = oy0 + ty;
     let ox = ox0 + 4u * tx;
     if (oy < params.out_height) {
         let at = (oy * params.out_width + ox) * cout4 + co4;
         if (ox < params.out_width) {
-            dst[at] = acc0 + bias;
+            dst[at] = Act4(acc0 + bias);
         }
         if (ox + 1u < params.out_width) {
-            dst[at + cout4] = acc1 + bias;
+            dst[at + cout4] = Act4(acc1 + bias);
         }
         if (ox + 2u < params.out_width) {
-            dst[at + 2u * cout4] = acc2 + bias;
+            dst[at + 2u * cout4] = Act4(acc2 + bias);
         }
         if (ox + 3u < params.out_width) {
-            dst[at + 3u * cout4] = acc3 + bias;
+            dst[at + 3u * cout4] = Act4(acc3 + bias);
         }
     }
 }

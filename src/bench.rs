@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::filter_net::{Activations, Architecture};
 use crate::gpu::Dispatch;
+use crate::kernels::precision::Precision;
 use crate::vgg::{LAYERS, feature_sizes};
 use crate::{Error, Gpu, GpuWeights, Losses, Optimizer, Params, Result, Session};
 
@@ -153,6 +154,8 @@ pub async fn measure(
 pub struct ApplyMeasurement {
     pub width: u32,
     pub height: u32,
+    /// The activations' format.
+    pub precision: Precision,
     pub ms_per_frame: f64,
     pub gpu_bytes: u64,
     /// GPU milliseconds of one pass per kernel (its dispatches summed) and how many dispatches it has, slowest
@@ -179,7 +182,8 @@ impl ApplyMeasurement {
             .iter()
             .map(|c| json!({"layer": c.layer, "kernel": c.kernel, "ms": c.ms, "gflops": c.gflops}))
             .collect();
-        json!({"width": self.width, "height": self.height, "ms_per_frame": self.ms_per_frame,
+        json!({"width": self.width, "height": self.height, "precision": self.precision.name(),
+               "ms_per_frame": self.ms_per_frame,
                "gpu_bytes": self.gpu_bytes, "kernels": kernels_json(&self.kernels), "convs": convs})
     }
 }
@@ -238,19 +242,21 @@ pub fn per_kernel(dispatches: &[Dispatch], times: &[f64]) -> Vec<(&'static str, 
 }
 
 /// Times the forward pass of the network `arch` with `params` at `width` x `height` (rounded as applying rounds
-/// it): `warmup` passes, then `frames` passes queued together until the GPU has finished them, by `clock` (ms);
-/// then one more pass timed per kernel where the GPU has timestamp queries.
+/// it) with activations in `precision`: `warmup` passes, then `frames` passes queued together until the GPU has
+/// finished them, by `clock` (ms); then one more pass timed per kernel where the GPU has timestamp queries.
+#[allow(clippy::too_many_arguments)]
 pub async fn measure_apply(
     gpu: &Gpu,
     arch: &Architecture,
     params: &wgpu::Buffer,
     (width, height): (u32, u32),
+    precision: Precision,
     warmup: u32,
     frames: u32,
     clock: impl Fn() -> f64,
 ) -> Result<ApplyMeasurement> {
     let (width, height) = Architecture::run_size(width, height);
-    let acts = Activations::for_inference(gpu, arch, height, width);
+    let acts = Activations::for_inference(gpu, arch, height, width, precision);
     let forward = acts.forward(gpu, arch, params);
     let frames = frames.max(1);
     let queued: Vec<_> = (0..frames).flat_map(|_| forward.iter().cloned()).collect();
@@ -267,6 +273,7 @@ pub async fn measure_apply(
     Ok(ApplyMeasurement {
         width,
         height,
+        precision,
         ms_per_frame,
         gpu_bytes: acts.bytes(),
         kernels: times.as_ref().map(|t| per_kernel(&forward, t)).unwrap_or_default(),

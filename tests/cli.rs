@@ -403,19 +403,20 @@ fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
     let (ok, log) = artsy(&["train", "--continue", "--out", path(&continued)]);
     assert!(!ok && log.contains("name it with --filter"), "{log}");
 
+    let apply = |out: &Path, more: &[&str]| {
+        let args = [
+            "apply",
+            "--filter",
+            path(&first),
+            "--content",
+            path(&photo),
+            "--size",
+            "48",
+        ];
+        artsy(&[&args[..], &["--out", path(out)], more].concat())
+    };
     let out = scratch("applied.png");
-    let (ok, log) = artsy(&[
-        "apply",
-        "--filter",
-        path(&first),
-        "--content",
-        path(&photo),
-        "--size",
-        "48",
-        "--out",
-        path(&out),
-        "--losses",
-    ]);
+    let (ok, log) = apply(&out, &["--losses"]);
     assert!(ok, "{log}");
     // measured as the optimisation measures, under the settings it trained with
     let measured = log
@@ -434,4 +435,17 @@ fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
         img.pixels().any(|p| *p != first_pixel),
         "the applied picture is one flat colour"
     );
+    // a CPU rasteriser computes in f32 unless told; --precision f16 makes the same picture within 2 levels, or is
+    // refused by name where the GPU has no f16
+    assert!(log.contains("(f32;"), "{log}");
+    let in_f16 = scratch("applied-f16.png");
+    let (ok, log) = apply(&in_f16, &["--precision", "f16"]);
+    if ok {
+        assert!(log.contains("(f16;"), "{log}");
+        let half = image::open(&in_f16).unwrap().to_rgb8();
+        let levels = img.iter().zip(half.iter()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+        assert!(levels <= 2, "f16 and f32 pictures differ by {levels} levels");
+    } else {
+        assert!(log.contains("cannot compute in f16"), "{log}");
+    }
 }

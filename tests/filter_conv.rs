@@ -8,8 +8,9 @@
 mod common;
 
 use artsy::kernels::conv::{ConvForward, ConvInputGrad, ConvShape, ConvWeightGrad, ForwardKernel, GradKernel};
+use artsy::kernels::precision::Precision;
 use common::conv_reference::{self as r, Conv};
-use common::{assert_close, f32s, f64s, gpu, random, read};
+use common::{assert_close, f32s, f64s, gpu, random, read, read_f16, round_f16, storage_f16};
 
 const REL: f32 = 2e-5;
 /// What the gradient buffer holds outside this layer's ranges: it must still be there afterwards.
@@ -72,6 +73,7 @@ fn forward<'a>(shape: ConvShape, x: &'a wgpu::Buffer, w: &'a wgpu::Buffer, y: &'
         w_offset: 0,
         bias_offset: None,
         y,
+        precision: Precision::F32,
     }
 }
 
@@ -138,6 +140,7 @@ fn check(case: Case) {
             w_offset: case.w_offset,
             bias_offset: case.bias_offset,
             y: &y,
+            precision: Precision::F32,
         };
         gpu.run(&conv.dispatches_by(&gpu, kernel));
         let got = read(&gpu, &y, n_out);
@@ -320,15 +323,81 @@ fn conv_narrow_over_partial_tiles_and_kernel_sizes() {
     let gpu = gpu();
     if !gpu.tensor_cores() {
         for layer in [shape(720, 1280, 16, 4, 9, 1), shape(720, 1280, 4, 16, 9, 1)] {
-            assert_eq!(ForwardKernel::choose(&gpu, &layer), ForwardKernel::Narrow);
+            assert_eq!(
+                ForwardKernel::choose(&gpu, &layer, Precision::F32),
+                ForwardKernel::Narrow
+            );
         }
         assert_eq!(
-            ForwardKernel::choose(&gpu, &shape(64, 64, 64, 64, 3, 1)),
+            ForwardKernel::choose(&gpu, &shape(64, 64, 64, 64, 3, 1), Precision::F32),
             ForwardKernel::Direct
         );
     }
     assert!(!ForwardKernel::Narrow.fits(&shape(8, 8, 16, 4, 9, 2)));
     assert!(!ForwardKernel::Narrow.fits(&shape(16, 16, 16, 4, 11, 1)));
+}
+
+/// Largest error of an f16 forward pass, relative to the largest reference value: f16 keeps 11 bits (about 5e-4 of
+/// a value), and each tap row's few hundred products are summed in f16 before the f32 sum.
+const REL_F16: f32 = 4e-3;
+
+/// The forward convolution in f16 (the direct and narrow kernels, which applying a filter runs in f16 where the GPU
+/// has it) against the f64 reference on the f16-rounded input and weights: the 9x9 first and last layers (the
+/// last with its bias, over partial narrow tiles), a residual block's 3x3 at 64 channels, and a stride-2 layer;
+/// weights and bias at offsets inside a flat f16 parameter buffer. Skipped, with a message, on a GPU without f16.
+#[test]
+fn conv_forward_in_f16_matches_the_reference() {
+    let gpu = gpu();
+    if !gpu.has_f16() {
+        eprintln!("skipped: {} has no shader-f16", gpu.adapter.name);
+        return;
+    }
+    for (i, (s, w_offset, bias_offset)) in [
+        (shape(21, 38, 4, 16, 9, 1), 0, Some(81 * 4 * 16)),
+        (shape(37, 70, 16, 4, 9, 1), 8, Some(0)),
+        (shape(10, 9, 64, 64, 3, 1), 4, None),
+        (shape(17, 15, 32, 16, 3, 2), 0, Some(3 * 3 * 32 * 16)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let case = Case::new(s, w_offset, bias_offset, 40 + i as u64);
+        let c = Conv::of(s);
+        let (n_in, n_out, n_w) = (c.h * c.w * c.cin, c.oh() * c.ow() * c.cout, s.weight_len());
+        let flat = round_f16(&random(case.params_len(), case.seed, -0.3, 0.3));
+        let x = round_f16(&random(n_in, case.seed + 1, -1.0, 1.0));
+        let weight = &flat[w_offset as usize..][..n_w];
+        let bias = bias_offset.map_or(&[][..], |b| &flat[b as usize..][..c.cout]);
+        let want = f32s(&r::conv_forward(c, &f64s(&x), &f64s(weight), &f64s(bias)));
+        let (xb, pb) = (storage_f16(&gpu, "x", &x), storage_f16(&gpu, "params", &flat));
+        let mut kernels = vec![ForwardKernel::Direct];
+        kernels.extend([ForwardKernel::Narrow].into_iter().filter(|k| k.fits(&s)));
+        for kernel in kernels {
+            let y = storage_f16(&gpu, "y", &vec![f32::NAN; n_out]);
+            let conv = ConvForward {
+                shape: s,
+                x: &xb,
+                params: &pb,
+                w_offset,
+                bias_offset,
+                y: &y,
+                precision: Precision::F16,
+            };
+            gpu.run(&conv.dispatches_by(&gpu, kernel));
+            let what = format!("f16 forward {kernel:?} {s:?}");
+            assert_close(&what, &read_f16(&gpu, &y, n_out), &want, REL_F16);
+        }
+    }
+    // the engine's choice in f16: narrow for the 9x9 layers, direct elsewhere (no tiled or tensor-core f16)
+    assert_eq!(
+        ForwardKernel::choose(&gpu, &shape(720, 1280, 16, 4, 9, 1), Precision::F16),
+        ForwardKernel::Narrow
+    );
+    assert_eq!(
+        ForwardKernel::choose(&gpu, &shape(64, 64, 64, 64, 3, 1), Precision::F16),
+        ForwardKernel::Direct
+    );
+    assert!(!ForwardKernel::Tiled { tile_n: 64 }.runs_in(Precision::F16));
 }
 
 /// The input gradient is the adjoint of the forward: <conv(x), dy> = <x, backward_input(dy)>, both from the GPU

@@ -9,8 +9,9 @@ mod common;
 
 use artsy::Gpu;
 use artsy::kernels::instance_norm::{self, EPS, NormForward, NormShape};
+use artsy::kernels::precision::Precision;
 use artsy::kernels::{adam, crop, pointwise, upsample};
-use common::{assert_close, f32s, f64s, gpu, layer_reference as lr, random, read};
+use common::{assert_close, f32s, f64s, gpu, layer_reference as lr, random, read, read_f16, round_f16, storage_f16};
 
 const SENTINEL: f32 = 7.25;
 
@@ -139,6 +140,7 @@ fn check_norm(gpu: &Gpu, case: NormCase, rel: f32) {
         stats: &stats,
         partials: &partials,
         y: &yb,
+        precision: Precision::F32,
     }
     .dispatches(gpu);
     dispatches.extend(instance_norm::backward(
@@ -296,6 +298,7 @@ fn instance_norm_with_given_stats() {
             stats: &stats,
             partials: &partials,
             y: &yb,
+            precision: Precision::F32,
         }
         .with_given_stats(&gpu);
         gpu.run(&[d]);
@@ -382,6 +385,7 @@ fn instance_norm_refuses_relu_with_residual() {
         stats: &b,
         partials: &b,
         y: &b,
+        precision: Precision::F32,
     }
     .dispatches(&gpu);
 }
@@ -411,7 +415,7 @@ fn upsample_forward_and_backward_odd_sizes() {
         );
         let (hu, wu, cu) = (h as u32, w as u32, c as u32);
         gpu.run(&[
-            upsample::forward(&gpu, hu, wu, cu, &xb, &yb),
+            upsample::forward(&gpu, hu, wu, cu, Precision::F32, &xb, &yb),
             upsample::backward(&gpu, hu, wu, cu, &dyb, &dxb),
         ]);
         let (y, dx) = (read(&gpu, &yb, big + 4), read(&gpu, &dxb, small + 4));
@@ -466,7 +470,7 @@ fn sigmoid_forward_and_backward() {
         gpu.storage_from("dz", &vec![f32::NAN; pixels * 4]),
     );
     gpu.run(&[
-        pointwise::sigmoid_forward(&gpu, pixels, &zb, &yb),
+        pointwise::sigmoid_forward(&gpu, pixels, Precision::F32, &zb, &yb),
         pointwise::sigmoid_backward(&gpu, pixels, &yin, &dyb, &dzb),
     ]);
     let y = read(&gpu, &yb, pixels * 4);
@@ -480,6 +484,104 @@ fn sigmoid_forward_and_backward() {
     assert!(
         dz.iter().skip(3).step_by(4).all(|&v| v == 0.0),
         "sigmoid backward: the 4th lane is 0"
+    );
+}
+
+/// The element-wise steps of an f16 forward pass against the f64 reference on f16-rounded inputs: the f32 -> f16
+/// copy (exact rounding), instance norm from and to f16 (statistics in f32; with ReLU, and with a residual, over
+/// several pixel chunks), upsampling (exact), and the sigmoid from f16 to the f32 picture. Outputs over NaN, with
+/// sentinels past the end where they are f32. Skipped, with a message, on a GPU without f16.
+#[test]
+fn forward_steps_in_f16_match_the_reference() {
+    let gpu = gpu();
+    if !gpu.has_f16() {
+        eprintln!("skipped: {} has no shader-f16", gpu.adapter.name);
+        return;
+    }
+    let f16 = Precision::F16;
+    // the copy into f16 rounds to nearest, values past f16's range included
+    let mut v = random(4 * 70, 70, -3.0, 3.0);
+    v[5] = 1e5;
+    v[6] = 1.0 + 1.0 / 4096.0;
+    let (vb, hb) = (
+        gpu.storage_from("f32", &v),
+        storage_f16(&gpu, "f16", &vec![f32::NAN; v.len()]),
+    );
+    gpu.run(&[pointwise::to_f16(&gpu, v.len(), &vb, &hb)]);
+    assert_eq!(read_f16(&gpu, &hb, v.len()), round_f16(&v), "f32 -> f16");
+
+    // instance norm: 2100 pixels (over several chunks) x 12 channels; x offset from 0 as a convolution's output is
+    for (relu, residual) in [(true, false), (false, true)] {
+        let (pixels, channels) = (2100usize, 12usize);
+        let n = pixels * channels;
+        let shape = NormShape {
+            pixels: pixels as u32,
+            channels: channels as u32,
+        };
+        let x = round_f16(&random(n, 71, 2.0, 6.0));
+        let r = round_f16(&random(n, 72, -1.0, 1.0));
+        let affine = random(2 * channels, 73, 0.5, 1.5);
+        let (xb, rb, pb) = (
+            storage_f16(&gpu, "x", &x),
+            storage_f16(&gpu, "residual", &r),
+            gpu.storage_from("gamma, beta", &affine),
+        );
+        let stats = gpu.storage_from("stats", &vec![f32::NAN; shape.stats_len()]);
+        let partials = gpu.storage_from("partials", &vec![f32::NAN; shape.partials_len()]);
+        let yb = storage_f16(&gpu, "y", &vec![f32::NAN; n]);
+        let norm = NormForward {
+            shape,
+            x: &xb,
+            params: &pb,
+            gamma_offset: 0,
+            beta_offset: channels as u32,
+            relu,
+            residual: residual.then_some(&rb),
+            stats: &stats,
+            partials: &partials,
+            y: &yb,
+            precision: f16,
+        };
+        gpu.run(&norm.dispatches(&gpu));
+        let (gamma, beta) = affine.split_at(channels);
+        let rf = f64s(&r);
+        let want = lr::instance_norm(
+            pixels,
+            channels,
+            &f64s(&x),
+            &f64s(gamma),
+            &f64s(beta),
+            EPS as f64,
+            relu,
+            residual.then_some(&rf[..]),
+        );
+        let what = format!("f16 instance norm relu {relu} residual {residual}");
+        assert_close(&what, &read_f16(&gpu, &yb, n), &f32s(&want), 2e-3);
+    }
+
+    // upsampling copies f16 values exactly
+    let (h, w, c) = (5usize, 7usize, 8usize);
+    let x = round_f16(&random(h * w * c, 74, -2.0, 2.0));
+    let (xb, yb) = (
+        storage_f16(&gpu, "x", &x),
+        storage_f16(&gpu, "y", &vec![f32::NAN; 4 * h * w * c]),
+    );
+    gpu.run(&[upsample::forward(&gpu, h as u32, w as u32, c as u32, f16, &xb, &yb)]);
+    let want = f32s(&lr::upsample(h, w, c, &f64s(&x)));
+    assert_eq!(read_f16(&gpu, &yb, want.len()), want, "f16 upsample");
+
+    // the sigmoid from f16 logits into the f32 picture, the 4th lane 0
+    let pixels = 333;
+    let z = round_f16(&random(pixels * 4, 75, -8.0, 8.0));
+    let zb = storage_f16(&gpu, "z", &z);
+    let yb = gpu.storage_from("y", &[vec![f32::NAN; pixels * 4], vec![SENTINEL; 4]].concat());
+    gpu.run(&[pointwise::sigmoid_forward(&gpu, pixels, f16, &zb, &yb)]);
+    let y = read(&gpu, &yb, pixels * 4 + 4);
+    let want = lr::sigmoid(&f64s(&z));
+    assert_close("sigmoid from f16", &y[..pixels * 4], &f32s(&want), 1e-6);
+    assert!(
+        y[pixels * 4..].iter().all(|&v| v == SENTINEL),
+        "sigmoid from f16 wrote past the end"
     );
 }
 

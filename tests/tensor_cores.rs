@@ -14,6 +14,7 @@
 mod common;
 
 use artsy::kernels::conv::{ConvForward, ConvShape, ForwardKernel};
+use artsy::kernels::precision::Precision;
 use artsy::kernels::{conv3x3, conv3x3_coop};
 use artsy::weights::{LayerWeights, pack};
 use artsy::{Gpu, GpuOptions};
@@ -252,7 +253,10 @@ fn opting_out_runs_the_f32_kernels() {
         kernel: 3,
         stride: 1,
     };
-    assert_eq!(ForwardKernel::choose(&gpu, &residual), ForwardKernel::Direct);
+    assert_eq!(
+        ForwardKernel::choose(&gpu, &residual, Precision::F32),
+        ForwardKernel::Direct
+    );
 }
 
 /// The filter network's forward convolution on tensor cores (conv_coop.wgsl) against the reference, its weights
@@ -260,7 +264,7 @@ fn opting_out_runs_the_f32_kernels() {
 /// first (nothing left unwritten survives).
 fn check_filter_conv(shape: ConvShape, bias: bool, seed: u64) {
     let Some(gpu) = tensor_core_gpu() else { return };
-    let kernel = ForwardKernel::choose(&gpu, &shape);
+    let kernel = ForwardKernel::choose(&gpu, &shape, Precision::F32);
     assert!(
         matches!(kernel, ForwardKernel::Coop { .. }),
         "{kernel:?} runs, not the tensor cores"
@@ -279,6 +283,7 @@ fn check_filter_conv(shape: ConvShape, bias: bool, seed: u64) {
         w_offset: w_offset as u32,
         bias_offset: bias.then_some(bias_offset as u32),
         y: &y,
+        precision: Precision::F32,
     };
     gpu.run(&forward.dispatches(&gpu));
     let b = if bias {

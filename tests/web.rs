@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use artsy::kernels::conv::{ConvForward, ConvInputGrad, ConvShape, ConvWeightGrad, ForwardKernel, GradKernel};
 use artsy::kernels::instance_norm::{EPS, NormForward, NormShape};
+use artsy::kernels::precision::Precision;
 use artsy::kernels::{conv3x3, gram, pool2x2, pool2x2::Pooling};
 use artsy::web::filter_store::FilterStore;
 use artsy::web::{App, Slot};
@@ -180,6 +181,7 @@ async fn conv_forward_matches(
             w_offset: 0,
             bias_offset: Some(shape.weight_len() as u32),
             y: &y,
+            precision: Precision::F32,
         };
         gpu.run(&conv.dispatches_by(gpu, kernel));
         assert_close(
@@ -322,6 +324,7 @@ async fn the_filter_networks_convolutions_and_norm_match_the_cpu_reference_on_we
         stats: &stats,
         partials: &partials,
         y: &y,
+        precision: Precision::F32,
     };
     gpu.run(&norm.dispatches(&gpu));
     let want = layer_reference::instance_norm(

@@ -1,6 +1,7 @@
-// The parameter block, bindings and reflection of the filter network's convolutions (conv.wgsl, conv_tiled.wgsl),
-// so that one Rust wrapper (src/kernels/conv.rs) hands a convolution to either. What src, aux and dst hold is in
-// each kernel's header.
+// The parameter block, bindings and reflection of the filter network's convolutions (conv.wgsl, conv_forward.wgsl,
+// conv_tiled*.wgsl, conv_narrow.wgsl, conv_coop.wgsl), so that one Rust wrapper (src/kernels/conv.rs) hands a
+// convolution to any. What src, aux and dst hold is in each kernel's header. Act4 (common/precision_*.wgsl) is
+// vec4<f32> in every module but the f16 forward kernels'.
 
 struct Params {
     height: u32,
@@ -22,9 +23,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> aux: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> dst: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> src: array<Act4>;
+@group(0) @binding(2) var<storage, read> aux: array<Act4>;
+@group(0) @binding(3) var<storage, read_write> dst: array<Act4>;
 
 // The input index padded index `i` reads: reflected once, clamped so that no shape can index outside the image.
 fn reflect(i: i32, n: u32) -> u32 {

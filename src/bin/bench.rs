@@ -10,6 +10,7 @@ use std::time::Instant;
 use artsy::bench::{Measurement, does_not_fit, family, measure};
 use artsy::kernels::conv::ConvFamily;
 use artsy::kernels::conv3x3::Tiling;
+use artsy::kernels::precision::Precision;
 use artsy::vgg::{LAYERS, feature_sizes};
 use artsy::{Gpu, GpuOptions, GpuWeights, Optimizer, Params, Session, VggWeights};
 use clap::Parser;
@@ -81,6 +82,10 @@ struct Args {
     /// software adapter).
     #[arg(long, value_delimiter = ',')]
     apply_sizes: Vec<String>,
+    /// With --filter-net: the activations' formats to apply in, f32 and/or f16 (default: both where the GPU has
+    /// f16, else f32).
+    #[arg(long, value_delimiter = ',', value_parser = ["f32", "f16"])]
+    apply_precision: Vec<String>,
 }
 
 fn main() {
@@ -274,8 +279,22 @@ fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, st
         args.apply_sizes.clone()
     };
     let params_buffer = gpu.storage_from("filter params", &network);
+    let precisions: Vec<Precision> = if args.apply_precision.is_empty() {
+        [Precision::F32, Precision::F16]
+            .into_iter()
+            .filter(|p| p.runs_on(gpu))
+            .collect()
+    } else {
+        args.apply_precision
+            .iter()
+            .filter_map(|name| Precision::parse(name))
+            .collect()
+    };
+    if let Some(p) = precisions.iter().find(|p| !p.runs_on(gpu)) {
+        fail(format!("--apply-precision {}: this GPU has no f16 kernels", p.name()))
+    }
     let mut rows = Vec::new();
-    for size in &sizes {
+    for (size, &precision) in sizes.iter().flat_map(|s| precisions.iter().map(move |p| (s, p))) {
         let parsed = size
             .split_once('x')
             .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)));
@@ -288,15 +307,17 @@ fn filter_net(args: &Args, gpu: &Gpu, weights: &Arc<GpuWeights>, warmup: u32, st
             &arch,
             &params_buffer,
             size,
+            precision,
             warmup,
             steps,
             clock,
         ))
         .unwrap_or_else(|e| fail(e));
         println!(
-            "apply {}x{}: {:.2} ms/frame ({:.0} frames/s), {:.0} MB on the GPU",
+            "apply {}x{} {}: {:.2} ms/frame ({:.0} frames/s), {:.0} MB on the GPU",
             m.width,
             m.height,
+            precision.name(),
             m.ms_per_frame,
             1000.0 / m.ms_per_frame,
             m.gpu_bytes as f64 / 1e6

@@ -4,11 +4,12 @@
 //   node src/bin/bench_web.mjs [--sizes 512,1024,largest] [--steps 20] [--warmup 3] [--weights FILE] [--json FILE]
 //                              [--dawn OPTION]... [--webgpu DIR] [--pkg DIR]
 //   node src/bin/bench_web.mjs --filter-net [--apply-sizes 640x480,1280x720] [--width 16] [--filter-conv tiled]
-//                              [--steps 20] ...
+//                              [--precision f32|f16] [--steps 20] ...
 //
 // --filter-net times a live filter's network instead: one forward pass per camera frame at each --apply-sizes
 // (random weights of a network of --width channels; the time does not depend on them); --filter-conv direct or
-// tiled forces the forward convolutions' kernels, as the native bench's option.
+// tiled forces the forward convolutions' kernels, as the native bench's option; --precision the activations' format
+// (default: f16 where the adapter has shader-f16, as the page runs it).
 //
 // --dawn passes an option to Dawn's create() (e.g. backend=vulkan, backend=null, adapter=NAME, enable-dawn-features=X);
 // `largest` is the largest size the device's limits allow. --webgpu is the unpacked `webgpu` package, --pkg the
@@ -39,6 +40,7 @@ const flags = {
   'apply-sizes': { type: 'string', default: '640x480,1280x720' },
   width: { type: 'string', default: '16' },
   'filter-conv': { type: 'string' },
+  precision: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 const args = (() => {
@@ -138,12 +140,13 @@ if (args['filter-net']) {
     if (conv !== undefined && conv !== 'direct' && conv !== 'tiled') fail(`--filter-conv: '${conv}' is not direct or tiled`);
     const tiled = conv === undefined ? undefined : conv === 'tiled';
     report = JSON.parse(
-      await engine.bench_filter_apply(Uint32Array.from(pairs), Number(args.width), steps, warmup, tiled),
+      await engine.bench_filter_apply(Uint32Array.from(pairs), Number(args.width), steps, warmup, tiled, args.precision),
     );
   } catch (e) {
     fail(`the benchmark failed: ${e?.stack ?? e}`);
   }
   report.dawn = { options, description: info.description, fallback };
+  console.log(`activations in ${report.precision}`);
   console.log('| size | ms/frame | frames/s | GPU MB |');
   console.log('|---|---|---|---|');
   for (const r of report.results) {

@@ -3,10 +3,12 @@
 # Speed: a training step on 256 px crops in batches of 4, one forward pass at 640x480, 512x512 and 1280x720, the
 # GPU memory each holds, each kernel's share of a step and of a pass and each layer's time; with the engine's
 # kernels, every convolution direct, every one tiled (the training step's gradients too), natively on tensor cores,
-# and the forward pass in Dawn (the browser's WebGPU) for the live camera's frame rate.
+# and the forward pass in Dawn (the browser's WebGPU) for the live camera's frame rate; each pass in f32 and in f16
+# activations.
 # Quality: one network trained on Starry Night and one on the Great Wave for MINUTES each on the sample photos but
-# the cat and Grace Hopper, applied to those two and measured by the optimisation's losses, beside the
-# optimisation's own pictures and losses after 100 and 500 steps on the same photos with the same settings.
+# the cat and Grace Hopper, applied to those two (in f16 where the GPU has it, and in f32) and measured by the
+# optimisation's losses, beside the optimisation's own pictures and losses after 100 and 500 steps on the same photos
+# with the same settings.
 #
 # Usage, from the repository root on a machine with a GPU and its Vulkan driver:
 #   [SIZE=512] [MINUTES=2] [MORE_MINUTES=0] [ITERS="100 500"] [SPEED=1] [QUALITY=1] src/bin/gpu_filters.sh [OUT_DIR]
@@ -57,8 +59,9 @@ if [ "${SPEED:-1}" = 1 ]; then
     part 120 "$bin/bench" --filter-net --tensor-cores on --unchecked --train-crop 256 --train-batch 4 \
         --apply-sizes 1280x720 --per-dispatch
     if [ -f .dawn/run.sh ]; then
-        # the engine's kernels, then every convolution direct, then tiled
-        for conv in "" "--filter-conv direct" "--filter-conv tiled"; do
+        # the engine's kernels (in f16 where Dawn offers shader-f16, as the page runs them), the same in f32, then
+        # every convolution direct, then tiled
+        for conv in "" "--precision f32" "--filter-conv direct" "--filter-conv tiled"; do
             part 240 bash .dawn/run.sh --filter-net $conv --apply-sizes 640x480,1280x720 --steps 50
         done
     fi
@@ -78,6 +81,8 @@ for style in ${STYLES:-starry_night_vangogh great_wave_hokusai}; do
         name="$style-${photo%.*}"
         part 120 "$bin/artsy" apply --filter "$filter" --content "$images/$photo" --size "$size" --losses \
             --out "$out/$name-network.png"
+        part 120 "$bin/artsy" apply --filter "$filter" --content "$images/$photo" --size "$size" --losses \
+            --precision f32 --out "$out/$name-network-f32.png"
         for n in $iters; do
             part 300 "$bin/artsy" --filter "$filter" --content "$images/$photo" --size "$size" --iters "$n" \
                 --out "$out/$name-optimised-$n.png"

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use artsy::filter::{FilterNetwork, Overrides};
 use artsy::filter_net::Stylizer;
+use artsy::kernels::precision::Precision;
 use artsy::params::ParamsPatch;
 use artsy::training::{TrainSettings, Trainer};
 use artsy::{Filter, Gpu, GpuWeights, Params, Pooling, VggWeights};
@@ -126,6 +127,10 @@ pub struct ApplyArgs {
     /// The VGG19 weights for --losses (safetensors; default: the app's own).
     #[arg(long)]
     pub weights: Option<PathBuf>,
+    /// The format the network computes in: f16 (half the memory traffic; on a GPU with shader-f16) or f32
+    /// (default: f16 where the GPU has it, f32 on others and on CPU rasterisers).
+    #[arg(long, value_parser = ["f32", "f16"])]
+    pub precision: Option<String>,
 }
 
 fn is_image(path: &Path) -> bool {
@@ -411,6 +416,9 @@ pub fn apply(args: ApplyArgs) -> Result<(), String> {
         (gpu, None)
     };
     let mut stylizer = Stylizer::new(&gpu, arch, &params).map_err(|e| e.to_string())?;
+    if let Some(precision) = args.precision.as_deref().and_then(Precision::parse) {
+        stylizer.set_precision(precision).map_err(|e| e.to_string())?;
+    }
     let (w, h) = match args.size {
         Some(size) => artsy::image::fit(photo.width(), photo.height(), size),
         None => (photo.width(), photo.height()),
@@ -428,10 +436,11 @@ pub fn apply(args: ApplyArgs) -> Result<(), String> {
     }
     output::save_picture(&picture, &args.out)?;
     eprintln!(
-        "{}x{} stylised in {:.0} ms (set-up and read-back included): {}",
+        "{}x{} stylised in {:.0} ms ({}; set-up and read-back included): {}",
         w,
         h,
         first * 1000.0,
+        stylizer.precision().name(),
         args.out.display()
     );
     if let Some(weights) = weights {

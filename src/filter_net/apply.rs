@@ -7,6 +7,7 @@ use super::tiles::{self, Blend};
 use super::{Architecture, forward::Activations};
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, SetUpErrors};
+use crate::kernels::precision::Precision;
 
 /// Longest side of the whole-photo pass that measures the normalisations' statistics for the tiles of a large
 /// photo (smaller than the photo: its statistics hardly change with the size).
@@ -23,6 +24,8 @@ pub struct Stylizer {
     ready: Option<(Activations, Vec<Dispatch>, wgpu::Buffer)>,
     /// The largest buffer one pass may use: the GPU's limit, or less (`limit_buffers`).
     buffer_limit: u64,
+    /// The activations' format: `Precision::for_applying` unless set.
+    precision: Precision,
 }
 
 /// Bytes of the largest single buffer the network needs at `width` x `height` (run size).
@@ -68,6 +71,7 @@ impl Stylizer {
             arch,
             ready: None,
             buffer_limit: gpu_buffer_limit(gpu),
+            precision: Precision::for_applying(gpu),
         })
     }
 
@@ -80,7 +84,29 @@ impl Stylizer {
             arch,
             ready: None,
             buffer_limit: gpu_buffer_limit(gpu),
+            precision: Precision::for_applying(gpu),
         }
+    }
+
+    /// The activations' format from the next photo on (f16 needs a GPU with shader-f16).
+    pub fn set_precision(&mut self, precision: Precision) -> Result<()> {
+        if !precision.runs_on(&self.gpu) {
+            return Err(Error::InvalidParams(format!(
+                "this GPU ({}) cannot compute in {}",
+                self.gpu.adapter.name,
+                precision.name()
+            )));
+        }
+        if precision != self.precision {
+            self.precision = precision;
+            self.ready = None;
+        }
+        Ok(())
+    }
+
+    /// The activations' format.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// Holds each pass to buffers of at most `bytes` (less than the GPU allows): larger photos go in tiles. For a
@@ -132,7 +158,7 @@ impl Stylizer {
             )));
         }
         let scopes = self.gpu.set_up_scopes().await;
-        let acts = Activations::for_inference(&self.gpu, &self.arch, height, width);
+        let acts = Activations::for_inference(&self.gpu, &self.arch, height, width, self.precision);
         let forward = acts.forward(&self.gpu, &self.arch, &self.params);
         let staging = crate::gpu::staging_buffer(&self.gpu, acts.output().size());
         let SetUpErrors { out_of_memory, invalid } = scopes.finish().await;
@@ -220,7 +246,7 @@ impl Stylizer {
         let (sw, sh) = crate::image::fit(rw, rh, stats_side);
         let (sw, sh) = Architecture::run_size(sw, sh);
         let scopes = gpu.set_up_scopes().await;
-        let whole = Activations::for_inference(gpu, arch, sh, sw);
+        let whole = Activations::for_inference(gpu, arch, sh, sw, self.precision);
         let measure = whole.forward(gpu, arch, &self.params);
         let tile_acts = Activations::sharing_stats(gpu, arch, th, tw, &whole);
         let forward = tile_acts.forward_given_stats(gpu, arch, &self.params);

@@ -1,11 +1,13 @@
 //! The filter network's buffers for one picture size, and the forward dispatches that fill them. For training,
 //! every layer's convolution output and its output after normalisation are kept, for the backward pass and its
-//! ReLU masks; for applying a filter, layers share buffers wherever one's contents are no longer read.
+//! ReLU masks; for applying a filter, layers share buffers wherever one's contents are no longer read, and the
+//! activations may be f16 (kernels::precision).
 
 use super::{After, Architecture, IMAGE_CHANNELS};
 use crate::gpu::{Dispatch, Gpu};
 use crate::kernels::conv::ConvForward;
 use crate::kernels::instance_norm::{NormForward, NormShape};
+use crate::kernels::precision::Precision;
 use crate::kernels::{pointwise, upsample};
 
 /// Where a forward pass's normalisations get their mean and deviation.
@@ -33,8 +35,13 @@ pub struct LayerBuffers {
 pub struct Activations {
     pub height: u32,
     pub width: u32,
-    /// The photo [H][W] vec4 (r, g, b, 0) in 0..1.
+    /// The photo [H][W] vec4 (r, g, b, 0) in 0..1, f32 whatever the activations' precision.
     pub input: wgpu::Buffer,
+    /// The format of the layers' buffers but the picture's (always f32).
+    pub precision: Precision,
+    /// In f16: the photo and the parameters as f16, converted by the pass's first dispatches.
+    input_f16: Option<wgpu::Buffer>,
+    params_f16: Option<wgpu::Buffer>,
     pub layers: Vec<LayerBuffers>,
     /// (height, width) of each layer's output.
     pub sizes: Vec<(u32, u32)>,
@@ -49,18 +56,34 @@ pub struct Activations {
 impl Activations {
     /// Buffers of a pass that training's backward pass follows: every layer keeps its own.
     pub fn new(gpu: &Gpu, arch: &Architecture, height: u32, width: u32) -> Activations {
-        Activations::build(gpu, arch, height, width, true)
+        Activations::build(gpu, arch, (height, width), true, Precision::F32)
     }
 
-    /// Buffers of forward passes alone (applying a filter): a layer's convolution output and upsampled input are
-    /// one scratch buffer each for all layers, and a layer's output shares a buffer with earlier layers' outputs
-    /// that no later layer reads (a residual block's input is read until the block's end). At 1280x720 and width
-    /// 16 this holds a third of what `new` does.
-    pub fn for_inference(gpu: &Gpu, arch: &Architecture, height: u32, width: u32) -> Activations {
-        Activations::build(gpu, arch, height, width, false)
+    /// Buffers of forward passes alone (applying a filter), in `precision` (`Precision::for_applying` is the
+    /// GPU's best): a layer's convolution output and upsampled input are one scratch buffer each for all layers,
+    /// and a layer's output shares a buffer with earlier layers' outputs that no later layer reads (a residual
+    /// block's input is read until the block's end). At 1280x720 and width 16 this holds a third of what `new`
+    /// does in f32.
+    pub fn for_inference(gpu: &Gpu, arch: &Architecture, height: u32, width: u32, precision: Precision) -> Activations {
+        Activations::build(gpu, arch, (height, width), false, precision)
     }
 
-    fn build(gpu: &Gpu, arch: &Architecture, height: u32, width: u32, keeps_all: bool) -> Activations {
+    fn build(
+        gpu: &Gpu,
+        arch: &Architecture,
+        (height, width): (u32, u32),
+        keeps_all: bool,
+        precision: Precision,
+    ) -> Activations {
+        assert!(
+            !keeps_all || precision == Precision::F32,
+            "a backward pass's buffers are f32"
+        );
+        assert!(
+            precision.runs_on(gpu),
+            "this device has no {} kernels",
+            precision.name()
+        );
         let sizes = arch.sizes(height, width);
         let n = arch.layers.len();
         let mut input_size = (height, width);
@@ -82,8 +105,10 @@ impl Activations {
             stats.push(gpu.storage("filter norm stats", norm.stats_len()));
         }
         let mut bytes: u64 = stats.iter().map(|b| b.size()).sum();
-        let mut allocate = |label: &str, len: usize| {
-            let b = gpu.storage(label, len);
+        // f32 words of `len` values in the activations' precision
+        let act = |len: usize| precision.words(len);
+        let mut allocate = |label: &str, words: usize| {
+            let b = gpu.storage(label, words);
             bytes += b.size();
             b
         };
@@ -97,11 +122,17 @@ impl Activations {
                     .collect(),
             )
         } else {
-            let conv_out = allocate("filter conv out", out_len.iter().copied().max().unwrap_or(4));
+            let conv_out = allocate("filter conv out", act(out_len.iter().copied().max().unwrap_or(4)));
             let up_len = upsampled_len.iter().copied().max().unwrap_or(0);
-            let up = (up_len > 0).then(|| allocate("filter upsampled", up_len));
+            let up = (up_len > 0).then(|| allocate("filter upsampled", act(up_len)));
             let (slot_lens, slot_of) = output_slots(arch, &out_len);
-            let slots: Vec<_> = slot_lens.iter().map(|&len| allocate("filter layer out", len)).collect();
+            let picture_slot = slot_of[n - 1];
+            let slots: Vec<_> = (slot_lens.iter().enumerate())
+                .map(|(s, &len)| match s == picture_slot {
+                    true => allocate("filter picture", len),
+                    false => allocate("filter layer out", act(len)),
+                })
+                .collect();
             (
                 vec![conv_out; n],
                 slot_of.iter().map(|&s| slots[s].clone()).collect(),
@@ -111,7 +142,15 @@ impl Activations {
                     .collect(),
             )
         };
-        let input = allocate("filter input", (height * width * IMAGE_CHANNELS) as usize);
+        let input_len = (height * width * IMAGE_CHANNELS) as usize;
+        let input = allocate("filter input", input_len);
+        let (input_f16, params_f16) = match precision {
+            Precision::F32 => (None, None),
+            Precision::F16 => (
+                Some(allocate("filter input f16", act(input_len))),
+                Some(allocate("filter params f16", act(arch.param_count))),
+            ),
+        };
         let norm_partials = allocate("filter norm partials", partials_len);
         let layers = (0..n)
             .map(|i| LayerBuffers {
@@ -125,6 +164,9 @@ impl Activations {
             height,
             width,
             input,
+            precision,
+            input_f16,
+            params_f16,
             layers,
             sizes,
             norm_partials,
@@ -137,7 +179,7 @@ impl Activations {
     /// depend on the size): a pass with `forward_given_stats` normalises like `source`'s last measured pass. For
     /// forward passes alone, as `for_inference`.
     pub fn sharing_stats(gpu: &Gpu, arch: &Architecture, height: u32, width: u32, source: &Activations) -> Activations {
-        let mut acts = Activations::for_inference(gpu, arch, height, width);
+        let mut acts = Activations::for_inference(gpu, arch, height, width, source.precision);
         for (mine, theirs) in acts.layers.iter_mut().zip(&source.layers) {
             acts.bytes -= mine.stats.size();
             mine.stats = theirs.stats.clone();
@@ -164,10 +206,13 @@ impl Activations {
         }
     }
 
-    /// The output of the layer below `i` (the photo for the first), and its size.
+    /// The output of the layer below `i` (the photo for the first, in the activations' precision), and its size.
     pub fn layer_input(&self, i: usize) -> (&wgpu::Buffer, (u32, u32)) {
         if i == 0 {
-            (&self.input, (self.height, self.width))
+            (
+                self.input_f16.as_ref().unwrap_or(&self.input),
+                (self.height, self.width),
+            )
         } else {
             (&self.layers[i - 1].out, self.sizes[i - 1])
         }
@@ -192,12 +237,21 @@ impl Activations {
         params: &wgpu::Buffer,
         statistics: Statistics,
     ) -> Vec<Dispatch> {
+        let precision = self.precision;
         let mut d = Vec::new();
+        // the convolutions' weights in the activations' precision (the normalisations read theirs in f32)
+        let mut weights = params;
+        if let (Some(input), Some(params_f16)) = (&self.input_f16, &self.params_f16) {
+            d.push(pointwise::to_f16(gpu, arch.param_count, params, params_f16));
+            let pixels = (self.height * self.width * IMAGE_CHANNELS) as usize;
+            d.push(pointwise::to_f16(gpu, pixels, &self.input, input));
+            weights = params_f16;
+        }
         for (i, l) in arch.layers.iter().enumerate() {
             let bufs = &self.layers[i];
             if let Some(up) = &bufs.upsampled {
                 let (below, (h, w)) = self.layer_input(i);
-                d.push(upsample::forward(gpu, h, w, l.cin, below, up));
+                d.push(upsample::forward(gpu, h, w, l.cin, precision, below, up));
             }
             let (x, (h, w)) = self.conv_input(i);
             let shape = l.conv_shape(h, w);
@@ -205,10 +259,11 @@ impl Activations {
             let conv = ConvForward {
                 shape,
                 x,
-                params,
+                params: weights,
                 w_offset: l.weights,
                 bias_offset: bias,
                 y: &bufs.conv_out,
+                precision,
             };
             d.extend(conv.dispatches(gpu));
             let (oh, ow) = self.sizes[i];
@@ -217,6 +272,7 @@ impl Activations {
                     d.push(pointwise::sigmoid_forward(
                         gpu,
                         (oh * ow) as usize,
+                        precision,
                         &bufs.conv_out,
                         &bufs.out,
                     ));
@@ -239,6 +295,7 @@ impl Activations {
                         stats: &bufs.stats,
                         partials: &self.norm_partials,
                         y: &bufs.out,
+                        precision,
                     };
                     match statistics {
                         Statistics::Measured => d.extend(norm.dispatches(gpu)),

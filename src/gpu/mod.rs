@@ -73,6 +73,8 @@ pub struct Gpu {
     unchecked_shaders: bool,
     /// The convolutions dispatch the tensor-core kernels (src/kernels/conv3x3_coop.rs, conv.rs's Coop).
     tensor_cores: bool,
+    /// Shaders may use f16 (the device has shader-f16).
+    f16: bool,
     cache: Arc<Mutex<PipelineCache>>,
     /// Why the device went away, once it has (set by wgpu's device-lost callback).
     lost: Arc<Mutex<Option<String>>>,
@@ -203,8 +205,11 @@ impl Gpu {
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("artsy"),
-                // Timestamps only feed the benchmark's per-kernel breakdown; everything works without them.
-                required_features: (adapter.features() & wgpu::Features::TIMESTAMP_QUERY) | tensor_core_features,
+                // Timestamps only feed the benchmark's per-kernel breakdown, and f16 only makes applying filters
+                // faster (kernels::precision); everything works without them.
+                required_features: (adapter.features()
+                    & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SHADER_F16))
+                    | tensor_core_features,
                 required_limits: limits.clone(),
                 // SAFETY: the only experimental feature ever requested is cooperative matrices, used by the
                 // conv3x3_coop kernels alone, in the configuration `tensor_cores::probe` found on this adapter.
@@ -217,6 +222,7 @@ impl Gpu {
             })
             .await
             .map_err(|e| Error::NoDevice(e.to_string()))?;
+        let f16 = device.features().contains(wgpu::Features::SHADER_F16);
         let lost = Arc::new(Mutex::new(None));
         {
             let lost = lost.clone();
@@ -243,6 +249,7 @@ impl Gpu {
             limits,
             unchecked_shaders: options.unchecked_shaders && cfg!(not(target_arch = "wasm32")),
             tensor_cores: tensor_cores.is_on(),
+            f16,
             cache: Arc::default(),
             lost,
             uncaptured,
@@ -271,6 +278,11 @@ impl Gpu {
     /// Whether the 3x3 convolutions run on tensor cores (see `GpuOptions::tensor_cores`).
     pub fn tensor_cores(&self) -> bool {
         self.tensor_cores
+    }
+
+    /// Whether shaders may use f16 (kernels::precision's F16 kernels run).
+    pub fn has_f16(&self) -> bool {
+        self.f16
     }
 
     /// The pipeline of `kernel`, compiled (with its module) on the first call and cached for the device's life.

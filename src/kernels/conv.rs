@@ -1,10 +1,11 @@
-//! shaders/conv.wgsl, conv_tiled*.wgsl, conv_narrow.wgsl and conv_coop.wgsl: the filter network's
-//! reflection-padded convolutions, forward (direct, tiled, narrow or on tensor cores), input and weight gradients
-//! (direct or tiled).
+//! shaders/conv_forward.wgsl, conv.wgsl, conv_tiled*.wgsl, conv_narrow.wgsl and conv_coop.wgsl: the filter
+//! network's reflection-padded convolutions, forward (direct, tiled, narrow or on tensor cores; direct and narrow
+//! also in f16), input and weight gradients (direct or tiled).
 
 use std::sync::Mutex;
 
-use super::shape_rules::{holds, multiple_of, positive};
+use super::precision::{F32_WGSL, Precision, kernel_pair, shader_pair};
+use super::shape_rules::{holds, holds_in, multiple_of, positive};
 use super::sizes::{
     CONV_PIXELS, CONV_TILED, CONV_TILED_16_CONSTANTS, CONV_TILED_32_CONSTANTS, CONV_TILED_64_CONSTANTS,
     CONV_TILED_GEMM_WGSL, COOP_GEMM_WGSL, COOP8, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16, COOP16_CONSTANTS,
@@ -16,13 +17,24 @@ use Binding::{Read, ReadWrite, Uniform};
 
 pub const SHADER: Shader = Shader {
     name: "conv",
-    constants: &[("WORKGROUP_SIZE", WORKGROUP_SIZE), ("CONV_PIXELS", CONV_PIXELS)],
+    constants: &[("WORKGROUP_SIZE", WORKGROUP_SIZE)],
     sources: &[
+        F32_WGSL,
         FLAT_INDEX_WGSL,
         FILTER_CONV_WGSL,
         include_str!("../../shaders/conv.wgsl"),
     ],
 };
+/// The direct forward pass in f32 and f16 (precision::Precision).
+static SHADERS_FORWARD: [Shader; 2] = shader_pair!(
+    "conv_forward",
+    &[("WORKGROUP_SIZE", WORKGROUP_SIZE), ("CONV_PIXELS", CONV_PIXELS)],
+    [
+        FLAT_INDEX_WGSL,
+        FILTER_CONV_WGSL,
+        include_str!("../../shaders/conv_forward.wgsl")
+    ]
+);
 /// One tiled module per tiling (sizes::CONV_TILED) and GEMM: its generated constants, the shared bindings, the
 /// tiled GEMM, what A and B are.
 macro_rules! tiled_shader {
@@ -30,7 +42,7 @@ macro_rules! tiled_shader {
         Shader {
             name: $name,
             constants: $constants,
-            sources: &[FILTER_CONV_WGSL, CONV_TILED_GEMM_WGSL, $gemm],
+            sources: &[F32_WGSL, FILTER_CONV_WGSL, CONV_TILED_GEMM_WGSL, $gemm],
         }
     };
 }
@@ -46,33 +58,45 @@ static SHADER_INPUT_GRAD_64: Shader = tiled_shader!("conv_input_grad_64", CONV_T
 static SHADER_WEIGHT_GRAD_16: Shader = tiled_shader!("conv_weight_grad_16", CONV_TILED_16_CONSTANTS, WEIGHT_GRAD_WGSL);
 static SHADER_WEIGHT_GRAD_32: Shader = tiled_shader!("conv_weight_grad_32", CONV_TILED_32_CONSTANTS, WEIGHT_GRAD_WGSL);
 static SHADER_WEIGHT_GRAD_64: Shader = tiled_shader!("conv_weight_grad_64", CONV_TILED_64_CONSTANTS, WEIGHT_GRAD_WGSL);
-static SHADER_NARROW: Shader = Shader {
-    name: "conv_narrow",
-    constants: NARROW_CONSTANTS,
-    sources: &[FILTER_CONV_WGSL, include_str!("../../shaders/conv_narrow.wgsl")],
-};
+static SHADERS_NARROW: [Shader; 2] = shader_pair!(
+    "conv_narrow",
+    NARROW_CONSTANTS,
+    [FILTER_CONV_WGSL, include_str!("../../shaders/conv_narrow.wgsl")]
+);
 /// The tensor-core module of each matrix size (sizes::COOP16, COOP8): constants, matrix types, bindings, GEMM.
 const COOP_WGSL: &str = include_str!("../../shaders/conv_coop.wgsl");
 static SHADER_COOP_16: Shader = Shader {
     name: "conv_coop16",
     constants: COOP16_CONSTANTS,
-    sources: &[COOP16_MATRICES_WGSL, FILTER_CONV_WGSL, COOP_GEMM_WGSL, COOP_WGSL],
+    sources: &[
+        F32_WGSL,
+        COOP16_MATRICES_WGSL,
+        FILTER_CONV_WGSL,
+        COOP_GEMM_WGSL,
+        COOP_WGSL,
+    ],
 };
 static SHADER_COOP_8: Shader = Shader {
     name: "conv_coop8",
     constants: COOP8_CONSTANTS,
-    sources: &[COOP8_MATRICES_WGSL, FILTER_CONV_WGSL, COOP_GEMM_WGSL, COOP_WGSL],
+    sources: &[
+        F32_WGSL,
+        COOP8_MATRICES_WGSL,
+        FILTER_CONV_WGSL,
+        COOP_GEMM_WGSL,
+        COOP_WGSL,
+    ],
 };
 /// Every entry binds (params, src, aux, dst); what each holds is in the shader's header.
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];
-/// The forward pass computed directly, CONV_PIXELS pixels x one vec4 of output channels per thread.
-pub const FORWARD: Kernel = Kernel::new("conv_forward", &SHADER, "forward", BINDINGS);
+/// The forward pass computed directly, CONV_PIXELS pixels x one vec4 of output channels per thread: [f32, f16].
+pub static FORWARD: [Kernel; 2] = kernel_pair!("conv_forward", SHADERS_FORWARD, "forward", BINDINGS);
 pub static FORWARD_TILED_16: Kernel = Kernel::new("conv_forward_tiled_16", &SHADER_TILED_16, "forward", BINDINGS);
 pub static FORWARD_TILED_32: Kernel = Kernel::new("conv_forward_tiled_32", &SHADER_TILED_32, "forward", BINDINGS);
 pub static FORWARD_TILED_64: Kernel = Kernel::new("conv_forward_tiled_64", &SHADER_TILED_64, "forward", BINDINGS);
 /// The forward pass at stride 1 for kernels up to 9x9, its input staged through workgroup memory (the 9x9 layers,
-/// from and to the picture's 4 channels).
-pub static FORWARD_NARROW: Kernel = Kernel::new("conv_forward_narrow", &SHADER_NARROW, "forward", BINDINGS);
+/// from and to the picture's 4 channels): [f32, f16].
+pub static FORWARD_NARROW: [Kernel; 2] = kernel_pair!("conv_forward_narrow", SHADERS_NARROW, "forward", BINDINGS);
 pub static FORWARD_COOP_16: Kernel = Kernel::new("conv_forward_coop16", &SHADER_COOP_16, "forward", BINDINGS);
 pub static FORWARD_COOP_8: Kernel = Kernel::new("conv_forward_coop8", &SHADER_COOP_8, "forward", BINDINGS);
 /// The tiled forward kernels in the order of their tilings, `sizes::CONV_TILED`.
@@ -242,13 +266,18 @@ impl ConvShape {
     }
 }
 
-/// `offset` is a multiple of 4 (read as vec4) and `buffer` holds `len` floats from it.
+/// `offset` is a multiple of 4 (read as vec4) and `buffer` holds `len` f32 values from it.
 fn check_range(kernel: &str, what: &str, buffer: &wgpu::Buffer, offset: u32, len: usize) {
+    check_range_in(kernel, what, buffer, offset, len, Precision::F32);
+}
+
+/// `check_range` for a buffer of values in `precision`.
+fn check_range_in(kernel: &str, what: &str, buffer: &wgpu::Buffer, offset: u32, len: usize, precision: Precision) {
     assert!(
         offset.is_multiple_of(4),
         "{kernel}: {what} offset must be a multiple of 4, got {offset}"
     );
-    holds(kernel, what, buffer, offset as usize + len);
+    holds_in(kernel, what, buffer, offset as usize + len, precision);
 }
 
 #[repr(C)]
@@ -355,19 +384,26 @@ impl ForwardKernel {
     /// The tiles' widths, widest first.
     pub const TILE_WIDTHS: [u32; 3] = [CONV_TILED[2].tile_n, CONV_TILED[1].tile_n, CONV_TILED[0].tile_n];
 
-    /// The kernel for the convolution `s` on `gpu`: on tensor cores where the device runs them, else the narrow
-    /// kernel for the 9x9 layers (to and from the picture's 4 channels, where a GEMM tile would waste much of its
-    /// work) and the direct one elsewhere, unless a family is forced: direct everywhere, or the tiled GEMM in the
-    /// widest tile that divides `s.cout` (narrow or direct where none does; forcing tensor cores on a device
-    /// without them keeps this rule). The direct kernel stays the f32 default for the other layers: on an H200
-    /// the tiled one is a draw at 640x480 and slower at 1280x720, on lavapipe 1.5x slower (README, "Filter
-    /// networks"). The narrow kernel is not yet timed on a GPU; on SwiftShader it is a little faster than direct.
-    pub fn choose(gpu: &Gpu, s: &ConvShape) -> ForwardKernel {
+    /// The kernel for the convolution `s` in `precision` on `gpu`: on tensor cores where the device runs them (in
+    /// f32), else the narrow kernel for the 9x9 layers (to and from the picture's 4 channels, where a GEMM tile
+    /// would waste much of its work) and the direct one elsewhere, unless a family is forced: direct everywhere, or
+    /// the tiled GEMM in the widest tile that divides `s.cout` (narrow or direct where none does, and in f16;
+    /// forcing tensor cores on a device without them keeps this rule). The direct kernel stays the f32 default for
+    /// the other layers: on an H200 the tiled one is a draw at 640x480 and slower at 1280x720, on lavapipe 1.5x
+    /// slower (README, "Filter networks"). The narrow kernel is not yet timed on a GPU; on SwiftShader it is a
+    /// little faster than direct.
+    pub fn choose(gpu: &Gpu, s: &ConvShape, precision: Precision) -> ForwardKernel {
         let narrow_or_direct = if s.kernel >= NARROW_FROM_KERNEL && ForwardKernel::Narrow.fits(s) {
             ForwardKernel::Narrow
         } else {
             ForwardKernel::Direct
         };
+        if precision == Precision::F16 {
+            return match forced() {
+                Some(ConvFamily::Direct) => ForwardKernel::Direct,
+                _ => narrow_or_direct,
+            };
+        }
         match (forced(), gpu.adapter.tensor_cores.tiling()) {
             (Some(ConvFamily::Direct), _) => ForwardKernel::Direct,
             (Some(ConvFamily::Tiled), _) => match Self::tiled(s.cout) {
@@ -412,12 +448,18 @@ impl ForwardKernel {
         CONV_TILED.iter().position(|t| t.tile_n == tile_n)
     }
 
-    /// The kernel; a tiled one must `fit` (the wrapper asserts it first).
-    fn kernel(self) -> &'static Kernel {
+    /// Whether this kernel exists in `precision`: the direct and narrow ones in f32 and f16, the others in f32.
+    pub fn runs_in(self, precision: Precision) -> bool {
+        matches!(self, ForwardKernel::Direct | ForwardKernel::Narrow) || precision == Precision::F32
+    }
+
+    /// The kernel in `precision`; a tiled one must `fit` and a tiled or coop one be f32 (the wrapper asserts both
+    /// first).
+    fn kernel(self, precision: Precision) -> &'static Kernel {
         match self {
-            ForwardKernel::Direct => &FORWARD,
+            ForwardKernel::Direct => precision.pick(&FORWARD),
             ForwardKernel::Tiled { tile_n } => FORWARD_TILED[Self::tiling(tile_n).expect("a tiling of that width")],
-            ForwardKernel::Narrow => &FORWARD_NARROW,
+            ForwardKernel::Narrow => precision.pick(&FORWARD_NARROW),
             ForwardKernel::Coop { mma: 16 } => &FORWARD_COOP_16,
             ForwardKernel::Coop { .. } => &FORWARD_COOP_8,
         }
@@ -448,7 +490,7 @@ impl ForwardKernel {
 
 /// One forward convolution: y = conv(x) (+ bias). Weights are read from `params` at element offset `w_offset`,
 /// layout [kernel][kernel][cin][cout] (cout fastest); bias, when `bias_offset` is Some, at
-/// params[bias_offset .. + cout]. y is overwritten.
+/// params[bias_offset .. + cout]. y is overwritten. x, params and y all hold values in `precision`.
 pub struct ConvForward<'a> {
     pub shape: ConvShape,
     pub x: &'a wgpu::Buffer,
@@ -456,38 +498,51 @@ pub struct ConvForward<'a> {
     pub w_offset: u32,
     pub bias_offset: Option<u32>,
     pub y: &'a wgpu::Buffer,
+    pub precision: Precision,
 }
 
 impl ConvForward<'_> {
     /// The dispatch, by `ForwardKernel::choose`'s kernel.
     pub fn dispatches(&self, gpu: &Gpu) -> Vec<Dispatch> {
-        self.dispatches_by(gpu, ForwardKernel::choose(gpu, &self.shape))
+        self.dispatches_by(gpu, ForwardKernel::choose(gpu, &self.shape, self.precision))
     }
 
     /// The dispatch, by `kernel` (the tests and the benchmark compare them).
     pub fn dispatches_by(&self, gpu: &Gpu, kernel: ForwardKernel) -> Vec<Dispatch> {
-        let (s, x, params, w_offset, bias_offset, y) =
-            (self.shape, self.x, self.params, self.w_offset, self.bias_offset, self.y);
+        let (s, x, params, w_offset, bias_offset, y, precision) = (
+            self.shape,
+            self.x,
+            self.params,
+            self.w_offset,
+            self.bias_offset,
+            self.y,
+            self.precision,
+        );
         assert!(kernel.fits(&s), "conv forward: {kernel:?} cannot compute {s:?}");
         assert!(
             !matches!(kernel, ForwardKernel::Coop { .. }) || gpu.tensor_cores(),
             "conv forward: {kernel:?} on a device without tensor cores"
         );
-        let name = kernel.kernel().name;
+        assert!(
+            kernel.runs_in(precision) && precision.runs_on(gpu),
+            "conv forward: {kernel:?} has no {} kernel on this device",
+            precision.name()
+        );
+        let name = kernel.kernel(precision).name;
         s.check(name);
-        holds(name, "x", x, s.input_len());
-        check_range(name, "weights", params, w_offset, s.weight_len());
+        holds_in(name, "x", x, s.input_len(), precision);
+        check_range_in(name, "weights", params, w_offset, s.weight_len(), precision);
         if let Some(b) = bias_offset {
-            check_range(name, "bias", params, b, s.cout as usize);
+            check_range_in(name, "bias", params, b, s.cout as usize, precision);
         }
-        holds(name, "y", y, s.output_len());
+        holds_in(name, "y", y, s.output_len(), precision);
         let groups = kernel.groups(gpu, s);
         assert!(
             groups.iter().all(|&g| g <= gpu.max_groups()),
             "{name}: the grid {groups:?} is past the device's limit"
         );
         let p = self::params(gpu, s, w_offset, bias_offset, false);
-        vec![gpu.dispatch(kernel.kernel(), &[&p, x, params, y], groups)]
+        vec![gpu.dispatch(kernel.kernel(precision), &[&p, x, params, y], groups)]
     }
 }
 

@@ -1,40 +1,73 @@
-//! shaders/instance_norm.wgsl: instance norm (then ReLU or + residual), forward and backward, split along pixels.
+//! shaders/instance_norm.wgsl and instance_norm_backward.wgsl: instance norm (then ReLU or + residual), forward
+//! (in f32 or f16 activations) and backward, split along pixels.
 
-use super::shape_rules::{holds, multiple_of, positive};
+use super::precision::{F32_WGSL, Precision, kernel_pair, shader_pair};
+use super::shape_rules::{holds, holds_in, multiple_of, positive};
 use super::sizes::{FLAT_INDEX_WGSL, TREE_SUM_WGSL, WORKGROUP_CONSTANTS, WORKGROUP_SIZE, grid_1d};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
-pub const SHADER: Shader = Shader {
-    name: "instance_norm",
-    constants: WORKGROUP_CONSTANTS,
-    sources: &[
+/// The parameter block, bindings and helpers both directions share.
+const COMMON_WGSL: &str = include_str!("../../shaders/common/instance_norm.wgsl");
+/// The forward's modules, [f32, f16] activations.
+static SHADERS_FORWARD: [Shader; 2] = shader_pair!(
+    "instance_norm",
+    WORKGROUP_CONSTANTS,
+    [
         FLAT_INDEX_WGSL,
         TREE_SUM_WGSL,
-        include_str!("../../shaders/instance_norm.wgsl"),
+        COMMON_WGSL,
+        include_str!("../../shaders/instance_norm.wgsl")
+    ]
+);
+pub const SHADER_BACKWARD: Shader = Shader {
+    name: "instance_norm_backward",
+    constants: WORKGROUP_CONSTANTS,
+    sources: &[
+        F32_WGSL,
+        FLAT_INDEX_WGSL,
+        TREE_SUM_WGSL,
+        COMMON_WGSL,
+        include_str!("../../shaders/instance_norm_backward.wgsl"),
     ],
 };
 /// Shared by every entry: uniform, x, aux (forward: the residual; backward: y), dy, weights (the network's
 /// parameters), stats, partials, dst (y, dx or grads). Slots an entry does not use are bound to a read-only buffer
 /// it has anyway.
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, Read, Read, ReadWrite, ReadWrite, ReadWrite];
-/// One split's mean and sum of squared deviations over its pixel chunk.
-pub const STAT_PARTIALS: Kernel = Kernel::new("instance_norm_stat_partials", &SHADER, "stat_partials", BINDINGS);
-/// The mean and 1 / sqrt(var + EPS) from the partials.
-pub const STAT_REDUCE: Kernel = Kernel::new("instance_norm_stat_reduce", &SHADER, "stat_reduce", BINDINGS);
-/// y = gamma * xhat + beta, then ReLU or + residual.
-pub const NORMALIZE: Kernel = Kernel::new("instance_norm_forward", &SHADER, "normalize", BINDINGS);
+/// One split's mean and sum of squared deviations over its pixel chunk: [f32, f16] x.
+pub static STAT_PARTIALS: [Kernel; 2] = kernel_pair!(
+    "instance_norm_stat_partials",
+    SHADERS_FORWARD,
+    "stat_partials",
+    BINDINGS
+);
+/// The mean and 1 / sqrt(var + EPS) from the partials (it reads no activation, but binds them).
+pub static STAT_REDUCE: [Kernel; 2] =
+    kernel_pair!("instance_norm_stat_reduce", SHADERS_FORWARD, "stat_reduce", BINDINGS);
+/// y = gamma * xhat + beta, then ReLU or + residual: [f32, f16] x, residual and y.
+pub static NORMALIZE: [Kernel; 2] = kernel_pair!("instance_norm_forward", SHADERS_FORWARD, "normalize", BINDINGS);
 /// One split's sums of g and g * xhat.
 pub const BACKWARD_PARTIALS: Kernel = Kernel::new(
     "instance_norm_backward_partials",
-    &SHADER,
+    &SHADER_BACKWARD,
     "backward_partials",
     BINDINGS,
 );
 /// dgamma and dbeta into grads (and the totals for the input gradient).
-pub const BACKWARD_REDUCE: Kernel = Kernel::new("instance_norm_backward_reduce", &SHADER, "backward_reduce", BINDINGS);
+pub const BACKWARD_REDUCE: Kernel = Kernel::new(
+    "instance_norm_backward_reduce",
+    &SHADER_BACKWARD,
+    "backward_reduce",
+    BINDINGS,
+);
 /// dx.
-pub const BACKWARD_INPUT: Kernel = Kernel::new("instance_norm_backward_input", &SHADER, "backward_input", BINDINGS);
+pub const BACKWARD_INPUT: Kernel = Kernel::new(
+    "instance_norm_backward_input",
+    &SHADER_BACKWARD,
+    "backward_input",
+    BINDINGS,
+);
 
 /// Added to the variance before the inverse square root.
 pub const EPS: f32 = 1e-5;
@@ -154,9 +187,9 @@ fn check(
 /// pixels (biased variance), then ReLU when `relu`, then + residual when Some (relu and residual are never both
 /// used: assert).
 ///
-/// x, residual, y: [pixels][channels]; gamma and beta: `channels` f32 each in `params` at the element offsets
-/// (multiples of 4); stats: `shape.stats_len()`; partials: `shape.partials_len()` (scratch, shared with backward).
-/// y must be none of the other buffers.
+/// x, residual, y: [pixels][channels] in `precision`; gamma and beta: `channels` f32 each in `params` at the element
+/// offsets (multiples of 4); stats: `shape.stats_len()`; partials: `shape.partials_len()` (scratch, shared with
+/// backward). y must be none of the other buffers.
 pub struct NormForward<'a> {
     pub shape: NormShape,
     pub x: &'a wgpu::Buffer,
@@ -168,6 +201,7 @@ pub struct NormForward<'a> {
     pub stats: &'a wgpu::Buffer,
     pub partials: &'a wgpu::Buffer,
     pub y: &'a wgpu::Buffer,
+    pub precision: Precision,
 }
 
 impl NormForward<'_> {
@@ -179,10 +213,11 @@ impl NormForward<'_> {
         let buffers = self.buffers(&p);
         let per_chunk = [s.channels / 4, s.splits(), 1];
         let per_channel = grid_1d(gpu, s.channels as usize / 4);
+        let pick = |pair| self.precision.pick(pair);
         vec![
-            gpu.dispatch(&STAT_PARTIALS, &buffers, per_chunk),
-            gpu.dispatch(&STAT_REDUCE, &buffers, per_channel),
-            gpu.dispatch(&NORMALIZE, &buffers, grid_1d(gpu, s.len() / 4)),
+            gpu.dispatch(pick(&STAT_PARTIALS), &buffers, per_chunk),
+            gpu.dispatch(pick(&STAT_REDUCE), &buffers, per_channel),
+            gpu.dispatch(pick(&NORMALIZE), &buffers, grid_1d(gpu, s.len() / 4)),
         ]
     }
 
@@ -190,12 +225,21 @@ impl NormForward<'_> {
     /// measured them on another picture: a whole photo, for the tiles of it that one pass cannot hold).
     pub fn with_given_stats(&self, gpu: &Gpu) -> Dispatch {
         let p = self.uniform(gpu);
-        gpu.dispatch(&NORMALIZE, &self.buffers(&p), grid_1d(gpu, self.shape.len() / 4))
+        gpu.dispatch(
+            self.precision.pick(&NORMALIZE),
+            &self.buffers(&p),
+            grid_1d(gpu, self.shape.len() / 4),
+        )
     }
 
     /// The checks, then the uniform.
     fn uniform(&self, gpu: &Gpu) -> wgpu::Buffer {
-        let (name, s) = (NORMALIZE.name, self.shape);
+        let (name, s, precision) = (self.precision.pick(&NORMALIZE).name, self.shape, self.precision);
+        assert!(
+            precision.runs_on(gpu),
+            "{name}: this device has no {} kernels",
+            precision.name()
+        );
         assert!(
             !(self.relu && self.residual.is_some()),
             "{name}: a ReLU and a residual add are never both used"
@@ -209,10 +253,10 @@ impl NormForward<'_> {
             self.stats,
             self.partials,
         );
-        holds(name, "x", self.x, s.len());
-        holds(name, "y", self.y, s.len());
+        holds_in(name, "x", self.x, s.len(), precision);
+        holds_in(name, "y", self.y, s.len(), precision);
         if let Some(r) = self.residual {
-            holds(name, "residual", r, s.len());
+            holds_in(name, "residual", r, s.len(), precision);
         }
         params(
             gpu,

@@ -17,6 +17,7 @@ pub mod loss_reduce;
 pub mod mse_loss;
 pub mod pointwise;
 pub mod pool2x2;
+pub mod precision;
 pub mod preprocess;
 pub mod shape_rules;
 pub mod sizes;

@@ -1,22 +1,32 @@
-//! shaders/pointwise.wgsl: element-wise kernels: a residual gradient added in, the output sigmoid and its backward,
-//! a copy between buffer ranges.
+//! shaders/pointwise.wgsl and to_f16.wgsl: element-wise kernels: a residual gradient added in, the output sigmoid
+//! (from f32 or f16) and its backward, a copy between buffer ranges, and f32 values copied into f16 (the photo and
+//! the weights an f16 forward pass reads).
 
-use super::shape_rules::{holds, multiple_of};
+use super::precision::{Precision, kernel_pair, shader_pair};
+use super::shape_rules::{holds, holds_in, multiple_of};
 use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
-pub const SHADER: Shader = Shader {
-    name: "pointwise",
+/// [f32, f16] modules: only the sigmoid's forward runs from f16, every other entry in f32.
+static SHADERS: [Shader; 2] = shader_pair!(
+    "pointwise",
+    WORKGROUP_CONSTANTS,
+    [FLAT_INDEX_WGSL, include_str!("../../shaders/pointwise.wgsl")]
+);
+static SHADER_TO_F16: Shader = Shader {
+    name: "to_f16",
     constants: WORKGROUP_CONSTANTS,
-    sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/pointwise.wgsl")],
+    sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/to_f16.wgsl")],
 };
 /// Shared by every entry: uniform, a, b (sigmoid_backward only), dst.
 const BINDINGS: &[Binding] = &[Uniform, Read, Read, ReadWrite];
-pub const ADD_INTO: Kernel = Kernel::new("add_into", &SHADER, "add_into", BINDINGS);
-pub const SIGMOID_FORWARD: Kernel = Kernel::new("sigmoid_forward", &SHADER, "sigmoid_forward", BINDINGS);
-pub const SIGMOID_BACKWARD: Kernel = Kernel::new("sigmoid_backward", &SHADER, "sigmoid_backward", BINDINGS);
-pub const COPY_RANGE: Kernel = Kernel::new("copy_range", &SHADER, "copy_range", BINDINGS);
+pub static ADD_INTO: Kernel = Kernel::new("add_into", &SHADERS[0], "add_into", BINDINGS);
+/// [from f32, from f16]; the picture is f32 either way.
+pub static SIGMOID_FORWARD: [Kernel; 2] = kernel_pair!("sigmoid_forward", SHADERS, "sigmoid_forward", BINDINGS);
+pub static SIGMOID_BACKWARD: Kernel = Kernel::new("sigmoid_backward", &SHADERS[0], "sigmoid_backward", BINDINGS);
+pub static COPY_RANGE: Kernel = Kernel::new("copy_range", &SHADERS[0], "copy_range", BINDINGS);
+pub static TO_F16: Kernel = Kernel::new("to_f16", &SHADER_TO_F16, "to_f16", &[Uniform, Read, ReadWrite]);
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -83,14 +93,32 @@ pub fn add_into(gpu: &Gpu, count: usize, src: &wgpu::Buffer, dst: &wgpu::Buffer)
 }
 
 /// The network's output squashed into 0..1: y[p] = (sigmoid(z.r), sigmoid(z.g), sigmoid(z.b), 0) over `pixels`
-/// vec4 pixels.
-pub fn sigmoid_forward(gpu: &Gpu, pixels: usize, z: &wgpu::Buffer, y: &wgpu::Buffer) -> Dispatch {
-    let name = SIGMOID_FORWARD.name;
+/// vec4 pixels; z in `precision`, y f32.
+pub fn sigmoid_forward(gpu: &Gpu, pixels: usize, precision: Precision, z: &wgpu::Buffer, y: &wgpu::Buffer) -> Dispatch {
+    let kernel = precision.pick(&SIGMOID_FORWARD);
+    let name = kernel.name;
     assert!(pixels > 0, "{name}: pixels must be above 0");
-    holds(name, "z", z, pixels * 4);
+    assert!(
+        precision.runs_on(gpu),
+        "{name}: this device has no {} kernels",
+        precision.name()
+    );
+    holds_in(name, "z", z, pixels * 4, precision);
     holds(name, "y", y, pixels * 4);
-    let p = params(gpu, &SIGMOID_FORWARD, pixels);
-    gpu.dispatch(&SIGMOID_FORWARD, &[&p, z, z, y], grid_1d(gpu, pixels))
+    let p = params(gpu, kernel, pixels);
+    gpu.dispatch(kernel, &[&p, z, z, y], grid_1d(gpu, pixels))
+}
+
+/// dst[..count] = src[..count] as f16 (count a multiple of 4): the photo and the weights of an f16 forward pass.
+pub fn to_f16(gpu: &Gpu, count: usize, src: &wgpu::Buffer, dst: &wgpu::Buffer) -> Dispatch {
+    let name = TO_F16.name;
+    assert!(count < u32::MAX as usize, "{name}: count must fit a u32, got {count}");
+    multiple_of(name, "count", count as u32, 4);
+    assert!(gpu.has_f16(), "{name}: this device has no f16 kernels");
+    holds(name, "src", src, count);
+    holds_in(name, "dst", dst, count, Precision::F16);
+    let p = params(gpu, &TO_F16, count / 4);
+    gpu.dispatch(&TO_F16, &[&p, src, dst], grid_1d(gpu, count / 4))
 }
 
 /// dz = dy * y * (1 - y) for r, g, b and 0 for the 4th lane; overwrites dz.

@@ -2,6 +2,8 @@
 //! shaders/ is guarded given these rules, which is what makes the unchecked shader mode (`Gpu::new_unchecked`)
 //! safe; a broken rule is a bug in the caller, so it panics with the rule's name.
 
+use super::precision::Precision;
+
 /// `value` is a multiple of `multiple` (e.g. channels of 4, read as vec4; Gram channels of TILE).
 pub fn multiple_of(kernel: &str, what: &str, value: u32, multiple: u32) {
     assert!(
@@ -12,10 +14,16 @@ pub fn multiple_of(kernel: &str, what: &str, value: u32, multiple: u32) {
 
 /// `buffer` holds at least `floats` f32 values.
 pub fn holds(kernel: &str, what: &str, buffer: &wgpu::Buffer, floats: usize) {
-    let needed = floats as u64 * 4;
+    holds_in(kernel, what, buffer, floats, Precision::F32);
+}
+
+/// `buffer` holds at least `values` values in `precision` (f32 or f16).
+pub fn holds_in(kernel: &str, what: &str, buffer: &wgpu::Buffer, values: usize, precision: Precision) {
+    let needed = (values * precision.bytes()) as u64;
     assert!(
         buffer.size() >= needed,
-        "{kernel}: {what} must hold {floats} floats ({needed} bytes), it has {} bytes",
+        "{kernel}: {what} must hold {values} {} values ({needed} bytes), it has {} bytes",
+        precision.name(),
         buffer.size()
     );
 }

@@ -1,18 +1,20 @@
-//! shaders/upsample.wgsl: nearest-neighbour 2x upsampling, forward and backward.
+//! shaders/upsample.wgsl: nearest-neighbour 2x upsampling, forward (in f32 or f16) and backward.
 
-use super::shape_rules::{holds, multiple_of, positive};
+use super::precision::{Precision, kernel_pair, shader_pair};
+use super::shape_rules::{holds, holds_in, multiple_of, positive};
 use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
-pub const SHADER: Shader = Shader {
-    name: "upsample",
-    constants: WORKGROUP_CONSTANTS,
-    sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/upsample.wgsl")],
-};
+/// [f32, f16] modules; the backward runs in f32 only.
+static SHADERS: [Shader; 2] = shader_pair!(
+    "upsample",
+    WORKGROUP_CONSTANTS,
+    [FLAT_INDEX_WGSL, include_str!("../../shaders/upsample.wgsl")]
+);
 const BINDINGS: &[Binding] = &[Uniform, Read, ReadWrite];
-pub const FORWARD: Kernel = Kernel::new("upsample_forward", &SHADER, "forward", BINDINGS);
-pub const BACKWARD: Kernel = Kernel::new("upsample_backward", &SHADER, "backward", BINDINGS);
+pub static FORWARD: [Kernel; 2] = kernel_pair!("upsample_forward", SHADERS, "forward", BINDINGS);
+pub static BACKWARD: Kernel = Kernel::new("upsample_backward", &SHADERS[0], "backward", BINDINGS);
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -48,13 +50,28 @@ fn params(gpu: &Gpu, height: u32, width: u32, channels: u32) -> wgpu::Buffer {
     )
 }
 
-/// y [2h][2w][c] = x [h][w][c] repeated; overwrites y.
-pub fn forward(gpu: &Gpu, height: u32, width: u32, channels: u32, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Dispatch {
-    let (small, big) = check(FORWARD.name, height, width, channels);
-    holds(FORWARD.name, "x", x, small);
-    holds(FORWARD.name, "y", y, big);
+/// y [2h][2w][c] = x [h][w][c] repeated, both in `precision`; overwrites y.
+pub fn forward(
+    gpu: &Gpu,
+    height: u32,
+    width: u32,
+    channels: u32,
+    precision: Precision,
+    x: &wgpu::Buffer,
+    y: &wgpu::Buffer,
+) -> Dispatch {
+    let kernel = precision.pick(&FORWARD);
+    let (small, big) = check(kernel.name, height, width, channels);
+    assert!(
+        precision.runs_on(gpu),
+        "{}: this device has no {} kernels",
+        kernel.name,
+        precision.name()
+    );
+    holds_in(kernel.name, "x", x, small, precision);
+    holds_in(kernel.name, "y", y, big, precision);
     let p = params(gpu, height, width, channels);
-    gpu.dispatch(&FORWARD, &[&p, x, y], grid_1d(gpu, big / 4))
+    gpu.dispatch(kernel, &[&p, x, y], grid_1d(gpu, big / 4))
 }
 
 /// dx [h][w][c] = sum of the 4 dy values each x pixel fed; overwrites dx.

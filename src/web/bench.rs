@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use crate::bench::{Measurement, does_not_fit, largest_size, measure, measure_apply};
 use crate::filter_net::Architecture;
 use crate::kernels::conv::{ConvFamily, ConvShape, ForwardKernel};
+use crate::kernels::precision::Precision;
 use crate::{Gpu, GpuWeights, Optimizer, VggWeights};
 
 /// Times the real step with Adam at each of `sizes` (square; 0 stands for the largest size the device's limits
@@ -57,8 +58,9 @@ pub async fn bench(weights: Vec<u8>, sizes: Vec<u32>, steps: u32, warmup: u32) -
 /// Times a filter network's forward pass, what a live filter costs per camera frame, at each of `sizes` (pairs
 /// width, height) over `frames` passes after `warmup`, for a network of `width` channels with random weights (the
 /// time does not depend on them). `tiled` forces the direct (false) or tiled (true) forward convolutions, as
-/// `bench --filter-conv`; undefined keeps the engine's rule. Resolves to JSON text: the adapter and per size the
-/// measurement or why it failed.
+/// `bench --filter-conv`; undefined keeps the engine's rule. `precision` ("f32" or "f16") sets the activations'
+/// format; undefined: the GPU's best (f16 where it has shader-f16). Resolves to JSON text: the adapter and per size
+/// the measurement or why it failed.
 #[wasm_bindgen]
 pub async fn bench_filter_apply(
     sizes: Vec<u32>,
@@ -66,6 +68,7 @@ pub async fn bench_filter_apply(
     frames: u32,
     warmup: u32,
     tiled: Option<bool>,
+    precision: Option<String>,
 ) -> Result<String, JsValue> {
     console_error_panic_hook::set_once();
     ConvFamily::force(tiled.map(|t| if t { ConvFamily::Tiled } else { ConvFamily::Direct }));
@@ -73,12 +76,29 @@ pub async fn bench_filter_apply(
     let gpu = Gpu::new().await.map_err(fail)?;
     let arch = Architecture::new(width).map_err(fail)?;
     let params = gpu.storage_from("filter params", &arch.initial_params(1));
+    let precision = match precision.as_deref() {
+        None => Precision::for_applying(&gpu),
+        Some(name) => Precision::parse(name)
+            .filter(|p| p.runs_on(&gpu))
+            .ok_or_else(|| JsValue::from_str(&format!("precision `{name}`: not f32 or f16, or not on this GPU")))?,
+    };
     let performance =
         js_sys::Reflect::get(&js_sys::global(), &"performance".into())?.unchecked_into::<web_sys::Performance>();
     let clock = || performance.now();
     let mut results = Vec::new();
     for pair in sizes.chunks_exact(2) {
-        match measure_apply(&gpu, &arch, &params, (pair[0], pair[1]), warmup, frames, clock).await {
+        match measure_apply(
+            &gpu,
+            &arch,
+            &params,
+            (pair[0], pair[1]),
+            precision,
+            warmup,
+            frames,
+            clock,
+        )
+        .await
+        {
             Ok(m) => results.push(m.to_json()),
             Err(e) => results.push(json!({"width": pair[0], "height": pair[1], "failed": e.to_string()})),
         }
@@ -88,7 +108,8 @@ pub async fn bench_filter_apply(
         "backend": gpu.adapter.backend,
         "software": gpu.adapter.is_software,
         "network_width": width,
-        "filter_conv": format!("{:?}", ForwardKernel::choose(&gpu, &residual_conv(width))),
+        "filter_conv": format!("{:?}", ForwardKernel::choose(&gpu, &residual_conv(width), precision)),
+        "precision": precision.name(),
         "frames": frames.max(1),
         "warmup": warmup,
         "results": results,

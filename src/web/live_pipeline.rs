@@ -10,6 +10,7 @@ use crate::filter_net::apply::largest_buffer_bytes;
 use crate::filter_net::{Activations, Architecture};
 use crate::gpu::{Dispatch, SetUpErrors};
 use crate::kernels::frame_unpack::{self, FrameShape};
+use crate::kernels::precision::Precision;
 use crate::{Error, Gpu};
 
 const PRESENT_WGSL: &str = include_str!("../../shaders/present.wgsl");
@@ -172,7 +173,7 @@ impl LivePipeline {
         params: &wgpu::Buffer,
     ) -> Result<NetworkRun, Error> {
         guarded(gpu, &format!("the live filter at {width}x{height}"), || {
-            let acts = Activations::for_inference(gpu, arch, height, width);
+            let acts = Activations::for_inference(gpu, arch, height, width, Precision::for_applying(gpu));
             let forward = acts.forward(gpu, arch, params);
             let present = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("present"),

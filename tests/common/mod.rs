@@ -57,3 +57,26 @@ pub fn gpu_weights(gpu: &Gpu) -> Arc<GpuWeights> {
     let bytes = std::fs::read(asset("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
     Arc::new(GpuWeights::upload(gpu, &VggWeights::from_safetensors(&bytes).unwrap()))
 }
+
+/// `values` rounded to f16 (as an f16 buffer of them holds them), widened back to f32.
+pub fn round_f16(values: &[f32]) -> Vec<f32> {
+    values.iter().map(|&v| half::f16::from_f32(v).to_f32()).collect()
+}
+
+/// A storage buffer holding `values` as f16.
+pub fn storage_f16(gpu: &Gpu, label: &str, values: &[f32]) -> wgpu::Buffer {
+    let halves: Vec<u16> = values.iter().map(|&v| half::f16::from_f32(v).to_bits()).collect();
+    let buffer = gpu.storage(label, halves.len().div_ceil(2));
+    gpu.queue.write_buffer(&buffer, 0, bytemuck::cast_slice(&halves));
+    buffer
+}
+
+/// The first `len` values of an f16 buffer, widened to f32.
+pub fn read_f16(gpu: &Gpu, buffer: &wgpu::Buffer, len: usize) -> Vec<f32> {
+    let words = pollster::block_on(gpu.read_f32(buffer)).expect("readback");
+    let halves: &[u16] = bytemuck::cast_slice(&words);
+    halves[..len]
+        .iter()
+        .map(|&h| half::f16::from_bits(h).to_f32())
+        .collect()
+}
