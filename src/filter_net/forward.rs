@@ -127,10 +127,14 @@ impl Activations {
             let up = (up_len > 0).then(|| allocate("filter upsampled", act(up_len)));
             let (slot_lens, slot_of) = output_slots(arch, &out_len);
             let picture_slot = slot_of[n - 1];
+            // the picture is f32 whatever the precision
             let slots: Vec<_> = (slot_lens.iter().enumerate())
-                .map(|(s, &len)| match s == picture_slot {
-                    true => allocate("filter picture", len),
-                    false => allocate("filter layer out", act(len)),
+                .map(|(s, &len)| {
+                    if s == picture_slot {
+                        allocate("filter picture", len)
+                    } else {
+                        allocate("filter layer out", act(len))
+                    }
                 })
                 .collect();
             (
