@@ -20,10 +20,13 @@ pub fn holds(kernel: &str, what: &str, buffer: &wgpu::Buffer, floats: usize) {
 /// `buffer` holds at least `values` values in `precision` (f32 or f16).
 pub fn holds_in(kernel: &str, what: &str, buffer: &wgpu::Buffer, values: usize, precision: Precision) {
     let needed = (values * precision.bytes()) as u64;
+    let unit = match precision {
+        Precision::F32 => "floats",
+        Precision::F16 => "f16 values",
+    };
     assert!(
         buffer.size() >= needed,
-        "{kernel}: {what} must hold {values} {} values ({needed} bytes), it has {} bytes",
-        precision.name(),
+        "{kernel}: {what} must hold {values} {unit} ({needed} bytes), it has {} bytes",
         buffer.size()
     );
 }
