@@ -466,13 +466,23 @@ fn differences(a: &RgbaImage, b: &RgbaImage) -> (f64, i32) {
 
 /// A photo too large for one pass goes through in overlapping tiles that normalise with the whole photo's
 /// statistics: with the statistics measured at full size the tiles agree with one pass but for the padding at their
-/// borders, which the cross-fade hides; with the buffers held small, `apply` tiles by itself and stays close.
+/// borders, which the cross-fade hides; with the buffers held small, `apply` tiles by itself and stays close. In
+/// f32, and in f16 where the GPU has it.
 #[test]
 fn a_photo_in_tiles_matches_one_pass() {
-    use artsy::filter_net::apply::largest_buffer_bytes;
     let gpu = gpu();
+    for precision in [Precision::F32, Precision::F16] {
+        if precision.runs_on(&gpu) {
+            tiles_match_one_pass(&gpu, precision);
+        }
+    }
+}
+
+fn tiles_match_one_pass(gpu: &artsy::Gpu, precision: Precision) {
+    use artsy::filter_net::apply::largest_buffer_bytes;
     let arch = Architecture::new(8).unwrap();
-    let mut stylizer = Stylizer::new(&gpu, arch.clone(), &arch.initial_params(5)).unwrap();
+    let mut stylizer = Stylizer::new(gpu, arch.clone(), &arch.initial_params(5)).unwrap();
+    stylizer.set_precision(precision).unwrap();
     let photo = sample("images/content_coffee.png", 292); // 292x195: run size 292x196
     let photo = artsy::image::resize(&photo, 292, 196);
     let one_pass = pollster::block_on(stylizer.apply(&photo)).unwrap();
@@ -486,21 +496,24 @@ fn a_photo_in_tiles_matches_one_pass() {
     assert_eq!(
         differences(&single, &one_pass),
         (0.0, 0),
-        "one tile with the statistics given"
+        "{precision:?}: one tile with the statistics given"
     );
     let tiled = pollster::block_on(stylizer.apply_in_tiles(&input, (292, 196), 144)).unwrap();
     let tiled = artsy::image::from_pixels(292, 196, &tiled);
     let (mean, worst) = differences(&tiled, &one_pass);
-    eprintln!("tiles of 144 with full-size statistics: mean {mean:.3}/255, worst {worst}/255");
+    eprintln!("{precision:?} tiles of 144 with full-size statistics: mean {mean:.3}/255, worst {worst}/255");
     assert!(
         mean < 1.5 && worst <= 48,
-        "tiles of 144: mean {mean:.3}/255, worst {worst}/255"
+        "{precision:?} tiles of 144: mean {mean:.3}/255, worst {worst}/255"
     );
 
     stylizer.limit_buffers(largest_buffer_bytes(&arch, 160, 160));
     assert!(stylizer.largest_size((292, 196)) < 292);
     let limited = pollster::block_on(stylizer.apply(&photo)).unwrap();
     let (mean, worst) = differences(&limited, &one_pass);
-    eprintln!("buffers held to 160x160: mean {mean:.3}/255, worst {worst}/255");
-    assert!(mean < 8.0, "buffers held small: mean {mean:.3}/255, worst {worst}/255");
+    eprintln!("{precision:?} buffers held to 160x160: mean {mean:.3}/255, worst {worst}/255");
+    assert!(
+        mean < 8.0,
+        "{precision:?} buffers held small: mean {mean:.3}/255, worst {worst}/255"
+    );
 }
