@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use super::precision::{F32_WGSL, Precision, kernel_pair, shader_pair};
-use super::shape_rules::{holds, holds_in, multiple_of, positive};
+use super::shape_rules::{holds, holds_in, multiple_of, positive, runs_in};
 use super::sizes::{
     CONV_PIXELS, CONV_TILED, CONV_TILED_16_CONSTANTS, CONV_TILED_32_CONSTANTS, CONV_TILED_64_CONSTANTS,
     CONV_TILED_GEMM_WGSL, COOP_GEMM_WGSL, COOP8, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16, COOP16_CONSTANTS,
@@ -524,11 +524,12 @@ impl ConvForward<'_> {
             "conv forward: {kernel:?} on a device without tensor cores"
         );
         assert!(
-            kernel.runs_in(precision) && precision.runs_on(gpu),
-            "conv forward: {kernel:?} has no {} kernel on this device",
+            kernel.runs_in(precision),
+            "conv forward: {kernel:?} has no {} kernel",
             precision.name()
         );
         let name = kernel.kernel(precision).name;
+        runs_in(name, gpu, precision);
         s.check(name);
         holds_in(name, "x", x, s.input_len(), precision);
         check_range_in(name, "weights", params, w_offset, s.weight_len(), precision);

@@ -2,7 +2,7 @@
 //! (in f32 or f16 activations) and backward, split along pixels.
 
 use super::precision::{F32_WGSL, Precision, kernel_pair, shader_pair};
-use super::shape_rules::{holds, holds_in, multiple_of, positive};
+use super::shape_rules::{holds, holds_in, multiple_of, positive, runs_in};
 use super::sizes::{FLAT_INDEX_WGSL, TREE_SUM_WGSL, WORKGROUP_CONSTANTS, WORKGROUP_SIZE, grid_1d};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -235,11 +235,7 @@ impl NormForward<'_> {
     /// The checks, then the uniform.
     fn uniform(&self, gpu: &Gpu) -> wgpu::Buffer {
         let (name, s, precision) = (self.precision.pick(&NORMALIZE).name, self.shape, self.precision);
-        assert!(
-            precision.runs_on(gpu),
-            "{name}: this device has no {} kernels",
-            precision.name()
-        );
+        runs_in(name, gpu, precision);
         assert!(
             !(self.relu && self.residual.is_some()),
             "{name}: a ReLU and a residual add are never both used"

@@ -3,7 +3,7 @@
 //! the weights an f16 forward pass reads).
 
 use super::precision::{Precision, kernel_pair, shader_pair};
-use super::shape_rules::{holds, holds_in, multiple_of};
+use super::shape_rules::{holds, holds_in, multiple_of, runs_in};
 use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -98,11 +98,7 @@ pub fn sigmoid_forward(gpu: &Gpu, pixels: usize, precision: Precision, z: &wgpu:
     let kernel = precision.pick(&SIGMOID_FORWARD);
     let name = kernel.name;
     assert!(pixels > 0, "{name}: pixels must be above 0");
-    assert!(
-        precision.runs_on(gpu),
-        "{name}: this device has no {} kernels",
-        precision.name()
-    );
+    runs_in(name, gpu, precision);
     holds_in(name, "z", z, pixels * 4, precision);
     holds(name, "y", y, pixels * 4);
     let p = params(gpu, kernel, pixels);
@@ -114,7 +110,7 @@ pub fn to_f16(gpu: &Gpu, count: usize, src: &wgpu::Buffer, dst: &wgpu::Buffer) -
     let name = TO_F16.name;
     assert!(count < u32::MAX as usize, "{name}: count must fit a u32, got {count}");
     multiple_of(name, "count", count as u32, 4);
-    assert!(gpu.has_f16(), "{name}: this device has no f16 kernels");
+    runs_in(name, gpu, Precision::F16);
     holds(name, "src", src, count);
     holds_in(name, "dst", dst, count, Precision::F16);
     let p = params(gpu, &TO_F16, count / 4);

@@ -3,6 +3,7 @@
 //! safe; a broken rule is a bug in the caller, so it panics with the rule's name.
 
 use super::precision::Precision;
+use crate::gpu::Gpu;
 
 /// `value` is a multiple of `multiple` (e.g. channels of 4, read as vec4; Gram channels of TILE).
 pub fn multiple_of(kernel: &str, what: &str, value: u32, multiple: u32) {
@@ -28,6 +29,15 @@ pub fn holds_in(kernel: &str, what: &str, buffer: &wgpu::Buffer, values: usize, 
         buffer.size() >= needed,
         "{kernel}: {what} must hold {values} {unit} ({needed} bytes), it has {} bytes",
         buffer.size()
+    );
+}
+
+/// `gpu` runs kernels in `precision` (f16 needs shader-f16).
+pub fn runs_in(kernel: &str, gpu: &Gpu, precision: Precision) {
+    assert!(
+        precision.runs_on(gpu),
+        "{kernel}: this device has no {} kernels",
+        precision.name()
     );
 }
 

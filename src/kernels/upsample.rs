@@ -1,7 +1,7 @@
 //! shaders/upsample.wgsl: nearest-neighbour 2x upsampling, forward (in f32 or f16) and backward.
 
 use super::precision::{Precision, kernel_pair, shader_pair};
-use super::shape_rules::{holds, holds_in, multiple_of, positive};
+use super::shape_rules::{holds, holds_in, multiple_of, positive, runs_in};
 use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -62,12 +62,7 @@ pub fn forward(
 ) -> Dispatch {
     let kernel = precision.pick(&FORWARD);
     let (small, big) = check(kernel.name, height, width, channels);
-    assert!(
-        precision.runs_on(gpu),
-        "{}: this device has no {} kernels",
-        kernel.name,
-        precision.name()
-    );
+    runs_in(kernel.name, gpu, precision);
     holds_in(kernel.name, "x", x, small, precision);
     holds_in(kernel.name, "y", y, big, precision);
     let p = params(gpu, height, width, channels);
