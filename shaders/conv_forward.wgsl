@@ -4,7 +4,8 @@
 // common/flat_index.wgsl and common/filter_conv.wgsl (the parameter block, the bindings and `reflect`).
 //
 // Layouts (Act: f32 or f16; channels-last, every channel count a multiple of 4, read and written as vec4):
-//   x        : [H][W][CIN] Act                  src
+//   x        : [H][W][CIN] Act                  src; with params.upsample, [H/2][W/2][CIN], read as its nearest-
+//              neighbour 2x upsampling (source_index)
 //   weights  : aux, the network's whole parameter buffer in Act: this layer's [K][K][CIN][COUT] (COUT fastest) from
 //              element w_offset, its bias [COUT] from bias_offset (both multiples of 4)
 //   y        : [OH][OW][COUT] Act               dst, overwritten; OH = (H + 2P - K) / S + 1, likewise OW
@@ -39,7 +40,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
     for (var ky = 0u; ky < k; ky++) {
-        let row = reflect(i32(oy * s + ky) - pad, params.height) * params.width;
+        let row = source_index(i32(oy * s + ky) - pad, params.height) * source_width();
         // this tap row's sums, in Act
         var row0 = Act4(0.0);
         var row1 = Act4(0.0);
@@ -88,7 +89,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 // the row's end reads the last one's (and is never stored).
 fn input_at(row: u32, ox: u32, kx: u32, cin4: u32) -> u32 {
     let x = min(ox, params.out_width - 1u) * params.stride + kx;
-    return (row + reflect(i32(x) - i32(params.pad), params.width)) * cin4;
+    return (row + source_index(i32(x) - i32(params.pad), params.width)) * cin4;
 }
 
 fn store_output(oy: u32, ox: u32, co4: u32, v: vec4<f32>) {

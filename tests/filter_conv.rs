@@ -10,7 +10,7 @@ mod common;
 use artsy::kernels::conv::{ConvForward, ConvInputGrad, ConvShape, ConvWeightGrad, ForwardKernel, GradKernel};
 use artsy::kernels::precision::Precision;
 use common::conv_reference::{self as r, Conv};
-use common::{assert_close, f32s, f64s, gpu, random, read, read_f16, round_f16, storage_f16};
+use common::{assert_close, f32s, f64s, gpu, layer_reference, random, read, read_f16, round_f16, storage_f16};
 
 const REL: f32 = 2e-5;
 /// What the gradient buffer holds outside this layer's ranges: it must still be there afterwards.
@@ -69,6 +69,7 @@ fn forward<'a>(shape: ConvShape, x: &'a wgpu::Buffer, w: &'a wgpu::Buffer, y: &'
     ConvForward {
         shape,
         x,
+        upsample: false,
         params: w,
         w_offset: 0,
         bias_offset: None,
@@ -136,6 +137,7 @@ fn check(case: Case) {
         let conv = ConvForward {
             shape: s,
             x: &xb,
+            upsample: false,
             params: &pb,
             w_offset: case.w_offset,
             bias_offset: case.bias_offset,
@@ -377,6 +379,7 @@ fn conv_forward_in_f16_matches_the_reference() {
             let conv = ConvForward {
                 shape: s,
                 x: &xb,
+                upsample: false,
                 params: &pb,
                 w_offset,
                 bias_offset,
@@ -398,6 +401,66 @@ fn conv_forward_in_f16_matches_the_reference() {
         ForwardKernel::Direct
     );
     assert!(!ForwardKernel::Tiled { tile_n: 64 }.runs_in(Precision::F16));
+}
+
+/// A convolution reading its input upsampled (`ConvForward::upsample`, as applying a filter runs the layers that
+/// upsample first) is the reference convolution of the upsampled map: the direct and narrow kernels, in f32 and,
+/// where the GPU has it, f16. The stored map is 5x7 and 6x9 (odd sides: the reflection at the upsampled map's
+/// border reads its last pixel twice), the second through a 9x9 kernel (the narrow one, over partial tiles).
+#[test]
+fn a_convolution_reads_its_input_upsampled() {
+    let gpu = gpu();
+    let precisions = [Precision::F32, Precision::F16];
+    for precision in precisions.into_iter().filter(|p| p.runs_on(&gpu)) {
+        for (i, (h, w, s, bias_offset)) in [
+            (5, 7, shape(10, 14, 8, 12, 3, 1), Some(3 * 3 * 8 * 12)),
+            (6, 9, shape(12, 18, 8, 4, 9, 1), None),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let case = Case::new(s, 4, bias_offset.map(|b| b + 4), 60 + i as u64);
+            let c = Conv::of(s);
+            let (n_small, n_out, n_w) = (h * w * c.cin, c.oh() * c.ow() * c.cout, s.weight_len());
+            let (mut flat, mut x) = (
+                random(case.params_len(), case.seed, -0.3, 0.3),
+                random(n_small, case.seed + 1, -1.0, 1.0),
+            );
+            if precision == Precision::F16 {
+                (flat, x) = (round_f16(&flat), round_f16(&x));
+            }
+            let weight = &flat[4..][..n_w];
+            let bias = case.bias_offset.map_or(&[][..], |b| &flat[b as usize..][..c.cout]);
+            let upsampled = layer_reference::upsample(h, w, c.cin, &f64s(&x));
+            let want = f32s(&r::conv_forward(c, &upsampled, &f64s(weight), &f64s(bias)));
+            type Store = fn(&artsy::Gpu, &str, &[f32]) -> wgpu::Buffer;
+            type Read = fn(&artsy::Gpu, &wgpu::Buffer, usize) -> Vec<f32>;
+            let (store, read_back, tolerance): (Store, Read, f32) = match precision {
+                Precision::F32 => (|g, l, v| g.storage_from(l, v), read, REL),
+                Precision::F16 => (storage_f16, read_f16, REL_F16),
+            };
+            let (xb, pb) = (store(&gpu, "x", &x), store(&gpu, "params", &flat));
+            let mut kernels = vec![ForwardKernel::Direct];
+            kernels.extend([ForwardKernel::Narrow].into_iter().filter(|k| k.fits(&s)));
+            for kernel in kernels {
+                let y = store(&gpu, "y", &vec![f32::NAN; n_out]);
+                let conv = ConvForward {
+                    shape: s,
+                    x: &xb,
+                    upsample: true,
+                    params: &pb,
+                    w_offset: 4,
+                    bias_offset: case.bias_offset,
+                    y: &y,
+                    precision,
+                };
+                gpu.run(&conv.dispatches_by(&gpu, kernel));
+                let what = format!("{precision:?} forward {kernel:?} of {h}x{w} upsampled, {s:?}");
+                assert_close(&what, &read_back(&gpu, &y, n_out), &want, tolerance);
+            }
+        }
+    }
+    assert!(!ForwardKernel::Tiled { tile_n: 16 }.reads_upsampled());
 }
 
 /// The input gradient is the adjoint of the forward: <conv(x), dy> = <x, backward_input(dy)>, both from the GPU

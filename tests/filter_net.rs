@@ -6,6 +6,7 @@
 mod common;
 
 use artsy::filter::FilterNetwork;
+use artsy::filter_net::forward::largest_buffer_bytes;
 use artsy::filter_net::{Activations, After, Architecture, Backward, Stylizer};
 use artsy::kernels::precision::Precision;
 use artsy::training::{TrainSettings, Trainer};
@@ -61,7 +62,8 @@ fn reference_forward(arch: &Architecture, params: &[f64], input: &[f64], height:
 }
 
 /// A pass for applying a filter (Activations::for_inference: layers share buffers once their contents are read)
-/// makes the very picture of a training pass's buffers, in less memory; a backward pass refuses its buffers.
+/// makes the very picture of a training pass's buffers (whose upsampling steps write the upsampled maps), in less
+/// memory; a backward pass refuses its buffers.
 #[test]
 fn a_forward_pass_alone_shares_buffers_and_makes_the_same_picture() {
     let gpu = gpu();
@@ -93,6 +95,14 @@ fn a_forward_pass_alone_shares_buffers_and_makes_the_same_picture() {
         (h * w * 4 * 4) as u64,
         "the picture has a buffer of its own size"
     );
+    // the convolutions after the upsampling steps read the map below upsampled: the largest buffer is a
+    // full-size 8-channel map, not the 16-channel upsampled one
+    assert_eq!(
+        largest_buffer_bytes(&gpu, &arch, h, w, Precision::F32),
+        (h * w * 8 * 4) as u64
+    );
+    let f16_bytes = largest_buffer_bytes(&gpu, &arch, h, w, Precision::F16);
+    assert_eq!(f16_bytes, (h * w * 4 * 4) as u64, "in f16: the f32 photo and picture");
     let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let grads = gpu.storage("grads", arch.param_count);
         Backward::new(&gpu, &arch, &alone, &params, alone.output(), &grads, None)
@@ -479,7 +489,6 @@ fn a_photo_in_tiles_matches_one_pass() {
 }
 
 fn tiles_match_one_pass(gpu: &artsy::Gpu, precision: Precision) {
-    use artsy::filter_net::apply::largest_buffer_bytes;
     let arch = Architecture::new(8).unwrap();
     let mut stylizer = Stylizer::new(gpu, arch.clone(), &arch.initial_params(5)).unwrap();
     stylizer.set_precision(precision).unwrap();
@@ -507,7 +516,7 @@ fn tiles_match_one_pass(gpu: &artsy::Gpu, precision: Precision) {
         "{precision:?} tiles of 144: mean {mean:.3}/255, worst {worst}/255"
     );
 
-    stylizer.limit_buffers(largest_buffer_bytes(&arch, 160, 160));
+    stylizer.limit_buffers(stylizer.largest_buffer_bytes(160, 160));
     assert!(stylizer.largest_size((292, 196)) < 292);
     let limited = pollster::block_on(stylizer.apply(&photo)).unwrap();
     let (mean, worst) = differences(&limited, &one_pass);

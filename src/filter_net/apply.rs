@@ -3,8 +3,9 @@
 
 use image::RgbaImage;
 
+use super::Architecture;
+use super::forward::{Activations, largest_buffer_bytes};
 use super::tiles::{self, Blend};
-use super::{Architecture, forward::Activations};
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, SetUpErrors};
 use crate::kernels::precision::Precision;
@@ -26,26 +27,6 @@ pub struct Stylizer {
     buffer_limit: u64,
     /// The activations' format: `Precision::for_applying` unless set.
     precision: Precision,
-}
-
-/// Bytes of the largest single buffer the network needs at `width` x `height` (run size).
-pub fn largest_buffer_bytes(arch: &Architecture, width: u32, height: u32) -> u64 {
-    let sizes = arch.sizes(height, width);
-    arch.layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let (h, w) = sizes[i];
-            let out = h as u64 * w as u64 * l.cout as u64;
-            let upsampled = if l.upsample_before {
-                h as u64 * w as u64 * l.cin as u64
-            } else {
-                0
-            };
-            out.max(upsampled) * 4
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 impl Stylizer {
@@ -120,6 +101,11 @@ impl Stylizer {
         &self.arch
     }
 
+    /// Bytes of the largest buffer of one pass at `width` x `height` (run size) in this stylizer's precision.
+    pub fn largest_buffer_bytes(&self, width: u32, height: u32) -> u64 {
+        largest_buffer_bytes(&self.gpu, &self.arch, height, width, self.precision)
+    }
+
     /// The largest longer side a photo of `(width, height)` can be stylised at in one pass (larger ones go in
     /// tiles).
     pub fn largest_size(&self, photo: (u32, u32)) -> u32 {
@@ -129,7 +115,7 @@ impl Stylizer {
             let mid = (lo + hi).div_ceil(2);
             let (w, h) = crate::image::fit(photo.0, photo.1, mid);
             let (w, h) = Architecture::run_size(w, h);
-            if largest_buffer_bytes(&self.arch, w, h) <= limit {
+            if self.largest_buffer_bytes(w, h) <= limit {
                 lo = mid;
             } else {
                 hi = mid - 1;
@@ -149,7 +135,7 @@ impl Stylizer {
         }
         self.ready = None; // free the old size's buffers first
         let limit = self.buffer_limit;
-        let needed = largest_buffer_bytes(&self.arch, width, height);
+        let needed = self.largest_buffer_bytes(width, height);
         if needed > limit {
             return Err(Error::InvalidParams(format!(
                 "stylising {width}x{height} needs a {} MB buffer, more than this GPU allows ({} MB); choose a smaller size",
@@ -193,7 +179,7 @@ impl Stylizer {
         } else {
             crate::image::to_pixels(&crate::image::resize(photo, rw, rh))
         };
-        let out = if largest_buffer_bytes(&self.arch, rw, rh) <= self.buffer_limit {
+        let out = if self.largest_buffer_bytes(rw, rh) <= self.buffer_limit {
             self.prepare(rw, rh).await?;
             let (acts, forward, staging) = self.ready.as_ref().expect("prepared");
             self.gpu
@@ -225,7 +211,7 @@ impl Stylizer {
         (tiles::MIN_TILE..=TILE_SIDE)
             .rev()
             .step_by(super::SIDE_MULTIPLE as usize)
-            .find(|&s| largest_buffer_bytes(&self.arch, s, s) <= self.buffer_limit)
+            .find(|&s| self.largest_buffer_bytes(s, s) <= self.buffer_limit)
     }
 
     /// `input` ([H][W] vec4 at `size`, a run size) stylised in overlapping tiles of at most `tile` px a side,

@@ -1,7 +1,8 @@
 //! The filter network's backward pass: from dLoss/d picture down through every layer, writing (or, for the
 //! later pictures of a batch, adding) dLoss/d parameters into the flat gradient buffer.
 
-use super::{After, Architecture, forward::Activations};
+use super::forward::{Activations, ConvInput};
+use super::{After, Architecture};
 use crate::gpu::{Dispatch, Gpu};
 use crate::kernels::{conv, instance_norm, instance_norm::NormShape, pointwise, upsample};
 
@@ -91,7 +92,7 @@ impl Backward {
                         grad_conv,
                     )),
                 }
-                let (x, (h, w)) = acts.conv_input(i);
+                let ConvInput { x, size: (h, w), .. } = acts.conv_input(i, arch);
                 let shape = l.conv_shape(h, w);
                 d.extend(
                     conv::ConvWeightGrad {
@@ -175,7 +176,7 @@ impl Scratch {
         let mut norm_partials_len = 4;
         let mut upsampled_len = 4;
         for (i, l) in arch.layers.iter().enumerate() {
-            let (_, (h, w)) = acts.conv_input(i);
+            let (h, w) = acts.conv_input(i, arch).size;
             let shape = l.conv_shape(h, w);
             let (oh, ow) = acts.sizes[i];
             conv_len = conv_len.max((oh * ow * l.cout) as usize);

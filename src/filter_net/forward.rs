@@ -3,9 +3,9 @@
 //! ReLU masks; for applying a filter, layers share buffers wherever one's contents are no longer read, and the
 //! activations may be f16 (kernels::precision).
 
-use super::{After, Architecture, IMAGE_CHANNELS};
+use super::{After, Architecture, IMAGE_CHANNELS, Layer};
 use crate::gpu::{Dispatch, Gpu};
-use crate::kernels::conv::ConvForward;
+use crate::kernels::conv::{ConvForward, ForwardKernel};
 use crate::kernels::instance_norm::{NormForward, NormShape};
 use crate::kernels::precision::Precision;
 use crate::kernels::{pointwise, upsample};
@@ -21,7 +21,8 @@ enum Statistics {
 
 /// One layer's buffers.
 pub struct LayerBuffers {
-    /// The upsampled input [2h][2w][cin], for layers that upsample first.
+    /// The upsampled input [2h][2w][cin], for layers that upsample first, unless the convolution reads the layer
+    /// below's output upsampled (applying, `ConvForward::upsample`).
     pub upsampled: Option<wgpu::Buffer>,
     /// The convolution's output [h][w][cout] (before the normalisation).
     pub conv_out: wgpu::Buffer,
@@ -29,6 +30,15 @@ pub struct LayerBuffers {
     pub out: wgpu::Buffer,
     /// The normalisation's per-channel mean and inverse deviation, kept for the backward pass.
     pub stats: wgpu::Buffer,
+}
+
+/// What a layer's convolution reads.
+pub struct ConvInput<'a> {
+    pub x: &'a wgpu::Buffer,
+    /// The convolution's input size (after any upsampling).
+    pub size: (u32, u32),
+    /// Whether `x` is the layer below's output, which the convolution reads upsampled 2x.
+    pub upsample: bool,
 }
 
 /// Everything one forward pass at `height` x `width` writes.
@@ -60,10 +70,11 @@ impl Activations {
     }
 
     /// Buffers of forward passes alone (applying a filter), in `precision` (`Precision::for_applying` is the
-    /// GPU's best): a layer's convolution output and upsampled input are one scratch buffer each for all layers,
-    /// and a layer's output shares a buffer with earlier layers' outputs that no later layer reads (a residual
-    /// block's input is read until the block's end). At 1280x720 and width 16 this holds a third of what `new`
-    /// does in f32.
+    /// GPU's best): the convolutions after an upsampling step read the map below upsampled where their kernel can
+    /// (`ConvForward::upsample`), so that no upsampled map is written; a layer's convolution output (and any
+    /// upsampled input) is one scratch buffer for all layers, and a layer's output shares a buffer with earlier
+    /// layers' outputs that no later layer reads (a residual block's input is read until the block's end). At
+    /// 1280x720 and width 16 this holds a quarter of what `new` does in f32.
     pub fn for_inference(gpu: &Gpu, arch: &Architecture, height: u32, width: u32, precision: Precision) -> Activations {
         Activations::build(gpu, arch, (height, width), false, precision)
     }
@@ -86,24 +97,14 @@ impl Activations {
         );
         let sizes = arch.sizes(height, width);
         let n = arch.layers.len();
-        let mut input_size = (height, width);
-        let mut upsampled_len = vec![0usize; n];
-        let mut out_len = vec![0usize; n];
-        let mut partials_len = 4;
-        let mut stats = Vec::new();
-        for (i, (l, &(h, w))) in arch.layers.iter().zip(&sizes).enumerate() {
-            if l.upsample_before {
-                upsampled_len[i] = (4 * input_size.0 * input_size.1 * l.cin) as usize;
-            }
-            input_size = (h, w);
-            out_len[i] = (h * w * l.cout) as usize;
-            let norm = NormShape {
-                pixels: h * w,
-                channels: l.cout,
-            };
-            partials_len = partials_len.max(norm.partials_len());
-            stats.push(gpu.storage("filter norm stats", norm.stats_len()));
-        }
+        let Plan {
+            out_len,
+            upsampled_len,
+            partials_len,
+        } = Plan::new(gpu, arch, (height, width), keeps_all, precision);
+        let stats: Vec<_> = (arch.layers.iter().zip(&sizes))
+            .map(|(l, &(h, w))| gpu.storage("filter norm stats", norm_shape(l, h, w).stats_len()))
+            .collect();
         let mut bytes: u64 = stats.iter().map(|b| b.size()).sum();
         // f32 words of `len` values in the activations' precision
         let act = |len: usize| precision.words(len);
@@ -201,12 +202,21 @@ impl Activations {
         &self.layers.last().expect("a network has layers").out
     }
 
-    /// The input of layer `i`'s convolution (after any upsample), and its size.
-    pub fn conv_input(&self, i: usize) -> (&wgpu::Buffer, (u32, u32)) {
+    /// The input of layer `i`'s convolution (after any upsample), and its size; whether the convolution reads it
+    /// upsampled 2x (the buffer then holds a quarter of that size).
+    pub fn conv_input(&self, i: usize, arch: &Architecture) -> ConvInput<'_> {
         let (below, (h, w)) = self.layer_input(i);
-        match &self.layers[i].upsampled {
-            Some(up) => (up, (2 * h, 2 * w)),
-            None => (below, (h, w)),
+        match (&self.layers[i].upsampled, arch.layers[i].upsample_before) {
+            (Some(up), _) => ConvInput {
+                x: up,
+                size: (2 * h, 2 * w),
+                upsample: false,
+            },
+            (None, upsample) => ConvInput {
+                x: below,
+                size: if upsample { (2 * h, 2 * w) } else { (h, w) },
+                upsample,
+            },
         }
     }
 
@@ -257,12 +267,17 @@ impl Activations {
                 let (below, (h, w)) = self.layer_input(i);
                 d.push(upsample::forward(gpu, h, w, l.cin, precision, below, up));
             }
-            let (x, (h, w)) = self.conv_input(i);
+            let ConvInput {
+                x,
+                size: (h, w),
+                upsample,
+            } = self.conv_input(i, arch);
             let shape = l.conv_shape(h, w);
             let bias = (l.after == After::Squash).then_some(l.affine);
             let conv = ConvForward {
                 shape,
                 x,
+                upsample,
                 params: weights,
                 w_offset: l.weights,
                 bias_offset: bias,
@@ -316,6 +331,66 @@ impl Activations {
     pub fn bytes(&self) -> u64 {
         self.bytes
     }
+}
+
+/// The lengths in values of a pass's buffers, before they are made.
+struct Plan {
+    /// Each layer's output [h][w][cout].
+    out_len: Vec<usize>,
+    /// Each layer's upsampled input [2h][2w][cin], 0 where the layer does not upsample or where its convolution
+    /// reads the input below upsampled (`upsample_in_conv`).
+    upsampled_len: Vec<usize>,
+    /// The normalisations' shared scratch.
+    partials_len: usize,
+}
+
+impl Plan {
+    fn new(gpu: &Gpu, arch: &Architecture, (height, width): (u32, u32), keeps_all: bool, precision: Precision) -> Plan {
+        let sizes = arch.sizes(height, width);
+        let mut input_size = (height, width);
+        let mut plan = Plan {
+            out_len: Vec::new(),
+            upsampled_len: Vec::new(),
+            partials_len: 4,
+        };
+        for (l, &(h, w)) in arch.layers.iter().zip(&sizes) {
+            let upsampled = l.upsample_before && (keeps_all || !upsample_in_conv(gpu, l, input_size, precision));
+            plan.upsampled_len.push(if upsampled {
+                (4 * input_size.0 * input_size.1 * l.cin) as usize
+            } else {
+                0
+            });
+            input_size = (h, w);
+            plan.out_len.push((h * w * l.cout) as usize);
+            plan.partials_len = plan.partials_len.max(norm_shape(l, h, w).partials_len());
+        }
+        plan
+    }
+}
+
+/// Whether layer `l`, which upsamples its input of `(h, w)` first, can leave the upsampling to its convolution
+/// (`ConvForward::upsample`): where its kernel reads its input itself. A pass that keeps every buffer writes the
+/// upsampled map, which the backward pass reads.
+fn upsample_in_conv(gpu: &Gpu, l: &Layer, (h, w): (u32, u32), precision: Precision) -> bool {
+    ForwardKernel::choose(gpu, &l.conv_shape(2 * h, 2 * w), precision).reads_upsampled()
+}
+
+fn norm_shape(l: &Layer, h: u32, w: u32) -> NormShape {
+    NormShape {
+        pixels: h * w,
+        channels: l.cout,
+    }
+}
+
+/// Bytes of the largest single buffer of a pass that keeps nothing (`Activations::for_inference`) at `height` x
+/// `width` in `precision`: what the GPU's limit on one binding must hold.
+pub fn largest_buffer_bytes(gpu: &Gpu, arch: &Architecture, height: u32, width: u32, precision: Precision) -> u64 {
+    let plan = Plan::new(gpu, arch, (height, width), false, precision);
+    let act = |len: usize| 4 * precision.words(len) as u64;
+    let in_act = plan.out_len.iter().chain(&plan.upsampled_len).map(|&len| act(len));
+    let picture = 4 * *plan.out_len.last().expect("a network has layers") as u64;
+    let photo = 4 * (height * width * IMAGE_CHANNELS) as u64;
+    in_act.chain([picture, photo]).max().unwrap_or(0)
 }
 
 /// For a pass that keeps nothing for a backward pass: the length of each buffer the layers' outputs share, and the

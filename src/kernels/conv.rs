@@ -298,10 +298,18 @@ struct Params {
     accumulate: u32,
     chunk: u32,
     splits: u32,
-    _pad: u32,
+    upsample: u32,
 }
 
-fn params(gpu: &Gpu, s: ConvShape, w_offset: u32, bias_offset: Option<u32>, accumulate: bool) -> wgpu::Buffer {
+/// The parameter block of every convolution entry; `upsample` only for a forward kernel that `reads_upsampled`.
+fn params(
+    gpu: &Gpu,
+    s: ConvShape,
+    w_offset: u32,
+    bias_offset: Option<u32>,
+    accumulate: bool,
+    upsample: bool,
+) -> wgpu::Buffer {
     let split = s.split();
     gpu.uniform(
         "conv",
@@ -321,7 +329,7 @@ fn params(gpu: &Gpu, s: ConvShape, w_offset: u32, bias_offset: Option<u32>, accu
             accumulate: accumulate as u32,
             chunk: split.chunk,
             splits: split.splits,
-            _pad: 0,
+            upsample: upsample as u32,
         },
     )
 }
@@ -448,6 +456,12 @@ impl ForwardKernel {
         CONV_TILED.iter().position(|t| t.tile_n == tile_n)
     }
 
+    /// Whether this kernel can read its input as the nearest-neighbour 2x upsampling of a stored map
+    /// (`ConvForward::upsample`): the direct and narrow kernels, which index each input pixel themselves.
+    pub fn reads_upsampled(self) -> bool {
+        matches!(self, ForwardKernel::Direct | ForwardKernel::Narrow)
+    }
+
     /// Whether this kernel exists in `precision`: the direct and narrow ones in f32 and f16, the others in f32.
     pub fn runs_in(self, precision: Precision) -> bool {
         matches!(self, ForwardKernel::Direct | ForwardKernel::Narrow) || precision == Precision::F32
@@ -493,7 +507,11 @@ impl ForwardKernel {
 /// params[bias_offset .. + cout]. y is overwritten. x, params and y all hold values in `precision`.
 pub struct ConvForward<'a> {
     pub shape: ConvShape,
+    /// The convolution's input, [height][width][cin]; with `upsample`, [height / 2][width / 2][cin].
     pub x: &'a wgpu::Buffer,
+    /// The convolution reads `x` as its nearest-neighbour 2x upsampling (the shape's height and width, both even),
+    /// so that the upsampled map is never written: on a kernel that `reads_upsampled` only.
+    pub upsample: bool,
     pub params: &'a wgpu::Buffer,
     pub w_offset: u32,
     pub bias_offset: Option<u32>,
@@ -502,14 +520,19 @@ pub struct ConvForward<'a> {
 }
 
 impl ConvForward<'_> {
-    /// The dispatch, by `ForwardKernel::choose`'s kernel.
+    /// The dispatch, by `ForwardKernel::choose`'s kernel (the direct one where that cannot read the input
+    /// upsampled).
     pub fn dispatches(&self, gpu: &Gpu) -> Vec<Dispatch> {
-        self.dispatches_by(gpu, ForwardKernel::choose(gpu, &self.shape, self.precision))
+        let kernel = match ForwardKernel::choose(gpu, &self.shape, self.precision) {
+            k if self.upsample && !k.reads_upsampled() => ForwardKernel::Direct,
+            k => k,
+        };
+        self.dispatches_by(gpu, kernel)
     }
 
     /// The dispatch, by `kernel` (the tests and the benchmark compare them).
     pub fn dispatches_by(&self, gpu: &Gpu, kernel: ForwardKernel) -> Vec<Dispatch> {
-        let (s, x, params, w_offset, bias_offset, y, precision) = (
+        let (s, x, params, w_offset, bias_offset, y, precision, upsample) = (
             self.shape,
             self.x,
             self.params,
@@ -517,8 +540,13 @@ impl ConvForward<'_> {
             self.bias_offset,
             self.y,
             self.precision,
+            self.upsample,
         );
         assert!(kernel.fits(&s), "conv forward: {kernel:?} cannot compute {s:?}");
+        assert!(
+            !upsample || kernel.reads_upsampled(),
+            "conv forward: {kernel:?} cannot read its input upsampled"
+        );
         assert!(
             !matches!(kernel, ForwardKernel::Coop { .. }) || gpu.tensor_cores(),
             "conv forward: {kernel:?} on a device without tensor cores"
@@ -531,7 +559,12 @@ impl ConvForward<'_> {
         let name = kernel.kernel(precision).name;
         runs_in(name, gpu, precision);
         s.check(name);
-        holds_in(name, "x", x, s.input_len(), precision);
+        if upsample {
+            multiple_of(name, "height (upsampled)", s.height, 2);
+            multiple_of(name, "width (upsampled)", s.width, 2);
+        }
+        let x_len = if upsample { s.input_len() / 4 } else { s.input_len() };
+        holds_in(name, "x", x, x_len, precision);
         check_range_in(name, "weights", params, w_offset, s.weight_len(), precision);
         if let Some(b) = bias_offset {
             check_range_in(name, "bias", params, b, s.cout as usize, precision);
@@ -542,7 +575,7 @@ impl ConvForward<'_> {
             groups.iter().all(|&g| g <= gpu.max_groups()),
             "{name}: the grid {groups:?} is past the device's limit"
         );
-        let p = self::params(gpu, s, w_offset, bias_offset, false);
+        let p = self::params(gpu, s, w_offset, bias_offset, false, upsample);
         vec![gpu.dispatch(kernel.kernel(precision), &[&p, x, params, y], groups)]
     }
 }
@@ -633,7 +666,7 @@ impl ConvInputGrad<'_> {
         check_range(name, "weights", self.params, self.w_offset, s.weight_len());
         holds(name, "scratch", self.scratch, s.scratch_len());
         holds(BACKWARD_FOLD.name, "dx", self.dx, s.input_len());
-        let p = self::params(gpu, s, self.w_offset, None, self.accumulate);
+        let p = self::params(gpu, s, self.w_offset, None, self.accumulate, false);
         let groups = match kernel.tiling().map(|i| &CONV_TILED[i]) {
             None => grid_1d(gpu, s.scratch_len() / 4),
             Some(t) => grid_2d_tiles(gpu, s.cin, s.padded_pixels(), t.tile_n, t.tile_m),
@@ -706,7 +739,7 @@ impl ConvWeightGrad<'_> {
             groups.iter().all(|&g| g <= gpu.max_groups()),
             "{name}: the grid {groups:?} is past the device's limit"
         );
-        let p = self::params(gpu, s, self.w_offset, self.bias_offset, self.accumulate);
+        let p = self::params(gpu, s, self.w_offset, self.bias_offset, self.accumulate, false);
         vec![
             gpu.dispatch(partial, &[&p, self.x, self.dy, self.partials], groups),
             gpu.dispatch(
