@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The live filters' figures from one run on a GPU machine.
 # Speed: a training step on 256 px crops in batches of 4, one forward pass at 640x480, 512x512 and 1280x720, the
-# GPU memory each holds, each kernel's share of a step and of a pass and each layer's time; with the engine's
+# GPU memory each holds, each kernel's share of a step and of a pass and each layer's time (at width 16, the CLI's,
+# and at width 8, the page's live filters'); with the engine's
 # kernels, every convolution direct, every one tiled (the training step's gradients too), natively on tensor cores,
 # and the forward pass in Dawn (the browser's WebGPU) for the live camera's frame rate; each pass in f32 and in f16
 # activations.
@@ -58,10 +59,13 @@ if [ "${SPEED:-1}" = 1 ]; then
         --apply-sizes 640x480,512x512,1280x720 --per-dispatch
     part 120 "$bin/bench" --filter-net --tensor-cores on --unchecked --train-crop 256 --train-batch 4 \
         --apply-sizes 1280x720 --per-dispatch
+    # the page's live filters are width 8 (web/live_filter.rs): their passes at camera sizes
+    part 120 "$bin/bench" --filter-net --train-width 8 --train-crop 128 --train-batch 2 \
+        --apply-sizes 640x480,1280x720 --per-dispatch
     if [ -f .dawn/run.sh ]; then
         # the engine's kernels (in f16 where Dawn offers shader-f16, as the page runs them), the same in f32, then
-        # every convolution direct, then tiled
-        for conv in "" "--precision f32" "--filter-conv direct" "--filter-conv tiled"; do
+        # every convolution direct, then tiled; then a live filter of the page's width
+        for conv in "" "--precision f32" "--filter-conv direct" "--filter-conv tiled" "--width 8"; do
             part 240 bash .dawn/run.sh --filter-net $conv --apply-sizes 640x480,1280x720 --steps 50
         done
     fi
