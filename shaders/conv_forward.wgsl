@@ -1,34 +1,32 @@
 // The filter network's convolution forward, computed directly (any odd kernel K of 1..9, stride 1 or 2, reflection
 // padding P = K / 2, + bias), in f32 or f16 (common/precision_*.wgsl): the same text compiles to both.
 // Prepended: the generated constants (WORKGROUP_SIZE, CONV_PIXELS), common/precision_f32.wgsl or precision_f16.wgsl,
-// common/flat_index.wgsl and common/filter_conv.wgsl (the parameter block, the bindings and `reflect`).
+// common/flat_index.wgsl, common/filter_conv.wgsl (the parameter block, the bindings and `reflect`) and
+// common/pixel_group.wgsl (the thread's pixels and the store).
 //
 // Layouts (Act: f32 or f16; channels-last, every channel count a multiple of 4, read and written as vec4):
-//   x        : [H][W][CIN] Act                  src; with params.upsample, [H/2][W/2][CIN], read as its nearest-
-//              neighbour 2x upsampling (source_index)
+//   x        : [H][W][CIN] Act                  src
 //   weights  : aux, the network's whole parameter buffer in Act: this layer's [K][K][CIN][COUT] (COUT fastest) from
 //              element w_offset, its bias [COUT] from bias_offset (both multiples of 4)
 //   y        : [OH][OW][COUT] Act               dst, overwritten; OH = (H + 2P - K) / S + 1, likewise OW
 // Reflection as in conv.wgsl.
 // Sums: each tap row's K * CIN products are summed in Act, then added to f32 sums: in f16 no running sum grows
 // past one row's products, so its rounding stays that of a few hundred terms at most (K * CIN <= 9 * 64).
-// Tiling: one thread per CONV_PIXELS (4) consecutive output pixels of a row x one vec4 of output channels; weights
-// read as 4 vec4s (4 input channels) per input vec4. Grid: grid_1d over OH * ceil(OW / 4) * COUT / 4 threads,
-// WORKGROUP_SIZE per workgroup, flattened (flat_index).
+// Tiling (common/pixel_group.wgsl): one thread per CONV_PIXELS (4) consecutive output pixels of a row x one vec4
+// of output channels; weights read as 4 vec4s (4 input channels) per input vec4. Grid: grid_1d over
+// OH * ceil(OW / 4) * COUT / 4 threads, WORKGROUP_SIZE per workgroup, flattened (flat_index).
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let t = flat_index(gid, nwg);
-    let cin4 = params.cin / 4u;
-    let cout4 = params.cout / 4u;
-    let groups = (params.out_width + CONV_PIXELS - 1u) / CONV_PIXELS;
-    if (t >= params.out_height * groups * cout4) {
+    let g = pixel_group(flat_index(gid, nwg));
+    if (!g.valid) {
         return;
     }
-    let co4 = t % cout4;
-    let r = t / cout4;
-    let ox0 = (r % groups) * CONV_PIXELS;
-    let oy = r / groups;
+    let oy = g.oy;
+    let ox0 = g.ox0;
+    let co4 = g.co4;
+    let cin4 = params.cin / 4u;
+    let cout4 = params.cout / 4u;
     let k = params.kernel;
     let s = params.stride;
     let pad = i32(params.pad);
@@ -40,7 +38,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
     for (var ky = 0u; ky < k; ky++) {
-        let row = source_index(i32(oy * s + ky) - pad, params.height) * source_width();
+        let row = reflect(i32(oy * s + ky) - pad, params.height) * params.width;
         // this tap row's sums, in Act
         var row0 = Act4(0.0);
         var row1 = Act4(0.0);
@@ -89,11 +87,5 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 // the row's end reads the last one's (and is never stored).
 fn input_at(row: u32, ox: u32, kx: u32, cin4: u32) -> u32 {
     let x = min(ox, params.out_width - 1u) * params.stride + kx;
-    return (row + source_index(i32(x) - i32(params.pad), params.width)) * cin4;
-}
-
-fn store_output(oy: u32, ox: u32, co4: u32, v: vec4<f32>) {
-    if (ox < params.out_width) {
-        dst[(oy * params.out_width + ox) * (params.cout / 4u) + co4] = Act4(v);
-    }
+    return (row + reflect(i32(x) - i32(params.pad), params.width)) * cin4;
 }

@@ -8,8 +8,7 @@
 //
 // Layouts as conv_forward.wgsl's (Act: f32 or f16; channels-last, every channel count a multiple of 4, read and
 // written as vec4; the weights in Act too):
-//   x        : [H][W][CIN]                  src; with params.upsample, [H/2][W/2][CIN] read upsampled 2x, as in
-//                                           conv_forward.wgsl
+//   x        : [H][W][CIN]                  src
 //   weights  : aux, the network's whole parameter buffer: this layer's [K][K][CIN][COUT] (COUT fastest) from
 //              element w_offset, its bias [COUT] from bias_offset
 //   y        : [H][W][COUT]                 dst, overwritten
@@ -50,9 +49,9 @@ fn forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index
     for (var c4 = 0u; c4 < cin4; c4++) {
         workgroupBarrier();
         for (var i = lid; i < patch_len; i += THREADS) {
-            let iy = source_index(i32(oy0 + i / pw) - pad, params.height);
-            let ix = source_index(i32(ox0 + i % pw) - pad, params.width);
-            staged[i] = src[(iy * source_width() + ix) * cin4 + c4];
+            let iy = reflect(i32(oy0 + i / pw) - pad, params.height);
+            let ix = reflect(i32(ox0 + i % pw) - pad, params.width);
+            staged[i] = src[(iy * params.width + ix) * cin4 + c4];
         }
         workgroupBarrier();
         // weights[tap][4 c4 + m][4 co4 .. 4 co4 + 3] as vec4 index w_offset / 4 + (tap * CIN + 4 c4 + m) COUT4

@@ -188,15 +188,19 @@ impl ApplyMeasurement {
     }
 }
 
-/// Pairs the convolution dispatches of one forward pass (one per layer, in order) with the network's layers and
-/// their output sizes.
+/// Pairs the convolution dispatches of one forward pass (one `conv_forward*` per layer, in order; the folding of
+/// an upsampled layer's weights before it is not one) with the network's layers and their output sizes. GFLOP/s
+/// count a layer's own convolution, also where the upsampled kernel computes it with 4 taps of its 9.
 fn conv_times(
     arch: &Architecture,
     (height, width): (u32, u32),
     dispatches: &[Dispatch],
     times: &[f64],
 ) -> Vec<ConvTime> {
-    let convs = dispatches.iter().zip(times).filter(|(d, _)| d.name.starts_with("conv"));
+    let convs = dispatches
+        .iter()
+        .zip(times)
+        .filter(|(d, _)| d.name.starts_with("conv_forward"));
     arch.layers
         .iter()
         .zip(arch.sizes(height, width))

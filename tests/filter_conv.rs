@@ -69,7 +69,7 @@ fn forward<'a>(shape: ConvShape, x: &'a wgpu::Buffer, w: &'a wgpu::Buffer, y: &'
     ConvForward {
         shape,
         x,
-        upsample: false,
+        upsample: None,
         params: w,
         w_offset: 0,
         bias_offset: None,
@@ -137,7 +137,7 @@ fn check(case: Case) {
         let conv = ConvForward {
             shape: s,
             x: &xb,
-            upsample: false,
+            upsample: None,
             params: &pb,
             w_offset: case.w_offset,
             bias_offset: case.bias_offset,
@@ -379,7 +379,7 @@ fn conv_forward_in_f16_matches_the_reference() {
             let conv = ConvForward {
                 shape: s,
                 x: &xb,
-                upsample: false,
+                upsample: None,
                 params: &pb,
                 w_offset,
                 bias_offset,
@@ -403,23 +403,26 @@ fn conv_forward_in_f16_matches_the_reference() {
     assert!(!ForwardKernel::Tiled { tile_n: 64 }.runs_in(Precision::F16));
 }
 
-/// A convolution reading its input upsampled (`ConvForward::upsample`, as applying a filter runs the layers that
-/// upsample first) is the reference convolution of the upsampled map: the direct and narrow kernels, in f32 and,
-/// where the GPU has it, f16. The stored map is 5x7 and 6x9 (odd sides: the reflection at the upsampled map's
-/// border reads its last pixel twice), the second through a 9x9 kernel (the narrow one, over partial tiles).
+/// A 3x3 convolution over a 2x nearest-neighbour upsampling computed from the map before it (`ConvForward::upsample`,
+/// `ForwardKernel::Upsampled`: four 2x2 convolutions with folded weights, as applying a filter runs the layers
+/// that upsample first) is the reference convolution of the reference upsampling, in f32 and, where the GPU has
+/// it, f16: stored maps of odd sides (5x7: the upsampled map's reflection at every border, a row of outputs not a
+/// multiple of 4), of one row (1x3), and of the network's channel counts (64 to 32); weights at an offset, the
+/// folded weights' scratch NaN before.
 #[test]
 fn a_convolution_reads_its_input_upsampled() {
     let gpu = gpu();
     let precisions = [Precision::F32, Precision::F16];
     for precision in precisions.into_iter().filter(|p| p.runs_on(&gpu)) {
-        for (i, (h, w, s, bias_offset)) in [
-            (5, 7, shape(10, 14, 8, 12, 3, 1), Some(3 * 3 * 8 * 12)),
-            (6, 9, shape(12, 18, 8, 4, 9, 1), None),
+        for (i, (h, w, s)) in [
+            (5, 7, shape(10, 14, 8, 12, 3, 1)),
+            (1, 3, shape(2, 6, 4, 4, 3, 1)),
+            (4, 6, shape(8, 12, 64, 32, 3, 1)),
         ]
         .into_iter()
         .enumerate()
         {
-            let case = Case::new(s, 4, bias_offset.map(|b| b + 4), 60 + i as u64);
+            let case = Case::new(s, 4, None, 60 + i as u64);
             let c = Conv::of(s);
             let (n_small, n_out, n_w) = (h * w * c.cin, c.oh() * c.ow() * c.cout, s.weight_len());
             let (mut flat, mut x) = (
@@ -429,10 +432,8 @@ fn a_convolution_reads_its_input_upsampled() {
             if precision == Precision::F16 {
                 (flat, x) = (round_f16(&flat), round_f16(&x));
             }
-            let weight = &flat[4..][..n_w];
-            let bias = case.bias_offset.map_or(&[][..], |b| &flat[b as usize..][..c.cout]);
             let upsampled = layer_reference::upsample(h, w, c.cin, &f64s(&x));
-            let want = f32s(&r::conv_forward(c, &upsampled, &f64s(weight), &f64s(bias)));
+            let want = f32s(&r::conv_forward(c, &upsampled, &f64s(&flat[4..][..n_w]), &[]));
             type Store = fn(&artsy::Gpu, &str, &[f32]) -> wgpu::Buffer;
             type Read = fn(&artsy::Gpu, &wgpu::Buffer, usize) -> Vec<f32>;
             let (store, read_back, tolerance): (Store, Read, f32) = match precision {
@@ -440,27 +441,26 @@ fn a_convolution_reads_its_input_upsampled() {
                 Precision::F16 => (storage_f16, read_f16, REL_F16),
             };
             let (xb, pb) = (store(&gpu, "x", &x), store(&gpu, "params", &flat));
-            let mut kernels = vec![ForwardKernel::Direct];
-            kernels.extend([ForwardKernel::Narrow].into_iter().filter(|k| k.fits(&s)));
-            for kernel in kernels {
-                let y = store(&gpu, "y", &vec![f32::NAN; n_out]);
-                let conv = ConvForward {
-                    shape: s,
-                    x: &xb,
-                    upsample: true,
-                    params: &pb,
-                    w_offset: 4,
-                    bias_offset: case.bias_offset,
-                    y: &y,
-                    precision,
-                };
-                gpu.run(&conv.dispatches_by(&gpu, kernel));
-                let what = format!("{precision:?} forward {kernel:?} of {h}x{w} upsampled, {s:?}");
-                assert_close(&what, &read_back(&gpu, &y, n_out), &want, tolerance);
-            }
+            let folded = store(&gpu, "folded", &vec![f32::NAN; s.folded_len()]);
+            let y = store(&gpu, "y", &vec![f32::NAN; n_out]);
+            let conv = ConvForward {
+                shape: s,
+                x: &xb,
+                upsample: Some(&folded),
+                params: &pb,
+                w_offset: 4,
+                bias_offset: None,
+                y: &y,
+                precision,
+            };
+            gpu.run(&conv.dispatches(&gpu));
+            let what = format!("{precision:?} forward of {h}x{w} upsampled, {s:?}");
+            assert_close(&what, &read_back(&gpu, &y, n_out), &want, tolerance);
         }
     }
-    assert!(!ForwardKernel::Tiled { tile_n: 16 }.reads_upsampled());
+    assert!(ForwardKernel::Upsampled.fits(&shape(8, 8, 16, 4, 3, 1)));
+    assert!(!ForwardKernel::Upsampled.fits(&shape(8, 8, 16, 4, 5, 1)));
+    assert!(!ForwardKernel::Upsampled.fits(&shape(8, 8, 16, 4, 3, 2)));
 }
 
 /// The input gradient is the adjoint of the forward: <conv(x), dy> = <x, backward_input(dy)>, both from the GPU

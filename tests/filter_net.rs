@@ -61,9 +61,9 @@ fn reference_forward(arch: &Architecture, params: &[f64], input: &[f64], height:
     x
 }
 
-/// A pass for applying a filter (Activations::for_inference: layers share buffers once their contents are read)
-/// makes the very picture of a training pass's buffers (whose upsampling steps write the upsampled maps), in less
-/// memory; a backward pass refuses its buffers.
+/// A pass for applying a filter (Activations::for_inference: layers share buffers once their contents are read,
+/// the convolutions after an upsampling step read the map before it) makes the picture of a training pass's
+/// buffers (which write the upsampled maps) to f32 rounding, in less memory; a backward pass refuses its buffers.
 #[test]
 fn a_forward_pass_alone_shares_buffers_and_makes_the_same_picture() {
     let gpu = gpu();
@@ -84,7 +84,10 @@ fn a_forward_pass_alone_shares_buffers_and_makes_the_same_picture() {
         Activations::for_inference(&gpu, &arch, h, w, Precision::F32),
     );
     assert!(kept.keeps_all() && !alone.keeps_all());
-    assert_eq!(picture(&alone), picture(&kept));
+    // the same picture but for rounding: the layers after an upsampling step sum their folded weights first
+    let (a, k) = (picture(&alone), picture(&kept));
+    let worst = a.iter().zip(&k).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    assert!(worst <= 1e-5, "a pass alone differs from a training pass by {worst}");
     let ratio = alone.bytes() as f64 / kept.bytes() as f64;
     assert!(
         ratio < 0.5,
@@ -95,14 +98,15 @@ fn a_forward_pass_alone_shares_buffers_and_makes_the_same_picture() {
         (h * w * 4 * 4) as u64,
         "the picture has a buffer of its own size"
     );
-    // the convolutions after the upsampling steps read the map below upsampled: the largest buffer is a
-    // full-size 8-channel map, not the 16-channel upsampled one
+    // the convolutions after the upsampling steps read the map below upsampled: at a photo's size the largest
+    // buffer is a full-size 8-channel map, not the 16-channel upsampled one
+    let (ph, pw) = (240, 320);
     assert_eq!(
-        largest_buffer_bytes(&gpu, &arch, h, w, Precision::F32),
-        (h * w * 8 * 4) as u64
+        largest_buffer_bytes(&arch, ph, pw, Precision::F32),
+        (ph * pw * 8 * 4) as u64
     );
-    let f16_bytes = largest_buffer_bytes(&gpu, &arch, h, w, Precision::F16);
-    assert_eq!(f16_bytes, (h * w * 4 * 4) as u64, "in f16: the f32 photo and picture");
+    let f16_bytes = largest_buffer_bytes(&arch, ph, pw, Precision::F16);
+    assert_eq!(f16_bytes, (ph * pw * 4 * 4) as u64, "in f16: the f32 photo and picture");
     let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let grads = gpu.storage("grads", arch.param_count);
         Backward::new(&gpu, &arch, &alone, &params, alone.output(), &grads, None)

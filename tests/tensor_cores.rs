@@ -279,7 +279,7 @@ fn check_filter_conv(shape: ConvShape, bias: bool, seed: u64) {
     let forward = ConvForward {
         shape,
         x: &xb,
-        upsample: false,
+        upsample: None,
         params: &pb,
         w_offset: w_offset as u32,
         bias_offset: bias.then_some(bias_offset as u32),

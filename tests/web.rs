@@ -177,7 +177,7 @@ async fn conv_forward_matches(
         let conv = ConvForward {
             shape,
             x: &xb,
-            upsample: false,
+            upsample: None,
             params: &pb,
             w_offset: 0,
             bias_offset: Some(shape.weight_len() as u32),

@@ -19,7 +19,7 @@ struct Params {
     accumulate: u32,   // backward_fold, weight_reduce: 1 adds to dst, 0 overwrites it
     chunk: u32,        // output pixels per split (weight gradient)
     splits: u32,
-    upsample: u32,     // forward: 1 when src holds the input at half height and width, read upsampled 2x
+    _pad0: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -35,16 +35,4 @@ fn reflect(i: i32, n: u32) -> u32 {
         r = 2 * last - r;
     }
     return u32(clamp(r, 0, last));
-}
-
-// The forward's stored input pixel for padded index `i` of an input `n` long: reflected, then halved where src
-// holds the input before its nearest-neighbour 2x upsampling (params.upsample = 1), so that the upsampled map is
-// never written.
-fn source_index(i: i32, n: u32) -> u32 {
-    return reflect(i, n) >> params.upsample;
-}
-
-// The stored input's row length in pixels.
-fn source_width() -> u32 {
-    return params.width >> params.upsample;
 }

@@ -103,7 +103,7 @@ impl Stylizer {
 
     /// Bytes of the largest buffer of one pass at `width` x `height` (run size) in this stylizer's precision.
     pub fn largest_buffer_bytes(&self, width: u32, height: u32) -> u64 {
-        largest_buffer_bytes(&self.gpu, &self.arch, height, width, self.precision)
+        largest_buffer_bytes(&self.arch, height, width, self.precision)
     }
 
     /// The largest longer side a photo of `(width, height)` can be stylised at in one pass (larger ones go in

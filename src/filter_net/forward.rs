@@ -57,6 +57,8 @@ pub struct Activations {
     pub sizes: Vec<(u32, u32)>,
     /// Scratch for the normalisations' partial sums, shared by every layer (they run one after another).
     norm_partials: wgpu::Buffer,
+    /// Scratch for the folded weights of the convolutions that read their input upsampled, if any does.
+    folded: Option<wgpu::Buffer>,
     /// Whether every layer keeps its buffers (a backward pass can follow).
     keeps_all: bool,
     /// GPU memory held, each buffer counted once.
@@ -101,7 +103,8 @@ impl Activations {
             out_len,
             upsampled_len,
             partials_len,
-        } = Plan::new(gpu, arch, (height, width), keeps_all, precision);
+            folded_len,
+        } = Plan::new(arch, (height, width), keeps_all);
         let stats: Vec<_> = (arch.layers.iter().zip(&sizes))
             .map(|(l, &(h, w))| gpu.storage("filter norm stats", norm_shape(l, h, w).stats_len()))
             .collect();
@@ -157,6 +160,7 @@ impl Activations {
             ),
         };
         let norm_partials = allocate("filter norm partials", partials_len);
+        let folded = (folded_len > 0).then(|| allocate("filter folded weights", act(folded_len)));
         let layers = (0..n)
             .map(|i| LayerBuffers {
                 upsampled: upsampled[i].clone(),
@@ -175,6 +179,7 @@ impl Activations {
             layers,
             sizes,
             norm_partials,
+            folded,
             keeps_all,
             bytes,
         }
@@ -277,7 +282,7 @@ impl Activations {
             let conv = ConvForward {
                 shape,
                 x,
-                upsample,
+                upsample: upsample.then(|| self.folded.as_ref().expect("folded weights' scratch")),
                 params: weights,
                 w_offset: l.weights,
                 bias_offset: bias,
@@ -342,19 +347,29 @@ struct Plan {
     upsampled_len: Vec<usize>,
     /// The normalisations' shared scratch.
     partials_len: usize,
+    /// The folded weights of the convolutions that read their input upsampled (shared: each is written just before
+    /// its convolution); 0 where none does.
+    folded_len: usize,
 }
 
 impl Plan {
-    fn new(gpu: &Gpu, arch: &Architecture, (height, width): (u32, u32), keeps_all: bool, precision: Precision) -> Plan {
+    fn new(arch: &Architecture, (height, width): (u32, u32), keeps_all: bool) -> Plan {
         let sizes = arch.sizes(height, width);
         let mut input_size = (height, width);
         let mut plan = Plan {
             out_len: Vec::new(),
             upsampled_len: Vec::new(),
             partials_len: 4,
+            folded_len: 0,
         };
         for (l, &(h, w)) in arch.layers.iter().zip(&sizes) {
-            let upsampled = l.upsample_before && (keeps_all || !upsample_in_conv(gpu, l, input_size, precision));
+            let in_conv = l.upsample_before && !keeps_all && upsample_in_conv(l, input_size);
+            if in_conv {
+                plan.folded_len = plan
+                    .folded_len
+                    .max(l.conv_shape(2 * input_size.0, 2 * input_size.1).folded_len());
+            }
+            let upsampled = l.upsample_before && !in_conv;
             plan.upsampled_len.push(if upsampled {
                 (4 * input_size.0 * input_size.1 * l.cin) as usize
             } else {
@@ -369,10 +384,10 @@ impl Plan {
 }
 
 /// Whether layer `l`, which upsamples its input of `(h, w)` first, can leave the upsampling to its convolution
-/// (`ConvForward::upsample`): where its kernel reads its input itself. A pass that keeps every buffer writes the
-/// upsampled map, which the backward pass reads.
-fn upsample_in_conv(gpu: &Gpu, l: &Layer, (h, w): (u32, u32), precision: Precision) -> bool {
-    ForwardKernel::choose(gpu, &l.conv_shape(2 * h, 2 * w), precision).reads_upsampled()
+/// (`ConvForward::upsample`): where it is a 3x3 at stride 1, as in the network. A pass that keeps every buffer
+/// writes the upsampled map, which the backward pass reads.
+fn upsample_in_conv(l: &Layer, (h, w): (u32, u32)) -> bool {
+    ForwardKernel::Upsampled.fits(&l.conv_shape(2 * h, 2 * w))
 }
 
 fn norm_shape(l: &Layer, h: u32, w: u32) -> NormShape {
@@ -384,10 +399,10 @@ fn norm_shape(l: &Layer, h: u32, w: u32) -> NormShape {
 
 /// Bytes of the largest single buffer of a pass that keeps nothing (`Activations::for_inference`) at `height` x
 /// `width` in `precision`: what the GPU's limit on one binding must hold.
-pub fn largest_buffer_bytes(gpu: &Gpu, arch: &Architecture, height: u32, width: u32, precision: Precision) -> u64 {
-    let plan = Plan::new(gpu, arch, (height, width), false, precision);
+pub fn largest_buffer_bytes(arch: &Architecture, height: u32, width: u32, precision: Precision) -> u64 {
+    let plan = Plan::new(arch, (height, width), false);
     let act = |len: usize| 4 * precision.words(len) as u64;
-    let in_act = plan.out_len.iter().chain(&plan.upsampled_len).map(|&len| act(len));
+    let in_act = (plan.out_len.iter().chain(&plan.upsampled_len).chain([&plan.folded_len])).map(|&len| act(len));
     let picture = 4 * *plan.out_len.last().expect("a network has layers") as u64;
     let photo = 4 * (height * width * IMAGE_CHANNELS) as u64;
     in_act.chain([picture, photo]).max().unwrap_or(0)

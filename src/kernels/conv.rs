@@ -10,7 +10,7 @@ use super::sizes::{
     CONV_PIXELS, CONV_TILED, CONV_TILED_16_CONSTANTS, CONV_TILED_32_CONSTANTS, CONV_TILED_64_CONSTANTS,
     CONV_TILED_GEMM_WGSL, COOP_GEMM_WGSL, COOP8, COOP8_CONSTANTS, COOP8_MATRICES_WGSL, COOP16, COOP16_CONSTANTS,
     COOP16_MATRICES_WGSL, CoopTiling, FILTER_CONV_WGSL, FLAT_INDEX_WGSL, NARROW_CONSTANTS, NARROW_MAX_KERNEL,
-    NARROW_TILE_H, NARROW_TILE_W, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
+    NARROW_TILE_H, NARROW_TILE_W, PIXEL_GROUP_WGSL, WORKGROUP_SIZE, grid_1d, grid_2d_tiles,
 };
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -32,7 +32,19 @@ static SHADERS_FORWARD: [Shader; 2] = shader_pair!(
     [
         FLAT_INDEX_WGSL,
         FILTER_CONV_WGSL,
+        PIXEL_GROUP_WGSL,
         include_str!("../../shaders/conv_forward.wgsl")
+    ]
+);
+/// The 3x3 convolution after a 2x upsampling, as four 2x2 convolutions of the small map: [f32, f16].
+static SHADERS_UPSAMPLED: [Shader; 2] = shader_pair!(
+    "conv_upsampled",
+    &[("WORKGROUP_SIZE", WORKGROUP_SIZE), ("CONV_PIXELS", CONV_PIXELS)],
+    [
+        FLAT_INDEX_WGSL,
+        FILTER_CONV_WGSL,
+        PIXEL_GROUP_WGSL,
+        include_str!("../../shaders/conv_upsampled.wgsl")
     ]
 );
 /// One tiled module per tiling (sizes::CONV_TILED) and GEMM: its generated constants, the shared bindings, the
@@ -97,6 +109,12 @@ pub static FORWARD_TILED_64: Kernel = Kernel::new("conv_forward_tiled_64", &SHAD
 /// The forward pass at stride 1 for kernels up to 9x9, its input staged through workgroup memory (the 9x9 layers,
 /// from and to the picture's 4 channels): [f32, f16].
 pub static FORWARD_NARROW: [Kernel; 2] = kernel_pair!("conv_forward_narrow", SHADERS_NARROW, "forward", BINDINGS);
+/// The 3x3 forward pass over a 2x-upsampled map read from the map itself, and the folding of its weights that it
+/// reads: [f32, f16] each.
+pub static FORWARD_UPSAMPLED: [Kernel; 2] =
+    kernel_pair!("conv_forward_upsampled", SHADERS_UPSAMPLED, "forward", BINDINGS);
+pub static FOLD_UPSAMPLED: [Kernel; 2] =
+    kernel_pair!("conv_fold_upsampled", SHADERS_UPSAMPLED, "fold_weights", BINDINGS);
 pub static FORWARD_COOP_16: Kernel = Kernel::new("conv_forward_coop16", &SHADER_COOP_16, "forward", BINDINGS);
 pub static FORWARD_COOP_8: Kernel = Kernel::new("conv_forward_coop8", &SHADER_COOP_8, "forward", BINDINGS);
 /// The tiled forward kernels in the order of their tilings, `sizes::CONV_TILED`.
@@ -194,6 +212,12 @@ impl ConvShape {
     /// kernel * kernel * cin * cout
     pub fn weight_len(&self) -> usize {
         (self.kernel * self.kernel) as usize * self.cin as usize * self.cout as usize
+    }
+
+    /// Values of the folded weights `ForwardKernel::Upsampled` computes from a 3x3 kernel's: 2 x 2 positions in an
+    /// output block x 2 x 2 taps x cin x cout.
+    pub fn folded_len(&self) -> usize {
+        16 * self.cin as usize * self.cout as usize
     }
 
     /// f32s of the scratch buffer `backward_input` needs: the padded input [height + 2 pad][width + 2 pad][cin].
@@ -298,18 +322,10 @@ struct Params {
     accumulate: u32,
     chunk: u32,
     splits: u32,
-    upsample: u32,
+    _pad: u32,
 }
 
-/// The parameter block of every convolution entry; `upsample` only for a forward kernel that `reads_upsampled`.
-fn params(
-    gpu: &Gpu,
-    s: ConvShape,
-    w_offset: u32,
-    bias_offset: Option<u32>,
-    accumulate: bool,
-    upsample: bool,
-) -> wgpu::Buffer {
+fn params(gpu: &Gpu, s: ConvShape, w_offset: u32, bias_offset: Option<u32>, accumulate: bool) -> wgpu::Buffer {
     let split = s.split();
     gpu.uniform(
         "conv",
@@ -329,7 +345,7 @@ fn params(
             accumulate: accumulate as u32,
             chunk: split.chunk,
             splits: split.splits,
-            upsample: upsample as u32,
+            _pad: 0,
         },
     )
 }
@@ -350,6 +366,9 @@ pub enum ForwardKernel {
     /// conv_coop.wgsl on tensor cores of `mma` x `mma` x `mma` (16 or 8: sizes::COOP16, COOP8); any multiple of 4
     /// output channels. Only on a device whose `tensor_cores()` are on.
     Coop { mma: u32 },
+    /// conv_upsampled.wgsl: a 3x3 stride-1 convolution of a 2x nearest-neighbour upsampling, read from the map
+    /// before it (`ConvForward::upsample`) as four 2x2 convolutions; only for such a convolution.
+    Upsampled,
 }
 
 /// A kind of convolution kernel, as the benchmark forces one on every convolution (forward and, where the family
@@ -438,6 +457,7 @@ impl ForwardKernel {
             ForwardKernel::Tiled { tile_n } => Self::tile_fits(tile_n, s.cout),
             ForwardKernel::Narrow => s.stride == 1 && s.kernel <= NARROW_MAX_KERNEL,
             ForwardKernel::Coop { mma } => Self::coop_tiling(mma).is_some(),
+            ForwardKernel::Upsampled => s.kernel == 3 && s.stride == 1,
         }
     }
 
@@ -456,15 +476,13 @@ impl ForwardKernel {
         CONV_TILED.iter().position(|t| t.tile_n == tile_n)
     }
 
-    /// Whether this kernel can read its input as the nearest-neighbour 2x upsampling of a stored map
-    /// (`ConvForward::upsample`): the direct and narrow kernels, which index each input pixel themselves.
-    pub fn reads_upsampled(self) -> bool {
-        matches!(self, ForwardKernel::Direct | ForwardKernel::Narrow)
-    }
-
-    /// Whether this kernel exists in `precision`: the direct and narrow ones in f32 and f16, the others in f32.
+    /// Whether this kernel exists in `precision`: the direct, narrow and upsampled ones in f32 and f16, the others
+    /// in f32.
     pub fn runs_in(self, precision: Precision) -> bool {
-        matches!(self, ForwardKernel::Direct | ForwardKernel::Narrow) || precision == Precision::F32
+        matches!(
+            self,
+            ForwardKernel::Direct | ForwardKernel::Narrow | ForwardKernel::Upsampled
+        ) || precision == Precision::F32
     }
 
     /// The kernel in `precision`; a tiled one must `fit` and a tiled or coop one be f32 (the wrapper asserts both
@@ -476,13 +494,14 @@ impl ForwardKernel {
             ForwardKernel::Narrow => precision.pick(&FORWARD_NARROW),
             ForwardKernel::Coop { mma: 16 } => &FORWARD_COOP_16,
             ForwardKernel::Coop { .. } => &FORWARD_COOP_8,
+            ForwardKernel::Upsampled => precision.pick(&FORWARD_UPSAMPLED),
         }
     }
 
     fn groups(self, gpu: &Gpu, s: ConvShape) -> [u32; 3] {
         let pixels = s.out_height() * s.out_width();
         match self {
-            ForwardKernel::Direct => {
+            ForwardKernel::Direct | ForwardKernel::Upsampled => {
                 let threads = s.out_height() as usize * s.out_width().div_ceil(CONV_PIXELS) as usize;
                 grid_1d(gpu, threads * (s.cout / 4) as usize)
             }
@@ -509,9 +528,10 @@ pub struct ConvForward<'a> {
     pub shape: ConvShape,
     /// The convolution's input, [height][width][cin]; with `upsample`, [height / 2][width / 2][cin].
     pub x: &'a wgpu::Buffer,
-    /// The convolution reads `x` as its nearest-neighbour 2x upsampling (the shape's height and width, both even),
-    /// so that the upsampled map is never written: on a kernel that `reads_upsampled` only.
-    pub upsample: bool,
+    /// Some(folded): the convolution (3x3, stride 1, no bias) is over the nearest-neighbour 2x upsampling of `x`
+    /// (the shape's height and width, both even), computed from `x` itself by `ForwardKernel::Upsampled`, whose
+    /// folded weights go to `folded` (`ConvShape::folded_len` values in `precision`) by a first dispatch.
+    pub upsample: Option<&'a wgpu::Buffer>,
     pub params: &'a wgpu::Buffer,
     pub w_offset: u32,
     pub bias_offset: Option<u32>,
@@ -520,12 +540,11 @@ pub struct ConvForward<'a> {
 }
 
 impl ConvForward<'_> {
-    /// The dispatch, by `ForwardKernel::choose`'s kernel (the direct one where that cannot read the input
-    /// upsampled).
+    /// The dispatches, by `ForwardKernel::choose`'s kernel, or the upsampled one's two.
     pub fn dispatches(&self, gpu: &Gpu) -> Vec<Dispatch> {
-        let kernel = match ForwardKernel::choose(gpu, &self.shape, self.precision) {
-            k if self.upsample && !k.reads_upsampled() => ForwardKernel::Direct,
-            k => k,
+        let kernel = match self.upsample {
+            Some(_) => ForwardKernel::Upsampled,
+            None => ForwardKernel::choose(gpu, &self.shape, self.precision),
         };
         self.dispatches_by(gpu, kernel)
     }
@@ -544,8 +563,9 @@ impl ConvForward<'_> {
         );
         assert!(kernel.fits(&s), "conv forward: {kernel:?} cannot compute {s:?}");
         assert!(
-            !upsample || kernel.reads_upsampled(),
-            "conv forward: {kernel:?} cannot read its input upsampled"
+            upsample.is_some() == (kernel == ForwardKernel::Upsampled),
+            "conv forward: {kernel:?} with the input upsampled: {}",
+            upsample.is_some()
         );
         assert!(
             !matches!(kernel, ForwardKernel::Coop { .. }) || gpu.tensor_cores(),
@@ -559,11 +579,16 @@ impl ConvForward<'_> {
         let name = kernel.kernel(precision).name;
         runs_in(name, gpu, precision);
         s.check(name);
-        if upsample {
+        if upsample.is_some() {
             multiple_of(name, "height (upsampled)", s.height, 2);
             multiple_of(name, "width (upsampled)", s.width, 2);
+            assert!(bias_offset.is_none(), "{name}: no bias");
         }
-        let x_len = if upsample { s.input_len() / 4 } else { s.input_len() };
+        let x_len = if upsample.is_some() {
+            s.input_len() / 4
+        } else {
+            s.input_len()
+        };
         holds_in(name, "x", x, x_len, precision);
         check_range_in(name, "weights", params, w_offset, s.weight_len(), precision);
         if let Some(b) = bias_offset {
@@ -575,8 +600,19 @@ impl ConvForward<'_> {
             groups.iter().all(|&g| g <= gpu.max_groups()),
             "{name}: the grid {groups:?} is past the device's limit"
         );
-        let p = self::params(gpu, s, w_offset, bias_offset, false, upsample);
-        vec![gpu.dispatch(kernel.kernel(precision), &[&p, x, params, y], groups)]
+        let p = self::params(gpu, s, w_offset, bias_offset, false);
+        match upsample {
+            None => vec![gpu.dispatch(kernel.kernel(precision), &[&p, x, params, y], groups)],
+            Some(folded) => {
+                let fold = precision.pick(&FOLD_UPSAMPLED);
+                holds_in(fold.name, "folded", folded, s.folded_len(), precision);
+                // aux is not read; the weights are bound there too
+                vec![
+                    gpu.dispatch(fold, &[&p, params, params, folded], grid_1d(gpu, s.folded_len() / 4)),
+                    gpu.dispatch(kernel.kernel(precision), &[&p, x, folded, y], groups),
+                ]
+            }
+        }
     }
 }
 
@@ -666,7 +702,7 @@ impl ConvInputGrad<'_> {
         check_range(name, "weights", self.params, self.w_offset, s.weight_len());
         holds(name, "scratch", self.scratch, s.scratch_len());
         holds(BACKWARD_FOLD.name, "dx", self.dx, s.input_len());
-        let p = self::params(gpu, s, self.w_offset, None, self.accumulate, false);
+        let p = self::params(gpu, s, self.w_offset, None, self.accumulate);
         let groups = match kernel.tiling().map(|i| &CONV_TILED[i]) {
             None => grid_1d(gpu, s.scratch_len() / 4),
             Some(t) => grid_2d_tiles(gpu, s.cin, s.padded_pixels(), t.tile_n, t.tile_m),
@@ -739,7 +775,7 @@ impl ConvWeightGrad<'_> {
             groups.iter().all(|&g| g <= gpu.max_groups()),
             "{name}: the grid {groups:?} is past the device's limit"
         );
-        let p = self::params(gpu, s, self.w_offset, self.bias_offset, self.accumulate, false);
+        let p = self::params(gpu, s, self.w_offset, self.bias_offset, self.accumulate);
         vec![
             gpu.dispatch(partial, &[&p, self.x, self.dy, self.partials], groups),
             gpu.dispatch(

@@ -206,6 +206,7 @@ pub const GEMM_TILE_WGSL: &str = include_str!("../../shaders/common/gemm_tile.wg
 
 /// The parameter block, bindings and `reflect` of the filter network's convolutions (conv.wgsl, conv_tiled*.wgsl).
 pub const FILTER_CONV_WGSL: &str = include_str!("../../shaders/common/filter_conv.wgsl");
+pub const PIXEL_GROUP_WGSL: &str = include_str!("../../shaders/common/pixel_group.wgsl");
 /// The filter network's tiled GEMM (after a CONV_TILED tiling's constants; the including shader defines A and B):
 /// `tiled_gemm`, `stage_a_transposed`.
 pub const CONV_TILED_GEMM_WGSL: &str = include_str!("../../shaders/common/conv_tiled_gemm.wgsl");

@@ -77,7 +77,7 @@ impl LivePipeline {
             .limits
             .max_storage_buffer_binding_size
             .min(gpu.limits.max_buffer_size);
-        let needed = largest_buffer_bytes(gpu, arch, height, width, Precision::for_applying(gpu));
+        let needed = largest_buffer_bytes(arch, height, width, Precision::for_applying(gpu));
         if needed > limit {
             return Err(Error::InvalidParams(format!(
                 "the live filter at {width}x{height} needs a {} MB buffer, more than this GPU allows ({} MB); \
