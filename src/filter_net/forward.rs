@@ -72,8 +72,8 @@ impl Activations {
     }
 
     /// Buffers of forward passes alone (applying a filter), in `precision` (`Precision::for_applying` is the
-    /// GPU's best): the convolutions after an upsampling step read the map below upsampled where their kernel can
-    /// (`ConvForward::upsample`), so that no upsampled map is written; a layer's convolution output (and any
+    /// GPU's best): the convolutions after an upsampling step compute from the map below (`ConvForward::upsample`,
+    /// conv_upsampled.wgsl), so that no upsampled map is written; a layer's convolution output (and any
     /// upsampled input) is one scratch buffer for all layers, and a layer's output shares a buffer with earlier
     /// layers' outputs that no later layer reads (a residual block's input is read until the block's end). At
     /// 1280x720 and width 16 this holds a quarter of what `new` does in f32.
