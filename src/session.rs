@@ -109,13 +109,6 @@ fn largest_buffer_bytes(w: u32, h: u32) -> u64 {
     w as u64 * h as u64 * LAYERS[0].cout as u64 * 4
 }
 
-/// The largest buffer the GPU lets us bind.
-fn buffer_limit(gpu: &Gpu) -> u64 {
-    gpu.limits
-        .max_storage_buffer_binding_size
-        .min(gpu.limits.max_buffer_size)
-}
-
 /// The side at which paintings are analysed for an output of longer side `size`.
 fn style_side(size: u32, style_scale: f32) -> u32 {
     (size as f32 * style_scale).round() as u32
@@ -162,7 +155,7 @@ impl Session {
                 params.size
             )));
         }
-        let limit = buffer_limit(gpu);
+        let limit = gpu.largest_buffer();
         let painting_sizes: Vec<(u32, u32)> = paintings.iter().map(|(p, _)| (p.width(), p.height())).collect();
         let photo_size = (photo.width(), photo.height());
         let needed = session_buffer_bytes(photo_size, &painting_sizes, params.size, params.style_scale);
@@ -277,7 +270,7 @@ impl Session {
     /// storage binding. GPU memory itself is not reported by WebGPU; a size that passes this test but exhausts
     /// memory fails at set-up with `Error::TooLarge` instead.
     pub fn largest_size(gpu: &Gpu, photo: (u32, u32), paintings: &[(u32, u32)], style_scale: f32) -> u32 {
-        let limit = buffer_limit(gpu);
+        let limit = gpu.largest_buffer();
         let (mut lo, mut hi) = (MIN_SIDE, 1u32 << 15);
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);

@@ -165,6 +165,13 @@ fn has_pixels(index: usize, photo: &RgbaImage) -> Result<()> {
     Ok(())
 }
 
+/// A training photo as training keeps it, with its shorter side between one and two crops of `crop` px: a caller
+/// with many large photos shrinks each as it is read, so that they never all sit in memory at full size.
+pub fn kept_photo(photo: &RgbaImage, crop: u32) -> RgbaImage {
+    let (w, h) = stored_size(photo, crop);
+    crate::image::resize(photo, w, h)
+}
+
 /// Training photos are kept with their shorter side between one and two crops.
 fn stored_size(photo: &RgbaImage, crop: u32) -> (u32, u32) {
     let (w, h) = (photo.width(), photo.height());
@@ -246,9 +253,28 @@ impl Trainer {
             None => arch.initial_params(settings.seed),
         };
         let size = settings.crop;
+        // Every photo goes in one buffer (so that one crop kernel with one bind group reads any of them): it must
+        // fit the GPU's largest.
+        let kept_bytes: u64 = photos
+            .iter()
+            .map(|p| {
+                let (w, h) = stored_size(p, size);
+                16 * w as u64 * h as u64
+            })
+            .sum();
+        let limit = gpu.largest_buffer();
+        if kept_bytes > limit {
+            return Err(Error::InvalidParams(format!(
+                "the {} training photos take {} MB on the GPU at {size} px crops (each kept with its shorter side \
+                 between one and two crops), more than its largest buffer holds ({} MB): use fewer photos or \
+                 smaller crops",
+                photos.len(),
+                kept_bytes.div_ceil(1 << 20),
+                limit >> 20
+            )));
+        }
         let scopes = gpu.set_up_scopes().await;
 
-        // Every photo in one buffer, so that one crop kernel with one bind group reads any of them.
         let mut pixels = Vec::new();
         let mut placed = Vec::new();
         for photo in photos {

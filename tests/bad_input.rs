@@ -594,3 +594,61 @@ fn the_largest_size_named_sets_up_and_ten_percent_more_does_not() {
     );
     gpu.check_alive().unwrap();
 }
+
+/// More training photos than the GPU's largest buffer holds, and a picture past what applying a filter holds in
+/// memory, are refused by name before anything is made; the device stays usable.
+#[test]
+fn too_many_training_photos_and_too_large_a_picture_are_refused() {
+    use artsy::filter_net::{Architecture, Stylizer};
+    use artsy::training::{TrainSettings, Trainer, kept_photo};
+    let gpu = pollster::block_on(artsy::Gpu::with_buffer_limit(16 << 20)).expect("a GPU adapter");
+    let weights = Arc::new(GpuWeights::upload(
+        &gpu,
+        &VggWeights::from_safetensors(&real_weights()).unwrap(),
+    ));
+    // training keeps a photo with its shorter side between one and two crops: 512 px at the default 256
+    let photo = image::RgbaImage::from_fn(600, 700, |x, y| image::Rgba([x as u8, y as u8, 90, 255]));
+    assert_eq!(kept_photo(&photo, 256).dimensions(), (512, 597));
+    assert_eq!(kept_photo(&kept_photo(&photo, 256), 256).dimensions(), (512, 597));
+    assert_eq!(kept_photo(&photo, 32).dimensions(), (64, 75), "shrunk to two crops");
+    assert_eq!(
+        kept_photo(&photo, 1024).dimensions(),
+        (1024, 1195),
+        "enlarged to one crop"
+    );
+    let photos = vec![photo; 5]; // 5 x 512 x 597 x 16 bytes: 24 MB
+    let painting = image::RgbaImage::from_pixel(64, 64, image::Rgba([200, 40, 40, 255]));
+    let err = pollster::block_on(Trainer::new(
+        &gpu,
+        &weights,
+        &photos,
+        &[(painting, 1.0)],
+        &Params::default(),
+        &TrainSettings::default(),
+        None,
+    ))
+    .err()
+    .expect("five large photos trained in 16 MiB buffers")
+    .to_string();
+    assert!(
+        err.contains("the 5 training photos take 24 MB") && err.contains("largest buffer holds (16 MB)"),
+        "{err}"
+    );
+
+    let arch = Architecture::new(8).unwrap();
+    let params = arch.initial_params(1);
+    let mut stylizer = Stylizer::new(&gpu, arch, &params).unwrap();
+    let huge = image::RgbaImage::new(8193, 8192);
+    let err = pollster::block_on(stylizer.apply(&huge)).unwrap_err().to_string();
+    assert!(
+        err.contains("8193x8192 is 67.1 million pixels; a filter stylises at most 67.1 million"),
+        "{err}"
+    );
+    assert_eq!(artsy::filter_net::apply::largest_allowed_side(8193, 8192, 8193), 8192);
+    let small = image::RgbaImage::from_pixel(20, 16, image::Rgba([10, 200, 10, 255]));
+    assert_eq!(
+        pollster::block_on(stylizer.apply(&small)).unwrap().dimensions(),
+        (20, 16)
+    );
+    gpu.check_alive().unwrap();
+}

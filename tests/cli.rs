@@ -415,6 +415,35 @@ fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
         ];
         artsy(&[&args[..], &["--out", path(out)], more].concat())
     };
+    // a size past what applying holds in memory is refused before anything that size is made, with the
+    // largest --size that this photo's shape may have; and 0 is no size
+    let too_big = scratch("too-big.png");
+    let (ok, log) = artsy(&[
+        "apply",
+        "--filter",
+        path(&first),
+        "--content",
+        path(&photo),
+        "--size",
+        "100000",
+        "--out",
+        path(&too_big),
+    ]);
+    assert!(
+        !ok && log.contains("a filter stylises at most 67.1 million") && log.contains("(--size 10044 or less)"),
+        "{log}"
+    );
+    assert!(!too_big.exists());
+    let (ok, log) = artsy(&[
+        "apply",
+        "--filter",
+        path(&first),
+        "--content",
+        path(&photo),
+        "--size",
+        "0",
+    ]);
+    assert!(!ok && log.contains("--size"), "{log}");
     let out = scratch("applied.png");
     let (ok, log) = apply(&out, &["--losses"]);
     assert!(ok, "{log}");

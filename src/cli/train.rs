@@ -114,8 +114,8 @@ pub struct ApplyArgs {
     /// Where to write the result (PNG, JPEG, WebP, ... by its extension).
     #[arg(long)]
     pub out: PathBuf,
-    /// Output size, the longer side in pixels (default: the photo's own size).
-    #[arg(long)]
+    /// Output size, the longer side in pixels (default: the photo's own size; at most 8192x8192 pixels in all).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub size: Option<u32>,
     /// Keep the photo's colours (default: the filter's setting).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
@@ -280,7 +280,12 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     if photo_files.is_empty() {
         return Err("no training photos: give --photos (or drop --no-sample-photos)".into());
     }
-    let photos = photo_files.iter().map(|p| decode(p)).collect::<Result<Vec<_>, _>>()?;
+    // Each photo shrunk as it is read to the size training keeps (a folder of large photos never sits in memory
+    // at full size).
+    let photos = photo_files
+        .iter()
+        .map(|p| decode(p).map(|photo| artsy::training::kept_photo(&photo, settings.crop)))
+        .collect::<Result<Vec<_>, _>>()?;
     let paintings = decode_paintings(&styles)?;
 
     let (gpu, weights) = open_gpu(&args.weights)?;
@@ -407,6 +412,15 @@ pub fn apply(args: ApplyArgs) -> Result<(), String> {
     };
     let (arch, params) = network.decode().map_err(|e| e.to_string())?;
     let photo = decode(&args.content)?;
+    let (w, h) = match args.size {
+        Some(size) => artsy::image::fit(photo.width(), photo.height(), size),
+        None => (photo.width(), photo.height()),
+    };
+    // Refused before the photo is resized to that size: a picture past the limit would not fit in memory.
+    artsy::filter_net::apply::check_size(w, h).map_err(|e| {
+        let side = artsy::filter_net::apply::largest_allowed_side(w, h, w.max(h));
+        format!("{e} (--size {side} or less)")
+    })?;
     let (gpu, weights) = if args.losses {
         let (gpu, weights) = open_gpu(&args.weights)?;
         (gpu, Some(weights))
@@ -419,10 +433,6 @@ pub fn apply(args: ApplyArgs) -> Result<(), String> {
     if let Some(precision) = args.precision.as_deref().and_then(Precision::parse) {
         stylizer.set_precision(precision).map_err(|e| e.to_string())?;
     }
-    let (w, h) = match args.size {
-        Some(size) => artsy::image::fit(photo.width(), photo.height(), size),
-        None => (photo.width(), photo.height()),
-    };
     let in_one_pass = stylizer.largest_size((photo.width(), photo.height()));
     if w.max(h) > in_one_pass {
         eprintln!("{w}x{h} is more than one pass holds on this GPU ({in_one_pass} px): stylising in tiles");

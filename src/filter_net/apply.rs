@@ -15,6 +15,39 @@ use crate::kernels::precision::Precision;
 const STATS_SIDE: u32 = 1024;
 /// Longest side of a tile.
 const TILE_SIDE: u32 = 1024;
+/// The most pixels one picture may have (8192 x 8192, a 48-megapixel photo with room to spare): the photo, the
+/// picture and the tiles' cross-fade sums hold about 64 bytes of the computer's memory a pixel, so 4 GB here,
+/// whatever the GPU.
+pub const MAX_PIXELS: u64 = 8192 * 8192;
+
+/// Refuses a picture of `width` x `height` with more than MAX_PIXELS, before anything that size is made.
+pub fn check_size(width: u32, height: u32) -> Result<()> {
+    let pixels = width as u64 * height as u64;
+    if pixels > MAX_PIXELS {
+        return Err(Error::InvalidParams(format!(
+            "{width}x{height} is {:.1} million pixels; a filter stylises at most {:.1} million (8192x8192) in one \
+             picture: choose a smaller size",
+            pixels as f64 / 1e6,
+            MAX_PIXELS as f64 / 1e6
+        )));
+    }
+    Ok(())
+}
+
+/// The longest side at most `longer_side` that a picture of the shape `width` x `height` may have (MAX_PIXELS).
+pub fn largest_allowed_side(width: u32, height: u32, longer_side: u32) -> u32 {
+    let (mut lo, mut hi) = (1, longer_side.max(1));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        let (w, h) = crate::image::fit(width, height, mid);
+        if check_size(w, h).is_ok() {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
+}
 
 /// A network ready to stylise photos: its parameters on the GPU and the buffers of the latest size.
 pub struct Stylizer {
@@ -51,7 +84,7 @@ impl Stylizer {
             params: gpu.storage_from("filter params", params),
             arch,
             ready: None,
-            buffer_limit: gpu_buffer_limit(gpu),
+            buffer_limit: gpu.largest_buffer(),
             precision: Precision::for_applying(gpu),
         })
     }
@@ -64,7 +97,7 @@ impl Stylizer {
             params: params.clone(),
             arch,
             ready: None,
-            buffer_limit: gpu_buffer_limit(gpu),
+            buffer_limit: gpu.largest_buffer(),
             precision: Precision::for_applying(gpu),
         }
     }
@@ -93,7 +126,7 @@ impl Stylizer {
     /// Holds each pass to buffers of at most `bytes` (less than the GPU allows): larger photos go in tiles. For a
     /// GPU whose memory is smaller than its limits suggest, and for tests.
     pub fn limit_buffers(&mut self, bytes: u64) {
-        self.buffer_limit = bytes.min(gpu_buffer_limit(&self.gpu));
+        self.buffer_limit = bytes.min(self.gpu.largest_buffer());
         self.ready = None;
     }
 
@@ -173,6 +206,7 @@ impl Stylizer {
                 reason: "has no pixels".into(),
             });
         }
+        check_size(w, h)?;
         let (rw, rh) = Architecture::run_size(w, h);
         let input = if (rw, rh) == (w, h) {
             crate::image::to_pixels(photo)
@@ -267,11 +301,4 @@ impl Stylizer {
     pub fn params_buffer(&self) -> &wgpu::Buffer {
         &self.params
     }
-}
-
-/// The largest buffer the GPU lets one binding have.
-fn gpu_buffer_limit(gpu: &Gpu) -> u64 {
-    gpu.limits
-        .max_storage_buffer_binding_size
-        .min(gpu.limits.max_buffer_size)
 }

@@ -332,6 +332,13 @@ impl Gpu {
         self.pipeline(kernel).dispatch(&self.device, buffers, groups)
     }
 
+    /// The largest buffer the device lets one binding have, in bytes.
+    pub fn largest_buffer(&self) -> u64 {
+        self.limits
+            .max_storage_buffer_binding_size
+            .min(self.limits.max_buffer_size)
+    }
+
     /// The most workgroups a dispatch may have along one dimension (the grids in src/kernels/sizes.rs fold into
     /// further dimensions past it).
     pub fn max_groups(&self) -> u32 {

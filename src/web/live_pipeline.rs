@@ -73,10 +73,7 @@ impl LivePipeline {
         params: &wgpu::Buffer,
     ) -> Result<LivePipeline, Error> {
         let (width, height) = Architecture::run_size(size.0, size.1);
-        let limit = gpu
-            .limits
-            .max_storage_buffer_binding_size
-            .min(gpu.limits.max_buffer_size);
+        let limit = gpu.largest_buffer();
         let needed = largest_buffer_bytes(arch, height, width, Precision::for_applying(gpu));
         if needed > limit {
             return Err(Error::InvalidParams(format!(
