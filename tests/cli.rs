@@ -13,8 +13,14 @@ use artsy::{Filter, FilterStyle, Init, Optimizer, Params};
 use common::asset;
 
 fn artsy(args: &[&str]) -> (bool, String) {
+    artsy_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// The CLI run in the folder `dir`.
+fn artsy_in(dir: &Path, args: &[&str]) -> (bool, String) {
     let binary = std::env::var("ARTSY_CLI").unwrap_or_else(|_| env!("CARGO_BIN_EXE_artsy").into());
     let out = Command::new(binary)
+        .current_dir(dir)
         .args(args)
         .env("XDG_RUNTIME_DIR", std::env::temp_dir())
         .output()
@@ -113,6 +119,35 @@ fn a_saved_filter_runs_again_with_its_paintings_and_settings() {
         24,
         "--size overrides the filter's size"
     );
+}
+
+/// Started in another folder than the repository's root, the CLI still finds the app's default photo, painting,
+/// weights and training photos.
+#[test]
+fn the_defaults_are_found_from_any_folder() {
+    let elsewhere = scratch("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let (ok, log) = artsy_in(&elsewhere, &["--size", "16", "--iters", "1", "--out", "optimised.png"]);
+    assert!(ok && elsewhere.join("optimised.png").exists(), "{log}");
+    let (ok, log) = artsy_in(
+        &elsewhere,
+        &[
+            "train",
+            "--steps",
+            "1",
+            "--batch",
+            "1",
+            "--crop",
+            "32",
+            "--width",
+            "8",
+            "--style-size",
+            "32",
+            "--out",
+            "f.artsy-filter.json",
+        ],
+    );
+    assert!(ok && log.contains("on 8 photos"), "{log}");
 }
 
 #[test]

@@ -28,6 +28,15 @@ const DEFAULT_PHOTO: &str = "assets/images/content_astronaut.png";
 const DEFAULT_PAINTING: &str = "assets/images/style_starry_night_vangogh.jpg";
 pub const DEFAULT_WEIGHTS: &str = "assets/vgg19/vgg19-conv-u8.safetensors";
 
+/// The app's own file or folder `relative` (under assets/): from the working folder when it is there (the
+/// repository root, where `./build.sh run` starts the CLI), else from the checkout the CLI was built from, so
+/// that the defaults work from any folder; else `relative` as it is, for the error to name.
+pub fn app_file(relative: &str) -> PathBuf {
+    let here = PathBuf::from(relative);
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    if !here.exists() && built.exists() { built } else { here }
+}
+
 pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
 }
@@ -66,7 +75,7 @@ pub fn given_styles(style: &[PathBuf], has_filter: bool) -> Result<Option<Vec<Fi
             style.iter().map(|p| style_file(p)).collect::<Result<Vec<_>, _>>()?,
         ))
     } else if !has_filter {
-        Ok(Some(vec![style_file(&PathBuf::from(DEFAULT_PAINTING))?]))
+        Ok(Some(vec![style_file(&app_file(DEFAULT_PAINTING))?]))
     } else {
         Ok(None)
     }
@@ -96,7 +105,7 @@ pub fn resolve(args: &Args) -> Result<Inputs, String> {
         eprintln!("note: --seed only matters for a noise start (--init noise); this run starts from the photo");
     }
 
-    let content_path = args.content.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_PHOTO));
+    let content_path = args.content.clone().unwrap_or_else(|| app_file(DEFAULT_PHOTO));
     let out = args.out.clone().unwrap_or_else(|| {
         let names: Vec<String> = styles.iter().map(|s| stem(&s.name)).collect();
         PathBuf::from(format!(
@@ -113,7 +122,7 @@ pub fn resolve(args: &Args) -> Result<Inputs, String> {
     let photo = artsy::image::decode(&content_path.display().to_string(), &read(&content_path, "image")?)
         .map_err(|e| e.to_string())?;
     let paintings = decode_paintings(&styles)?;
-    let weights_path = args.weights.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_WEIGHTS));
+    let weights_path = args.weights.clone().unwrap_or_else(|| app_file(DEFAULT_WEIGHTS));
     Ok(Inputs {
         content_path,
         photo,

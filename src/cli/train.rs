@@ -15,7 +15,7 @@ use clap::Args as ClapArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::args::layer_weights;
-use super::inputs::{DEFAULT_WEIGHTS, decode_paintings, given_styles, read, read_filter};
+use super::inputs::{DEFAULT_WEIGHTS, app_file, decode_paintings, given_styles, read, read_filter};
 use super::output;
 use super::progress::show;
 
@@ -160,7 +160,15 @@ fn image_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn sample_photos() -> Result<Vec<PathBuf>, String> {
-    let mut files: Vec<PathBuf> = image_files(&[PathBuf::from(SAMPLE_PHOTOS)])?
+    let folder = app_file(SAMPLE_PHOTOS);
+    if !folder.is_dir() {
+        return Err(format!(
+            "the app's sample photos are not in {}: run from the repository's root, or train on your own photos \
+             alone with --photos and --no-sample-photos",
+            folder.display()
+        ));
+    }
+    let mut files: Vec<PathBuf> = image_files(&[folder])?
         .into_iter()
         .filter(|p| {
             p.file_name()
@@ -176,7 +184,7 @@ fn decode(path: &Path) -> Result<image::RgbaImage, String> {
 }
 
 fn open_gpu(weights: &Option<PathBuf>) -> Result<(Gpu, Arc<GpuWeights>), String> {
-    let path = weights.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_WEIGHTS));
+    let path = weights.clone().unwrap_or_else(|| app_file(DEFAULT_WEIGHTS));
     let vgg = VggWeights::from_safetensors(&read(&path, "weights")?).map_err(|e| format!("{}: {e}", path.display()))?;
     let gpu = pollster::block_on(Gpu::new()).map_err(|e| e.to_string())?;
     super::report::adapter(&gpu);
