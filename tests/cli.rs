@@ -438,7 +438,7 @@ fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
     let (ok, log) = artsy(&["train", "--continue", "--out", path(&continued)]);
     assert!(!ok && log.contains("name it with --filter"), "{log}");
 
-    let apply = |out: &Path, more: &[&str]| {
+    let apply_at = |size: &str, out: &Path, more: &[&str]| {
         let args = [
             "apply",
             "--filter",
@@ -446,38 +446,21 @@ fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
             "--content",
             path(&photo),
             "--size",
-            "48",
+            size,
         ];
         artsy(&[&args[..], &["--out", path(out)], more].concat())
     };
+    let apply = |out: &Path, more: &[&str]| apply_at("48", out, more);
     // a size past what applying holds in memory is refused before anything that size is made, with the
     // largest --size that this photo's shape may have; and 0 is no size
     let too_big = scratch("too-big.png");
-    let (ok, log) = artsy(&[
-        "apply",
-        "--filter",
-        path(&first),
-        "--content",
-        path(&photo),
-        "--size",
-        "100000",
-        "--out",
-        path(&too_big),
-    ]);
+    let (ok, log) = apply_at("100000", &too_big, &[]);
     assert!(
         !ok && log.contains("a filter stylises at most 67.1 million") && log.contains("(--size 10044 or less)"),
         "{log}"
     );
     assert!(!too_big.exists());
-    let (ok, log) = artsy(&[
-        "apply",
-        "--filter",
-        path(&first),
-        "--content",
-        path(&photo),
-        "--size",
-        "0",
-    ]);
+    let (ok, log) = apply_at("0", &too_big, &[]);
     assert!(!ok && log.contains("--size"), "{log}");
     let out = scratch("applied.png");
     let (ok, log) = apply(&out, &["--losses"]);
