@@ -855,12 +855,18 @@ fn mse_loss_refuses_a_short_buffer() {
     mse_loss::mse_loss(&gpu, 64, 1, 1.0, &x, &x, &gpu.storage("g", 64), false, &parts, 4);
 }
 
-/// The GPU's shader mode is the one this test binary stands for: bounds checks on here, off when
-/// tests/kernels_unchecked.rs runs these tests (told apart by the module path, not by what common::gpu() reads).
+/// The GPU's shader mode is the one this test binary stands for: the engine's default here (the bounds checks),
+/// no runtime checks when tests/kernels_unchecked.rs runs these tests (told apart by the module path, not by what
+/// common::gpu() reads).
 #[test]
 fn shader_mode_follows_the_test_binary() {
     let unchecked = module_path!().starts_with("kernels_unchecked::");
-    assert_eq!(gpu().unchecked_shaders(), unchecked, "in {}", module_path!());
+    let expected = if unchecked {
+        artsy::gpu::ShaderChecks::NONE
+    } else {
+        artsy::gpu::ShaderChecks::BOUNDS
+    };
+    assert_eq!(gpu().shader_checks(), expected, "in {}", module_path!());
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use artsy::bench::{Measurement, does_not_fit, family, measure};
+use artsy::gpu::ShaderChecks;
 use artsy::kernels::conv::ConvFamily;
 use artsy::kernels::conv3x3::Tiling;
 use artsy::kernels::precision::Precision;
@@ -25,9 +26,14 @@ struct Args {
     steps: Option<u32>,
     #[arg(long, default_value = "assets/vgg19/vgg19-conv-u8.safetensors")]
     weights: String,
-    /// Compile the kernels without wgpu's runtime bounds checks (each kernel guards its own indices).
-    #[arg(long)]
+    /// Compile the kernels without any of wgpu's runtime checks (each kernel guards its own indices, ends its
+    /// loops and divides by no zero): --shader-checks none.
+    #[arg(long, conflicts_with = "shader_checks")]
     unchecked: bool,
+    /// The runtime checks wgpu compiles into the kernels: bounds (the default, as the CLI runs), all, none, or
+    /// those kept of bounds, loops and division, comma-separated: what each costs.
+    #[arg(long, value_parser = ShaderChecks::parse)]
+    shader_checks: Option<ShaderChecks>,
     /// Run the convolutions on tensor cores where the GPU has them (on: right, but slower so far; README "Tensor
     /// cores"), or keep them in f32 (off).
     #[arg(long, default_value = "off", value_parser = ["on", "off"])]
@@ -98,8 +104,13 @@ fn main() {
         eprintln!("error: {e}");
         std::process::exit(1)
     });
+    let shader_checks = if args.unchecked {
+        ShaderChecks::NONE
+    } else {
+        args.shader_checks.unwrap_or_default()
+    };
     let gpu = pollster::block_on(Gpu::open_with(GpuOptions {
-        unchecked_shaders: args.unchecked,
+        shader_checks,
         tensor_cores: args.tensor_cores == "on",
         ..GpuOptions::default()
     }))
@@ -108,14 +119,8 @@ fn main() {
         std::process::exit(1)
     });
     println!(
-        "adapter: {}, tensor cores: {}{}",
-        gpu.adapter,
-        gpu.adapter.tensor_cores,
-        if args.unchecked {
-            ", shader bounds checks off"
-        } else {
-            ""
-        }
+        "adapter: {}, tensor cores: {}, shader runtime checks kept: {shader_checks}",
+        gpu.adapter, gpu.adapter.tensor_cores
     );
     let steps = args
         .steps
@@ -180,7 +185,8 @@ fn main() {
     let json = serde_json::json!({
         "adapter": gpu.adapter.name,
         "backend": gpu.adapter.backend,
-        "unchecked": args.unchecked,
+        "unchecked": shader_checks == ShaderChecks::NONE,
+        "shader_checks": shader_checks.to_string(),
         "tensor_cores": gpu.adapter.tensor_cores.to_string(),
         "optimizer": args.optimizer.to_string(),
         "steps": steps,

@@ -22,10 +22,12 @@ source src/bin/gpu_run_common.sh
 
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv 2>/dev/null
 
-# 1. the f32 kernel tests on this GPU (every tiling), then the f32 path: the headline numbers, with each
-# convolution dispatch's time, and without shader bounds checks (after the same tests in that mode)
+# 1. the f32 kernel tests on this GPU (every tiling), then the f32 path: the headline numbers (with the engine's
+# default shader checks, the bounds checks alone), with each convolution dispatch's time; then with every runtime
+# check wgpu has, and with none (after the same tests in that mode)
 [ -x "$bin/kernels" ] && part 120 "$bin/kernels" --test-threads 1
 part 120 "$bin/bench" --sizes 512,1024,2048 --steps 20 --tensor-cores off --per-dispatch --json "$out/native_f32.json"
+part 120 "$bin/bench" --sizes 512,1024 --steps 20 --tensor-cores off --shader-checks all
 [ -x "$bin/kernels_unchecked" ] && part 120 "$bin/kernels_unchecked" --test-threads 1
 part 120 "$bin/bench" --sizes 512,1024,2048 --steps 20 --tensor-cores off --unchecked
 # 2. PyTorch on the same GPU

@@ -47,13 +47,14 @@ if [ "${SPEED:-1}" = 1 ]; then
     part 300 "$bin/bench" --filter-net --train-crop 256 --train-batch 4 --apply-sizes 640x480,512x512,1280x720 \
         --per-dispatch
     # every convolution direct, then as tiled GEMMs (the forward pass, and the training step's gradients), layer
-    # by layer, to choose the defaults; and without runtime bounds checks
+    # by layer, to choose the defaults; and without wgpu's runtime checks, and with all of them
     for conv in direct tiled; do
         part 120 "$bin/bench" --filter-net --filter-conv $conv --train-crop 256 --train-batch 4 \
             --apply-sizes 640x480,1280x720 --per-dispatch
     done
     part 120 "$bin/bench" --filter-net --unchecked --train-crop 256 --train-batch 4 --apply-sizes 1280x720 \
         --per-dispatch
+    part 120 "$bin/bench" --filter-net --shader-checks all --train-crop 256 --train-batch 4 --apply-sizes 1280x720
     # the forward convolutions on tensor cores (f16 inputs, f32 sums; conv_coop.wgsl), the way to 2 ms at 1280x720
     part 120 "$bin/bench" --filter-net --tensor-cores on --train-crop 256 --train-batch 4 \
         --apply-sizes 640x480,512x512,1280x720 --per-dispatch

@@ -4,11 +4,13 @@
 mod kernel;
 mod profiler;
 mod readback;
+mod shader_checks;
 mod tensor_cores;
 
 pub use kernel::{Binding, Dispatch, Kernel, Pipeline, Shader};
 pub use profiler::time_dispatches;
 pub use readback::{LossReadback, read_buffer, read_buffer_via, staging_buffer};
+pub use shader_checks::ShaderChecks;
 pub use tensor_cores::TensorCores;
 
 use std::collections::HashMap;
@@ -31,8 +33,9 @@ pub struct AdapterSummary {
 /// How to open the GPU. `GpuOptions::default()` (everything off) is what `Gpu::new` does.
 #[derive(Clone, Debug, Default)]
 pub struct GpuOptions {
-    /// Compile shaders without wgpu's runtime bounds checks (native only; see `Gpu::pipeline`).
-    pub unchecked_shaders: bool,
+    /// The runtime checks wgpu compiles into the shaders (native only; see `Gpu::pipeline`): by default the
+    /// bounds checks alone (`ShaderChecks`).
+    pub shader_checks: ShaderChecks,
     /// Allow buffers of at most this many bytes (or the adapter's own limit if that is lower): behaves like a GPU
     /// with small limits, so the size checks can be exercised on any machine.
     pub max_buffer_bytes: Option<u64>,
@@ -69,8 +72,8 @@ pub struct Gpu {
     pub queue: wgpu::Queue,
     pub adapter: AdapterSummary,
     pub limits: wgpu::Limits,
-    /// Compile shaders without wgpu's runtime bounds checks (native only; see `compile`).
-    unchecked_shaders: bool,
+    /// The runtime checks wgpu compiles into the shaders (in the browser, WebGPU's own).
+    shader_checks: ShaderChecks,
     /// The convolutions dispatch the tensor-core kernels (src/kernels/conv3x3_coop.rs, conv.rs's Coop).
     tensor_cores: bool,
     /// Shaders may use f16 (the device has shader-f16).
@@ -123,11 +126,11 @@ impl Gpu {
         Self::open_with(GpuOptions::default()).await
     }
 
-    /// Like `new`, with wgpu's shader runtime bounds checks turned off (native only; see `Gpu::pipeline`).
+    /// Like `new`, with none of wgpu's shader runtime checks (native only; see `Gpu::pipeline`).
     #[cfg(not(target_arch = "wasm32"))]
     pub async fn new_unchecked() -> Result<Gpu> {
         Self::open_with(GpuOptions {
-            unchecked_shaders: true,
+            shader_checks: ShaderChecks::NONE,
             ..GpuOptions::default()
         })
         .await
@@ -155,17 +158,6 @@ impl Gpu {
             .await
             .map_err(|e| Error::NoAdapter(e.to_string()))?;
         Self::with_adapter(adapter, options).await
-    }
-
-    pub async fn from_adapter(adapter: wgpu::Adapter, unchecked_shaders: bool) -> Result<Gpu> {
-        Self::with_adapter(
-            adapter,
-            GpuOptions {
-                unchecked_shaders,
-                ..GpuOptions::default()
-            },
-        )
-        .await
     }
 
     async fn with_adapter(adapter: wgpu::Adapter, options: GpuOptions) -> Result<Gpu> {
@@ -247,7 +239,11 @@ impl Gpu {
             queue,
             adapter: summary,
             limits,
-            unchecked_shaders: options.unchecked_shaders && cfg!(not(target_arch = "wasm32")),
+            shader_checks: if cfg!(target_arch = "wasm32") {
+                ShaderChecks::ALL
+            } else {
+                options.shader_checks
+            },
             tensor_cores: tensor_cores.is_on(),
             f16,
             cache: Arc::default(),
@@ -270,9 +266,9 @@ impl Gpu {
         }
     }
 
-    /// Whether shaders are compiled without wgpu's runtime bounds checks (see `GpuOptions::unchecked_shaders`).
-    pub fn unchecked_shaders(&self) -> bool {
-        self.unchecked_shaders
+    /// The runtime checks wgpu compiles into the shaders (see `GpuOptions::shader_checks`).
+    pub fn shader_checks(&self) -> ShaderChecks {
+        self.shader_checks
     }
 
     /// Whether the 3x3 convolutions run on tensor cores (see `GpuOptions::tensor_cores`).
@@ -288,10 +284,10 @@ impl Gpu {
     /// The pipeline of `kernel`, compiled (with its module) on the first call and cached for the device's life.
     /// Called when dispatches are built at set-up, never in the hot loop.
     ///
-    /// With `unchecked_shaders`, modules are compiled without wgpu's runtime bounds checks (native only): every
-    /// kernel guards its own indices, given the shapes and buffer lengths its wrapper in src/kernels/ asserts
-    /// (channels multiples of 4, of 64 for Gram matrices, buffers long enough), so this is safe, and the
-    /// benchmark measures what it buys.
+    /// With fewer than all `shader_checks`, modules are compiled without those of wgpu's runtime checks (native
+    /// only): every kernel guards its own indices, ends its loops and divides by no zero, given the shapes and
+    /// buffer lengths its wrapper in src/kernels/ asserts (channels multiples of 4, of 64 for Gram matrices,
+    /// buffers long enough), so this is safe, and the benchmark measures what each check costs.
     pub fn pipeline(&self, kernel: &Kernel) -> Arc<Pipeline> {
         let mut cache = self.cache.lock().unwrap();
         if let Some(pipeline) = cache.pipelines.get(kernel.name) {
@@ -303,11 +299,12 @@ impl Gpu {
                 label: Some(shader.name),
                 source: wgpu::ShaderSource::Wgsl(shader.source().into()),
             };
-            if self.unchecked_shaders {
-                // SAFETY: see above; every buffer index in shaders/ is behind a bounds guard of its own.
+            if self.shader_checks != ShaderChecks::ALL {
+                // SAFETY: see above and ShaderChecks: every buffer index in shaders/ is behind a guard of its own,
+                // every loop ends, and no divisor is zero.
                 unsafe {
                     self.device
-                        .create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
+                        .create_shader_module_trusted(desc, self.shader_checks.runtime_checks())
                 }
             } else {
                 self.device.create_shader_module(desc)

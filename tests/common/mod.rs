@@ -11,6 +11,7 @@ pub use tensors::{assert_close, f32s, f64s, pad_channels, random};
 
 use std::sync::Arc;
 
+use artsy::gpu::ShaderChecks;
 use artsy::{Gpu, GpuOptions, GpuWeights, VggWeights};
 
 /// The GPU with every kernel in f32: the tests compare the f32 kernels at f32 tolerances (tests/tensor_cores.rs
@@ -28,7 +29,11 @@ pub fn gpu_with_tensor_cores() -> Gpu {
 fn open(tensor_cores: bool) -> Gpu {
     pollster::block_on(Gpu::open_with(GpuOptions {
         tensor_cores,
-        unchecked_shaders: unchecked(),
+        shader_checks: if unchecked() {
+            ShaderChecks::NONE
+        } else {
+            ShaderChecks::default()
+        },
         ..GpuOptions::default()
     }))
     .expect("a GPU adapter (install mesa-vulkan-drivers for lavapipe)")
