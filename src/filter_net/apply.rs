@@ -15,18 +15,19 @@ use crate::kernels::precision::Precision;
 const STATS_SIDE: u32 = 1024;
 /// Longest side of a tile.
 const TILE_SIDE: u32 = 1024;
-/// The most pixels one picture may have (8192 x 8192, a 48-megapixel photo with room to spare): the photo, the
-/// picture and the tiles' cross-fade sums hold about 64 bytes of the computer's memory a pixel, so 4 GB here,
-/// whatever the GPU.
-pub const MAX_PIXELS: u64 = 8192 * 8192;
+/// The side of the largest square picture (a 48-megapixel photo fits with room to spare).
+const MAX_SQUARE_SIDE: u32 = 8192;
+/// The most pixels one picture may have: the photo, the picture and the tiles' cross-fade sums hold about 64 bytes
+/// of the computer's memory a pixel, so 4 GB here, whatever the GPU.
+pub const MAX_PIXELS: u64 = MAX_SQUARE_SIDE as u64 * MAX_SQUARE_SIDE as u64;
 
 /// Refuses a picture of `width` x `height` with more than MAX_PIXELS, before anything that size is made.
 pub fn check_size(width: u32, height: u32) -> Result<()> {
     let pixels = width as u64 * height as u64;
     if pixels > MAX_PIXELS {
         return Err(Error::InvalidParams(format!(
-            "{width}x{height} is {:.1} million pixels; a filter stylises at most {:.1} million (8192x8192) in one \
-             picture: choose a smaller size",
+            "{width}x{height} is {:.1} million pixels; a filter stylises at most {:.1} million \
+             ({MAX_SQUARE_SIDE}x{MAX_SQUARE_SIDE}) in one picture: choose a smaller size",
             pixels as f64 / 1e6,
             MAX_PIXELS as f64 / 1e6
         )));
