@@ -644,7 +644,7 @@ fn too_many_training_photos_and_too_large_a_picture_are_refused() {
         err.contains("8193x8192 is 67.1 million pixels; a filter stylises at most 67.1 million"),
         "{err}"
     );
-    assert_eq!(artsy::filter_net::apply::largest_allowed_side(8193, 8192, 8193), 8192);
+    assert_eq!(artsy::filter_net::apply::largest_allowed_side(8193, 8192), 8192);
     let small = image::RgbaImage::from_pixel(20, 16, image::Rgba([10, 200, 10, 255]));
     assert_eq!(
         pollster::block_on(stylizer.apply(&small)).unwrap().dimensions(),

@@ -426,7 +426,7 @@ pub fn apply(args: ApplyArgs) -> Result<(), String> {
     };
     // Refused before the photo is resized to that size: a picture past the limit would not fit in memory.
     artsy::filter_net::apply::check_size(w, h).map_err(|e| {
-        let side = artsy::filter_net::apply::largest_allowed_side(w, h, w.max(h));
+        let side = artsy::filter_net::apply::largest_allowed_side(w, h);
         format!("{e} (--size {side} or less)")
     })?;
     let (gpu, weights) = if args.losses {

@@ -35,9 +35,9 @@ pub fn check_size(width: u32, height: u32) -> Result<()> {
     Ok(())
 }
 
-/// The longest side at most `longer_side` that a picture of the shape `width` x `height` may have (MAX_PIXELS).
-pub fn largest_allowed_side(width: u32, height: u32, longer_side: u32) -> u32 {
-    let (mut lo, mut hi) = (1, longer_side.max(1));
+/// The longest side, at most its own, that a picture of the shape `width` x `height` may have (MAX_PIXELS).
+pub fn largest_allowed_side(width: u32, height: u32) -> u32 {
+    let (mut lo, mut hi) = (1, width.max(height).max(1));
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
         let (w, h) = crate::image::fit(width, height, mid);

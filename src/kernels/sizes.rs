@@ -206,6 +206,8 @@ pub const GEMM_TILE_WGSL: &str = include_str!("../../shaders/common/gemm_tile.wg
 
 /// The parameter block, bindings and `reflect` of the filter network's convolutions (conv.wgsl, conv_tiled*.wgsl).
 pub const FILTER_CONV_WGSL: &str = include_str!("../../shaders/common/filter_conv.wgsl");
+/// The output tiling and store of the forward kernels with 4 pixels x one vec4 of channels per thread
+/// (conv_forward.wgsl, conv_upsampled.wgsl).
 pub const PIXEL_GROUP_WGSL: &str = include_str!("../../shaders/common/pixel_group.wgsl");
 /// The filter network's tiled GEMM (after a CONV_TILED tiling's constants; the including shader defines A and B):
 /// `tiled_gemm`, `stage_a_transposed`.
