@@ -7,7 +7,7 @@ use std::sync::Arc;
 use image::RgbaImage;
 
 use crate::error::{Error, Result};
-use crate::gpu::{Dispatch, Gpu, LossReadback, SetUpErrors};
+use crate::gpu::{Dispatch, Gpu, InFlight, LossReadback, SetUpErrors};
 use crate::kernels::keep_best::{self, BestPicture};
 use crate::loss::{content_terms, style_size_of, style_terms};
 use crate::network::Network;
@@ -50,11 +50,9 @@ pub struct Session {
     net: Network,
     step: Step,
     readback: LossReadback,
-    /// Submitted batches not yet known to be finished: (iteration after the batch, its submission).
-    in_flight: std::collections::VecDeque<(u32, wgpu::SubmissionIndex)>,
+    /// Submitted batches not yet known to be finished.
+    in_flight: InFlight,
     iteration: u32,
-    /// Steps known to be finished on the GPU.
-    last_done: u32,
     latest: Option<Losses>,
     params: Params,
     // The content targets are bound by the step and kept alive by it; held here for memory accounting.
@@ -251,9 +249,8 @@ impl Session {
             net,
             step,
             readback,
-            in_flight: Default::default(),
+            in_flight: InFlight::default(),
             iteration: 0,
-            last_done: 0,
             latest: None,
             params: params.clone(),
             target_bytes,
@@ -336,37 +333,20 @@ impl Session {
         self.readback.record(&mut encoder, &self.step.losses, self.iteration);
         let submission = self.gpu.queue.submit([encoder.finish()]);
         self.readback.arm();
-        self.in_flight.push_back((self.iteration, submission));
+        self.in_flight.push(self.iteration, submission);
         Ok(())
     }
 
     /// Steps submitted whose completion has not been observed (by `wait_oldest` or a loss report).
     pub fn steps_in_flight(&self) -> u32 {
-        self.iteration - self.last_done
-    }
-
-    fn mark_done(&mut self, iteration: u32) {
-        self.last_done = self.last_done.max(iteration);
-        while self.in_flight.front().is_some_and(|&(end, _)| end <= self.last_done) {
-            self.in_flight.pop_front();
-        }
+        self.in_flight.steps()
     }
 
     /// Blocks the calling thread until the oldest submitted batch has finished (the GPU keeps working on the
     /// ones queued after it). Native only: in the browser, await `image` or watch `poll_losses` instead.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn wait_oldest(&mut self) -> Result<()> {
-        if let Some((iteration, submission)) = self.in_flight.pop_front() {
-            self.gpu
-                .device
-                .poll(wgpu::PollType::Wait {
-                    submission_index: Some(submission),
-                    timeout: None,
-                })
-                .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
-            self.mark_done(iteration);
-        }
-        self.gpu.check_alive()
+        self.in_flight.wait_oldest(&self.gpu)
     }
 
     /// The newest losses the GPU has finished, if any arrived since the last call. Never waits.
@@ -376,7 +356,7 @@ impl Session {
         if let Some((iteration, v)) = self.readback.poll(&self.gpu) {
             let l = Losses::from_values(iteration, &v);
             self.latest = Some(l);
-            self.mark_done(iteration);
+            self.in_flight.mark_done(iteration);
             self.watch(&l);
             return Some(l);
         }
@@ -526,7 +506,7 @@ impl Session {
         let times = crate::gpu::time_dispatches(&self.gpu, &step).await?;
         self.iteration += 1;
         // time_dispatches waited for this step, and so for every earlier one
-        self.mark_done(self.iteration);
+        self.in_flight.mark_done(self.iteration);
         Ok(times.map(|t| step.iter().map(|d| d.name).zip(t).collect()))
     }
 
@@ -536,7 +516,7 @@ impl Session {
         let values = self.gpu.read_f32(&self.step.losses).await?;
         let l = Losses::from_values(self.iteration, &values);
         self.latest = Some(l);
-        self.mark_done(self.iteration);
+        self.in_flight.mark_done(self.iteration);
         self.watch(&l);
         self.check_diverged()?;
         Ok(l)

@@ -11,7 +11,7 @@ use image::RgbaImage;
 
 use crate::error::{Error, Result};
 use crate::filter_net::{Activations, Architecture, Backward};
-use crate::gpu::{Dispatch, Gpu, LossReadback, SetUpErrors};
+use crate::gpu::{Dispatch, Gpu, InFlight, LossReadback, SetUpErrors};
 use crate::kernels::{adam, crop, crop::Crop, pointwise};
 use crate::loss::{ContentTerm, style_terms};
 use crate::network::Network;
@@ -201,8 +201,7 @@ pub struct Trainer {
     readback: LossReadback,
     random: Random,
     step_count: u32,
-    last_done: u32,
-    in_flight: std::collections::VecDeque<(u32, wgpu::SubmissionIndex)>,
+    in_flight: InFlight,
     latest: Option<Losses>,
     diverged: Option<(u32, String)>,
     bytes: u64,
@@ -436,8 +435,7 @@ impl Trainer {
             readback: LossReadback::new(gpu, 16),
             random: Random::new(settings.seed ^ 0x5eed),
             step_count: 0,
-            last_done: 0,
-            in_flight: Default::default(),
+            in_flight: InFlight::default(),
             latest: None,
             diverged: None,
             bytes,
@@ -498,7 +496,7 @@ impl Trainer {
                 self.readback.record(&mut encoder, &self.losses, self.step_count);
             }
             let submission = self.gpu.queue.submit([encoder.finish()]);
-            self.in_flight.push_back((self.step_count, submission));
+            self.in_flight.push(self.step_count, submission);
         }
         self.readback.arm();
         Ok(())
@@ -507,17 +505,7 @@ impl Trainer {
     /// Blocks until the oldest queued step has finished (native only; the page watches `poll_losses`).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn wait_oldest(&mut self) -> Result<()> {
-        if let Some((step, submission)) = self.in_flight.pop_front() {
-            self.gpu
-                .device
-                .poll(wgpu::PollType::Wait {
-                    submission_index: Some(submission),
-                    timeout: None,
-                })
-                .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
-            self.last_done = self.last_done.max(step);
-        }
-        self.gpu.check_alive()
+        self.in_flight.wait_oldest(&self.gpu)
     }
 
     /// Puts `photo` in the place of training photo `index` (resized to that place's size) for the steps queued
@@ -542,7 +530,7 @@ impl Trainer {
 
     /// Steps queued whose completion has not been seen.
     pub fn steps_in_flight(&self) -> u32 {
-        self.step_count - self.last_done
+        self.in_flight.steps()
     }
 
     /// The newest losses (per picture: the mean over the last VGG19 pass of a batch) since the last call, without
@@ -550,10 +538,7 @@ impl Trainer {
     pub fn poll_losses(&mut self) -> Option<Losses> {
         let (step, mut v) = self.readback.poll(&self.gpu)?;
         v.iter_mut().for_each(|sum| *sum /= self.per_pass as f32);
-        self.last_done = self.last_done.max(step);
-        while self.in_flight.front().is_some_and(|&(s, _)| s <= self.last_done) {
-            self.in_flight.pop_front();
-        }
+        self.in_flight.mark_done(step);
         let l = Losses {
             iteration: step,
             content: v[0],

@@ -1,12 +1,14 @@
 //! The GPU context: adapter, device and queue, the pipelines compiled so far (built on first use from the
 //! kernels' own declarations, cached per device), and small buffer helpers.
 
+mod in_flight;
 mod kernel;
 mod profiler;
 mod readback;
 mod shader_checks;
 mod tensor_cores;
 
+pub use in_flight::InFlight;
 pub use kernel::{Binding, Dispatch, Kernel, Pipeline, Shader};
 pub use profiler::time_dispatches;
 pub use readback::{LossReadback, read_buffer, read_buffer_via, staging_buffer};
