@@ -4,7 +4,7 @@ use image::RgbaImage;
 
 use super::app::App;
 use super::dom;
-use super::run::WorkDone;
+use super::pacing::WorkDone;
 use crate::{Gpu, GpuWeights, Params, Transfer};
 
 /// The longer sides tried, smallest first: a step that takes this long at a size is timed there; a faster one

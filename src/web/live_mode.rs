@@ -12,7 +12,7 @@ use super::files;
 use super::frame_source::{self, FrameSource};
 use super::live_pipeline::LivePipeline;
 use super::live_ui::LIVE_SIZES;
-use super::run::{WorkDone, drain};
+use super::pacing::TwoInFlight;
 use super::ui::sentence;
 use crate::filter_net::{Architecture, Stylizer};
 use crate::{Error, Gpu};
@@ -221,12 +221,12 @@ impl App {
         let (w, h) = pipeline.size();
         // The network's parameters live as long as it is shown.
         let mut _shown = stylizer;
-        let mut in_flight: Option<WorkDone> = None;
+        let mut in_flight = TwoInFlight::default();
         let (mut window_start, mut window_frames) = (dom::now_ms(), 0u32);
         while !self.live.stop_requested.get() {
             let switch = self.live.switch_to.borrow_mut().take();
             if let Some((arch, next)) = switch {
-                drain(&mut in_flight).await;
+                in_flight.drain().await;
                 match pipeline.set_network(&arch, next.params_buffer()).await {
                     Ok(()) => _shown = next,
                     Err(e) => self.ui.show_error(&sentence(&e.to_string()), None),
@@ -237,11 +237,11 @@ impl App {
                     dom::sleep(30).await;
                     continue;
                 }
-                drain(&mut in_flight).await;
+                in_flight.drain().await;
                 pipeline.prepare(&l.video).await?;
             }
             if self.live.snapshot_requested.replace(false) {
-                drain(&mut in_flight).await;
+                in_flight.drain().await;
                 self.save_snapshot(&pipeline.snapshot().await?);
             }
             dom::next_frame().await;
@@ -253,8 +253,7 @@ impl App {
                 continue;
             }
             // One frame may be queued behind the one the GPU is on; wait for the older before drawing more.
-            if let Some(older) = in_flight.replace(WorkDone::after_submitted(gpu)) {
-                older.wait().await;
+            if in_flight.submitted(gpu).await {
                 self.live.frames.set(self.live.frames.get() + 1);
                 window_frames += 1;
             }
@@ -275,7 +274,7 @@ impl App {
                 (window_start, window_frames) = (now, 0);
             }
         }
-        drain(&mut in_flight).await;
+        in_flight.drain().await;
         Ok(())
     }
 

@@ -10,8 +10,9 @@ use super::app::App;
 use super::dom;
 use super::files;
 use super::live_filter::{LiveFilter, seconds_left};
+use super::pacing::{BatchSize, TwoInFlight};
 use super::picked::Picked;
-use super::run::{WorkDone, drain, format_seconds};
+use super::run::format_seconds;
 use super::ui::sentence;
 use crate::filter::FilterNetwork;
 use crate::training::TrainSettings;
@@ -35,8 +36,6 @@ pub const TRAINING_PHOTOS: [&str; 8] = [
 const PREVIEW_EVERY_MS: f64 = 3000.0;
 /// How often, with the camera on, its newest frame takes the place of the one learned from so far.
 const CAMERA_FRAME_EVERY_MS: f64 = 5000.0;
-/// GPU time aimed at per batch: smooth progress, responsive buttons.
-const BATCH_MS: f64 = 50.0;
 
 /// What a training run ends with: the network (if it got that far) and the closing status line.
 type Trained = Result<(FilterNetwork, String), Error>;
@@ -224,14 +223,13 @@ impl App {
         let ui = &self.ui;
         let total = live.total();
         let started = dom::now_ms();
-        let mut batch = 1u32;
+        let mut batch = BatchSize::new();
         let mut last_preview = dom::now_ms();
         let mut last_frame = dom::now_ms();
         // (training photo that is the camera's frame, frames learned from so far)
         let mut camera = camera_slot.map(|slot| (slot, 1u32));
-        let mut last_done = dom::now_ms();
         let mut stopped = false;
-        let mut in_flight: Option<WorkDone> = None;
+        let mut in_flight = TwoInFlight::default();
         if self.live.running.get() {
             // the live camera shows the network as it learns, every frame
             *self.live.switch_to.borrow_mut() = Some(live.learning_network(gpu));
@@ -242,25 +240,21 @@ impl App {
                 break;
             }
             if self.run_control.is_paused() {
-                drain(&mut in_flight).await;
+                in_flight.drain().await;
                 let paused = format!("Live filter paused at step {}/{total}.", live.step());
                 if self.status() != paused {
                     self.set_status(&paused);
                 }
                 dom::sleep(100).await;
-                last_done = dom::now_ms();
+                batch.restart_clock();
                 continue;
             }
-            live.queue(batch)?;
-            let Some(older) = in_flight.replace(WorkDone::after_submitted(gpu)) else {
+            live.queue(batch.steps())?;
+            if !in_flight.submitted(gpu).await {
                 continue;
-            };
-            older.wait().await;
+            }
             gpu.check_alive()?;
-            let now = dom::now_ms();
-            let dt = (now - last_done).max(1.0);
-            last_done = now;
-            batch = ((batch as f64 * BATCH_MS / dt).round() as u32).clamp(1, 20);
+            let now = batch.batch_done();
 
             let done = live.step();
             let rate = done as f64 / ((now - started) / 1000.0).max(1e-3);
@@ -297,7 +291,7 @@ impl App {
             }
             dom::sleep(0).await;
         }
-        drain(&mut in_flight).await;
+        in_flight.drain().await;
         // a loss that stopped being a number ends here: the network's parameters are checked before it is kept
         live.losses();
         if let Some(photo) = photo {

@@ -23,6 +23,7 @@ mod live_state;
 mod live_ui;
 mod make_filter;
 mod network_apply;
+mod pacing;
 mod paintings;
 mod picked;
 mod result_view;

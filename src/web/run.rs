@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 
 use super::app::App;
 use super::dom;
+use super::pacing::{BatchSize, TwoInFlight, work_done};
 use super::ui::sentence;
 use crate::{Error, Gpu, Transfer};
 
@@ -109,31 +110,28 @@ impl App {
         let total = transfer.total_iterations();
         let run_start = dom::now_ms();
         let mut stage_start = (run_start, transfer.iteration());
-        let mut batch = 1u32;
+        let mut batch = BatchSize::new();
         let mut last_preview = f64::NEG_INFINITY;
         let mut stopped = false;
-        // Two batches in flight: the next one is queued before waiting for the one before it, so the GPU never
-        // idles while the page updates. `in_flight` signals when the older of the two is done.
-        let mut in_flight: Option<WorkDone> = None;
-        let mut last_done = dom::now_ms();
+        let mut in_flight = TwoInFlight::default();
         while !transfer.is_done() {
             if self.run_control.stop_requested() {
                 stopped = true;
                 break;
             }
             if self.run_control.is_paused() {
-                drain(&mut in_flight).await;
+                in_flight.drain().await;
                 let paused = format!("Paused at step {}/{total}.", transfer.iteration());
                 if self.status() != paused {
                     self.set_status(&paused);
                 }
                 dom::sleep(100).await;
-                last_done = dom::now_ms();
+                batch.restart_clock();
                 continue;
             }
-            if transfer.run(batch)? == 0 {
+            if transfer.run(batch.steps())? == 0 {
                 // This stage is queued in full: show its last picture, then set up the next, larger one.
-                drain(&mut in_flight).await;
+                in_flight.drain().await;
                 work_done(gpu).await;
                 self.show_preview(transfer, started).await?;
                 let next = transfer.stages()[transfer.stage() + 1];
@@ -146,23 +144,16 @@ impl App {
                 transfer.next_stage().await?;
                 self.resize_canvas(transfer);
                 stage_start = (dom::now_ms(), transfer.iteration());
-                batch = 1;
+                batch = BatchSize::new();
                 last_preview = f64::NEG_INFINITY;
-                last_done = dom::now_ms();
                 continue;
             }
-            let Some(older) = in_flight.replace(WorkDone::after_submitted(gpu)) else {
+            if !in_flight.submitted(gpu).await {
                 // the first batch of a stage: queue a second one before waiting
                 continue;
-            };
-            older.wait().await;
+            }
             gpu.check_alive()?;
-            // Aim for about 50 ms of GPU work per batch: smooth progress, responsive buttons. With the GPU kept
-            // busy, the time between two batches' ends is one batch's GPU time.
-            let now = dom::now_ms();
-            let dt = (now - last_done).max(1.0);
-            last_done = now;
-            batch = ((batch as f64 * 50.0 / dt).round() as u32).clamp(1, 20);
+            batch.batch_done();
 
             let done = transfer.iteration();
             let stage_seconds = (dom::now_ms() - stage_start.0) / 1000.0;
@@ -200,7 +191,7 @@ impl App {
             }
             dom::sleep(0).await;
         }
-        drain(&mut in_flight).await;
+        in_flight.drain().await;
         if !stopped {
             // The last losses, checked like every earlier report (a run that went wrong at its end stops here).
             transfer.finish().await?;
@@ -290,35 +281,6 @@ fn seconds_left(transfer: &Transfer, rate: f64) -> f64 {
         .map(|s| s.iterations as f64 * (s.size as f64 / here).powi(2))
         .sum();
     (transfer.stage_remaining() as f64 + later) / rate.max(1e-6)
-}
-
-/// A signal that the GPU has finished everything submitted before it was made (a callback, never a busy wait).
-pub(super) struct WorkDone(futures_channel::oneshot::Receiver<()>);
-
-impl WorkDone {
-    pub(super) fn after_submitted(gpu: &Gpu) -> WorkDone {
-        let (sender, receiver) = futures_channel::oneshot::channel();
-        gpu.queue.on_submitted_work_done(move || {
-            let _ = sender.send(());
-        });
-        WorkDone(receiver)
-    }
-
-    pub(super) async fn wait(self) {
-        let _ = self.0.await;
-    }
-}
-
-/// Resolves when the GPU has finished everything submitted so far.
-async fn work_done(gpu: &Gpu) {
-    WorkDone::after_submitted(gpu).wait().await;
-}
-
-/// Waits for the batch still in flight, if any.
-pub(super) async fn drain(in_flight: &mut Option<WorkDone>) {
-    if let Some(w) = in_flight.take() {
-        w.wait().await;
-    }
 }
 
 pub(super) fn format_seconds(s: f64) -> String {

@@ -1,0 +1,93 @@
+//! How the page's GPU loops keep the GPU busy and the page live: one submission queued behind the one the GPU is on
+//! (awaited by a callback, never a busy wait), and batches of steps sized to about BATCH_MS of GPU time each.
+
+use super::dom;
+use crate::Gpu;
+
+/// GPU time aimed at per batch: smooth progress, responsive buttons.
+const BATCH_MS: f64 = 50.0;
+/// The most steps one batch takes.
+const MOST_STEPS: u32 = 20;
+
+/// A signal that the GPU has finished everything submitted before it was made.
+pub(super) struct WorkDone(futures_channel::oneshot::Receiver<()>);
+
+impl WorkDone {
+    pub(super) fn after_submitted(gpu: &Gpu) -> WorkDone {
+        let (sender, receiver) = futures_channel::oneshot::channel();
+        gpu.queue.on_submitted_work_done(move || {
+            let _ = sender.send(());
+        });
+        WorkDone(receiver)
+    }
+
+    pub(super) async fn wait(self) {
+        let _ = self.0.await;
+    }
+}
+
+/// Resolves when the GPU has finished everything submitted so far.
+pub(super) async fn work_done(gpu: &Gpu) {
+    WorkDone::after_submitted(gpu).wait().await;
+}
+
+/// Two submissions in flight: the next one is queued before waiting for the one before it, so the GPU never idles
+/// while the page updates.
+#[derive(Default)]
+pub(super) struct TwoInFlight(Option<WorkDone>);
+
+impl TwoInFlight {
+    /// Notes what was just submitted and waits for the submission before it; false (at once) when there was
+    /// none, so that a second one can be queued first.
+    pub(super) async fn submitted(&mut self, gpu: &Gpu) -> bool {
+        match self.0.replace(WorkDone::after_submitted(gpu)) {
+            Some(older) => {
+                older.wait().await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Waits for the submission still in flight, if any.
+    pub(super) async fn drain(&mut self) {
+        if let Some(w) = self.0.take() {
+            w.wait().await;
+        }
+    }
+}
+
+/// Steps per batch, sized from the time batches take: with the GPU kept busy, the time between two batches' ends
+/// is one batch's GPU time.
+pub(super) struct BatchSize {
+    steps: u32,
+    last_done: f64,
+}
+
+impl BatchSize {
+    /// One step at first.
+    pub(super) fn new() -> BatchSize {
+        BatchSize {
+            steps: 1,
+            last_done: dom::now_ms(),
+        }
+    }
+
+    pub(super) fn steps(&self) -> u32 {
+        self.steps
+    }
+
+    /// Times from now on (after a pause, or GPU work that was not a batch).
+    pub(super) fn restart_clock(&mut self) {
+        self.last_done = dom::now_ms();
+    }
+
+    /// A batch has just finished: the next one's size follows its time. Returns the time now.
+    pub(super) fn batch_done(&mut self) -> f64 {
+        let now = dom::now_ms();
+        let dt = (now - self.last_done).max(1.0);
+        self.last_done = now;
+        self.steps = ((self.steps as f64 * BATCH_MS / dt).round() as u32).clamp(1, MOST_STEPS);
+        now
+    }
+}
