@@ -134,17 +134,20 @@ pub fn resolve(args: &Args) -> Result<Inputs, String> {
     })
 }
 
-/// Writes this run's paintings and settings as a filter the page can import, named after the file.
-pub fn save_filter(path: &Path, inputs: &Inputs) -> Result<(), String> {
-    let name = path
-        .file_name()
+/// The name a filter saved to `path` gets: the file's name without the filter extension.
+pub fn filter_name(path: &Path) -> String {
+    path.file_name()
         .map(|n| {
             n.to_string_lossy()
                 .trim_end_matches(artsy::filter::EXTENSION)
                 .to_string()
         })
-        .unwrap_or_else(|| "filter".into());
-    let filter = Filter::new(&name, &inputs.params, inputs.styles.clone());
+        .unwrap_or_else(|| "filter".into())
+}
+
+/// Writes this run's paintings and settings as a filter the page can import, named after the file.
+pub fn save_filter(path: &Path, inputs: &Inputs) -> Result<(), String> {
+    let filter = Filter::new(&filter_name(path), &inputs.params, inputs.styles.clone());
     let json = filter.to_json();
     if inputs.styles.len() > artsy::filter::MAX_PAINTINGS {
         return Err(format!(

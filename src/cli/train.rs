@@ -15,7 +15,7 @@ use clap::Args as ClapArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::args::layer_weights;
-use super::inputs::{DEFAULT_WEIGHTS, app_file, decode_paintings, given_styles, read, read_filter};
+use super::inputs::{DEFAULT_WEIGHTS, app_file, decode_paintings, filter_name, given_styles, read, read_filter};
 use super::output;
 use super::progress::show;
 
@@ -385,16 +385,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         ..settings
     };
 
-    let name = args
-        .out
-        .file_name()
-        .map(|n| {
-            n.to_string_lossy()
-                .trim_end_matches(artsy::filter::EXTENSION)
-                .to_string()
-        })
-        .unwrap_or_else(|| "filter".into());
-    let mut filter = Filter::new(&name, &params, styles);
+    let mut filter = Filter::new(&filter_name(&args.out), &params, styles);
     filter.network = Some(FilterNetwork::new(trainer.architecture(), settings, &network));
     let json = filter.to_json();
     std::fs::write(&args.out, &json).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
