@@ -287,13 +287,20 @@ impl App {
         }
     }
 
+    /// Runs `action` (an async method of the app) as a task of its own for every `event` on `target`.
+    pub(super) fn on_async<F>(&self, target: &web_sys::EventTarget, event: &str, action: impl Fn(App) -> F + 'static)
+    where
+        F: std::future::Future<Output = ()> + 'static,
+    {
+        let app = self.clone();
+        on(target, event, move |_: Event| {
+            wasm_bindgen_futures::spawn_local(action(app.clone()))
+        });
+    }
+
     fn wire_buttons(&self) {
         let ui = &self.ui;
-        let app = self.clone();
-        on(ui.start.as_ref(), "click", move |_: Event| {
-            let app = app.clone();
-            wasm_bindgen_futures::spawn_local(async move { app.run().await });
-        });
+        self.on_async(ui.start.as_ref(), "click", |app| async move { app.run().await });
         let app = self.clone();
         on(ui.pause.as_ref(), "click", move |_: Event| app.toggle_pause());
         let app = self.clone();

@@ -266,16 +266,16 @@ impl App {
     /// The camera: open shows the live preview, "Take photo" makes the frame the photo, cancel stops the camera.
     pub(super) fn wire_camera(&self) {
         let camera = &self.ui.camera;
-        let app = self.clone();
-        on(camera.open.as_ref(), "click", move |_: Event| {
-            let app = app.clone();
-            wasm_bindgen_futures::spawn_local(async move { app.open_camera().await });
-        });
-        let app = self.clone();
-        on(camera.take.as_ref(), "click", move |_: Event| {
-            let app = app.clone();
-            wasm_bindgen_futures::spawn_local(async move { app.take_photo().await });
-        });
+        self.on_async(
+            camera.open.as_ref(),
+            "click",
+            |app| async move { app.open_camera().await },
+        );
+        self.on_async(
+            camera.take.as_ref(),
+            "click",
+            |app| async move { app.take_photo().await },
+        );
         let app = self.clone();
         on(camera.cancel.as_ref(), "click", move |_: Event| app.close_camera());
     }

@@ -26,26 +26,20 @@ fn parse_size(value: &str) -> Option<(u32, u32)> {
 impl App {
     pub(super) fn wire_live(&self) {
         let l = &self.ui.live;
-        let app = self.clone();
-        on(l.make.as_ref(), "click", move |_: Event| {
-            let app = app.clone();
-            wasm_bindgen_futures::spawn_local(async move { app.make_live_filter().await });
-        });
-        let app = self.clone();
-        on(l.start.as_ref(), "click", move |_: Event| {
-            let app = app.clone();
-            wasm_bindgen_futures::spawn_local(async move { app.start_live().await });
-        });
+        self.on_async(
+            l.make.as_ref(),
+            "click",
+            |app| async move { app.make_live_filter().await },
+        );
+        self.on_async(l.start.as_ref(), "click", |app| async move { app.start_live().await });
         let app = self.clone();
         on(l.stop.as_ref(), "click", move |_: Event| app.stop_live());
         let app = self.clone();
         on(l.snapshot.as_ref(), "click", move |_: Event| {
             app.live.snapshot_requested.set(true)
         });
-        let app = self.clone();
-        on(l.filter.as_ref(), "change", move |_: Event| {
-            let app = app.clone();
-            wasm_bindgen_futures::spawn_local(async move { app.switch_live_filter().await });
+        self.on_async(l.filter.as_ref(), "change", |app| async move {
+            app.switch_live_filter().await
         });
         let app = self.clone();
         on(l.size.as_ref(), "change", move |_: Event| {
