@@ -70,6 +70,36 @@ fn run(
     (first, last, out, photo_small, painting)
 }
 
+/// The steps in flight, by which the CLI paces its queue: those queued and not yet seen finished; none after a
+/// profiled step (run and waited for outside the queue).
+#[test]
+fn steps_in_flight_are_those_not_seen_finished() {
+    let gpu = gpu();
+    let weights = common::gpu_weights(&gpu);
+    let params = Params {
+        size: 32,
+        iterations: 10,
+        optimizer: Optimizer::Adam,
+        ..Params::default()
+    };
+    let photo = load("images/content_astronaut.png");
+    let painting = load("images/style_starry_night_vangogh.jpg");
+    let mut session = pollster::block_on(Session::new(&gpu, &weights, &photo, &[(painting, 1.0)], &params)).unwrap();
+    session.run(2).unwrap();
+    session.run(1).unwrap();
+    assert_eq!(session.steps_in_flight(), 3);
+    session.wait_oldest().unwrap();
+    assert_eq!(session.steps_in_flight(), 1, "the first submission held two steps");
+    session.wait_oldest().unwrap();
+    assert_eq!(session.steps_in_flight(), 0);
+    pollster::block_on(session.profile_step()).unwrap();
+    assert_eq!(session.steps_in_flight(), 0, "a profiled step is waited for");
+    session.run(1).unwrap();
+    assert_eq!(session.steps_in_flight(), 1);
+    pollster::block_on(session.finish()).unwrap();
+    assert_eq!(session.steps_in_flight(), 0);
+}
+
 #[test]
 fn adam_lowers_the_loss_and_moves_towards_the_painting() {
     lowers_the_loss_and_moves_towards_the_painting(Optimizer::Adam);

@@ -20,9 +20,10 @@ impl InFlight {
         self.submissions.push_back((steps, submission));
     }
 
-    /// Steps submitted whose completion has not been seen (by `wait_oldest` or `mark_done`).
+    /// Steps submitted whose completion has not been seen (by `wait_oldest` or `mark_done`). A step run and
+    /// waited for outside the queue (a profiled one) is marked done without being pushed: none are in flight then.
     pub fn steps(&self) -> u32 {
-        self.submitted - self.done
+        self.submitted.saturating_sub(self.done)
     }
 
     /// Notes that the GPU has finished the run's first `steps` steps (a loss report of that step has arrived).
