@@ -20,15 +20,16 @@ impl InFlight {
         self.submissions.push_back((steps, submission));
     }
 
-    /// Steps submitted whose completion has not been seen (by `wait_oldest` or `mark_done`). A step run and
-    /// waited for outside the queue (a profiled one) is marked done without being pushed: none are in flight then.
+    /// Steps submitted whose completion has not been seen (by `wait_oldest` or `mark_done`).
     pub fn steps(&self) -> u32 {
-        self.submitted.saturating_sub(self.done)
+        self.submitted - self.done
     }
 
-    /// Notes that the GPU has finished the run's first `steps` steps (a loss report of that step has arrived).
+    /// Notes that the GPU has finished the run's first `steps` steps (a loss report of that step has arrived, or
+    /// a step was run and waited for outside the queue, as a profiled one is): they were all submitted.
     pub fn mark_done(&mut self, steps: u32) {
         self.done = self.done.max(steps);
+        self.submitted = self.submitted.max(self.done);
         while self.submissions.front().is_some_and(|&(end, _)| end <= self.done) {
             self.submissions.pop_front();
         }
