@@ -151,8 +151,9 @@ pub fn crops_per_pass(batch: u32, crop: u32) -> u32 {
     (1..=fit).rev().find(|k| batch.is_multiple_of(*k)).unwrap_or(1)
 }
 
-/// Parameters far outside anything a network reaches: Adam's clamp is not meant to bind for weights.
-const PARAM_BOUND: f32 = 1e6;
+/// Parameters far outside anything a network reaches (Adam's clamp is not meant to bind for weights), and the
+/// largest a filter file's f16 holds: a network that got there is still saved as it is.
+const PARAM_BOUND: f32 = half::f16::MAX.to_f32_const();
 
 /// Refuses training photo `index` (0-based) when it has no pixels.
 fn has_pixels(index: usize, photo: &RgbaImage) -> Result<()> {
@@ -166,10 +167,32 @@ fn has_pixels(index: usize, photo: &RgbaImage) -> Result<()> {
 }
 
 /// A training photo as training keeps it, with its shorter side between one and two crops of `crop` px: a caller
-/// with many large photos shrinks each as it is read, so that they never all sit in memory at full size.
-pub fn kept_photo(photo: &RgbaImage, crop: u32) -> RgbaImage {
+/// with many large photos shrinks each as it is read, so that they never all sit in memory at full size. Refuses a
+/// photo too narrow to keep so (`check_kept_size`).
+pub fn kept_photo(photo: &RgbaImage, crop: u32) -> Result<RgbaImage> {
+    check_kept_size(photo, crop)?;
     let (w, h) = stored_size(photo, crop);
-    crate::image::resize(photo, w, h)
+    Ok(crate::image::resize(photo, w, h))
+}
+
+/// The longest side a kept training photo may have: a strip whose shorter side is enlarged to a crop must not grow
+/// into a picture no decoder would have read.
+pub const MAX_KEPT_SIDE: u32 = crate::image::MAX_DECODE_SIDE;
+
+/// Refuses a photo whose kept picture (its shorter side enlarged to one crop) would have a side over
+/// MAX_KEPT_SIDE: a 1 x 16384 strip would become 256 x 4 million pixels.
+pub fn check_kept_size(photo: &RgbaImage, crop: u32) -> Result<()> {
+    let (w, h) = stored_size(photo, crop);
+    if w.max(h) > MAX_KEPT_SIDE {
+        return Err(Error::InvalidParams(format!(
+            "a training photo of {} x {} px is too narrow to train on at {crop} px crops: its shorter side \
+             enlarged to a crop would make its longer side {} px, more than {MAX_KEPT_SIDE}",
+            photo.width(),
+            photo.height(),
+            w.max(h)
+        )));
+    }
+    Ok(())
 }
 
 /// Training photos are kept with their shorter side between one and two crops.
@@ -177,10 +200,11 @@ fn stored_size(photo: &RgbaImage, crop: u32) -> (u32, u32) {
     let (w, h) = (photo.width(), photo.height());
     let short = w.min(h);
     let target = short.clamp(crop, 2 * crop);
-    let k = target as f64 / short as f64;
+    let k = target as f64 / short.max(1) as f64;
+    // (saturating: a strip's longer side may pass u32 before check_kept_size refuses it)
     (
-        ((w as f64 * k).round() as u32).max(target),
-        ((h as f64 * k).round() as u32).max(target),
+        ((w as f64 * k).round().min(u32::MAX as f64) as u32).max(target),
+        ((h as f64 * k).round().min(u32::MAX as f64) as u32).max(target),
     )
 }
 
@@ -238,6 +262,7 @@ impl Trainer {
         }
         for (i, photo) in photos.iter().enumerate() {
             has_pixels(i, photo)?;
+            check_kept_size(photo, settings.crop)?;
         }
         let initial = match start {
             Some(p) if p.len() != arch.param_count => {

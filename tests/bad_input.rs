@@ -608,14 +608,15 @@ fn too_many_training_photos_and_too_large_a_picture_are_refused() {
     ));
     // training keeps a photo with its shorter side between one and two crops: 512 px at the default 256
     let photo = image::RgbaImage::from_fn(600, 700, |x, y| image::Rgba([x as u8, y as u8, 90, 255]));
-    assert_eq!(kept_photo(&photo, 256).dimensions(), (512, 597));
-    assert_eq!(kept_photo(&kept_photo(&photo, 256), 256).dimensions(), (512, 597));
-    assert_eq!(kept_photo(&photo, 32).dimensions(), (64, 75), "shrunk to two crops");
-    assert_eq!(
-        kept_photo(&photo, 1024).dimensions(),
-        (1024, 1195),
-        "enlarged to one crop"
-    );
+    let kept = |photo: &image::RgbaImage, crop: u32| kept_photo(photo, crop).unwrap();
+    assert_eq!(kept(&photo, 256).dimensions(), (512, 597));
+    assert_eq!(kept(&kept(&photo, 256), 256).dimensions(), (512, 597));
+    assert_eq!(kept(&photo, 32).dimensions(), (64, 75), "shrunk to two crops");
+    assert_eq!(kept(&photo, 1024).dimensions(), (1024, 1195), "enlarged to one crop");
+    // a strip whose shorter side would be enlarged to a crop is refused before anything that size is made
+    let strip = image::RgbaImage::from_pixel(2, 200, image::Rgba([9, 9, 9, 255]));
+    let err = kept_photo(&strip, 256).unwrap_err().to_string();
+    assert!(err.contains("2 x 200") && err.contains("too narrow"), "{err}");
     let photos = vec![photo; 5]; // 5 x 512 x 597 x 16 bytes: 24 MB
     let painting = image::RgbaImage::from_pixel(64, 64, image::Rgba([200, 40, 40, 255]));
     let err = pollster::block_on(Trainer::new(

@@ -292,7 +292,10 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     // at full size).
     let photos = photo_files
         .iter()
-        .map(|p| decode(p).map(|photo| artsy::training::kept_photo(&photo, settings.crop)))
+        .map(|p| {
+            let photo = decode(p)?;
+            artsy::training::kept_photo(&photo, settings.crop).map_err(|e| format!("{}: {e}", p.display()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let paintings = decode_paintings(&styles)?;
 
@@ -381,7 +384,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     let settings = TrainSettings {
-        steps: earlier_steps + done,
+        steps: earlier_steps.saturating_add(done),
         ..settings
     };
 

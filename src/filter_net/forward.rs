@@ -371,12 +371,14 @@ impl Plan {
             }
             let upsampled = l.upsample_before && !in_conv;
             plan.upsampled_len.push(if upsampled {
-                (4 * input_size.0 * input_size.1 * l.cin) as usize
+                4 * input_size.0 as usize * input_size.1 as usize * l.cin as usize
             } else {
                 0
             });
             input_size = (h, w);
-            plan.out_len.push((h * w * l.cout) as usize);
+            // in usize: the search for the largest size that fits (Stylizer::largest_size) tries sides whose maps
+            // hold more values than a u32 counts
+            plan.out_len.push(h as usize * w as usize * l.cout as usize);
             plan.partials_len = plan.partials_len.max(norm_shape(l, h, w).partials_len());
         }
         plan
@@ -404,7 +406,7 @@ pub fn largest_buffer_bytes(arch: &Architecture, height: u32, width: u32, precis
     let act = |len: usize| 4 * precision.words(len) as u64;
     let in_act = (plan.out_len.iter().chain(&plan.upsampled_len).chain([&plan.folded_len])).map(|&len| act(len));
     let picture = 4 * *plan.out_len.last().expect("a network has layers") as u64;
-    let photo = 4 * (height * width * IMAGE_CHANNELS) as u64;
+    let photo = 4 * height as u64 * width as u64 * IMAGE_CHANNELS as u64;
     in_act.chain([picture, photo]).max().unwrap_or(0)
 }
 

@@ -188,7 +188,8 @@ impl Architecture {
     }
 
     /// The size the network runs at for a picture of `width` x `height`: each side rounded to a multiple of
-    /// SIDE_MULTIPLE (the picture is resized by at most 2 pixels per side and back).
+    /// SIDE_MULTIPLE, and at least MIN_SIDE (the picture is resized to it, by at most 3 pixels per side where it
+    /// is not smaller, and back).
     pub fn run_size(width: u32, height: u32) -> (u32, u32) {
         let round = |v: u32| (v.div_ceil(SIDE_MULTIPLE) * SIDE_MULTIPLE).max(MIN_SIDE);
         (round(width), round(height))

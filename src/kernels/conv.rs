@@ -420,7 +420,10 @@ impl ForwardKernel {
     /// slower (README, "Filter networks"). The narrow kernel is not yet timed on a GPU; on SwiftShader it is a
     /// little faster than direct.
     pub fn choose(gpu: &Gpu, s: &ConvShape, precision: Precision) -> ForwardKernel {
-        let narrow_or_direct = if s.kernel >= NARROW_FROM_KERNEL && ForwardKernel::Narrow.fits(s) {
+        // (the narrow kernel's grid is one workgroup per 32x16 pixels, unfolded: a picture over a million pixels
+        // tall would pass the device's grid limit)
+        let narrow = ForwardKernel::Narrow;
+        let narrow_or_direct = if s.kernel >= NARROW_FROM_KERNEL && narrow.fits(s) && narrow.grid_fits(gpu, s) {
             ForwardKernel::Narrow
         } else {
             ForwardKernel::Direct
@@ -496,6 +499,11 @@ impl ForwardKernel {
             ForwardKernel::Coop { .. } => &FORWARD_COOP_8,
             ForwardKernel::Upsampled => precision.pick(&FORWARD_UPSAMPLED),
         }
+    }
+
+    /// Whether this kernel's grid for `s` is within the device's limit on workgroups per dimension.
+    fn grid_fits(self, gpu: &Gpu, s: &ConvShape) -> bool {
+        self.groups(gpu, *s).iter().all(|&g| g <= gpu.max_groups())
     }
 
     fn groups(self, gpu: &Gpu, s: ConvShape) -> [u32; 3] {
