@@ -155,8 +155,18 @@ impl Filter {
         serde_json::to_vec_pretty(self).expect("a filter always serialises")
     }
 
-    /// Reads and checks a filter file: format, version, settings, and that every painting decodes.
+    /// Reads and checks a filter file: format, version, settings, network, and that every painting decodes (with
+    /// the image crate).
     pub fn from_json(bytes: &[u8]) -> Result<Filter> {
+        let filter = Filter::parse(bytes)?;
+        filter.paintings()?;
+        Ok(filter)
+    }
+
+    /// Reads and checks a filter file as `from_json` does, but for decoding its paintings: for a reader with
+    /// decoders of its own (the page's browser reads AVIF and more, so a filter saved there may hold such a
+    /// painting).
+    pub fn parse(bytes: &[u8]) -> Result<Filter> {
         let bad = |reason: String| Error::InvalidParams(format!("this is not a usable Artsy filter: {reason}"));
         check_file_size(bytes.len() as u64)?;
         let value: serde_json::Value =
@@ -184,7 +194,6 @@ impl Filter {
             return Err(bad("it holds no style image".into()));
         }
         filter.params.validate()?;
-        filter.paintings()?;
         if let Some(network) = &filter.network {
             network.decode()?;
         }

@@ -793,16 +793,75 @@ async fn the_page_refuses_a_bad_filter_file_with_a_message_and_keeps_a_good_one(
     );
     assert!(app.saved_filters().is_empty());
 
+    // A painting no decoder reads is refused by name.
+    let mut unreadable = sample_filter("Unreadable");
+    unreadable.styles[1].data = b"not a picture".to_vec();
+    let err = app
+        .import_filter("unreadable.artsy-filter.json", &unreadable.to_json())
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("not a usable Artsy filter") && err.contains("cat.png"),
+        "{err}"
+    );
+    assert!(app.saved_filters().is_empty());
+
+    // A painting the browser reads and the image crate does not (an icon; the page decodes with the browser, so
+    // it saves such paintings) comes back in.
+    let mut icon = sample_filter("Icon");
+    icon.styles[1] = FilterStyle {
+        name: "painting.ico".into(),
+        blend: 0.25,
+        data: ico_of_png(CAT_ICON_PNG_SIDE, &tiny_png(CAT_ICON_PNG_SIDE)),
+    };
+    assert!(
+        Filter::from_json(&icon.to_json()).is_err(),
+        "the image crate reads no .ico here"
+    );
+    app.import_filter("icon.artsy-filter.json", &icon.to_json())
+        .await
+        .unwrap();
+    assert_eq!(app.saved_filters(), ["Icon"]);
+
     let good = sample_filter("Imported");
     app.import_filter("good.artsy-filter.json", &good.to_json())
         .await
         .unwrap();
-    assert_eq!(app.saved_filters(), ["Imported"]);
+    assert_eq!(app.saved_filters(), ["Icon", "Imported"]);
     assert!(find(&app, ".alert").hidden());
     assert_eq!(
-        find(&app, ".filter-card .filter-title").text_content().unwrap(),
+        find(&app, ".filter-card:last-child .filter-title")
+            .text_content()
+            .unwrap(),
         "Imported"
     );
+}
+
+/// The side of the icon's picture.
+const CAT_ICON_PNG_SIDE: u32 = 16;
+
+/// A `side` x `side` PNG of a colour ramp.
+fn tiny_png(side: u32) -> Vec<u8> {
+    let image = image::RgbaImage::from_fn(side, side, |x, y| {
+        image::Rgba([(x * 15) as u8, (y * 15) as u8, 128, 255])
+    });
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
+}
+
+/// A Windows icon (.ico) holding one `side` x `side` PNG: a 6-byte header, one 16-byte directory entry, the PNG.
+fn ico_of_png(side: u32, png: &[u8]) -> Vec<u8> {
+    let mut ico = vec![0, 0, 1, 0, 1, 0]; // reserved, type 1 (icon), one image
+    ico.extend([side as u8, side as u8, 0, 0]); // width, height, no palette, reserved
+    ico.extend(1u16.to_le_bytes()); // colour planes
+    ico.extend(32u16.to_le_bytes()); // bits per pixel
+    ico.extend((png.len() as u32).to_le_bytes());
+    ico.extend(22u32.to_le_bytes()); // where the PNG starts
+    ico.extend(png);
+    ico
 }
 
 #[wasm_bindgen_test]
@@ -935,6 +994,20 @@ async fn the_camera_explains_when_there_is_none_or_access_is_refused() {
     find(&app, ".camera button:not(.primary)").click();
     assert!(find(&app, ".camera").hidden());
     assert!(!app.has_image(Slot::Content));
+
+    // Cancel pressed while the browser is still asked for the camera: whatever it answers, nothing comes of it
+    // (no camera left on out of sight, no message about a camera no longer wanted).
+    find(&app, ".alert").set_hidden(true);
+    // (opening runs until it waits for the browser's answer; Cancel comes then)
+    futures_util::future::join(app.open_camera(), async { app.close_camera() }).await;
+    assert!(
+        find(&app, ".alert").hidden(),
+        "{:?}",
+        find(&app, ".alert").text_content()
+    );
+    assert!(find(&app, ".camera").hidden());
+    let open: web_sys::HtmlButtonElement = find(&app, "button.camera-open").unchecked_into();
+    assert!(!open.disabled());
 }
 
 #[wasm_bindgen_test]

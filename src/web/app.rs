@@ -34,7 +34,11 @@ pub struct Page {
     /// The photo, once chosen.
     pub photo: RefCell<Option<Picked>>,
     pub paintings: Paintings,
+    /// The photo camera (Use camera) while its panel is open.
     pub camera: RefCell<Option<Camera>>,
+    /// Counts the photo camera's panel closings: a camera that opens after its panel was closed (Cancel while the
+    /// browser still asked for access) is turned off again rather than left running unseen.
+    pub camera_closings: Cell<u32>,
     /// Where a paste goes: the zone last clicked or dropped on.
     pub paste_target: Cell<Option<Slot>>,
     /// The saved filters and their gallery.
@@ -76,6 +80,7 @@ impl App {
             photo: RefCell::new(None),
             paintings,
             camera: RefCell::new(None),
+            camera_closings: Cell::new(0),
             paste_target: Cell::new(None),
             filters: SavedFilters::default(),
             run_control: RunControl::default(),
@@ -226,6 +231,9 @@ impl App {
     }
 
     fn weights_missing(&self, why: &str) {
+        if self.engine.has_weights_file() {
+            return; // the user gave the weights while the download went on: they are in place
+        }
         self.ui.weights_text.set_text_content(Some(&format!(
             "{why} Serve the page with ./build.sh serve, or drop {WEIGHTS_FILE} here (or click to choose it)."
         )));

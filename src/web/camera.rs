@@ -117,6 +117,14 @@ impl Camera {
         for track in self.stream.get_tracks().iter() {
             track.unchecked_into::<MediaStreamTrack>().stop();
         }
-        self.video.set_src_object(None);
+        // the video may show another camera by now (one opened after this one): that one stays
+        let ours: &wasm_bindgen::JsValue = self.stream.as_ref();
+        if self
+            .video
+            .src_object()
+            .is_some_and(|shown| wasm_bindgen::JsValue::from(shown) == *ours)
+        {
+            self.video.set_src_object(None);
+        }
     }
 }

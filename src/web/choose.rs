@@ -290,7 +290,16 @@ impl App {
         camera.message.set_text_content(Some("Starting the camera ..."));
         camera.take.set_disabled(true);
         camera.open.set_disabled(true);
-        match Camera::open(&camera.video).await {
+        let closings = self.camera_closings.get();
+        let opened = Camera::open(&camera.video).await;
+        if self.camera_closings.get() != closings {
+            // Cancel was pressed while the browser asked for the camera: it stays off
+            if let Ok(c) = opened {
+                c.stop();
+            }
+            return;
+        }
+        match opened {
             Ok(c) => {
                 *self.camera.borrow_mut() = Some(c);
                 camera.message.set_text_content(Some("Frame your photo, then take it."));
@@ -326,6 +335,7 @@ impl App {
     }
 
     pub fn close_camera(&self) {
+        self.camera_closings.set(self.camera_closings.get().wrapping_add(1));
         if let Some(c) = self.camera.borrow_mut().take() {
             c.stop();
         }

@@ -104,7 +104,11 @@ impl App {
 
     /// Checks a filter file and adds it to the gallery; a bad file gets a message and changes nothing.
     pub async fn import_filter(&self, file_name: &str, bytes: &[u8]) -> Result<(), String> {
-        let result = match Filter::from_json(bytes) {
+        let checked = match Filter::parse(bytes) {
+            Ok(filter) => paintings_decode(&filter).await.map(|()| filter),
+            Err(e) => Err(e.to_string()),
+        };
+        let result = match checked {
             Ok(filter) => match self.filters.store() {
                 Ok(store) => store.put(&filter).await.map(|_| ()),
                 Err(e) => Err(e),
@@ -239,4 +243,18 @@ impl App {
             }
         });
     }
+}
+
+/// Checks that every painting of `filter` decodes, with the browser's decoders where they can (the page took the
+/// painting through them when it was saved: AVIF and others the image crate lacks), else with the image crate.
+async fn paintings_decode(filter: &Filter) -> Result<(), String> {
+    // a small picture is enough to know that it decodes
+    const CHECK_SIDE: u32 = 64;
+    for style in &filter.styles {
+        if super::browser_decode::decode(&style.data, CHECK_SIDE).await.is_err() {
+            crate::image::decode(&style.name, &style.data)
+                .map_err(|e| format!("this is not a usable Artsy filter: {e}"))?;
+        }
+    }
+    Ok(())
 }

@@ -69,6 +69,16 @@ impl App {
         } else if let Some((k, _)) = live.last() {
             l.filter.set_value(&k.to_string()); // the newest
         }
+        // the filter shown live was deleted: the view follows the choice, or ends where no live filter is left
+        let shown = self.live.filter_key.get().map(|k| k.to_string());
+        if self.live.running.get() && shown.is_some_and(|k| k != l.filter.value()) {
+            if live.is_empty() {
+                self.stop_live();
+            } else {
+                let app = self.clone();
+                wasm_bindgen_futures::spawn_local(async move { app.switch_live_filter().await });
+            }
+        }
         if !self.live.running.get() {
             l.message.set_text_content(Some(if live.is_empty() {
                 "Make a live filter (or import one) to use it on the camera."
@@ -126,8 +136,11 @@ impl App {
             Err(e) => return ui.show_error(&e, None),
         };
         let size = parse_size(&l.size.value()).unwrap_or(LIVE_SIZES[0]);
+        self.live.filter_key.set(Some(key));
         self.live.running.set(true);
         self.live.stop_requested.set(false);
+        // a snapshot asked for just before an earlier Stop is not taken unasked now
+        self.live.snapshot_requested.set(false);
         self.live.frames.set(0);
         self.live.fps.set(0.0);
         self.refresh_live_buttons();
@@ -138,13 +151,14 @@ impl App {
             Err(e) => {
                 self.close_live_camera();
                 self.live.running.set(false);
+                // a filter chosen while the camera was starting waits for the next Start, as when not live
+                self.live.switch_to.take();
                 self.refresh_live_buttons();
                 l.message.set_text_content(Some(""));
                 return ui.show_error(&e, None);
             }
         };
         ui.clear_error();
-        self.live.filter_key.set(Some(key));
         // the size asked for (the camera may deliver another shape: the view keeps the camera's)
         l.fps.set_attribute("data-size", &format!("{}x{}", size.0, size.1)).ok();
         let (w, h) = pipeline.size();
@@ -217,6 +231,9 @@ impl App {
         let mut _shown = stylizer;
         let mut in_flight = TwoInFlight::default();
         let (mut window_start, mut window_frames) = (dom::now_ms(), 0u32);
+        // Whether the network's output holds a frame drawn since the pipeline was last set up (new buffers hold
+        // none): a snapshot waits for one rather than saving a black picture.
+        let mut drawn = false;
         while !self.live.stop_requested.get() {
             let switch = self.live.switch_to.borrow_mut().take();
             if let Some((arch, next)) = switch {
@@ -225,6 +242,7 @@ impl App {
                     Ok(()) => _shown = next,
                     Err(e) => self.ui.show_error(&sentence(&e.to_string()), None),
                 }
+                drawn = false;
             }
             if !pipeline.ready_for(&l.video) {
                 if l.video.video_width() == 0 || l.video.ready_state() < 2 {
@@ -233,8 +251,9 @@ impl App {
                 }
                 in_flight.drain().await;
                 pipeline.prepare(&l.video).await?;
+                drawn = false;
             }
-            if self.live.snapshot_requested.replace(false) {
+            if drawn && self.live.snapshot_requested.replace(false) {
                 in_flight.drain().await;
                 self.save_snapshot(&pipeline.snapshot().await?);
             }
@@ -243,9 +262,12 @@ impl App {
                 FrameSource::Video => None,
                 FrameSource::Bitmap => Some(frame_source::bitmap(&l.video).await.map_err(Error::Gpu)?),
             };
+            // false: no canvas texture to draw into, or the camera's frame changed size during the awaits above
+            // (a phone turned); the next pass sets up for the new size
             if !pipeline.draw(bitmap)? {
                 continue;
             }
+            drawn = true;
             // One frame may be queued behind the one the GPU is on; wait for the older before drawing more.
             if in_flight.submitted(gpu).await {
                 self.live.frames.set(self.live.frames.get() + 1);

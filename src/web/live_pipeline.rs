@@ -288,8 +288,9 @@ impl LivePipeline {
     }
 
     /// Draws the video's current frame (or `bitmap`, a picture of it, where the video cannot be copied from)
-    /// through the network onto the canvas. Records and submits only; returns false when the canvas had no
-    /// texture to draw into (the frame is skipped).
+    /// through the network onto the canvas. Records and submits only; returns false, skipping the frame, when the
+    /// canvas had no texture to draw into or the picture is no longer the size set up for (the camera turned
+    /// since `ready_for`: the copy would throw, which wgpu does not survive).
     pub fn draw(&mut self, bitmap: Option<ImageBitmap>) -> Result<bool, Error> {
         self.gpu.check_alive()?;
         if let Some(bitmap) = bitmap {
@@ -301,11 +302,14 @@ impl LivePipeline {
         let Some(frame) = &self.frame else {
             return Ok(false);
         };
+        let (w, h) = (frame.shape.src_width, frame.shape.src_height);
+        if (self.source.source.width(), self.source.source.height()) != (w, h) {
+            return Ok(false);
+        }
         let target = match self.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(t) | wgpu::CurrentSurfaceTexture::Suboptimal(t) => t,
             _ => return Ok(false),
         };
-        let (w, h) = (frame.shape.src_width, frame.shape.src_height);
         let extent = wgpu::Extent3d {
             width: w,
             height: h,

@@ -191,15 +191,17 @@ impl App {
                     .collect();
                 let mut filter = Filter::new(&format!("{name} (live)"), params, styles);
                 filter.network = Some(network);
-                match self.filters.store() {
-                    Ok(store) => match store.put(&filter).await {
-                        Ok(_) => {
-                            self.set_status(&format!("{message} The live filter is in the gallery."));
-                            self.refresh_gallery().await;
-                        }
-                        Err(e) => ui.show_error(&format!("The live filter could not be saved: {e}."), None),
-                    },
-                    Err(e) => ui.show_error(&e, None),
+                let stored = match self.filters.store() {
+                    Ok(store) => store.put(&filter).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                match stored {
+                    Ok(()) => {
+                        self.set_status(&format!("{message} The live filter is in the gallery."));
+                        self.refresh_gallery().await;
+                    }
+                    // the browser would not keep it: the trained network is not lost, it goes to the user as a file
+                    Err(e) => self.download_unkept(&filter, &message, &e),
                 }
             }
             Err(Error::DeviceLost(m)) => self.device_lost(&m),
@@ -207,6 +209,25 @@ impl App {
                 self.set_status("");
                 ui.show_error(&sentence(&e.to_string()), None);
             }
+        }
+    }
+
+    /// Offers a trained filter the gallery could not keep (`why`) as a download, to import later.
+    fn download_unkept(&self, filter: &Filter, message: &str, why: &str) {
+        let (name, bytes) = (filter.file_name(), filter.to_json());
+        let why = why.trim_end_matches('.');
+        match files::download(&bytes, "application/json", &name) {
+            Ok(()) => {
+                self.set_status(&format!(
+                    "{message} The browser could not keep the live filter ({why}), so it was downloaded as {name}: \
+                     import it to use it."
+                ));
+                *self.last_download.borrow_mut() = Some((name, bytes));
+            }
+            Err(e) => self.ui.show_error(
+                &format!("The live filter could not be kept ({why}) nor downloaded ({e:?})."),
+                None,
+            ),
         }
     }
 

@@ -22,8 +22,10 @@ impl App {
         let Some(photo) = self.photo.borrow().as_ref().map(|p| p.image.clone()) else {
             return ui.show_error("Choose a photo first: the filter repaints it.", None);
         };
-        let name = self.picture_name();
+        let (name, photo_url) = (self.picture_name(), self.photo_url());
         self.stop_and_wait().await;
+        // a run started while the pass goes on has the result view: this pass's picture then stays out of its way
+        let runs = self.run_control.runs_begun();
         let started = dom::now_ms();
         let mut stylizer = match Stylizer::new(&gpu, arch, &params) {
             Ok(s) => s,
@@ -38,9 +40,13 @@ impl App {
         } else {
             crate::image::resize(&photo, w, h)
         };
-        match stylizer.apply(&input).await {
+        let result = stylizer.apply(&input).await;
+        if self.run_control.runs_begun() != runs {
+            return;
+        }
+        match result {
             Ok(image) => {
-                ui.size_preview(w, h, self.photo_url().as_deref());
+                ui.size_preview(w, h, photo_url.as_deref());
                 ui.clear_error();
                 self.run_control.name_pictures(name);
                 self.show_picture(image, started);

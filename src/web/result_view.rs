@@ -99,7 +99,7 @@ impl ResultView {
 impl Ui {
     /// Gives the preview canvas `width` x `height` pixels and a CSS size of whole device pixels per pixel: one per
     /// pixel when that is at least SMALLEST_VIEW CSS pixels on its longer side, a whole number more otherwise (the
-    /// page's width may still shrink it). The photo under it, for the comparison, is the one now chosen.
+    /// page's width may still shrink it). The photo at `photo_url`, when given, goes under it for the comparison.
     pub fn size_preview(&self, width: u32, height: u32, photo_url: Option<&str>) {
         let canvas = &self.canvas;
         canvas.set_width(width);
@@ -115,9 +115,14 @@ impl Ui {
         let _ = style.set_property("width", &format!("{}px", width as f64 * factor / ratio));
         let _ = style.set_property("height", &format!("{}px", height as f64 * factor / ratio));
         canvas.class_list().toggle_with_force("pixelated", factor > 1.0).ok();
-        if let Some(url) = photo_url
-            && self.result.before.src() != url
-        {
+        if let Some(url) = photo_url {
+            self.compare_with(url);
+        }
+    }
+
+    /// Shows the photo at `url` under the result, for the comparison.
+    pub fn compare_with(&self, url: &str) {
+        if self.result.before.src() != url {
             self.result.before.set_src(url);
         }
     }

@@ -14,6 +14,12 @@ use crate::{Error, Gpu, Transfer};
 /// What one run reports when it ends: its closing status line.
 type Outcome = Result<String, Error>;
 
+/// The photo a run started with: its size (for the run's rate) and its thumbnail (the comparison under the result).
+struct RunPhoto {
+    size: (u32, u32),
+    url: Option<String>,
+}
+
 /// Steps of a run after which its own rate replaces the short timing's in the estimate.
 const REFINE_AFTER_STEPS: u32 = 3;
 
@@ -54,9 +60,18 @@ impl App {
         };
         self.set_status(&format!("Preparing: analysing the photo and {what} ..."));
         let started = dom::now_ms();
+        // this run's photo as the comparison shows it (another may be chosen while the run goes on)
+        let photo = RunPhoto {
+            size: (content.image.width(), content.image.height()),
+            url: self.photo_url(),
+        };
+        // at once: choosing another photo while this one is analysed frees this one's thumbnail
+        if let Some(url) = &photo.url {
+            ui.compare_with(url);
+        }
         let styles: Vec<(RgbaImage, f32)> = paintings.into_iter().map(|(p, share)| (p.image, share)).collect();
         let result = match Transfer::new(&gpu, &weights, &content.image, &styles, &params).await {
-            Ok(mut transfer) => match self.optimise(&gpu, &mut transfer, started).await {
+            Ok(mut transfer) => match self.optimise(&gpu, &mut transfer, &photo, started).await {
                 // The run went wrong: the best picture it saw replaces the preview and stays downloadable.
                 Err(e @ Error::Diverged { .. }) => {
                     if let Ok(best) = transfer.best_image().await {
@@ -104,9 +119,9 @@ impl App {
         }
     }
 
-    async fn optimise(&self, gpu: &Gpu, transfer: &mut Transfer, started: f64) -> Outcome {
+    async fn optimise(&self, gpu: &Gpu, transfer: &mut Transfer, photo: &RunPhoto, started: f64) -> Outcome {
         let ui = &self.ui;
-        self.resize_canvas(transfer);
+        ui.size_preview(transfer.width(), transfer.height(), photo.url.as_deref());
         let total = transfer.total_iterations();
         let run_start = dom::now_ms();
         let mut stage_start = (run_start, transfer.iteration());
@@ -142,7 +157,7 @@ impl App {
                     stage_label(transfer.stage() + 1, transfer.stages().len())
                 ));
                 transfer.next_stage().await?;
-                self.resize_canvas(transfer);
+                ui.size_preview(transfer.width(), transfer.height(), photo.url.as_deref());
                 stage_start = (dom::now_ms(), transfer.iteration());
                 batch = BatchSize::new();
                 last_preview = f64::NEG_INFINITY;
@@ -201,22 +216,16 @@ impl App {
         let done = transfer.iteration();
         if !stopped {
             // this run's own rate, for the next estimate
-            let photo = self
-                .photo
-                .borrow()
-                .as_ref()
-                .map(|p| (p.image.width(), p.image.height()));
-            if let Some((w, h)) = photo {
-                let work: f64 = transfer
-                    .stages()
-                    .iter()
-                    .map(|s| {
-                        let (sw, sh) = crate::image::fit(w, h, s.size);
-                        s.iterations as f64 * sw as f64 * sh as f64
-                    })
-                    .sum();
-                self.learn_from_run(seconds * 1000.0, work);
-            }
+            let (w, h) = photo.size;
+            let work: f64 = transfer
+                .stages()
+                .iter()
+                .map(|s| {
+                    let (sw, sh) = crate::image::fit(w, h, s.size);
+                    s.iterations as f64 * sw as f64 * sh as f64
+                })
+                .sum();
+            self.learn_from_run(seconds * 1000.0, work);
         }
         Ok(if stopped {
             format!("Stopped at step {done}/{total} after {}.", format_seconds(seconds))
@@ -227,11 +236,6 @@ impl App {
                 done as f64 / seconds.max(1e-3)
             )
         })
-    }
-
-    fn resize_canvas(&self, transfer: &Transfer) {
-        self.ui
-            .size_preview(transfer.width(), transfer.height(), self.photo_url().as_deref());
     }
 
     /// The chosen photo as its zone shows it (for the comparison under the result), if there is one.
