@@ -145,34 +145,8 @@ impl Session {
                 });
             }
         }
-        let (width, height) = crate::image::fit(photo.width(), photo.height(), params.size);
-        if width.min(height) < MIN_SIDE {
-            return Err(Error::InvalidParams(format!(
-                "at {} px the photo becomes {width}x{height}: VGG19 needs at least {MIN_SIDE} px on each side; \
-                 choose a larger size or a less elongated photo",
-                params.size
-            )));
-        }
-        let limit = gpu.largest_buffer();
-        let painting_sizes: Vec<(u32, u32)> = paintings.iter().map(|(p, _)| (p.width(), p.height())).collect();
-        let photo_size = (photo.width(), photo.height());
-        let needed = session_buffer_bytes(photo_size, &painting_sizes, params.size, params.style_scale);
-        let too_large = |largest_fitting: u32| Error::TooLarge {
-            width,
-            height,
-            needed_mb: Self::estimate_bytes(width, height, params.optimizer) >> 20,
-            buffer_mb: needed >> 20,
-            limit_mb: limit >> 20,
-            largest_fitting,
-        };
-        if needed > limit {
-            return Err(too_large(Self::largest_size(
-                gpu,
-                photo_size,
-                &painting_sizes,
-                params.style_scale,
-            )));
-        }
+        let (width, height) = Self::fitting_size(gpu, photo, paintings, params)?;
+        let too_large = Self::too_large(gpu, photo, paintings, params);
 
         let deepest = layers
             .content
@@ -259,6 +233,71 @@ impl Session {
             watch: DivergenceWatch::new(),
             diverged: None,
         })
+    }
+
+    /// The output's size for `params`, or why no session of that size can be built on `gpu`: a side too small for
+    /// VGG19, or a buffer past the GPU's limit (`Error::TooLarge`, with the largest size that fits). Nothing is
+    /// made: `Transfer::new` checks its last, largest stage so before it spends time on the smaller ones.
+    pub fn fitting_size(
+        gpu: &Gpu,
+        photo: &RgbaImage,
+        paintings: &[(RgbaImage, f32)],
+        params: &Params,
+    ) -> Result<(u32, u32)> {
+        let (width, height) = crate::image::fit(photo.width(), photo.height(), params.size);
+        if width.min(height) < MIN_SIDE {
+            return Err(Error::InvalidParams(format!(
+                "at {} px the photo becomes {width}x{height}: VGG19 needs at least {MIN_SIDE} px on each side; \
+                 choose a larger size or a less elongated photo",
+                params.size
+            )));
+        }
+        let painting_sizes: Vec<(u32, u32)> = paintings.iter().map(|(p, _)| (p.width(), p.height())).collect();
+        let needed = session_buffer_bytes(
+            (photo.width(), photo.height()),
+            &painting_sizes,
+            params.size,
+            params.style_scale,
+        );
+        if needed > gpu.largest_buffer() {
+            let largest = Self::largest_size(
+                gpu,
+                (photo.width(), photo.height()),
+                &painting_sizes,
+                params.style_scale,
+            );
+            return Err(Self::too_large(gpu, photo, paintings, params)(largest));
+        }
+        Ok((width, height))
+    }
+
+    /// The `Error::TooLarge` for a session of `params`, given the largest size that fits.
+    fn too_large(
+        gpu: &Gpu,
+        photo: &RgbaImage,
+        paintings: &[(RgbaImage, f32)],
+        params: &Params,
+    ) -> impl Fn(u32) -> Error {
+        let (width, height) = crate::image::fit(photo.width(), photo.height(), params.size);
+        let painting_sizes: Vec<(u32, u32)> = paintings.iter().map(|(p, _)| (p.width(), p.height())).collect();
+        let needed = session_buffer_bytes(
+            (photo.width(), photo.height()),
+            &painting_sizes,
+            params.size,
+            params.style_scale,
+        );
+        let (needed_mb, limit_mb) = (
+            Self::estimate_bytes(width, height, params.optimizer) >> 20,
+            gpu.largest_buffer() >> 20,
+        );
+        move |largest_fitting| Error::TooLarge {
+            width,
+            height,
+            needed_mb,
+            buffer_mb: needed >> 20,
+            limit_mb,
+            largest_fitting,
+        }
     }
 
     /// The largest output size (longer side, px) this GPU's limits allow for a photo of `photo` = (width, height)

@@ -81,6 +81,9 @@ impl Transfer {
     ) -> Result<Transfer> {
         params.validate()?;
         let stages = plan(params);
+        // the last stage is the largest: one that cannot be built is refused now, not after the smaller ones ran
+        let last = *stages.last().expect("a plan has a stage");
+        Session::fitting_size(gpu, photo, paintings, &stage_params(params, last))?;
         let session = Session::new(gpu, weights, photo, paintings, &stage_params(params, stages[0])).await?;
         let mut t = Transfer {
             gpu: gpu.clone(),
@@ -183,6 +186,9 @@ impl Transfer {
         if self.stage_remaining() > 0 || self.stage + 1 == self.stages.len() {
             return Ok(false);
         }
+        // the stage's last steps are checked like the others: a run that went wrong at a stage's end stops here,
+        // with this stage's best picture to keep, rather than carrying its broken picture into the next
+        self.live_mut()?.finish().await?;
         let picture = self.live()?.image().await?;
         self.done_before += self.stage_iteration();
         self.stage += 1;

@@ -496,3 +496,37 @@ fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
         assert!(log.contains("cannot compute in f16"), "{log}");
     }
 }
+
+/// A picture that cannot be written whole (here past the file-size limit of `ulimit -f`, as on a full disk) is an
+/// error, and the file that was at the path is left as it was; nothing half-written stays anywhere.
+#[test]
+fn a_picture_that_cannot_be_written_whole_is_an_error_and_the_old_file_stays() {
+    let dir = scratch("full-disk");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("kept.png");
+    std::fs::copy(asset("images/content_astronaut.png"), &out).unwrap();
+    let before = std::fs::read(&out).unwrap();
+    let binary = std::env::var("ARTSY_CLI").unwrap_or_else(|_| env!("CARGO_BIN_EXE_artsy").into());
+    // (1 KiB: every picture is larger; the signal the limit raises is ignored, so writes fail instead)
+    let run = Command::new("bash")
+        .current_dir(&dir)
+        .args([
+            "-c",
+            r#"trap '' XFSZ; ulimit -f 1; exec "$0" --size 48 --iters 1 --out "$1""#,
+        ])
+        .arg(&binary)
+        .arg(&out)
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .env("TMPDIR", &dir)
+        .output()
+        .expect("bash runs");
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{log}");
+    assert!(log.contains("cannot write") && log.contains("kept.png"), "{log}");
+    assert_eq!(std::fs::read(&out).unwrap(), before, "the old file is untouched");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["kept.png"], "no partial or rescued file is left: {log}");
+}

@@ -5,7 +5,7 @@
 
 mod common;
 
-use artsy::{Error, Gpu, Optimizer, Params, Session};
+use artsy::{Error, Gpu, Optimizer, Params, Session, Transfer};
 use common::{gpu, gpu_weights};
 
 fn gradient(w: u32, h: u32) -> image::RgbaImage {
@@ -124,4 +124,65 @@ fn a_loss_that_is_not_a_number_stops_the_run_and_keeps_the_best_picture() {
         mean_diff < 20.0,
         "best picture is {mean_diff} grey levels from the photo"
     );
+}
+
+#[test]
+fn coarse_to_fine_is_refused_up_front_when_its_last_stage_does_not_fit() {
+    // 16 MiB buffers: conv1's features fit up to 256x256 px, so a run up to 512 px cannot end. Its first stages
+    // (128 and 256 px) would fit: the refusal comes before they run, not after.
+    let gpu = pollster::block_on(Gpu::with_buffer_limit(16 << 20)).expect("a GPU adapter");
+    let weights = gpu_weights(&gpu);
+    let params = Params {
+        size: 512,
+        multiscale: true,
+        multiscale_start: 128,
+        iterations: 3,
+        ..Params::default()
+    };
+    let painting = [(gradient(40, 40), 1.0)];
+    match pollster::block_on(Transfer::new(&gpu, &weights, &gradient(64, 64), &painting, &params)) {
+        Err(Error::TooLarge { largest_fitting, .. }) => assert_eq!(largest_fitting, 256),
+        Err(e) => panic!("expected TooLarge, got {e}"),
+        Ok(_) => panic!("a run up to 512 px started in 16 MiB buffers"),
+    }
+}
+
+#[test]
+fn a_stage_that_runs_away_at_its_end_stops_coarse_to_fine_with_its_best_picture() {
+    let gpu = gpu();
+    let weights = gpu_weights(&gpu);
+    // Adam at a learning rate of 1 with a huge content weight runs away within two steps.
+    let params = Params {
+        size: 32,
+        multiscale: true,
+        multiscale_start: 16,
+        iterations: 3,
+        optimizer: Optimizer::Adam,
+        learning_rate: 1.0,
+        content_weight: 1e6,
+        style_weight: 0.0,
+        tv_weight: 1.0,
+        ..Params::default()
+    };
+    // (the CLI's sample pair, as `artsy --size 32 --multiscale --multiscale-start 16 --iters 3 --optimizer adam
+    // --lr 1 --content-weight 1e6 --style-weight 0 --tv-weight 1` runs it)
+    let read = |name: &str| image::open(common::asset(name)).unwrap().to_rgba8();
+    let photo = read("images/content_astronaut.png");
+    let painting = [(read("images/style_starry_night_vangogh.jpg"), 1.0)];
+    let mut transfer = pollster::block_on(Transfer::new(&gpu, &weights, &photo, &painting, &params)).unwrap();
+    assert_eq!(transfer.stages().len(), 2);
+    // The first stage's first step, seen finished; then its last, which runs away, queued and not yet looked at
+    // (as a batch's last steps are when the stage ends).
+    assert_eq!(transfer.run(1).unwrap(), 1);
+    transfer.wait_oldest().unwrap();
+    let first = transfer.poll_losses().expect("the first step's losses");
+    assert!(first.total.is_finite());
+    assert_eq!(transfer.run(10).unwrap(), 1);
+    match pollster::block_on(transfer.next_stage()) {
+        Err(Error::Diverged { .. }) => {}
+        other => panic!("the first stage's runaway was carried on: {other:?}"),
+    }
+    assert_eq!(transfer.stage(), 0, "the run stays at the stage that went wrong");
+    let best = pollster::block_on(transfer.best_image()).unwrap();
+    assert_eq!((best.width(), best.height()), (16, 16), "its best picture is kept");
 }

@@ -47,7 +47,8 @@ pub struct Args {
     /// lbfgs (uses curvature: lower loss for the same time, most visibly early) or adam.
     #[arg(long)]
     pub optimizer: Option<Optimizer>,
-    /// Coarse to fine: start at a quarter or half of --size and upscale; makes large outputs affordable.
+    /// Coarse to fine: start at --size halved down to --multiscale-start (256 px) and upscale each result; makes
+    /// large outputs affordable (a size below twice the start runs at that size alone).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     pub multiscale: Option<bool>,
     /// With --multiscale: the smallest size to start from.

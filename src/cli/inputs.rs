@@ -145,19 +145,27 @@ pub fn filter_name(path: &Path) -> String {
         .unwrap_or_else(|| "filter".into())
 }
 
+/// Refuses paintings that a filter file cannot hold (more than MAX_PAINTINGS, or more than its size limit once
+/// base64-encoded), before any work: a filter written with them could not be read back.
+pub fn check_filter_paintings(styles: &[FilterStyle]) -> Result<(), String> {
+    if styles.len() > artsy::filter::MAX_PAINTINGS {
+        return Err(format!(
+            "cannot save {} paintings as a filter: a filter holds at most {}",
+            styles.len(),
+            artsy::filter::MAX_PAINTINGS
+        ));
+    }
+    let encoded: u64 = styles.iter().map(|s| (s.data.len() as u64).div_ceil(3) * 4).sum();
+    artsy::filter::check_file_size(encoded).map_err(|e| format!("cannot save these paintings as a filter: {e}"))
+}
+
 /// Writes this run's paintings and settings as a filter the page can import, named after the file.
 pub fn save_filter(path: &Path, inputs: &Inputs) -> Result<(), String> {
     let filter = Filter::new(&filter_name(path), &inputs.params, inputs.styles.clone());
     let json = filter.to_json();
-    if inputs.styles.len() > artsy::filter::MAX_PAINTINGS {
-        return Err(format!(
-            "cannot save {} paintings as a filter: a filter holds at most {}",
-            inputs.styles.len(),
-            artsy::filter::MAX_PAINTINGS
-        ));
-    }
+    check_filter_paintings(&inputs.styles)?;
     artsy::filter::check_file_size(json.len() as u64).map_err(|e| format!("cannot save the filter: {e}"))?;
-    std::fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    super::output::save_filter_file(&json, path)?;
     eprintln!("filter saved: {}", path.display());
     Ok(())
 }

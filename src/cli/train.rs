@@ -15,7 +15,9 @@ use clap::Args as ClapArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::args::layer_weights;
-use super::inputs::{DEFAULT_WEIGHTS, app_file, decode_paintings, filter_name, given_styles, read, read_filter};
+use super::inputs::{
+    DEFAULT_WEIGHTS, app_file, check_filter_paintings, decode_paintings, filter_name, given_styles, read, read_filter,
+};
 use super::output;
 use super::progress::show;
 
@@ -260,6 +262,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         blend: (!args.style_blend.is_empty()).then(|| args.style_blend.clone()),
     };
     let (params, styles) = base.merged(&overrides).map_err(|e| e.to_string())?;
+    check_filter_paintings(&styles)?;
     // Unless given, each setting is the network's to continue from, or the default.
     let (base, earlier_steps) = match &resumed {
         Some((trained, _)) => (trained.clone(), trained.steps),
@@ -391,7 +394,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     let mut filter = Filter::new(&filter_name(&args.out), &params, styles);
     filter.network = Some(FilterNetwork::new(trainer.architecture(), settings, &network));
     let json = filter.to_json();
-    std::fs::write(&args.out, &json).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    output::save_filter_file(&json, &args.out)?;
     eprintln!(
         "filter saved: {} ({:.1} MB)",
         args.out.display(),
