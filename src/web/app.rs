@@ -237,12 +237,19 @@ impl App {
         self.ui.weights_text.set_text_content(Some(&format!(
             "{why} Serve the page with ./build.sh serve, or drop {WEIGHTS_FILE} here (or click to choose it)."
         )));
-        self.ui.weights_box.class_list().add_1("missing").ok();
+        let b = &self.ui.weights_box;
+        b.class_list().add_1("missing").ok();
+        // reachable by keyboard while it asks for the file (Enter or Space opens the picker)
+        b.set_attribute("tabindex", "0").ok();
+        b.set_attribute("role", "button").ok();
         self.refresh_buttons();
     }
 
     fn accept_weights(&self, w: VggWeights) {
-        self.ui.weights_box.class_list().remove_1("missing").ok();
+        let b = &self.ui.weights_box;
+        b.class_list().remove_1("missing").ok();
+        b.remove_attribute("tabindex").ok();
+        b.remove_attribute("role").ok();
         self.ui.weights_progress.set_value(1.0);
         self.engine.set_weights(w);
         self.refresh_buttons();
@@ -264,6 +271,13 @@ impl App {
         let app = self.clone();
         on(target, "click", move |_: Event| {
             if !app.engine.has_weights_file() {
+                app.ui.weights_input.click();
+            }
+        });
+        let app = self.clone();
+        on(target, "keydown", move |e: web_sys::KeyboardEvent| {
+            if (e.key() == "Enter" || e.key() == " ") && !app.engine.has_weights_file() {
+                e.prevent_default();
                 app.ui.weights_input.click();
             }
         });

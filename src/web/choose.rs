@@ -289,6 +289,8 @@ impl App {
         camera.panel.class_list().remove_1("failed").ok();
         camera.message.set_text_content(Some("Starting the camera ..."));
         camera.take.set_disabled(true);
+        // keyboard focus moves into the panel before its opener is disabled under it
+        camera.cancel.focus().ok();
         camera.open.set_disabled(true);
         let closings = self.camera_closings.get();
         let opened = Camera::open(&camera.video).await;
@@ -304,6 +306,7 @@ impl App {
                 *self.camera.borrow_mut() = Some(c);
                 camera.message.set_text_content(Some("Frame your photo, then take it."));
                 camera.take.set_disabled(false);
+                camera.take.focus().ok();
             }
             Err(message) => {
                 camera.panel.class_list().add_1("failed").ok();
@@ -340,7 +343,14 @@ impl App {
             c.stop();
         }
         let camera = &self.ui.camera;
+        // focus inside the panel goes back to its opener rather than out of the page's flow
+        let had_focus = camera
+            .panel
+            .contains(dom::document().active_element().as_ref().map(|e| e.as_ref()));
         dom::set_hidden(&camera.panel, true);
         camera.open.set_disabled(false);
+        if had_focus {
+            camera.open.focus().ok();
+        }
     }
 }

@@ -75,9 +75,16 @@ pub async fn cached(url: &str) -> Option<Vec<u8>> {
 }
 
 /// Keeps `bytes` as the cached copy of `url`, of the served file of version `version` (empty for a file the user
-/// gave). Best effort: a full or missing cache only costs a re-download.
+/// gave), in place of any copy kept before: a built site names the weights by their content's hash, so new weights
+/// come under a new URL and the old 20 MB would otherwise stay. Best effort: a full or missing cache only costs a
+/// re-download.
 pub async fn remember(url: &str, bytes: &[u8], version: &str) {
     let Some(cache) = open_cache().await else { return };
+    if let Ok(keys) = JsFuture::from(cache.keys()).await {
+        for key in js_sys::Array::from(&keys).iter() {
+            let _ = JsFuture::from(cache.delete_with_request(&key.unchecked_into())).await;
+        }
+    }
     let mut copy = bytes.to_vec();
     let init = web_sys::ResponseInit::new();
     let Ok(headers) = web_sys::Headers::new() else { return };

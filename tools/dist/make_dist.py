@@ -95,7 +95,10 @@ def main():
     # The shell the service worker keeps: everything but the weights (the page keeps those itself).
     shell = ["./", module_name, wasm_name, style_name, "manifest.webmanifest", icons[192], icons[512]] + \
         ["data/" + s for s in SAMPLES]
-    version = short_hash("\n".join(shell).encode() + index.encode())
+    # the version changes with the content of every file kept, also of those with fixed names (the sample
+    # pictures, the manifest, the page), so that a changed one reaches returning visitors
+    kept = [index.encode() if url == "./" else read(os.path.join(OUT, url)) for url in shell]
+    version = short_hash(b"".join(hashlib.sha256(data).digest() for data in kept))
     worker = read(os.path.join(HERE, "sw.js")).decode()
     worker = worker.replace("__VERSION__", version).replace("__SHELL__", json.dumps(shell))
     write("sw.js", worker.encode())

@@ -6,7 +6,10 @@ const SHELL = __SHELL__;
 const CACHE = "artsy-shell-" + VERSION;
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  // from the server, past the browser's HTTP cache: a page kept there from before an update would name the old
+  // version's hashed files, which this version's cache does not hold
+  const fresh = SHELL.map((url) => new Request(url, { cache: "reload" }));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(fresh)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
