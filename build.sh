@@ -173,7 +173,7 @@ case "$cmd" in
         ;;
     bench-bundle) bench_bundle ;;
     *)
-        echo "usage: ./build.sh [serve|web|run|test|bench [--web]|bench-bundle|setup]" >&2
+        echo "usage: ./build.sh [serve|web|dist|run|test|bench [--web]|bench-bundle|setup]" >&2
         exit 2
         ;;
 esac
