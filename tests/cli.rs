@@ -530,3 +530,23 @@ fn a_picture_that_cannot_be_written_whole_is_an_error_and_the_old_file_stays() {
         .collect();
     assert_eq!(left, ["kept.png"], "no partial or rescued file is left: {log}");
 }
+
+#[test]
+fn options_that_do_nothing_in_this_run_are_named() {
+    let (ok, log) = artsy(&[
+        "--init",
+        "content",
+        "--seed",
+        "5",
+        "--multiscale-start",
+        "64",
+        "--weights",
+        "/no/such/weights.safetensors",
+    ]);
+    assert!(!ok && log.contains("cannot read weights"), "{log}");
+    assert!(log.contains("note: --seed only matters for a noise start"), "{log}");
+    assert!(
+        log.contains("note: --multiscale-start only matters with --multiscale"),
+        "{log}"
+    );
+}

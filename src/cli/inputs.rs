@@ -101,8 +101,11 @@ pub fn resolve(args: &Args) -> Result<Inputs, String> {
     let base = filter.unwrap_or_else(|| Filter::new("command line", &Params::default(), Vec::new()));
     let overrides = args.overrides(given_styles)?;
     let (params, styles) = base.merged(&overrides).map_err(|e| e.to_string())?;
-    if args.seed.is_some() && args.init.is_none() && params.init.seed().is_none() {
+    if args.seed.is_some() && params.init.seed().is_none() {
         eprintln!("note: --seed only matters for a noise start (--init noise); this run starts from the photo");
+    }
+    if args.multiscale_start.is_some() && !params.multiscale {
+        eprintln!("note: --multiscale-start only matters with --multiscale; this run is at one size");
     }
 
     let content_path = args.content.clone().unwrap_or_else(|| app_file(DEFAULT_PHOTO));

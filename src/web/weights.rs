@@ -51,20 +51,30 @@ pub async fn served_version(url: &str) -> Option<String> {
     (response.ok() && !version.is_empty()).then_some(version)
 }
 
+/// How long asking the server for the weights' version may take before a cached copy is used as it is.
+const VERSION_CHECK_MS: i32 = 3000;
+
 /// The cached copy of `url`, if there is one and it is of the file served there now: the server is asked for its
 /// file's version (a HEAD request, no download) and a copy of another version is dropped. When the server cannot
-/// say (offline, no such file, no version given), the copy is used as it is.
+/// say (offline, no answer within VERSION_CHECK_MS, no such file, no version given), the copy is used as it is.
 pub async fn cached(url: &str) -> Option<Vec<u8>> {
     let cache = open_cache().await?;
     let hit = JsFuture::from(cache.match_with_str(url)).await.ok()?;
     let response: web_sys::Response = hit.dyn_into().ok()?;
+    // a network that is up but does not answer counts as offline after a while, not after the browser's timeout
+    let asked = std::pin::pin!(served_version(url));
+    let timer = std::pin::pin!(crate::web::dom::sleep(VERSION_CHECK_MS));
+    let served = match futures_util::future::select(asked, timer).await {
+        futures_util::future::Either::Left((served, _)) => served,
+        futures_util::future::Either::Right(_) => None,
+    };
     let kept = response
         .headers()
         .get(VERSION_HEADER)
         .ok()
         .flatten()
         .unwrap_or_default();
-    if let Some(served) = served_version(url).await
+    if let Some(served) = served
         && served != kept
     {
         forget(url).await;
