@@ -125,6 +125,21 @@ fn session_buffer_bytes(photo: (u32, u32), paintings: &[(u32, u32)], size: u32, 
         .fold(largest_buffer_bytes(w, h), u64::max)
 }
 
+/// `session_buffer_bytes` of a session of `params` over these pictures.
+fn largest_buffer_of(photo: &RgbaImage, paintings: &[(RgbaImage, f32)], params: &Params) -> u64 {
+    session_buffer_bytes(
+        (photo.width(), photo.height()),
+        &sizes_of(paintings),
+        params.size,
+        params.style_scale,
+    )
+}
+
+/// The (width, height) of each painting.
+fn sizes_of(paintings: &[(RgbaImage, f32)]) -> Vec<(u32, u32)> {
+    paintings.iter().map(|(p, _)| (p.width(), p.height())).collect()
+}
+
 impl Session {
     /// Builds every buffer, bind group and target for one transfer of `paintings` (image, blend weight) onto
     /// `photo`. Computes the photo's features and the paintings' Gram matrices on the GPU before returning.
@@ -252,18 +267,11 @@ impl Session {
                 params.size
             )));
         }
-        let painting_sizes: Vec<(u32, u32)> = paintings.iter().map(|(p, _)| (p.width(), p.height())).collect();
-        let needed = session_buffer_bytes(
-            (photo.width(), photo.height()),
-            &painting_sizes,
-            params.size,
-            params.style_scale,
-        );
-        if needed > gpu.largest_buffer() {
+        if largest_buffer_of(photo, paintings, params) > gpu.largest_buffer() {
             let largest = Self::largest_size(
                 gpu,
                 (photo.width(), photo.height()),
-                &painting_sizes,
+                &sizes_of(paintings),
                 params.style_scale,
             );
             return Err(Self::too_large(gpu, photo, paintings, params)(largest));
@@ -279,13 +287,7 @@ impl Session {
         params: &Params,
     ) -> impl Fn(u32) -> Error {
         let (width, height) = crate::image::fit(photo.width(), photo.height(), params.size);
-        let painting_sizes: Vec<(u32, u32)> = paintings.iter().map(|(p, _)| (p.width(), p.height())).collect();
-        let needed = session_buffer_bytes(
-            (photo.width(), photo.height()),
-            &painting_sizes,
-            params.size,
-            params.style_scale,
-        );
+        let needed = largest_buffer_of(photo, paintings, params);
         let (needed_mb, limit_mb) = (
             Self::estimate_bytes(width, height, params.optimizer) >> 20,
             gpu.largest_buffer() >> 20,
