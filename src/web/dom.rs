@@ -1,5 +1,7 @@
 //! Small DOM helpers: creating elements, text, classes, events, and awaiting timers and animation frames.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlElement};
@@ -27,6 +29,23 @@ pub fn text(parent: &Element, tag: &str, class: &str, content: &str) -> Element 
     let e = el(parent, tag, class);
     e.set_text_content(Some(content));
     e
+}
+
+/// Names `control` by the element `name` and describes it by `help` (both beside it in its row), so a screen reader
+/// says the name, then the help after a pause, rather than both run together as one long name.
+pub fn name_and_describe(control: &Element, name: &Element, help: Option<&Element>) {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    name.set_id(&format!("control-{id}-name"));
+    control
+        .set_attribute("aria-labelledby", &name.id())
+        .expect("aria-labelledby");
+    if let Some(help) = help {
+        help.set_id(&format!("control-{id}-help"));
+        control
+            .set_attribute("aria-describedby", &help.id())
+            .expect("aria-describedby");
+    }
 }
 
 pub fn cast<T: JsCast>(e: &Element) -> T {

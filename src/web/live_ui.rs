@@ -3,7 +3,7 @@
 
 use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement, HtmlVideoElement};
 
-use super::dom::{cast, el, text};
+use super::dom::{cast, el, name_and_describe, text};
 use super::live_filter::browser_defaults;
 use super::ui::button;
 use crate::filter_net::WIDTHS;
@@ -32,25 +32,27 @@ pub struct LivePanel {
 
 fn number(parent: &Element, label: &str, help: &str, value: u32, range: (u32, u32), step: u32) -> HtmlInputElement {
     let row = el(parent, "label", "control");
-    text(&row, "span", "name", label);
+    let name = text(&row, "span", "name", label);
     let i: HtmlInputElement = cast(&el(&row, "input", ""));
     i.set_type("number");
     i.set_min(&range.0.to_string());
     i.set_max(&range.1.to_string());
     i.set_step(&step.to_string());
     i.set_value(&value.to_string());
-    text(&row, "small", "help", help);
+    let help = text(&row, "small", "help", help);
+    name_and_describe(&i, &name, Some(&help));
     i
 }
 
 fn select(parent: &Element, label: &str, class: &str, options: &[(String, String)]) -> HtmlSelectElement {
     let row = el(parent, "label", "control");
-    text(&row, "span", "name", label);
+    let name = text(&row, "span", "name", label);
     let s: HtmlSelectElement = cast(&el(&row, "select", class));
     for (value, shown) in options {
         let o = text(s.as_ref(), "option", "", shown);
         o.set_attribute("value", value).unwrap();
     }
+    name_and_describe(&s, &name, None);
     s
 }
 

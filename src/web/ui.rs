@@ -10,7 +10,7 @@ use web_sys::{
     HtmlSelectElement, HtmlVideoElement,
 };
 
-use super::dom::{cast, el, text};
+use super::dom::{cast, el, name_and_describe, text};
 use crate::params::{InitKind, limits};
 use crate::vgg::Layer;
 use crate::{Optimizer, Params, Pooling};
@@ -162,14 +162,15 @@ fn input(
     attrs: &[(&str, String)],
 ) -> HtmlInputElement {
     let row = el(parent, "label", "control");
-    text(&row, "span", "name", label);
+    let name = text(&row, "span", "name", label);
     let i: HtmlInputElement = cast(&el(&row, "input", ""));
     i.set_type(kind);
     for (k, v) in attrs {
         i.set_attribute(k, v).unwrap();
     }
     i.set_value(value);
-    text(&row, "small", "help", help);
+    let help = text(&row, "small", "help", help);
+    name_and_describe(&i, &name, Some(&help));
     i
 }
 
@@ -179,20 +180,22 @@ fn checkbox(parent: &Element, label: &str, help: &str, name: &str) -> HtmlInputE
     let i: HtmlInputElement = cast(&el(&row, "input", ""));
     i.set_type("checkbox");
     i.set_name(name);
-    text(&row, "span", "name", label);
-    text(&row, "small", "help", help);
+    let name = text(&row, "span", "name", label);
+    let help = text(&row, "small", "help", help);
+    name_and_describe(&i, &name, Some(&help));
     i
 }
 
 fn select(parent: &Element, label: &str, help: &str, options: &[(String, &str)]) -> HtmlSelectElement {
     let row = el(parent, "label", "control");
-    text(&row, "span", "name", label);
+    let name = text(&row, "span", "name", label);
     let s: HtmlSelectElement = cast(&el(&row, "select", ""));
     for (value, shown) in options {
         let o = text(s.as_ref(), "option", "", shown);
         o.set_attribute("value", value).unwrap();
     }
-    text(&row, "small", "help", help);
+    let help = text(&row, "small", "help", help);
+    name_and_describe(&s, &name, Some(&help));
     s
 }
 

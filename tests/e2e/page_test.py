@@ -345,6 +345,24 @@ def check_accessible(page, moment, results):
     assert not found, f"accessibility, {moment}: {found}"
 
 
+def check_control_names(page, results):
+    """Each setting is named by its label alone, its line of help being its description: a screen reader says
+    "Iterations", then the help after a pause, rather than both as one long name."""
+    named = {"spinbutton": ["Output size", "Iterations", "Training steps", "Crop size", "Batch"],
+             "slider": ["Style strength", "Smoothness", "Style scale"],
+             "checkbox": ["Coarse to fine", "Keep the photo's colours"],
+             "combobox": ["Optimizer", "Network width", "Filter", "Size"]}
+    for role, names in named.items():
+        for name in names:
+            found = page.get_by_role(role, name=name, exact=True)
+            assert found.count() == 1, f"no {role} named exactly {name!r} ({found.count()} found)"
+    iterations = page.get_by_role("spinbutton", name="Iterations", exact=True)
+    help_id = iterations.get_attribute("aria-describedby")
+    described = page.locator(f"#{help_id}").text_content() if help_id else ""
+    assert "Optimisation steps" in described, f"Iterations is described by {described!r}"
+    results["control names"] = f"{sum(map(len, named.values()))} settings named by their labels alone"
+
+
 def check_before_after(page, results):
     """The comparison under the result: the slider at 100 shows the photo in the preview's place, at 0 the result,
     at 50 the photo on the left half and the result on the right; pressing and holding shows the photo."""
@@ -841,6 +859,7 @@ def main():
         assert re.search(r"up to \d+ px on this GPU", size_help), size_help
         shot(page, "before.png")
         check_accessible(page, "before a run", results)
+        check_control_names(page, results)
 
         results["shares"] = choose_images(page)
 
