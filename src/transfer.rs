@@ -68,6 +68,13 @@ pub struct Transfer {
     done_before: u32,
     /// The photo at the current stage's size, when its colours are to be kept.
     color_source: Option<RgbaImage>,
+    /// The current stage's finished picture, kept when the next stage could not be built (out of GPU memory, say):
+    /// `best_image` gives it then.
+    kept_picture: Option<RgbaImage>,
+    /// Makes the next `next_stage` fail as running out of GPU memory would (memory cannot be made to run out
+    /// on purpose on every machine).
+    #[cfg(test)]
+    fail_next_stage: bool,
 }
 
 impl Transfer {
@@ -98,6 +105,9 @@ impl Transfer {
             session: Some(session),
             done_before: 0,
             color_source: None,
+            kept_picture: None,
+            #[cfg(test)]
+            fail_next_stage: false,
         };
         t.update_color_source();
         Ok(t)
@@ -191,17 +201,34 @@ impl Transfer {
         self.live_mut()?.finish().await?;
         let picture = self.live()?.image().await?;
         self.done_before += self.stage_iteration();
-        self.stage += 1;
-        let params = stage_params(&self.params, self.stages[self.stage]);
+        let params = stage_params(&self.params, self.stages[self.stage + 1]);
         // Free this stage before building the next: at large sizes both would not fit together.
         self.session = None;
-        let mut session = Session::new(&self.gpu, &self.weights, &self.photo, &self.paintings, &params).await?;
-        let start = crate::image::resize(&picture, session.width, session.height);
-        session.set_pixels(&crate::image::to_pixels(&start))?;
+        let session = match self.start_stage(&params, &picture).await {
+            Ok(session) => session,
+            Err(e) => {
+                // the run is over, but the stages it went through are not lost
+                self.kept_picture = Some(picture);
+                return Err(e);
+            }
+        };
+        self.stage += 1;
         (self.width, self.height) = (session.width, session.height);
         self.session = Some(session);
         self.update_color_source();
         Ok(true)
+    }
+
+    /// The session of the stage `params` describes, starting from `picture` upscaled.
+    async fn start_stage(&self, params: &Params, picture: &RgbaImage) -> Result<Session> {
+        #[cfg(test)]
+        if self.fail_next_stage {
+            return Err(Error::Gpu("Out of Memory (as a test asked)".into()));
+        }
+        let mut session = Session::new(&self.gpu, &self.weights, &self.photo, &self.paintings, params).await?;
+        let start = crate::image::resize(picture, session.width, session.height);
+        session.set_pixels(&crate::image::to_pixels(&start))?;
+        Ok(session)
     }
 
     /// Steps submitted whose completion has not been observed yet (current stage).
@@ -246,8 +273,12 @@ impl Transfer {
     }
 
     /// The best picture of the current stage (lowest finite loss; its starting picture before any step), with the
-    /// photo's colours when asked for: what to keep after `Error::Diverged`. Waits for the GPU.
+    /// photo's colours when asked for: what to keep after `Error::Diverged`. After `next_stage` failed, the last
+    /// finished stage's picture. Waits for the GPU.
     pub async fn best_image(&self) -> Result<RgbaImage> {
+        if let (None, Some(kept)) = (&self.session, &self.kept_picture) {
+            return Ok(self.with_colors(kept.clone()));
+        }
         Ok(self.with_colors(self.live()?.best_image().await?))
     }
 
@@ -313,6 +344,40 @@ mod tests {
             plan(&p),
             [(32, 8), (64, 3), (128, 1)].map(|(size, iterations)| Stage { size, iterations })
         );
+    }
+
+    #[test]
+    fn a_stage_that_cannot_be_built_keeps_the_picture_of_the_stage_before() {
+        use crate::{Gpu, GpuWeights, VggWeights};
+        let gpu = pollster::block_on(Gpu::new()).expect("a GPU adapter");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+        let bytes = std::fs::read(root.join("vgg19/vgg19-conv-u8.safetensors")).expect("weights (in assets/)");
+        let weights = Arc::new(GpuWeights::upload(&gpu, &VggWeights::from_safetensors(&bytes).unwrap()));
+        let photo = RgbaImage::from_fn(40, 40, |x, y| image::Rgba([(x * 6) as u8, (y * 6) as u8, 90, 255]));
+        let painting = RgbaImage::from_fn(24, 24, |x, y| image::Rgba([200, (x * 10) as u8, (y * 10) as u8, 255]));
+        let params = Params {
+            size: 32,
+            multiscale: true,
+            multiscale_start: 16,
+            iterations: 3,
+            ..Params::default()
+        };
+        let mut transfer =
+            pollster::block_on(Transfer::new(&gpu, &weights, &photo, &[(painting, 1.0)], &params)).unwrap();
+        assert_eq!(transfer.stages().len(), 2);
+        while transfer.run(10).unwrap() > 0 {}
+        let finished = pollster::block_on(transfer.image()).unwrap();
+        transfer.fail_next_stage = true;
+        let e = pollster::block_on(transfer.next_stage()).expect_err("the next stage fails");
+        assert!(e.to_string().contains("Out of Memory"), "{e}");
+        assert_eq!(
+            (transfer.stage(), transfer.iteration()),
+            (0, 2),
+            "the run ends at the stage it finished"
+        );
+        let kept = pollster::block_on(transfer.best_image()).expect("the finished stage's picture is kept");
+        assert_eq!(kept, finished, "the picture kept is the finished stage's last");
+        assert!(transfer.run(1).is_err(), "the run is over");
     }
 
     #[test]

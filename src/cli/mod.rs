@@ -54,7 +54,22 @@ pub fn run(args: Args) -> Result<(), String> {
             output::save_picture(&best, &inputs.out).map_err(|s| format!("{e}; {s}"))?;
             return Err(format!("{e} in {}", inputs.out.display()));
         }
-        Err(e) => return Err(e.to_string()),
+        Err(e) => {
+            // Stopped another way (a larger stage out of GPU memory, say): keep what it made, where the GPU still
+            // gives it.
+            return Err(match pollster::block_on(transfer.best_image()) {
+                Ok(best) => match output::save_picture(&best, &inputs.out) {
+                    Ok(()) => format!(
+                        "{e}; the best picture so far ({}x{}) is saved in {}",
+                        best.width(),
+                        best.height(),
+                        inputs.out.display()
+                    ),
+                    Err(s) => format!("{e}; {s}"),
+                },
+                Err(_) => e.to_string(),
+            });
+        }
     };
     let picture = pollster::block_on(transfer.image()).map_err(|e| e.to_string())?;
     output::save_picture(&picture, &inputs.out)?;
