@@ -494,8 +494,7 @@ fn sigmoid_forward_and_backward() {
 #[test]
 fn forward_steps_in_f16_match_the_reference() {
     let gpu = gpu();
-    if !gpu.has_f16() {
-        eprintln!("skipped: {} has no shader-f16", gpu.adapter.name);
+    if !common::has_f16(&gpu) {
         return;
     }
     let f16 = Precision::F16;

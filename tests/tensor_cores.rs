@@ -1,7 +1,7 @@
 //! The tensor-core convolutions against the CPU f64 references at f16-input tolerances (VGG's 3x3 convolution,
 //! conv3x3_coop, and the filter network's forward convolution, conv_coop), a whole filter network against the f32
 //! kernels, and the switch that chooses them. Where the adapter has no cooperative matrices the kernel tests say so
-//! and pass.
+//! and pass (and fail where ARTSY_REQUIRE names tensor-cores, as tests/lavapipe_coop.sh sets it).
 //!
 //! Without a GPU that has them, Mesa 26's lavapipe (Debian sid's mesa-vulkan-drivers, with the glibc, libstdc++
 //! and LLVM it needs, started through sid's loader) runs these on the CPU with 8x8x8 matrices:
@@ -26,8 +26,6 @@ use common::{f64s, gpu_with_tensor_cores, pad_channels, random, read, reference 
 const REL_NORM: f64 = 2e-3;
 /// No single element may be off by more than this fraction of the largest reference value.
 const REL_MAX: f64 = 1e-2;
-
-const SKIPPED: &str = "skipped: this adapter has no cooperative-matrix (tensor core) support";
 
 /// Asserts |got - want| / |want| <= REL_NORM (2-norms) and every error <= REL_MAX * max|want|.
 fn assert_close_f16(what: &str, got: &[f32], want: &[f64]) {
@@ -72,12 +70,7 @@ fn assert_close_f16(what: &str, got: &[f32], want: &[f64]) {
 fn tensor_core_gpu() -> Option<Gpu> {
     let gpu = gpu_with_tensor_cores();
     eprintln!("{}: tensor cores {}", gpu.adapter, gpu.adapter.tensor_cores);
-    if gpu.tensor_cores() {
-        Some(gpu)
-    } else {
-        eprintln!("{SKIPPED}");
-        None
-    }
+    common::feature_present(&gpu, "tensor-cores", gpu.tensor_cores()).then_some(gpu)
 }
 
 /// Forward and input gradient of one random convolution on tensor cores against the reference; `scale`
@@ -675,10 +668,19 @@ fn a_filter_network_applies_alike_on_tensor_cores() {
     let bytes = std::fs::read(common::asset("images/content_coffee.png")).unwrap();
     let photo = artsy::image::decode("coffee", &bytes).unwrap();
     let photo = artsy::image::resize(&photo, 96, 64);
+    // in f32 on both: only f32 passes go to the tensor cores (a GPU with shader-f16 applies in f16 unless told)
     let apply = |gpu: &Gpu| {
         let mut stylizer = Stylizer::new(gpu, arch.clone(), &params).unwrap();
+        stylizer.set_precision(Precision::F32).unwrap();
         pollster::block_on(stylizer.apply(&photo)).unwrap()
     };
+    assert!(
+        matches!(
+            ForwardKernel::choose(&coop, &filter_shape(64, 96, 64, 64, 3, 1), Precision::F32),
+            ForwardKernel::Coop { .. }
+        ),
+        "the network's convolutions run on tensor cores"
+    );
     let (a, b) = (apply(&coop), apply(&f32_gpu));
     let d: Vec<i32> = a
         .pixels()

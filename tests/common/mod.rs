@@ -44,6 +44,29 @@ pub fn unchecked() -> bool {
     env!("CARGO_CRATE_NAME").ends_with("_unchecked")
 }
 
+/// Whether a test that needs `feature` ("f16", "tensor-cores") runs: `present` says whether this adapter has it.
+/// Where it has not, the test says so and is skipped, unless the environment variable ARTSY_REQUIRE names the
+/// feature (`ARTSY_REQUIRE=f16,tensor-cores`, as tests/lavapipe_coop.sh and the GPU machine's scripts set it):
+/// then a missing feature fails the test instead of letting it pass without running.
+pub fn feature_present(gpu: &Gpu, feature: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    let required = std::env::var("ARTSY_REQUIRE").unwrap_or_default();
+    assert!(
+        !required.split(',').any(|f| f.trim() == feature),
+        "{} has no {feature}, which ARTSY_REQUIRE={required} requires",
+        gpu.adapter.name
+    );
+    eprintln!("skipped: {} has no {feature}", gpu.adapter.name);
+    false
+}
+
+/// Whether `gpu` runs shaders in f16 (`feature_present` for "f16").
+pub fn has_f16(gpu: &Gpu) -> bool {
+    feature_present(gpu, "f16", gpu.has_f16())
+}
+
 pub fn read(gpu: &Gpu, buffer: &wgpu::Buffer, len: usize) -> Vec<f32> {
     let mut v = pollster::block_on(gpu.read_f32(buffer)).expect("readback");
     v.truncate(len);
