@@ -17,6 +17,27 @@ cd "$(dirname "$0")"
 
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 
+# serving PORT PID FOLDER: waits until the static server PID answers on PORT (up to 10 s); stops with a message when
+# it died (a port already taken, say: PORT=9000 ./build.sh test moves both servers) or never answers.
+serving() {
+    local i
+    for i in $(seq 100); do
+        if ! kill -0 "$2" 2>/dev/null; then
+            echo "error: the server for $3 on port $1 stopped (is the port taken? PORT=... picks another)" >&2
+            exit 1
+        fi
+        # (an answer may come from another server on a taken port: ours must still be alive after it)
+        if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+            "http://127.0.0.1:$1/" 2>/dev/null; then
+            sleep 0.5
+            kill -0 "$2" 2>/dev/null && return 0
+        fi
+        sleep 0.1
+    done
+    echo "error: the server for $3 on port $1 does not answer" >&2
+    exit 1
+}
+
 setup() {
     # The weights and every sample picture (the page's, the CLI's and the tests') ship in assets/.
     local here
@@ -156,7 +177,8 @@ case "$cmd" in
         python3 -m http.server $((port + 1)) --bind 127.0.0.1 --directory out/site >/dev/null 2>&1 &
         site=$!
         trap 'kill $server $site 2>/dev/null' EXIT
-        sleep 1
+        serving "$port" $server www
+        serving $((port + 1)) $site out/site
         # the test starts Chromium with a fake camera (--use-fake-device-for-media-stream) for the camera flow
         python3 tests/e2e/page_test.py "http://127.0.0.1:$port/" out/e2e --dist "http://127.0.0.1:$((port + 1))/tools/artsy/"
         echo "screenshots: out/e2e/dist-first.png dist-offline.png before.png advanced.png during.png after.png gallery.png camera.png training.png" \

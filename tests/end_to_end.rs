@@ -276,7 +276,7 @@ fn a_step_in_folded_grids_equals_the_step_in_flat_grids() {
         println!("{optimizer:?}: flat {losses:?} then {after:?}; folded {f_losses:?} then {f_after:?}");
         // Every workgroup does the same work in either grid, in the same order: the results are bit for bit equal.
         let differing = |a: &[f32], b: &[f32]| a.iter().zip(b).filter(|(x, y)| x.to_bits() != y.to_bits()).count();
-        let worst = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        let worst = |a: &[f32], b: &[f32]| common::max_abs_diff(a, b);
         assert!(gradient.iter().any(|&g| g != 0.0) && gradient.iter().all(|g| g.is_finite()));
         assert_eq!((gradient.len(), pixels.len()), (f_gradient.len(), f_pixels.len()));
         assert_eq!(

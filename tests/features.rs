@@ -225,12 +225,8 @@ fn reference_grams(layers: &[common::reference::RefLayer], painting: &RgbaImage,
 
 /// The largest difference between `got` and `want`, relative to `want`'s largest magnitude.
 fn max_rel_diff(got: &[f32], want: &[f64]) -> f64 {
-    assert_eq!(got.len(), want.len());
     let peak = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    got.iter()
-        .zip(want)
-        .fold(0.0f64, |m, (&g, w)| m.max((g as f64 - w).abs()))
-        / peak
+    common::max_abs_diff(got, want) / peak
 }
 
 #[test]

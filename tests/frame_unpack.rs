@@ -43,7 +43,7 @@ fn frames_unpack_to_the_networks_size_down_and_up() {
         gpu.run(&[frame_unpack::unpack(&gpu, shape, &frame_buffer, &out)]);
         let got = read(&gpu, &out, (width * height * 4) as usize);
         let want = reference(&frame, shape);
-        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let worst = common::max_abs_diff(&got, &want);
         assert!(worst < 1e-6, "{width}x{height}: off by {worst}");
     }
 }

@@ -620,11 +620,7 @@ fn lbfgs_follows_the_reference_through_the_history_ring() {
         let mut expected = gpu_x.clone();
         reference.step(&mut expected, &g);
         let got = read(&gpu, &xb, n * 4);
-        let worst = got
-            .iter()
-            .zip(&expected)
-            .map(|(a, b)| (*a as f64 - b).abs())
-            .fold(0.0, f64::max);
+        let worst = common::max_abs_diff(&got, &expected);
         assert!(
             worst < 2e-4,
             "step {k}: GPU pixels differ from the reference by {worst}"
@@ -678,11 +674,7 @@ fn lbfgs_follows_the_reference_through_clamps_and_skipped_pairs() {
             .filter(|&i| i % 4 != 3 && (expected[i] == 0.0 || expected[i] == 1.0) && expected[i] != gpu_x[i])
             .count();
         let got = read(&gpu, &xb, n * 4);
-        let worst = got
-            .iter()
-            .zip(&expected)
-            .map(|(a, b)| (*a as f64 - b).abs())
-            .fold(0.0, f64::max);
+        let worst = common::max_abs_diff(&got, &expected);
         assert!(
             worst < 2e-4,
             "step {k}: GPU pixels differ from the reference by {worst}"
@@ -728,11 +720,7 @@ fn lbfgs_shortens_a_step_a_bad_curvature_estimate_blows_up() {
         let mut expected = gpu_x.clone();
         reference.step(&mut expected, &g);
         let got = f64s(&read(&gpu, &xb, n * 4));
-        let worst = got
-            .iter()
-            .zip(&expected)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
+        let worst = common::max_abs_diff(&got, &expected);
         assert!(
             worst < 2e-4,
             "step {k}: GPU pixels differ from the reference by {worst}"

@@ -7,7 +7,7 @@ pub mod reference;
 pub mod tensors;
 
 #[allow(unused_imports)]
-pub use tensors::{assert_close, f32s, f64s, pad_channels, random};
+pub use tensors::{assert_close, f32s, f64s, max_abs_diff, pad_channels, random};
 
 use std::sync::Arc;
 

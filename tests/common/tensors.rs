@@ -36,6 +36,16 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], rel: f32) {
     );
 }
 
+/// The largest |a - b| over two slices of one length, NaN where any difference is NaN (a fold with `f64::max` skips
+/// NaN, so a kernel that wrote NaN would pass).
+pub fn max_abs_diff<A: Copy + Into<f64>, B: Copy + Into<f64>>(a: &[A], b: &[B]) -> f64 {
+    assert_eq!(a.len(), b.len(), "lengths differ");
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| (x.into() - y.into()).abs())
+        .fold(0.0, |worst, d| if d > worst || d.is_nan() { d } else { worst })
+}
+
 /// f32 values widened for the f64 reference.
 pub fn f64s(v: &[f32]) -> Vec<f64> {
     v.iter().map(|&x| x as f64).collect()
