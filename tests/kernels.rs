@@ -836,6 +836,15 @@ fn conv3x3_refuses_unpadded_channels() {
 }
 
 #[test]
+#[should_panic(expected = "max_pool_forward: the pooled width must be above 0")]
+fn pooling_refuses_a_side_of_one_pixel() {
+    // (the shader divides by the pooled width)
+    let gpu = gpu();
+    let b = gpu.storage("b", 8 * 4);
+    pool2x2::forward(&gpu, artsy::Pooling::Max, 8, 1, 4, &b, &b);
+}
+
+#[test]
 #[should_panic(expected = "mse_loss: partials must hold 5 floats")]
 fn mse_loss_refuses_a_short_buffer() {
     let gpu = gpu();

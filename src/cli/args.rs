@@ -111,8 +111,9 @@ fn defaults_help() -> String {
     format!(
         "Defaults (without --filter) and ranges:\n  --size {} ({} to {})\n  --iters {} ({} to {})\n  \
          --optimizer {}  --pooling {}  --init {}  --seed 0\n  --content-weight {} ({})\n  --style-weight {} ({})\n  \
-         --tv-weight {} ({})\n  --lr {} ({})\n  --style-scale {} ({})\n  --multiscale-start {}\n  \
-         --content-layers {}\n  --style-layers {} (layer weights {})",
+         --tv-weight {} ({})\n  --lr {} ({})\n  --style-scale {} ({})\n  --multiscale-start {} ({} to {}; --multiscale is off)\n  \
+         --original-colors off  --batch 10 (1 on a software adapter)\n  --content-layers {}\n  --style-layers {} \
+         (layer weights {})",
         d.size,
         limits::SIZE.start(),
         limits::SIZE.end(),
@@ -133,6 +134,8 @@ fn defaults_help() -> String {
         d.style_scale,
         range(limits::STYLE_SCALE),
         d.multiscale_start,
+        limits::MULTISCALE_START.start(),
+        limits::MULTISCALE_START.end(),
         layers(&d.content_layers),
         layers(&d.style_layers),
         range(limits::LAYER_WEIGHT),

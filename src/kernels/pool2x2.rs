@@ -1,6 +1,6 @@
 //! shaders/pool2x2.wgsl: 2x2 stride-2 pooling (max or average), forward and backward.
 
-use super::shape_rules::{holds, multiple_of};
+use super::shape_rules::{holds, multiple_of, positive};
 use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
@@ -61,6 +61,8 @@ pub fn forward(
         Pooling::Average => &AVG_FORWARD,
     };
     multiple_of(kernel.name, "channels", channels, 4);
+    positive(kernel.name, "the pooled height", height / 2);
+    positive(kernel.name, "the pooled width", width / 2);
     let input_len = height as usize * width as usize * channels as usize;
     let threads = (height / 2) as usize * (width / 2) as usize * (channels / 4) as usize;
     holds(kernel.name, "input", input, input_len);
@@ -87,6 +89,8 @@ pub fn backward(
         Pooling::Average => &AVG_BACKWARD,
     };
     multiple_of(kernel.name, "channels", channels, 4);
+    positive(kernel.name, "the pooled height", height / 2);
+    positive(kernel.name, "the pooled width", width / 2);
     let threads = height as usize * width as usize * (channels / 4) as usize;
     holds(kernel.name, "input", input, threads * 4);
     holds(

@@ -1,6 +1,6 @@
 //! The shape rules the kernels rely on, asserted by the wrappers before a dispatch is built. Every index in
 //! shaders/ is guarded and every divisor is positive given these rules, which is what makes leaving out wgpu's
-//! runtime checks (`gpu::ShaderChecks`: the division guards by default, the bounds checks too in
+//! runtime checks (`gpu::ShaderChecks`: the loop bounds and division guards by default, the bounds checks too in
 //! `Gpu::new_unchecked`) safe; a broken rule is a bug in the caller, so it panics with the rule's name.
 
 use super::precision::Precision;
