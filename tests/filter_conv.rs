@@ -282,6 +282,9 @@ fn conv_weight_grad_split_over_workgroups_and_pixel_chunks() {
     let s = shape(23, 21, 8, 16, 3, 2);
     assert!(s.split().splits > 1 && !(12 * 11u32).is_multiple_of(s.split().chunk));
     check(Case::new(s, 0, Some(3 * 3 * 8 * 16), 11));
+    // the fewest threads a split can have (1x1, 4 channels) over many pixels: still a grid WebGPU allows
+    let s = shape(2048, 2048, 4, 4, 1, 1);
+    assert!(s.split().splits <= 65535, "{:?}", s.split());
 }
 
 #[test]
@@ -358,6 +361,9 @@ fn conv_forward_in_f16_matches_the_reference() {
         (shape(37, 70, 16, 4, 9, 1), 8, Some(0)),
         (shape(10, 9, 64, 64, 3, 1), 4, None),
         (shape(17, 15, 32, 16, 3, 2), 0, Some(3 * 3 * 32 * 16)),
+        // as a network's inner layers meet them: inputs after instance norm and ReLU (not negative, up to a few),
+        // a tap of 128 products summed in f16 (width 32's widest layer)
+        (shape(16, 16, 128, 128, 3, 1), 0, None),
     ]
     .into_iter()
     .enumerate()
@@ -366,7 +372,8 @@ fn conv_forward_in_f16_matches_the_reference() {
         let c = Conv::of(s);
         let (n_in, n_out, n_w) = (c.h * c.w * c.cin, c.oh() * c.ow() * c.cout, s.weight_len());
         let flat = round_f16(&random(case.params_len(), case.seed, -0.3, 0.3));
-        let x = round_f16(&random(n_in, case.seed + 1, -1.0, 1.0));
+        let (lo, hi) = if s.cin == 128 { (0.0, 3.0) } else { (-1.0, 1.0) };
+        let x = round_f16(&random(n_in, case.seed + 1, lo, hi));
         let weight = &flat[w_offset as usize..][..n_w];
         let bias = bias_offset.map_or(&[][..], |b| &flat[b as usize..][..c.cout]);
         let want = f32s(&r::conv_forward(c, &f64s(&x), &f64s(weight), &f64s(bias)));

@@ -239,7 +239,8 @@ impl ConvShape {
     /// each) number about WEIGHT_GRAD_THREADS, none shorter than MIN_CHUNK pixels.
     pub fn split(&self) -> Split {
         let pixels = self.out_pixels();
-        let wanted = (WEIGHT_GRAD_THREADS / self.weight_threads()).max(1);
+        // (at most 65535 splits, WebGPU's least grid per dimension: a 1x1 layer of 4 channels would want 65536)
+        let wanted = (WEIGHT_GRAD_THREADS / self.weight_threads()).clamp(1, 65535);
         let chunk = pixels.div_ceil(wanted).max(MIN_CHUNK);
         Split {
             chunk,
