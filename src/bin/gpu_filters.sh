@@ -36,10 +36,12 @@ source src/bin/gpu_run_common.sh
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null
 
-# 0. the filter network's convolution kernels (direct, tiled, on tensor cores) against the f64 reference on this
-# GPU, where the test binaries were carried (.bench/filter_conv.xz, .bench/tensor_cores.xz)
-[ -x "$bin/filter_conv" ] && part 120 "$bin/filter_conv" --test-threads 1
-[ -x "$bin/tensor_cores" ] && part 120 "$bin/tensor_cores" --test-threads 1
+# 0. the filter network's kernels (direct, tiled, on tensor cores; in f32 and f16) and the whole network against
+# the f64 reference on this GPU, where the test binaries were carried (.bench/filter_conv.xz, filter_layers.xz,
+# filter_net.xz, tensor_cores.xz); gpu_run_common.sh's ARTSY_REQUIRE makes a missing f16 or tensor core a failure
+for t in filter_conv filter_layers filter_net tensor_cores; do
+    [ -x "$bin/$t" ] && part 120 "$bin/$t" --test-threads 1
+done
 
 # 1. speed: natively, and the forward pass per camera frame in the browser's WebGPU (Dawn, from the .dawn/ bundle of
 # `./build.sh bench-bundle` when it is there)
