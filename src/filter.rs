@@ -25,6 +25,16 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// The most paintings one filter may hold (the page's painting slots).
 pub const MAX_PAINTINGS: usize = 4;
 
+/// Blend weights a transfer can use: finite, none below 0, not all 0.
+fn check_blend(styles: &[FilterStyle]) -> Result<()> {
+    if styles.iter().any(|s| !s.blend.is_finite() || s.blend < 0.0) || styles.iter().all(|s| s.blend <= 0.0) {
+        return Err(Error::InvalidParams(
+            "blend weights must be finite, at least 0, and not all 0".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses a filter file of `len` bytes when it is over MAX_FILE_BYTES (before it is read, where the size is known).
 pub fn check_file_size(len: u64) -> Result<()> {
     if len > MAX_FILE_BYTES {
@@ -189,10 +199,20 @@ impl Filter {
             }
             None => return Err(bad("it has no version".into())),
         }
-        let filter: Filter = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        // (the error names the field: "params.size: invalid type ...")
+        let filter: Filter = serde_path_to_error::deserialize(value).map_err(|e| {
+            let field = e.path().to_string();
+            let reason = e.into_inner().to_string().replace('`', "\"");
+            bad(if field == "." {
+                reason
+            } else {
+                format!("{field}: {reason}")
+            })
+        })?;
         if filter.styles.is_empty() {
             return Err(bad("it holds no style image".into()));
         }
+        check_blend(&filter.styles)?;
         filter.params.validate()?;
         if let Some(network) = &filter.network {
             network.decode()?;
@@ -222,11 +242,7 @@ impl Filter {
                 style.blend = b;
             }
         }
-        if styles.iter().any(|s| !s.blend.is_finite() || s.blend < 0.0) || styles.iter().all(|s| s.blend <= 0.0) {
-            return Err(Error::InvalidParams(
-                "blend weights must be finite, at least 0, and not all 0".into(),
-            ));
-        }
+        check_blend(&styles)?;
         params.validate()?;
         Ok((params, styles))
     }
@@ -451,5 +467,18 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
         v["styles"] = serde_json::json!([]);
         assert!(err(&serde_json::to_vec(&v).unwrap()).contains("no style image"));
+        // a blend no transfer can use is refused on reading, not when the filter is applied
+        let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        v["styles"][0]["blend"] = (-1.0).into();
+        assert!(err(&serde_json::to_vec(&v).unwrap()).contains("blend weights must be finite, at least 0"));
+        // a field of the wrong type, or one missing, is named
+        let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        v["params"]["size"] = "big".into();
+        let e = err(&serde_json::to_vec(&v).unwrap());
+        assert!(e.contains("params.size: invalid type: string \"big\""), "{e}");
+        let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        v.as_object_mut().unwrap().remove("params");
+        let e = err(&serde_json::to_vec(&v).unwrap());
+        assert!(e.contains("missing field \"params\""), "{e}");
     }
 }

@@ -10,7 +10,7 @@ use super::app::App;
 use super::dom;
 use super::files;
 use super::live_filter::{LiveFilter, seconds_left};
-use super::pacing::{BatchSize, TwoInFlight};
+use super::pacing::{BatchSize, TwoInFlight, WorkClock};
 use super::picked::Picked;
 use super::run::format_seconds;
 use super::ui::sentence;
@@ -244,6 +244,7 @@ impl App {
         let ui = &self.ui;
         let total = live.total();
         let started = dom::now_ms();
+        let mut clock = WorkClock::start();
         let mut batch = BatchSize::new();
         let mut last_preview = dom::now_ms();
         let mut last_frame = dom::now_ms();
@@ -266,10 +267,12 @@ impl App {
                 if self.status() != paused {
                     self.set_status(&paused);
                 }
+                clock.pause();
                 dom::sleep(100).await;
                 batch.restart_clock();
                 continue;
             }
+            clock.run();
             live.queue(batch.steps())?;
             if !in_flight.submitted(gpu).await {
                 continue;
@@ -278,7 +281,7 @@ impl App {
             let now = batch.batch_done();
 
             let done = live.step();
-            let rate = done as f64 / ((now - started) / 1000.0).max(1e-3);
+            let rate = done as f64 / (clock.elapsed_ms() / 1000.0).max(1e-3);
             self.run_control.set_steps_per_second(rate);
             ui.progress.set_value(done as f64 / total as f64);
             let mut text = format!(
@@ -319,7 +322,7 @@ impl App {
             self.show_picture(live.preview(photo).await?, started);
         }
         let network = live.network().await?;
-        let seconds = (dom::now_ms() - started) / 1000.0;
+        let seconds = clock.elapsed_ms() / 1000.0;
         let message = if stopped {
             format!(
                 "Live filter stopped at step {}/{total} after {}.",

@@ -1,5 +1,6 @@
 //! How the page's GPU loops keep the GPU busy and the page live: one submission queued behind the one the GPU is on
-//! (awaited by a callback, never a busy wait), and batches of steps sized to about BATCH_MS of GPU time each.
+//! (awaited by a callback, never a busy wait), batches of steps sized to about BATCH_MS of GPU time each, and the
+//! working time a loop's rate and duration are measured in (pauses left out).
 
 use super::dom;
 use crate::Gpu;
@@ -89,5 +90,41 @@ impl BatchSize {
         self.last_done = now;
         self.steps = ((self.steps as f64 * BATCH_MS / dt).round() as u32).clamp(1, MOST_STEPS);
         now
+    }
+}
+
+/// A loop's working time: the wall clock less its pauses, so that a rate, a time left or a duration does not count
+/// the minutes a run sat paused.
+pub(super) struct WorkClock {
+    started: f64,
+    paused: f64,
+    paused_since: Option<f64>,
+}
+
+impl WorkClock {
+    pub(super) fn start() -> WorkClock {
+        WorkClock {
+            started: dom::now_ms(),
+            paused: 0.0,
+            paused_since: None,
+        }
+    }
+
+    /// The loop is paused (called on each of its paused turns).
+    pub(super) fn pause(&mut self) {
+        self.paused_since.get_or_insert_with(dom::now_ms);
+    }
+
+    /// The loop runs (called on each of its working turns): a pause it was in ends.
+    pub(super) fn run(&mut self) {
+        if let Some(since) = self.paused_since.take() {
+            self.paused += dom::now_ms() - since;
+        }
+    }
+
+    /// Working milliseconds since the start.
+    pub(super) fn elapsed_ms(&self) -> f64 {
+        let paused_now = self.paused_since.map_or(0.0, |since| dom::now_ms() - since);
+        dom::now_ms() - self.started - self.paused - paused_now
     }
 }

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 
 use super::app::App;
 use super::dom;
-use super::pacing::{BatchSize, TwoInFlight, work_done};
+use super::pacing::{BatchSize, TwoInFlight, WorkClock, work_done};
 use super::ui::sentence;
 use crate::{Error, Gpu, Transfer};
 
@@ -123,8 +123,9 @@ impl App {
         let ui = &self.ui;
         ui.size_preview(transfer.width(), transfer.height(), photo.url.as_deref());
         let total = transfer.total_iterations();
-        let run_start = dom::now_ms();
-        let mut stage_start = (run_start, transfer.iteration());
+        let mut clock = WorkClock::start();
+        // (working ms, step) where this stage began
+        let mut stage_start = (0.0, transfer.iteration());
         let mut batch = BatchSize::new();
         let mut last_preview = f64::NEG_INFINITY;
         let mut stopped = false;
@@ -140,10 +141,12 @@ impl App {
                 if self.status() != paused {
                     self.set_status(&paused);
                 }
+                clock.pause();
                 dom::sleep(100).await;
                 batch.restart_clock();
                 continue;
             }
+            clock.run();
             if transfer.run(batch.steps())? == 0 {
                 // This stage is queued in full: show its last picture, then set up the next, larger one.
                 in_flight.drain().await;
@@ -158,7 +161,7 @@ impl App {
                 ));
                 transfer.next_stage().await?;
                 ui.size_preview(transfer.width(), transfer.height(), photo.url.as_deref());
-                stage_start = (dom::now_ms(), transfer.iteration());
+                stage_start = (clock.elapsed_ms(), transfer.iteration());
                 batch = BatchSize::new();
                 last_preview = f64::NEG_INFINITY;
                 continue;
@@ -171,7 +174,7 @@ impl App {
             batch.batch_done();
 
             let done = transfer.iteration();
-            let stage_seconds = (dom::now_ms() - stage_start.0) / 1000.0;
+            let stage_seconds = (clock.elapsed_ms() - stage_start.0) / 1000.0;
             let rate = (done - stage_start.1) as f64 / stage_seconds.max(1e-3);
             self.run_control.set_steps_per_second(rate);
             if self.estimate.is_rough() && done - stage_start.1 >= REFINE_AFTER_STEPS {
@@ -212,7 +215,7 @@ impl App {
             transfer.finish().await?;
         }
         self.show_preview(transfer, started).await?;
-        let seconds = (dom::now_ms() - run_start) / 1000.0;
+        let seconds = clock.elapsed_ms() / 1000.0;
         let done = transfer.iteration();
         if !stopped {
             // this run's own rate, for the next estimate
