@@ -232,7 +232,7 @@ impl Shown for f32 {
 }
 
 /// `value` within `range`, or a message naming the setting and the range (NaN is never within).
-fn check<T: PartialOrd + Shown>(what: &str, value: T, range: &RangeInclusive<T>, unit: &str) -> Result<()> {
+pub(crate) fn check<T: PartialOrd + Shown>(what: &str, value: T, range: &RangeInclusive<T>, unit: &str) -> Result<()> {
     if range.contains(&value) {
         Ok(())
     } else {

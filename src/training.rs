@@ -96,40 +96,29 @@ pub mod limits {
 
 impl TrainSettings {
     pub fn validate(&self) -> Result<Architecture> {
-        let bad = |what: &str, value: String, range: String| {
-            Err(Error::InvalidParams(format!("{what} must be in {range}, not {value}")))
-        };
-        if !limits::STEPS.contains(&self.steps) {
-            return bad(
-                "the training steps",
-                self.steps.to_string(),
-                format!("{:?}", limits::STEPS),
-            );
+        use crate::params::check;
+        check("the training steps", self.steps, &limits::STEPS, "")?;
+        check("the batch", self.batch, &limits::BATCH, "")?;
+        check("the crop size", self.crop, &limits::CROP, " px")?;
+        if !self.crop.is_multiple_of(crate::filter_net::SIDE_MULTIPLE) {
+            return Err(Error::InvalidParams(format!(
+                "the crop size must be a multiple of {}, not {} px",
+                crate::filter_net::SIDE_MULTIPLE,
+                self.crop
+            )));
         }
-        if !limits::BATCH.contains(&self.batch) {
-            return bad("the batch", self.batch.to_string(), format!("{:?}", limits::BATCH));
-        }
-        if !limits::CROP.contains(&self.crop) || !self.crop.is_multiple_of(crate::filter_net::SIDE_MULTIPLE) {
-            return bad(
-                "the crop size",
-                self.crop.to_string(),
-                format!("{:?} (a multiple of 4)", limits::CROP),
-            );
-        }
-        if !limits::LEARNING_RATE.contains(&self.learning_rate) {
-            return bad(
-                "the training learning rate",
-                self.learning_rate.to_string(),
-                format!("{:?}", limits::LEARNING_RATE),
-            );
-        }
-        if !limits::STYLE_SIZE.contains(&self.style_size) {
-            return bad(
-                "the painting's analysis size",
-                self.style_size.to_string(),
-                format!("{:?}", limits::STYLE_SIZE),
-            );
-        }
+        check(
+            "the training learning rate",
+            self.learning_rate,
+            &limits::LEARNING_RATE,
+            "",
+        )?;
+        check(
+            "the painting's analysis size",
+            self.style_size,
+            &limits::STYLE_SIZE,
+            " px",
+        )?;
         Architecture::new(self.width)
     }
 }

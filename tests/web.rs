@@ -1132,6 +1132,9 @@ async fn the_controls_offer_the_engines_choices_and_limits_and_give_its_messages
     assert!(err.contains(&limits::ITERATIONS.end().to_string()), "{err}");
     number(1).set_value("2.5");
     assert!(app.params().unwrap_err().contains("whole number"));
+    number(1).set_value("-5");
+    let err = app.params().unwrap_err();
+    assert!(err.contains("cannot be negative"), "{err}");
 }
 
 // ---- live filters ----

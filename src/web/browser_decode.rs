@@ -11,12 +11,17 @@ use web_sys::{ImageBitmap, ImageBitmapOptions, ImageOrientation, OffscreenCanvas
 /// The picture in `bytes`, upright, its longer side at most `max_side` (downscaled by the browser, keeping the
 /// aspect ratio). Err when the browser cannot decode it (the caller falls back on the image crate).
 pub async fn decode(bytes: &[u8], max_side: u32) -> Result<RgbaImage, String> {
+    Ok(decode_sized(bytes, max_side).await?.0)
+}
+
+/// As `decode`, with the picture's own size (upright) before any downscaling.
+pub async fn decode_sized(bytes: &[u8], max_side: u32) -> Result<(RgbaImage, (u32, u32)), String> {
     decode_js(bytes, max_side)
         .await
         .map_err(|e| format!("the browser could not decode it: {e:?}"))
 }
 
-async fn decode_js(bytes: &[u8], max_side: u32) -> Result<RgbaImage, JsValue> {
+async fn decode_js(bytes: &[u8], max_side: u32) -> Result<(RgbaImage, (u32, u32)), JsValue> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)?;
     let window = crate::web::dom::window();
@@ -27,6 +32,7 @@ async fn decode_js(bytes: &[u8], max_side: u32) -> Result<RgbaImage, JsValue> {
             .await?
             .dyn_into()?;
     let (width, height) = (bitmap.width(), bitmap.height());
+    let original = (width, height);
     if width == 0 || height == 0 {
         bitmap.close();
         return Err("the picture has no pixels".into());
@@ -49,7 +55,9 @@ async fn decode_js(bytes: &[u8], max_side: u32) -> Result<RgbaImage, JsValue> {
     let pixels = pixels_of(&bitmap, width, height);
     bitmap.close();
     let pixels = pixels?;
-    RgbaImage::from_raw(width, height, pixels).ok_or_else(|| "the canvas gave too few pixels".into())
+    let image =
+        RgbaImage::from_raw(width, height, pixels).ok_or_else(|| JsValue::from("the canvas gave too few pixels"))?;
+    Ok((image, original))
 }
 
 /// The RGBA8 pixels of `bitmap` (`width` x `height`), drawn on an OffscreenCanvas of that size.

@@ -79,11 +79,7 @@ impl App {
                 let _ = web_sys::Url::revoke_object_url(&old);
             }
         }
-        zone.caption.set_text_content(Some(&format!(
-            "{name} ({}x{})",
-            picked.image.width(),
-            picked.image.height()
-        )));
+        zone.caption.set_text_content(Some(&picked.caption()));
         zone.zone.class_list().add_1("filled").ok();
         match slot {
             Slot::Content => {

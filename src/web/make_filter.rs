@@ -13,6 +13,7 @@ use super::live_filter::{LiveFilter, seconds_left};
 use super::pacing::{BatchSize, TwoInFlight, WorkClock};
 use super::picked::Picked;
 use super::run::format_seconds;
+use super::settings::whole;
 use super::ui::sentence;
 use crate::filter::FilterNetwork;
 use crate::training::TrainSettings;
@@ -39,14 +40,6 @@ const CAMERA_FRAME_EVERY_MS: f64 = 5000.0;
 
 /// What a training run ends with: the network (if it got that far) and the closing status line.
 type Trained = Result<(FilterNetwork, String), Error>;
-
-/// A whole number typed into `input`, or a message naming `what`.
-fn whole(input: &web_sys::HtmlInputElement, what: &str) -> Result<u32, String> {
-    let text = input.value();
-    text.trim()
-        .parse::<u32>()
-        .map_err(|_| format!("{what} must be a whole number, not \u{201c}{text}\u{201d}."))
-}
 
 impl App {
     /// The training settings shown in the live filter section, checked by the engine.

@@ -88,10 +88,13 @@ impl ResultView {
                 .ok();
             full.set_text_content(Some(if on { "Fit to page" } else { "Full size" }));
         });
-        // the slider shows once there is a photo to compare with
-        let slider_row = label;
+        // the slider and Full size show once a run has begun (its photo is under the picture): before, there is
+        // nothing to compare or enlarge
+        let (slider_row, full) = (label, self.full_size.clone());
+        dom::set_hidden(&full, true);
         on(self.before.as_ref(), "load", move |_: Event| {
-            dom::set_hidden(&slider_row, false)
+            dom::set_hidden(&slider_row, false);
+            full.set_hidden(false);
         });
     }
 }

@@ -93,7 +93,8 @@ impl SavedFilters {
                 self.thumb_urls.borrow_mut().push(url);
             }
             let info = el(&card, "div", "filter-info");
-            text(&info, "h3", "filter-title", &filter.name);
+            let title = text(&info, "h3", "filter-title", &filter.name);
+            title.set_attribute("title", &filter.name).ok();
             if live {
                 let badge = text(&info, "span", "filter-badge", "live");
                 badge

@@ -10,7 +10,7 @@ use web_sys::{Event, HtmlInputElement, HtmlSelectElement};
 use super::app::App;
 use super::dom::on;
 use super::ui::{LayerRow, sentence};
-use crate::params::InitKind;
+use crate::params::{InitKind, limits};
 use crate::vgg::Layer;
 use crate::{Error, Optimizer, Params, Session};
 
@@ -34,14 +34,18 @@ fn number(input: &HtmlInputElement, what: &str) -> Result<f64, String> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
-        .ok_or_else(|| format!("{what} must be a number."))
+        // (a number field whose text is not a number reads as empty)
+        .ok_or_else(|| format!("{what} must be a number: the field is empty or holds something else."))
 }
 
 /// A whole number >= 0 typed into `input`, or a message naming `what` (its range is the engine's to check).
-fn whole<T: TryFrom<u64>>(input: &HtmlInputElement, what: &str) -> Result<T, String> {
+pub(super) fn whole<T: TryFrom<u64>>(input: &HtmlInputElement, what: &str) -> Result<T, String> {
     let v = number(input, what)?;
+    if v < 0.0 {
+        return Err(format!("{what} cannot be negative ({v})."));
+    }
     Some(v)
-        .filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v <= u64::MAX as f64)
+        .filter(|v| v.fract() == 0.0 && *v <= u64::MAX as f64)
         .and_then(|v| T::try_from(v as u64).ok())
         .ok_or_else(|| format!("{what} must be a whole number, not {v}."))
 }
@@ -73,10 +77,12 @@ impl App {
         let a = &self.ui.advanced;
         let size: u32 = whole(&c.size, "Output size")?;
         if let Some(largest) = self.largest_size()
-            && size > largest
+            && !(*limits::SIZE.start()..=largest).contains(&size)
         {
             return Err(format!(
-                "Output size must be at most {largest} px: that is the most this GPU allows for this photo."
+                "Output size must be between {} px and {largest} px (the most this GPU allows for this photo), not \
+                 {size} px.",
+                limits::SIZE.start()
             ));
         }
         let mut content_layers = Vec::new();

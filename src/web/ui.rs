@@ -521,6 +521,14 @@ impl Ui {
         let alert_text = el(&alert, "span", "");
         let alert_action = button(&alert, "Restart", "secondary");
         alert_action.set_hidden(true);
+        // the message stays in view as the page scrolls (style.css): it can be put away
+        let dismiss = button(&alert, "\u{d7}", "dismiss");
+        dismiss.set_attribute("aria-label", "Dismiss this message").unwrap();
+        dismiss.set_title("Dismiss this message");
+        let shown = alert.clone();
+        super::dom::on(dismiss.as_ref(), "click", move |_: web_sys::Event| {
+            super::dom::set_hidden(&shown, true)
+        });
         super::dom::set_hidden(&alert, true);
 
         let inputs = el(root, "section", "inputs");

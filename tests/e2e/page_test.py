@@ -273,6 +273,13 @@ def check_browser_decoding(browser, results):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(URL)
     wait_ready(page)
+    # a picture past the largest output size is kept smaller, and its caption says so
+    wide = picture_from_page(page, 5000, 100, "image/png")
+    page.set_input_files(".drop[data-kind=content] input[type=file]",
+                         files={"name": "wide.png", "mimeType": "image/png", "buffer": wide})
+    page.wait_for_function("document.querySelector('.drop[data-kind=content] .caption').textContent.includes('wide')")
+    results["wide photo"] = caption(page, ".drop[data-kind=content]")
+    assert "(5000x100, kept at 4096x82)" in results["wide photo"], results["wide photo"]
     phone = with_exif_orientation(picture_from_page(page, 120, 80, "image/jpeg"), 6)
     page.set_input_files(".drop[data-kind=content] input[type=file]",
                          files={"name": "phone.jpg", "mimeType": "image/jpeg", "buffer": phone})
