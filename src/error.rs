@@ -18,7 +18,7 @@ pub enum Error {
     Diverged { iteration: u32, reason: String },
     #[error("weights file: {0}")]
     Weights(String),
-    #[error("image {name}: {reason}")]
+    #[error("{name} {reason}")]
     Image { name: String, reason: String },
     #[error("{0}")]
     InvalidParams(String),

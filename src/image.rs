@@ -17,7 +17,7 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<RgbaImage> {
         reason,
     };
     if bytes.is_empty() {
-        return Err(fail("the file is empty".into()));
+        return Err(fail("is empty".into()));
     }
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes));
     reader = reader

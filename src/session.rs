@@ -155,7 +155,7 @@ impl Session {
         for (what, img) in std::iter::once(("photo", photo)).chain(paintings.iter().map(|(p, _)| ("painting", p))) {
             if img.width() == 0 || img.height() == 0 {
                 return Err(Error::Image {
-                    name: what.into(),
+                    name: format!("the {what}"),
                     reason: "has no pixels".into(),
                 });
             }

@@ -203,7 +203,7 @@ impl Stylizer {
         let (w, h) = (photo.width(), photo.height());
         if w == 0 || h == 0 {
             return Err(Error::Image {
-                name: "photo".into(),
+                name: "the photo".into(),
                 reason: "has no pixels".into(),
             });
         }
