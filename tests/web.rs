@@ -622,6 +622,8 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
     })
     .await;
     assert!(app.is_running(), "a new photo stopped the run: {}", app.status());
+    let caption = find(&app, ".drop[data-kind=content] .caption").text_content().unwrap();
+    assert!(caption.ends_with("for the next run"), "{caption}");
     let pause = find(&app, "section.actions button:nth-child(2)");
     pause.click();
     assert_eq!(pause.text_content().unwrap(), "Resume");

@@ -17,7 +17,22 @@ pub(super) enum Chooser {
     Sample,
 }
 
+/// Added to the caption of an image chosen while a run goes on.
+const NEXT_RUN_NOTE: &str = " \u{b7} for the next run";
+
 impl App {
+    /// Captions the chosen images without NEXT_RUN_NOTE: at a run's start they are all its own.
+    pub(super) fn caption_choices(&self) {
+        if let Some(photo) = self.photo.borrow().as_ref() {
+            self.ui.content.caption.set_text_content(Some(&photo.caption()));
+        }
+        for id in self.paintings.ids() {
+            if let (Some(zone), Some(caption)) = (self.paintings.zone(id), self.paintings.caption(id)) {
+                zone.caption.set_text_content(Some(&caption));
+            }
+        }
+    }
+
     /// The drop zone of `slot`, if it still exists.
     pub(super) fn zone(&self, slot: Slot) -> Option<DropZone> {
         match slot {
@@ -79,7 +94,14 @@ impl App {
                 let _ = web_sys::Url::revoke_object_url(&old);
             }
         }
-        zone.caption.set_text_content(Some(&picked.caption()));
+        // a choice made during a run is the next run's (this one goes on with what it started with)
+        let note = if self.run_control.is_running() {
+            NEXT_RUN_NOTE
+        } else {
+            ""
+        };
+        zone.caption
+            .set_text_content(Some(&format!("{}{note}", picked.caption())));
         zone.zone.class_list().add_1("filled").ok();
         match slot {
             Slot::Content => {

@@ -150,6 +150,12 @@ impl Paintings {
         self.refresh_shares();
     }
 
+    /// Slot `id`'s painting's caption (`Picked::caption`), if it holds one.
+    pub fn caption(&self, id: u32) -> Option<String> {
+        let slots = self.slots.borrow();
+        slots.iter().find(|p| p.id == id)?.picked.as_ref().map(Picked::caption)
+    }
+
     /// Sets slot `id`'s blend slider (0..100).
     pub fn set_blend(&self, id: u32, value: f32) {
         if let Some(p) = self.slots.borrow().iter().find(|p| p.id == id) {

@@ -51,6 +51,7 @@ impl App {
             return;
         }
         ui.clear_error();
+        self.caption_choices();
         ui.progress.set_value(0.0);
         self.refresh_buttons();
         let what = if paintings.len() > 1 {
