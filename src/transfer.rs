@@ -347,6 +347,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(target_arch = "wasm32"))]
     fn a_stage_that_cannot_be_built_keeps_the_picture_of_the_stage_before() {
         use crate::{Gpu, GpuWeights, VggWeights};
         let gpu = pollster::block_on(Gpu::new()).expect("a GPU adapter");
