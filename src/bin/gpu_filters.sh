@@ -19,7 +19,8 @@
 # optimisation's pictures. On a machine without a GPU, BIN=target/release SIZE=64 MINUTES=0.2 MORE_MINUTES=0.1
 # ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8 --batch 2" checks it.
 # It uses target/release/{bench,artsy} (see gpu_run_common.sh). Each part has a time limit and the run goes on when
-# one fails; everything is logged to OUT_DIR/log.txt (default out/gpu-filters), the pictures are written beside it.
+# one fails, and every part ends by DEADLINE (gpu_run_common.sh); everything is logged to OUT_DIR/log.txt (default
+# out/gpu-filters), the filters are written beside it and the pictures into OUT_DIR/pictures.tar.
 set -u
 cd "$(dirname "$0")/../.."
 out=${1:-out/gpu-filters}
@@ -75,6 +76,10 @@ if [ "${SPEED:-1}" = 1 ]; then
 fi
 # 2. quality: every sample photo but the cat and Grace Hopper to learn from; those two held out
 [ "${QUALITY:-1}" = 1 ] || { echo; echo "=== done ($(date +%T))"; exit 0; }
+# the pictures go into one OUT_DIR/pictures.tar as each is made (a GPU machine's call returns at most 8 files)
+keep() {
+    [ -f "$out/$1" ] && tar rf "$out/pictures.tar" -C "$out" "$1" && rm "$out/$1"
+}
 limit=$(python3 -c "print(int($minutes * 60 + 120))")
 learn=()
 for photo in "$images"/content_*; do
@@ -82,17 +87,21 @@ for photo in "$images"/content_*; do
 done
 for style in ${STYLES:-starry_night_vangogh great_wave_hokusai}; do
     filter="$out/$style.artsy-filter.json"
+    # (--steps: the time, not the default step count, ends it)
     part "$limit" "$bin/artsy" train --style "$images/style_$style.jpg" --no-sample-photos "${learn[@]}" \
-        --minutes "$minutes" ${TRAIN_FLAGS:-} --out "$filter"
+        --minutes "$minutes" --steps 200000 ${TRAIN_FLAGS:-} --out "$filter"
     for photo in content_chelsea_cat.png content_grace_hopper.jpg; do
         name="$style-${photo%.*}"
         part 120 "$bin/artsy" apply --filter "$filter" --content "$images/$photo" --size "$size" --losses \
             --out "$out/$name-network.png"
+        keep "$name-network.png"
         part 120 "$bin/artsy" apply --filter "$filter" --content "$images/$photo" --size "$size" --losses \
             --precision f32 --out "$out/$name-network-f32.png"
+        keep "$name-network-f32.png"
         for n in $iters; do
             part 300 "$bin/artsy" --filter "$filter" --content "$images/$photo" --size "$size" --iters "$n" \
                 --out "$out/$name-optimised-$n.png"
+            keep "$name-optimised-$n.png"
         done
     done
     # the same network trained MORE_MINUTES longer (--continue), and measured again: how quality grows with time
@@ -103,6 +112,7 @@ for style in ${STYLES:-starry_night_vangogh great_wave_hokusai}; do
         for photo in content_chelsea_cat.png content_grace_hopper.jpg; do
             part 120 "$bin/artsy" apply --filter "$more" --content "$images/$photo" --size "$size" --losses \
                 --out "$out/$style-${photo%.*}-network-more.png"
+            keep "$style-${photo%.*}-network-more.png"
         done
     fi
 done

@@ -34,10 +34,20 @@ fi
 nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 [ -z "${VK_DRIVER_FILES:-}" ] && [ -e "$nvidia_icd" ] && export VK_DRIVER_FILES=$nvidia_icd
 
+# Every part ends by DEADLINE seconds after the script started (default 570: a device call may run 600 s), so that
+# a part is cut short, or skipped, rather than the whole call killed with what it had not yet written.
+# (PYTHONUNBUFFERED: a Python part's lines reach the log as they are printed, also when it is stopped.)
+export PYTHONUNBUFFERED=1
 part() {
-    local seconds=$1
+    local seconds=$1 left=$((${DEADLINE:-570} - SECONDS)) began=$SECONDS
     shift
     echo
-    echo "=== $* ($(date +%T))"
+    if [ "$left" -lt 15 ]; then
+        echo "=== skipped, ${left}s before the deadline: $*"
+        return
+    fi
+    [ "$seconds" -gt "$left" ] && seconds=$left
+    echo "=== $* ($(date +%T), at most ${seconds}s)"
     timeout "$seconds" "$@" || echo "=== FAILED or timed out ($?): $*"
+    echo "=== took $((SECONDS - began))s"
 }

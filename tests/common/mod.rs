@@ -73,8 +73,14 @@ pub fn read(gpu: &Gpu, buffer: &wgpu::Buffer, len: usize) -> Vec<f32> {
     v
 }
 
-/// A file of the repository's assets/: "vgg19/..." (the weights) or "images/..." (the sample pictures).
+/// A file of the repository's assets/: "vgg19/..." (the weights) or "images/..." (the sample pictures). From the
+/// folder the test runs in when it has assets/ (a test binary carried to another machine runs in a copy of the
+/// checkout there), else from the checkout it was built in.
 pub fn asset(path: &str) -> std::path::PathBuf {
+    let here = std::path::Path::new("assets").join(path);
+    if here.exists() {
+        return here;
+    }
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets")
         .join(path)
