@@ -12,6 +12,8 @@
 #                      ./build.sh bench --web [options] times the wasm build under Chrome's WebGPU (Dawn) in Node
 #   ./build.sh bench-bundle   .dawn/: that web benchmark with its own Node and Dawn, for a machine without them
 #                      (bash .dawn/run.sh [options] there)
+#   ./build.sh bench-binaries [NAMES]   .bench/: the release and test binaries the GPU-machine scripts run, compressed
+#                      for a machine without Rust (src/bin/gpu_run_common.sh), and the size a device call carries
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -121,6 +123,36 @@ libopengl0 libgles2)" >&2
     tar cf - -C "$libs" vulkan cxx | xz -9 >.dawn/lib.tar.xz
 }
 
+# .bench/: release and test binaries for the GPU-machine scripts, stripped and xz-compressed (that machine may have no
+# Rust; gpu_run_common.sh unpacks them): those named (bench, artsy, test targets), else all the scripts run. Then the
+# size a device call carries with them: the tracked files, .bench and .dawn, against its 64 MiB.
+bench_binaries() {
+    local names=("$@") name exe
+    [ ${#names[@]} -gt 0 ] ||
+        names=(bench artsy kernels kernels_unchecked tensor_cores filter_conv filter_layers filter_net)
+    cargo build --release --bin artsy --bin bench
+    rm -rf .bench && mkdir -p .bench
+    for name in "${names[@]}"; do
+        case $name in
+        bench | artsy) exe=target/release/$name ;;
+        *)
+            exe=$(cargo test --release --test "$name" --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == sys.argv[1] and m.get("executable"):
+        print(m["executable"])' "$name")
+            ;;
+        esac
+        [ -n "$exe" ] || { echo "error: no test target $name" >&2; exit 1; }
+        strip -o "target/release/$name.stripped" "$exe"
+        compressed "target/release/$name.stripped" ".bench/$name.xz"
+    done
+    # shellcheck disable=SC2046
+    du -cb $(git ls-files) .bench/* $(find .dawn -type f 2>/dev/null) | tail -1 |
+        awk '{ printf "a device call carries %.1f MiB (tracked files, .bench, .dawn); at most 64\n", $1 / 1048576 }'
+}
+
 # .dawn/: the web benchmark with xz-compressed Node, dawn.node and wasm, and run.sh to unpack and run them anywhere.
 bench_bundle() {
     bench_web_build
@@ -194,8 +226,9 @@ case "$cmd" in
         cargo run --release --bin bench -- "$@"
         ;;
     bench-bundle) bench_bundle ;;
+    bench-binaries) bench_binaries "$@" ;;
     *)
-        echo "usage: ./build.sh [serve|web|dist|run|test|bench [--web]|bench-bundle|setup]" >&2
+        echo "usage: ./build.sh [serve|web|dist|run|test|bench [--web]|bench-bundle|bench-binaries [NAMES]|setup]" >&2
         exit 2
         ;;
 esac
