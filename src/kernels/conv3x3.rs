@@ -14,7 +14,9 @@ const BINDINGS: &[Binding] = &[Uniform, Read, Read, Read, ReadWrite];
 
 /// One module per tile shape: the generated TILE_M, TILE_N and TILE_K, the register block, the convolution.
 macro_rules! tiled_shader {
-    ($name:literal, $m:literal, $n:literal) => {
+    ($name:literal, $m:literal, $n:literal) => {{
+        // register_block.wgsl stages TILE_K x (TILE_M + TILE_N) f32s: within WebGPU's 16 KiB of workgroup memory
+        const _: () = assert!(TILE_K * ($m + $n) * 4 <= 16384);
         Shader {
             name: $name,
             constants: &[("TILE_M", $m), ("TILE_N", $n), ("TILE_K", TILE_K)],
@@ -24,7 +26,7 @@ macro_rules! tiled_shader {
                 include_str!("../../shaders/conv3x3.wgsl"),
             ],
         }
-    };
+    }};
 }
 static SHADER_64X64: Shader = tiled_shader!("conv3x3_64x64", 64, 64);
 static SHADER_128X64: Shader = tiled_shader!("conv3x3_128x64", 128, 64);
