@@ -694,6 +694,35 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
     check_download_shows(&app, &bytes, WAVE, CAT);
 }
 
+/// Settings the user changes are kept in this browser: a reload (another page) starts from them, and Reset puts
+/// the defaults back and forgets them.
+#[wasm_bindgen_test]
+async fn settings_are_kept_for_the_next_visit_until_reset() {
+    let app = mount();
+    let iterations = number_input(&app, 1);
+    iterations.set_value("123");
+    // as typing does: the settings' section hears a change
+    let changed = web_sys::Event::new("change").unwrap();
+    find(&app, "section.controls").dispatch_event(&changed).unwrap();
+    let reloaded = mount();
+    reloaded.restore_settings();
+    assert_eq!(reloaded.params().unwrap().iterations, 123);
+    // a change the page makes itself (a filter's settings shown) is not a choice to keep
+    number_input(&reloaded, 1).set_value("7");
+    let again = mount();
+    again.restore_settings();
+    assert_eq!(again.params().unwrap().iterations, 123);
+    find(&again, "button.reset-settings").click();
+    assert_eq!(again.params().unwrap(), Params::default());
+    let fresh = mount();
+    fresh.restore_settings();
+    assert_eq!(
+        fresh.params().unwrap(),
+        Params::default(),
+        "Reset forgets the kept settings"
+    );
+}
+
 // ---- saved filters ----
 
 fn sample_filter(name: &str) -> Filter {

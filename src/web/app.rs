@@ -56,6 +56,8 @@ pub struct Page {
     pub choice_serial: Cell<u64>,
     /// How long a run takes on this GPU, for the estimate beside Start.
     pub estimate: super::estimate::Estimate,
+    /// The output size this GPU suggests over the engine's default (a software renderer's smaller one), if any.
+    pub suggested_size: Cell<Option<u32>>,
 }
 
 /// The mounted page. Cheap to clone; derefs to its `Page`.
@@ -90,6 +92,7 @@ impl App {
             latest_choice: RefCell::new(Vec::new()),
             choice_serial: Cell::new(0),
             estimate: Default::default(),
+            suggested_size: Cell::new(None),
         }));
         app.wire_zone(&app.ui.content.clone(), Slot::Content);
         app.add_painting_slot();
@@ -115,6 +118,8 @@ impl App {
     /// `boot`, with the weights at `weights_url` instead of in `base` (a built site names them by content hash so
     /// that they can be cached forever).
     pub async fn boot_with_weights(&self, base: &str, weights_url: &str) {
+        // the settings of the last visit, before anything else can change them
+        self.restore_settings();
         *self.live.base.borrow_mut() = base.to_string();
         *self.weights_url.borrow_mut() = weights_url.to_string();
         let (samples_done, samples_finished) = futures_channel::oneshot::channel();
@@ -161,6 +166,7 @@ impl App {
                     .toggle_with_force("warning", software)
                     .ok();
                 if software {
+                    self.suggested_size.set(Some(128));
                     self.suggest_size(128);
                 }
                 self.engine.set_gpu(gpu);

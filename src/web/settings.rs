@@ -69,7 +69,53 @@ fn shown(v: f32) -> String {
     if s.len() > 10 { format!("{v:.3e}") } else { s }
 }
 
+/// Where this browser keeps the settings last chosen (as JSON `Params`), so that a reload or a later visit starts
+/// from them.
+const KEPT_SETTINGS: &str = "artsy-settings";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    super::dom::window().local_storage().ok().flatten()
+}
+
 impl App {
+    /// Keeps the settings shown (when the engine accepts them) for the next visit.
+    fn keep_settings(&self) {
+        if let (Ok(params), Some(storage)) = (self.params(), local_storage())
+            && let Ok(json) = serde_json::to_string(&params)
+        {
+            let _ = storage.set_item(KEPT_SETTINGS, &json);
+        }
+    }
+
+    /// Shows the settings an earlier visit kept, if there are any and the engine accepts them (others are
+    /// forgotten).
+    pub fn restore_settings(&self) {
+        let Some(storage) = local_storage() else { return };
+        let Ok(Some(json)) = storage.get_item(KEPT_SETTINGS) else {
+            return;
+        };
+        match serde_json::from_str::<Params>(&json) {
+            Ok(params) if params.validate().is_ok() => self.apply_params(&params),
+            _ => {
+                let _ = storage.remove_item(KEPT_SETTINGS);
+            }
+        }
+    }
+
+    /// Back to the defaults (with the size this GPU suggests), and the kept settings forgotten.
+    pub fn reset_settings(&self) {
+        if let Some(storage) = local_storage() {
+            let _ = storage.remove_item(KEPT_SETTINGS);
+        }
+        self.apply_params(&Params::default());
+        if let Some(size) = self.suggested_size.get() {
+            self.suggest_size(size);
+        }
+        self.update_size_limit();
+        self.ui.clear_error();
+        self.show_estimate();
+    }
+
     /// Reads the controls into engine parameters. `Params::validate` checks every range (its message names the
     /// range); the page adds only what the engine cannot know: the largest size this GPU allows for this photo.
     pub fn params(&self) -> Result<Params, String> {
@@ -275,5 +321,16 @@ impl App {
             seed.set_disabled(choice(&init).ok() != Some(InitKind::Noise));
         });
         self.apply_params(&Params::default());
+        // what the user sets is kept for the next visit (a change by the page itself fires no event)
+        for panel in &self.ui.settings_panels {
+            for event in ["input", "change"] {
+                let app = self.clone();
+                on(panel.as_ref(), event, move |_: Event| app.keep_settings());
+            }
+        }
+        let app = self.clone();
+        on(self.ui.advanced.reset.as_ref(), "click", move |_: Event| {
+            app.reset_settings()
+        });
     }
 }

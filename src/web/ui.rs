@@ -55,6 +55,8 @@ pub struct Controls {
 }
 
 pub struct Advanced {
+    /// Puts every setting back to its default (and forgets those kept for the next visit).
+    pub reset: HtmlButtonElement,
     pub pooling: HtmlSelectElement,
     /// One row per layer the engine offers, in network order.
     pub layers: Vec<LayerRow>,
@@ -102,6 +104,8 @@ pub struct Ui {
     pub weights_input: HtmlInputElement,
     pub controls: Controls,
     pub advanced: Advanced,
+    /// The sections holding the settings (the main ones and the advanced ones).
+    pub settings_panels: [Element; 2],
     pub start: HtmlButtonElement,
     pub pause: HtmlButtonElement,
     pub stop: HtmlButtonElement,
@@ -403,6 +407,8 @@ fn build_advanced(root: &Element) -> Advanced {
         "0",
         &[("min", "0".into())],
     );
+    let reset = button(&left, "Reset all settings", "reset-settings");
+    reset.set_title("Put every setting back to its default (settings are kept in this browser for your next visit)");
     let right = el(&body, "div", "advanced-column");
     text(&right, "h3", "", "Layers");
     text(
@@ -420,6 +426,7 @@ fn build_advanced(root: &Element) -> Advanced {
         .map(|layer| layer_row(&layers_body, layer))
         .collect();
     Advanced {
+        reset,
         pooling,
         layers,
         content_weight,
@@ -553,8 +560,13 @@ impl Ui {
         weights_input.set_accept(".safetensors");
         weights_input.set_hidden(true);
 
-        let controls = build_controls(&el(root, "section", "controls"));
+        let controls_panel = el(root, "section", "controls");
+        let controls = build_controls(&controls_panel);
         let advanced = build_advanced(root);
+        let settings_panels = [
+            controls_panel,
+            root.last_element_child().expect("the advanced settings"),
+        ];
 
         let actions = el(root, "section", "actions");
         let start = button(&actions, "Start", "primary");
@@ -600,6 +612,7 @@ impl Ui {
             weights_input,
             controls,
             advanced,
+            settings_panels,
             start,
             pause,
             stop,
