@@ -48,26 +48,16 @@ pub fn run(args: Args) -> Result<(), String> {
         .max(1);
     let finished = match progress::run(&mut transfer, batch) {
         Ok(finished) => finished,
-        Err(e @ artsy::Error::Diverged { .. }) => {
-            // The run went wrong: its best picture is still worth having.
+        Err(e) => {
+            // The run went wrong, or a larger stage could not be set up (out of GPU memory, say): its best picture
+            // is still worth having, where the GPU still gives it.
             let best = pollster::block_on(transfer.best_image()).map_err(|b| format!("{e}; {b}"))?;
             output::save_picture(&best, &inputs.out).map_err(|s| format!("{e}; {s}"))?;
-            return Err(format!("{e} in {}", inputs.out.display()));
-        }
-        Err(e) => {
-            // Stopped another way (a larger stage out of GPU memory, say): keep what it made, where the GPU still
-            // gives it.
-            return Err(match pollster::block_on(transfer.best_image()) {
-                Ok(best) => match output::save_picture(&best, &inputs.out) {
-                    Ok(()) => format!(
-                        "{e}; the best picture so far ({}x{}) is saved in {}",
-                        best.width(),
-                        best.height(),
-                        inputs.out.display()
-                    ),
-                    Err(s) => format!("{e}; {s}"),
-                },
-                Err(_) => e.to_string(),
+            let out = inputs.out.display();
+            return Err(match e {
+                // (its message already says the best picture is kept)
+                artsy::Error::Diverged { .. } => format!("{e} in {out}"),
+                _ => format!("{e}; the best picture so far is saved in {out}"),
             });
         }
     };

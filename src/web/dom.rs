@@ -10,6 +10,11 @@ pub fn window() -> web_sys::Window {
     web_sys::window().expect("a window")
 }
 
+/// The browser's localStorage, where it allows one.
+pub fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
 pub fn document() -> Document {
     window().document().expect("a document")
 }

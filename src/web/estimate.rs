@@ -8,7 +8,7 @@ use std::cell::Cell;
 use web_sys::Event;
 
 use super::app::App;
-use super::dom::{self, on};
+use super::dom::{local_storage, on};
 use super::run::format_seconds;
 use crate::Params;
 use crate::transfer::plan;
@@ -67,10 +67,6 @@ fn duration(seconds: f64) -> String {
     } else {
         format!("{:.0} days", hours / 24.0)
     }
-}
-
-fn local_storage() -> Option<web_sys::Storage> {
-    dom::window().local_storage().ok().flatten()
 }
 
 /// A run's work in pixel-steps: each stage's steps times its picture's pixels, for a photo of `width` x `height`.

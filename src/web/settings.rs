@@ -8,7 +8,7 @@ use std::str::FromStr;
 use web_sys::{Event, HtmlInputElement, HtmlSelectElement};
 
 use super::app::App;
-use super::dom::on;
+use super::dom::{local_storage, on};
 use super::ui::{LayerRow, sentence};
 use crate::params::{InitKind, limits};
 use crate::vgg::Layer;
@@ -72,10 +72,6 @@ fn shown(v: f32) -> String {
 /// Where this browser keeps the settings last chosen (as JSON `Params`), so that a reload or a later visit starts
 /// from them.
 const KEPT_SETTINGS: &str = "artsy-settings";
-
-fn local_storage() -> Option<web_sys::Storage> {
-    super::dom::window().local_storage().ok().flatten()
-}
 
 impl App {
     /// Keeps the settings shown (when the engine accepts them) for the next visit.
