@@ -7,7 +7,7 @@ use std::sync::Arc;
 use image::RgbaImage;
 
 use crate::error::{Error, Result};
-use crate::gpu::{Dispatch, Gpu, InFlight, LossReadback, SetUpErrors};
+use crate::gpu::{Dispatch, Gpu, InFlight, LossReadback, SetUpErrors, StagedRead};
 use crate::kernels::keep_best::{self, BestPicture};
 use crate::loss::{content_terms, style_size_of, style_terms};
 use crate::network::Network;
@@ -45,8 +45,8 @@ pub struct Session {
     pub width: u32,
     pub height: u32,
     pixels: wgpu::Buffer,
-    /// Where `image` reads the pixels back to, made once.
-    image_staging: wgpu::Buffer,
+    /// Where `image` and the previews read the pixels back to, made once.
+    picture_read: StagedRead,
     net: Network,
     step: Step,
     readback: LossReadback,
@@ -233,7 +233,7 @@ impl Session {
             gpu: gpu.clone(),
             width,
             height,
-            image_staging: crate::gpu::staging_buffer(gpu, pixels.size()),
+            picture_read: StagedRead::new(gpu, pixels.size()),
             pixels,
             net,
             step,
@@ -459,14 +459,27 @@ impl Session {
         self.read_picture(&self.pixels).await
     }
 
+    /// Asks for the current picture (as it will be after the steps queued so far) without waiting: `take_image`
+    /// collects it. False while an earlier request is still on its way.
+    pub fn request_image(&self) -> bool {
+        self.picture_read.request(&self.gpu, &self.pixels)
+    }
+
+    /// The picture `request_image` asked for, once the GPU has copied it (never waits); None before that, or when
+    /// nothing was asked for (an `image` or `best_image` in between drops a request).
+    pub fn take_image(&self) -> Option<Result<RgbaImage>> {
+        let bytes = self.picture_read.try_take(&self.gpu)?;
+        Some(bytes.map(|b| self.picture_of(&b)))
+    }
+
     /// A picture buffer of this session's size ([H][W] vec4 in 0..1) as RGBA8, through the one staging buffer.
     async fn read_picture(&self, buffer: &wgpu::Buffer) -> Result<RgbaImage> {
-        let bytes = crate::gpu::read_buffer_via(&self.gpu, buffer, &self.image_staging).await?;
-        Ok(crate::image::from_pixels(
-            self.width,
-            self.height,
-            &bytemuck::pod_collect_to_vec::<u8, f32>(&bytes),
-        ))
+        let bytes = self.picture_read.read(&self.gpu, buffer).await?;
+        Ok(self.picture_of(&bytes))
+    }
+
+    fn picture_of(&self, bytes: &[u8]) -> RgbaImage {
+        crate::image::from_pixels(self.width, self.height, &bytemuck::pod_collect_to_vec::<u8, f32>(bytes))
     }
 
     /// The GPU buffer of the picture being optimised: [H][W] quadruples (r, g, b, 0) in 0..1. For drawing it

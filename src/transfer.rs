@@ -264,6 +264,19 @@ impl Transfer {
         Ok(self.with_colors(self.live()?.image().await?))
     }
 
+    /// Asks for the current stage's picture without waiting (see `Session::request_image`); `take_preview`
+    /// collects it. False while an earlier request is on its way, or when no stage is set up.
+    pub fn request_preview(&self) -> bool {
+        self.session.as_ref().is_some_and(Session::request_image)
+    }
+
+    /// The picture `request_preview` asked for, with the photo's colours when asked for, once the GPU has copied it
+    /// (never waits). A request made before a stage change is dropped with that stage.
+    pub fn take_preview(&self) -> Option<Result<RgbaImage>> {
+        let picture = self.session.as_ref()?.take_image()?;
+        Some(picture.map(|p| self.with_colors(p)))
+    }
+
     /// `picture` with the photo's colours when `original_colors` is set.
     fn with_colors(&self, picture: RgbaImage) -> RgbaImage {
         match &self.color_source {

@@ -70,10 +70,8 @@ fn run(
     (first, last, out, photo_small, painting)
 }
 
-/// The steps in flight, by which the CLI paces its queue: those queued and not yet seen finished; none after a
-/// profiled step (run and waited for outside the queue).
-#[test]
-fn steps_in_flight_are_those_not_seen_finished() {
+/// Ten Adam steps of the astronaut towards Starry Night at 32 px.
+fn small_adam_session() -> Session {
     let gpu = gpu();
     let weights = common::gpu_weights(&gpu);
     let params = Params {
@@ -84,7 +82,14 @@ fn steps_in_flight_are_those_not_seen_finished() {
     };
     let photo = load("images/content_astronaut.png");
     let painting = load("images/style_starry_night_vangogh.jpg");
-    let mut session = pollster::block_on(Session::new(&gpu, &weights, &photo, &[(painting, 1.0)], &params)).unwrap();
+    pollster::block_on(Session::new(&gpu, &weights, &photo, &[(painting, 1.0)], &params)).unwrap()
+}
+
+/// The steps in flight, by which the CLI paces its queue: those queued and not yet seen finished; none after a
+/// profiled step (run and waited for outside the queue).
+#[test]
+fn steps_in_flight_are_those_not_seen_finished() {
+    let mut session = small_adam_session();
     session.run(2).unwrap();
     session.run(1).unwrap();
     assert_eq!(session.steps_in_flight(), 3);
@@ -98,6 +103,47 @@ fn steps_in_flight_are_those_not_seen_finished() {
     assert_eq!(session.steps_in_flight(), 1);
     pollster::block_on(session.finish()).unwrap();
     assert_eq!(session.steps_in_flight(), 0);
+}
+
+/// A preview asked for is the picture after the steps queued before the request, collected without waiting while
+/// more steps run; a read that waits drops a request still on its way.
+#[test]
+fn a_preview_is_collected_without_waiting_and_is_the_picture_when_asked_for() {
+    let mut session = small_adam_session();
+    let take = |session: &Session| {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(picture) = session.take_image() {
+                return picture.unwrap();
+            }
+            assert!(start.elapsed().as_secs() < 60, "the requested preview never arrived");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    };
+    assert!(session.take_image().is_none(), "nothing was asked for");
+    session.run(2).unwrap();
+    let after_two = pollster::block_on(session.image()).unwrap();
+    assert!(session.request_image());
+    assert!(!session.request_image(), "one request at a time");
+    session.run(3).unwrap(); // queued after the copy: not in the preview
+    assert_eq!(
+        take(&session),
+        after_two,
+        "the preview is the picture when it was asked for"
+    );
+    assert!(session.take_image().is_none(), "a preview is handed over once");
+    let after_five = pollster::block_on(session.image()).unwrap();
+    assert_ne!(after_two, after_five, "the steps after the request changed the picture");
+
+    assert!(session.request_image());
+    let waited = pollster::block_on(session.image()).unwrap(); // waits, dropping the request on its way
+    assert_eq!(waited, after_five);
+    assert!(
+        session.take_image().is_none(),
+        "the request was dropped by the read that waited"
+    );
+    assert!(session.request_image(), "the staging buffer is free again");
+    assert_eq!(take(&session), after_five);
 }
 
 #[test]

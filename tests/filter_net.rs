@@ -539,3 +539,36 @@ fn tiles_match_one_pass(gpu: &artsy::Gpu, precision: Precision) {
         "{precision:?} buffers held small: mean {mean:.3}/255, worst {worst}/255"
     );
 }
+
+/// A picture asked for without waiting (a training run's previews) is `apply`'s picture, handed over once; a photo
+/// too large for one pass is refused by the request (the caller applies it in tiles instead).
+#[test]
+fn a_requested_picture_is_the_applied_one_collected_without_waiting() {
+    let gpu = gpu();
+    let arch = Architecture::new(8).unwrap();
+    let mut stylizer = Stylizer::new(&gpu, arch.clone(), &arch.initial_params(7)).unwrap();
+    let photo = sample("images/content_coffee.png", 90); // 90x60: run size 92x60, resized back
+    assert!(stylizer.take().is_none(), "nothing was asked for");
+    assert!(pollster::block_on(stylizer.request(&photo)).unwrap());
+    assert!(
+        !pollster::block_on(stylizer.request(&photo)).unwrap(),
+        "one request at a time"
+    );
+    let start = std::time::Instant::now();
+    let requested = loop {
+        if let Some(picture) = stylizer.take() {
+            break picture.unwrap();
+        }
+        assert!(start.elapsed().as_secs() < 60, "the requested picture never arrived");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    assert!(stylizer.take().is_none(), "handed over once");
+    assert_eq!(requested.dimensions(), photo.dimensions());
+    let applied = pollster::block_on(stylizer.apply(&photo)).unwrap();
+    assert_eq!(differences(&requested, &applied), (0.0, 0));
+
+    stylizer.limit_buffers(stylizer.largest_buffer_bytes(32, 32));
+    assert!(!stylizer.fits_one_pass(90, 60));
+    let refused = pollster::block_on(stylizer.request(&photo)).unwrap_err().to_string();
+    assert!(refused.contains("one pass"), "{refused}");
+}

@@ -7,7 +7,7 @@ use super::Architecture;
 use super::forward::{Activations, largest_buffer_bytes};
 use super::tiles::{self, Blend};
 use crate::error::{Error, Result};
-use crate::gpu::{Dispatch, Gpu, SetUpErrors};
+use crate::gpu::{Dispatch, Gpu, SetUpErrors, StagedRead};
 use crate::kernels::precision::Precision;
 
 /// Longest side of the whole-photo pass that measures the normalisations' statistics for the tiles of a large
@@ -20,6 +20,36 @@ const MAX_SQUARE_SIDE: u32 = 8192;
 /// The most pixels one picture may have: the photo, the picture and the tiles' cross-fade sums hold about 64 bytes
 /// of the computer's memory a pixel, so 4 GB here, whatever the GPU.
 pub const MAX_PIXELS: u64 = MAX_SQUARE_SIDE as u64 * MAX_SQUARE_SIDE as u64;
+
+/// Refuses a photo without pixels, or with more than MAX_PIXELS.
+fn check_photo(photo: &RgbaImage) -> Result<()> {
+    if photo.width() == 0 || photo.height() == 0 {
+        return Err(Error::Image {
+            name: "the photo".into(),
+            reason: "has no pixels".into(),
+        });
+    }
+    check_size(photo.width(), photo.height())
+}
+
+/// `photo` as the network's input ([H][W] vec4) at its run size `rw` x `rh`.
+fn run_input(photo: &RgbaImage, rw: u32, rh: u32) -> Vec<f32> {
+    if (rw, rh) == (photo.width(), photo.height()) {
+        crate::image::to_pixels(photo)
+    } else {
+        crate::image::to_pixels(&crate::image::resize(photo, rw, rh))
+    }
+}
+
+/// The network's output `out` ([H][W] vec4 at `run` size) as a picture of the photo's `size`.
+fn picture_at(out: &[f32], run: (u32, u32), size: (u32, u32)) -> RgbaImage {
+    let picture = crate::image::from_pixels(run.0, run.1, out);
+    if run == size {
+        picture
+    } else {
+        crate::image::resize(&picture, size.0, size.1)
+    }
+}
 
 /// Refuses a picture of `width` x `height` with more than MAX_PIXELS, before anything that size is made.
 pub fn check_size(width: u32, height: u32) -> Result<()> {
@@ -56,7 +86,9 @@ pub struct Stylizer {
     arch: Architecture,
     params: wgpu::Buffer,
     /// The buffers, forward dispatches and read-back staging of the size last applied.
-    ready: Option<(Activations, Vec<Dispatch>, wgpu::Buffer)>,
+    ready: Option<(Activations, Vec<Dispatch>, StagedRead)>,
+    /// The photo size of the pass `request` queued, until `take` hands its picture over.
+    requested: Option<(u32, u32)>,
     /// The largest buffer one pass may use: the GPU's limit, or less (`limit_buffers`).
     buffer_limit: u64,
     /// The activations' format: `Precision::for_applying` unless set.
@@ -85,6 +117,7 @@ impl Stylizer {
             params: gpu.storage_from("filter params", params),
             arch,
             ready: None,
+            requested: None,
             buffer_limit: gpu.largest_buffer(),
             precision: Precision::for_applying(gpu),
         })
@@ -98,6 +131,7 @@ impl Stylizer {
             params: params.clone(),
             arch,
             ready: None,
+            requested: None,
             buffer_limit: gpu.largest_buffer(),
             precision: Precision::for_applying(gpu),
         }
@@ -140,6 +174,12 @@ impl Stylizer {
         largest_buffer_bytes(&self.arch, height, width, self.precision)
     }
 
+    /// Whether a photo of `width` x `height` is stylised in one pass (larger ones go in tiles).
+    pub fn fits_one_pass(&self, width: u32, height: u32) -> bool {
+        let (rw, rh) = Architecture::run_size(width.max(1), height.max(1));
+        self.largest_buffer_bytes(rw, rh) <= self.buffer_limit
+    }
+
     /// The largest longer side a photo of `(width, height)` can be stylised at in one pass (larger ones go in
     /// tiles).
     pub fn largest_size(&self, photo: (u32, u32)) -> u32 {
@@ -180,7 +220,7 @@ impl Stylizer {
         let scopes = self.gpu.set_up_scopes().await;
         let acts = Activations::for_inference(&self.gpu, &self.arch, height, width, self.precision);
         let forward = acts.forward(&self.gpu, &self.arch, &self.params);
-        let staging = crate::gpu::staging_buffer(&self.gpu, acts.output().size());
+        let staging = StagedRead::new(&self.gpu, acts.output().size());
         let SetUpErrors { out_of_memory, invalid } = scopes.finish().await;
         if out_of_memory.is_some() {
             return Err(Error::InvalidParams(format!(
@@ -200,20 +240,10 @@ impl Stylizer {
     /// and the result back, so any size works; one pass when its buffers fit, tiles otherwise.
     pub async fn apply(&mut self, photo: &RgbaImage) -> Result<RgbaImage> {
         self.gpu.check_alive()?;
+        check_photo(photo)?;
         let (w, h) = (photo.width(), photo.height());
-        if w == 0 || h == 0 {
-            return Err(Error::Image {
-                name: "the photo".into(),
-                reason: "has no pixels".into(),
-            });
-        }
-        check_size(w, h)?;
         let (rw, rh) = Architecture::run_size(w, h);
-        let input = if (rw, rh) == (w, h) {
-            crate::image::to_pixels(photo)
-        } else {
-            crate::image::to_pixels(&crate::image::resize(photo, rw, rh))
-        };
+        let input = run_input(photo, rw, rh);
         let out = if self.largest_buffer_bytes(rw, rh) <= self.buffer_limit {
             self.prepare(rw, rh).await?;
             let (acts, forward, staging) = self.ready.as_ref().expect("prepared");
@@ -221,7 +251,7 @@ impl Stylizer {
                 .queue
                 .write_buffer(&acts.input, 0, bytemuck::cast_slice(&input));
             self.gpu.run(forward);
-            let bytes = crate::gpu::read_buffer_via(&self.gpu, acts.output(), staging).await?;
+            let bytes = staging.read(&self.gpu, acts.output()).await?;
             bytemuck::pod_collect_to_vec::<u8, f32>(&bytes)
         } else {
             let tile = self.largest_tile().ok_or_else(|| {
@@ -233,12 +263,44 @@ impl Stylizer {
             })?;
             self.apply_in_tiles(&input, (rw, rh), tile).await?
         };
-        let out = crate::image::from_pixels(rw, rh, &out);
-        Ok(if (rw, rh) == (w, h) {
-            out
-        } else {
-            crate::image::resize(&out, w, h)
-        })
+        Ok(picture_at(&out, (rw, rh), (w, h)))
+    }
+
+    /// Like `apply` without waiting, for a photo whose pass fits in one go (a training run's preview): queues the
+    /// pass and asks for its picture, which `take` hands over once the GPU has made it. Ok(false), and nothing
+    /// queued, while an earlier request is on its way.
+    pub async fn request(&mut self, photo: &RgbaImage) -> Result<bool> {
+        self.gpu.check_alive()?;
+        check_photo(photo)?;
+        let (w, h) = (photo.width(), photo.height());
+        let (rw, rh) = Architecture::run_size(w, h);
+        if !self.fits_one_pass(w, h) {
+            return Err(Error::InvalidParams(format!(
+                "a {w}x{h} preview does not fit this GPU's buffers in one pass"
+            )));
+        }
+        self.prepare(rw, rh).await?;
+        let (acts, forward, staging) = self.ready.as_ref().expect("prepared");
+        if staging.is_pending() {
+            return Ok(false);
+        }
+        let input = run_input(photo, rw, rh);
+        self.gpu
+            .queue
+            .write_buffer(&acts.input, 0, bytemuck::cast_slice(&input));
+        self.gpu.run(forward);
+        self.requested = Some((w, h));
+        Ok(staging.request(&self.gpu, acts.output()))
+    }
+
+    /// The picture `request` asked for, at its photo's size, once the GPU has made it (never waits); None before
+    /// that, or when nothing was asked for (an `apply` in between drops a request).
+    pub fn take(&mut self) -> Option<Result<RgbaImage>> {
+        let (acts, _, staging) = self.ready.as_ref()?;
+        let bytes = staging.try_take(&self.gpu)?;
+        let size = self.requested.take()?;
+        let run = (acts.width, acts.height);
+        Some(bytes.map(|b| picture_at(&bytemuck::pod_collect_to_vec::<u8, f32>(&b), run, size)))
     }
 
     /// The largest square tile side (a multiple of 4, at most TILE_SIDE) whose pass fits the buffers.

@@ -11,7 +11,7 @@ mod tensor_cores;
 pub use in_flight::InFlight;
 pub use kernel::{Binding, Dispatch, Kernel, Pipeline, Shader};
 pub use profiler::time_dispatches;
-pub use readback::{LossReadback, read_buffer, read_buffer_via, staging_buffer};
+pub use readback::{LossReadback, StagedRead, read_buffer, read_buffer_via, staging_buffer};
 pub use shader_checks::ShaderChecks;
 pub use tensor_cores::TensorCores;
 

@@ -1,5 +1,6 @@
-//! Getting data back from the GPU: a one-off read (awaits the GPU), and a ring of small staging buffers for the
-//! losses that is filled by copies recorded with the steps and drained without ever waiting.
+//! Getting data back from the GPU: a one-off read (awaits the GPU), a staging buffer for reads asked for now and
+//! collected later without waiting (previews), and a ring of small staging buffers for the losses that is filled
+//! by copies recorded with the steps and drained without ever waiting.
 
 use std::sync::{Arc, Mutex};
 
@@ -57,6 +58,99 @@ pub async fn read_buffer_via(gpu: &Gpu, buffer: &wgpu::Buffer, staging: &wgpu::B
         .to_vec();
     staging.unmap();
     Ok(bytes)
+}
+
+/// What a map request sends back when the GPU has made the copy.
+type MapResult = std::result::Result<(), wgpu::BufferAsyncError>;
+
+/// One staging buffer for a buffer read back now and then, in two ways: `request` queues a copy and asks for its map,
+/// and `try_take` hands over the bytes once the GPU has made it, never waiting (a loop shows previews this way while
+/// it keeps the GPU fed); `read` waits, as `read_buffer_via` does.
+pub struct StagedRead {
+    staging: wgpu::Buffer,
+    /// The map of a requested copy, until `try_take` collects it or `read` drops it.
+    pending: Mutex<Option<futures_channel::oneshot::Receiver<MapResult>>>,
+}
+
+impl StagedRead {
+    pub fn new(gpu: &Gpu, size: u64) -> StagedRead {
+        StagedRead {
+            staging: staging_buffer(gpu, size),
+            pending: Mutex::new(None),
+        }
+    }
+
+    /// Queues a copy of `source` (as it will be after the work submitted so far) and asks for its map; false, and
+    /// nothing queued, while an earlier request is still on its way.
+    pub fn request(&self, gpu: &Gpu, source: &wgpu::Buffer) -> bool {
+        let mut pending = self.pending.lock().unwrap();
+        if pending.is_some() {
+            return false;
+        }
+        let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("requested read"),
+        });
+        encoder.copy_buffer_to_buffer(source, 0, &self.staging, 0, self.staging.size());
+        gpu.queue.submit([encoder.finish()]);
+        let (sender, receiver) = futures_channel::oneshot::channel();
+        self.staging.map_async(wgpu::MapMode::Read, .., move |result| {
+            let _ = sender.send(result);
+        });
+        *pending = Some(receiver);
+        true
+    }
+
+    /// Whether a requested copy is on its way (not yet collected).
+    pub fn is_pending(&self) -> bool {
+        self.pending.lock().unwrap().is_some()
+    }
+
+    /// The requested copy's bytes once the GPU has made it; None while it has not, or when nothing was requested.
+    pub fn try_take(&self, gpu: &Gpu) -> Option<Result<Vec<u8>>> {
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = gpu.device.poll(wgpu::PollType::Poll);
+        let mut pending = self.pending.lock().unwrap();
+        let answer = pending.as_mut()?.try_recv();
+        if matches!(answer, Ok(None)) {
+            return None; // not yet
+        }
+        *pending = None;
+        Some(match answer {
+            Ok(Some(Ok(()))) => self.mapped_bytes(),
+            Ok(Some(Err(e))) => gpu
+                .check_alive()
+                .and(Err(Error::Gpu(format!("reading a buffer back: {e}")))),
+            _ => gpu
+                .check_alive()
+                .and(Err(Error::Gpu("reading a buffer back: the request was dropped".into()))),
+        })
+    }
+
+    /// Copies `source` and returns its bytes once the GPU is done, after waiting for (and dropping) a requested copy
+    /// still on its way.
+    pub async fn read(&self, gpu: &Gpu, source: &wgpu::Buffer) -> Result<Vec<u8>> {
+        let earlier = self.pending.lock().unwrap().take();
+        if let Some(receiver) = earlier {
+            #[cfg(not(target_arch = "wasm32"))]
+            gpu.device
+                .poll(wgpu::PollType::wait_indefinitely())
+                .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
+            if let Ok(Ok(())) = receiver.await {
+                self.staging.unmap();
+            }
+        }
+        read_buffer_via(gpu, source, &self.staging).await
+    }
+
+    fn mapped_bytes(&self) -> Result<Vec<u8>> {
+        let bytes = self
+            .staging
+            .get_mapped_range(..)
+            .map_err(|e| Error::Gpu(format!("reading a buffer back: {e}")))?
+            .to_vec();
+        self.staging.unmap();
+        Ok(bytes)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]

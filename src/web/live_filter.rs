@@ -26,6 +26,8 @@ pub struct LiveFilter {
     trainer: Trainer,
     /// Reads the trainer's parameter buffer: a preview is the network as it is now.
     preview: Stylizer,
+    /// A preview too large for one pass, made in tiles at its request (waiting), until `take_preview`.
+    tiled_preview: Option<Result<RgbaImage, Error>>,
     settings: TrainSettings,
 }
 
@@ -44,6 +46,7 @@ impl LiveFilter {
         Ok(LiveFilter {
             trainer,
             preview,
+            tiled_preview: None,
             settings: settings.clone(),
         })
     }
@@ -94,6 +97,22 @@ impl LiveFilter {
     pub fn learning_network(&self, gpu: &Gpu) -> (Architecture, Stylizer) {
         let arch = self.trainer.architecture().clone();
         (arch.clone(), Stylizer::sharing(gpu, arch, self.trainer.params_buffer()))
+    }
+
+    /// Asks for the network's output on `photo` after the steps queued so far, without waiting: `take_preview`
+    /// hands it over once the GPU has made it. Ok(false) while an earlier request is on its way.
+    pub async fn request_preview(&mut self, photo: &RgbaImage) -> Result<bool, Error> {
+        if !self.preview.fits_one_pass(photo.width(), photo.height()) {
+            // rare (a size beyond this GPU's buffers for one pass): tiles, which wait
+            self.tiled_preview = Some(self.preview.apply(photo).await);
+            return Ok(true);
+        }
+        self.preview.request(photo).await
+    }
+
+    /// The output `request_preview` asked for, once the GPU has made it (never waits).
+    pub fn take_preview(&mut self) -> Option<Result<RgbaImage, Error>> {
+        self.tiled_preview.take().or_else(|| self.preview.take())
     }
 
     /// The network's current output on `photo`, at the photo's size (waits for the queued steps).

@@ -64,6 +64,12 @@ impl App {
             let o = dom::text(l.filter.as_ref(), "option", "", name);
             o.set_attribute("value", &key.to_string()).unwrap();
         }
+        if live.is_empty() {
+            // an empty choice says why it is empty (its value "" means no filter)
+            let o = dom::text(l.filter.as_ref(), "option", "", super::live_ui::NO_LIVE_FILTER);
+            o.set_attribute("value", "").unwrap();
+        }
+        l.filter.set_disabled(live.is_empty());
         if live.iter().any(|(k, _)| k.to_string() == chosen) {
             l.filter.set_value(&chosen);
         } else if let Some((k, _)) = live.last() {

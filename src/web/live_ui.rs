@@ -11,6 +11,8 @@ use crate::training::limits;
 
 /// The camera sizes offered, (width, height); the first is the default.
 pub const LIVE_SIZES: [(u32, u32); 3] = [(640, 480), (320, 240), (1280, 720)];
+/// What the live filter choice shows while the gallery holds no filter with a network.
+pub const NO_LIVE_FILTER: &str = "none yet";
 
 pub struct LivePanel {
     pub section: Element,
@@ -103,15 +105,18 @@ pub fn build(root: &Element) -> LivePanel {
 
     let camera = el(&section, "div", "live-camera");
     let row = el(&camera, "div", "live-controls");
-    let filter = select(&row, "Filter", "live-filter", &[]);
+    let filter = select(&row, "Filter", "live-filter", &[(String::new(), NO_LIVE_FILTER.into())]);
+    filter.set_disabled(true);
     let sizes: Vec<(String, String)> = LIVE_SIZES
         .iter()
         .map(|(w, h)| (format!("{w}x{h}"), format!("{w} × {h}")))
         .collect();
     let size = select(&row, "Size", "live-size", &sizes);
-    let start = button(&row, "Live camera", "primary live-start");
-    let snapshot = button(&row, "Snapshot", "live-snapshot");
-    let stop = button(&row, "Stop camera", "live-stop");
+    // the three buttons wrap as one group, never leaving one alone on a line
+    let buttons = el(&row, "div", "live-buttons");
+    let start = button(&buttons, "Live camera", "primary live-start");
+    let snapshot = button(&buttons, "Snapshot", "live-snapshot");
+    let stop = button(&buttons, "Stop camera", "live-stop");
     start.set_disabled(true);
     snapshot.set_disabled(true);
     stop.set_disabled(true);

@@ -300,10 +300,14 @@ impl App {
                 );
             }
             self.set_status(&text);
+            // asked for now, drawn at a later batch once the GPU has made it: training never waits for a preview
+            if let Some(picture) = live.take_preview() {
+                self.show_picture(picture?, started);
+            }
             if now - last_preview > PREVIEW_EVERY_MS
                 && let Some(photo) = photo
+                && live.request_preview(photo).await?
             {
-                self.show_picture(live.preview(photo).await?, started);
                 last_preview = dom::now_ms();
             }
             dom::sleep(0).await;

@@ -22,6 +22,8 @@ struct RunPhoto {
 
 /// Steps of a run after which its own rate replaces the short timing's in the estimate.
 const REFINE_AFTER_STEPS: u32 = 3;
+/// How often a run asks for a new preview of its picture, in ms.
+const PREVIEW_EVERY_MS: f64 = 400.0;
 
 impl App {
     /// Starts a transfer with the current photo, paintings and settings. Does nothing while a run is going on (a
@@ -204,8 +206,12 @@ impl App {
                 );
             }
             self.set_status(&text);
-            if dom::now_ms() - last_preview > 400.0 {
-                self.show_preview(transfer, started).await?;
+            // The preview is asked for now and drawn once the GPU has copied it, at a later batch: the loop never
+            // waits for it, so the GPU always has the next batch.
+            if let Some(picture) = transfer.take_preview() {
+                self.show_picture(picture?, started);
+            }
+            if dom::now_ms() - last_preview > PREVIEW_EVERY_MS && transfer.request_preview() {
                 last_preview = dom::now_ms();
             }
             dom::sleep(0).await;
