@@ -1,11 +1,11 @@
 // Keeps the best picture of a run: once per batch, after the batch's last loss is known and before that step's
 // update moves the pixels, the pixels are copied to `best` when that loss is finite and lower than the best so far.
 //
-// Layouts (f32): losses: [4] = (content, style, tv, total); state: [4] = (best total, 0, 0, 0), best total starts
+// Layouts (f32): losses: [4] = (content, style, tv, total), the total at TOTAL; state: [4] = (best total, 0, 0, 0), best total starts
 // at the largest f32; pixels, best: [H * W] vec4 (r, g, b, 0).
 // Entries, in this order: `copy` (one thread per pixel, WORKGROUP_SIZE per workgroup, 2D grid flattened) copies
 // when the loss is better; `commit` (one thread) then records it as the new best.
-// Prepended: the generated constant WORKGROUP_SIZE and common/flat_index.wgsl.
+// Prepended: the generated constants WORKGROUP_SIZE and TOTAL, and common/flat_index.wgsl.
 
 struct Params {
     count: u32,       // pixels
@@ -29,7 +29,7 @@ fn improves(total: f32, best_total: f32) -> bool {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = flat_index(gid, nwg);
-    if (i >= params.count || !improves(losses[3], state[0])) {
+    if (i >= params.count || !improves(losses[TOTAL], state[0])) {
         return;
     }
     best[i] = pixels[i];
@@ -37,7 +37,7 @@ fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(1)
 fn commit() {
-    if (improves(losses[3], state[0])) {
-        state[0] = losses[3];
+    if (improves(losses[TOTAL], state[0])) {
+        state[0] = losses[TOTAL];
     }
 }

@@ -26,6 +26,11 @@ pub struct StyleTerm {
     pub scale: f32,
 }
 
+/// The total-variation term's scale for a picture of `pixels` pixels: `tv_weight` times the mean over its pixels.
+pub fn tv_scale(tv_weight: f32, pixels: u32) -> f32 {
+    tv_weight / pixels as f32
+}
+
 /// Copies the content features of `layers` out of a network that has just run forward on the photo.
 pub fn content_terms(gpu: &Gpu, net: &Network, layers: &[(usize, f32)], content_weight: f32) -> Vec<ContentTerm> {
     let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {

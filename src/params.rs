@@ -62,6 +62,16 @@ pub enum Optimizer {
     Lbfgs,
 }
 
+impl Optimizer {
+    /// Whether `Params::learning_rate` means anything to this optimiser (the page greys it out where not).
+    pub fn uses_learning_rate(self) -> bool {
+        match self {
+            Optimizer::Adam => true,
+            Optimizer::Lbfgs => false,
+        }
+    }
+}
+
 /// `FromStr`, `Display` (the token), `ALL` (in the order offered to users, the default first) and `label()`
 /// (the human name) of a settings enum, from one table of (variant, token, label, other accepted spellings).
 macro_rules! vocabulary {

@@ -1,6 +1,7 @@
-//! A style-transfer session: the public face of the engine that both the web page and the CLI drive.
-//! Create it from a photo, one or more paintings and Params; `run` queues steps; `poll_losses` reports without
-//! waiting; `image` reads the current picture.
+//! A style-transfer session: the optimisation of one picture at one size (the page and the CLI drive it through
+//! `Transfer`, which runs one session per coarse-to-fine stage). Create it from a photo, one or more paintings and
+//! Params; `run` queues steps; `poll_losses` reports without waiting; `image` reads the current picture and
+//! `request_image`/`take_image` get one without waiting.
 
 use std::sync::Arc;
 
@@ -9,7 +10,8 @@ use image::RgbaImage;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, InFlight, LossReadback, SetUpErrors, StagedRead};
 use crate::kernels::keep_best::{self, BestPicture};
-use crate::loss::{content_terms, style_size_of, style_terms};
+use crate::kernels::loss_reduce::{LOSS_BYTES, TOTAL};
+use crate::loss::{content_terms, style_size_of, style_terms, tv_scale};
 use crate::network::Network;
 use crate::params::{Init, Optimizer, Params};
 use crate::step::{LossInputs, Step, StepInputs, Update};
@@ -28,14 +30,14 @@ pub struct Losses {
 }
 
 impl Losses {
-    /// From the four values the loss_reduce kernel writes: content, style, tv, total.
+    /// From the LOSS_VALUES values the loss_reduce kernel writes: content, style, tv, total.
     fn from_values(iteration: u32, v: &[f32]) -> Losses {
         Losses {
             iteration,
             content: v[0],
             style: v[1],
             tv: v[2],
-            total: v[3],
+            total: v[TOTAL as usize],
         }
     }
 }
@@ -205,7 +207,7 @@ impl Session {
                     pooling: params.pooling,
                     content: &content,
                     style: &style,
-                    tv_scale: params.tv_weight / (width * height) as f32,
+                    tv_scale: tv_scale(params.tv_weight, width * height),
                     pixels: &pixels,
                 },
                 optimizer: params.optimizer,
@@ -227,7 +229,7 @@ impl Session {
         gpu.check_alive()?;
         let target_bytes =
             content.iter().map(|t| t.target.size()).sum::<u64>() + style.iter().map(|t| t.target.size()).sum::<u64>();
-        let readback = LossReadback::new(gpu, 16);
+        let readback = LossReadback::new(gpu, LOSS_BYTES);
         copy_whole(gpu, &pixels, &best.pixels);
         Ok(Session {
             gpu: gpu.clone(),

@@ -113,7 +113,7 @@ impl Objective {
             net.input_pixels(),
         );
         let partials = gpu.storage("loss partials", layout.len());
-        let losses = gpu.storage("losses", 4);
+        let losses = gpu.storage("losses", loss_reduce::LOSS_VALUES);
 
         let mut d = net.forward(gpu, s.weights, s.pooling, s.pixels);
 

@@ -351,7 +351,7 @@ impl Trainer {
                 pooling: params.pooling,
                 content: &content,
                 style: &style,
-                tv_scale: params.tv_weight / (size * size) as f32,
+                tv_scale: crate::loss::tv_scale(params.tv_weight, size * size),
                 pixels: &pictures,
             },
         );
@@ -446,7 +446,7 @@ impl Trainer {
             crops,
             step,
             losses: objective.losses.clone(),
-            readback: LossReadback::new(gpu, 16),
+            readback: LossReadback::new(gpu, crate::kernels::loss_reduce::LOSS_BYTES),
             random: Random::new(settings.seed ^ 0x5eed),
             step_count: 0,
             in_flight: InFlight::default(),

@@ -1,5 +1,6 @@
-//! Every WGSL kernel against the CPU reference on small random tensors, including odd and non-square sizes and
-//! conv1_1's 3-channel input. Tolerances are relative to the largest reference value: f32 rounding over a few
+//! Every kernel of the optimisation (VGG19, losses, optimisers) against the CPU reference on small random tensors,
+//! including odd and non-square sizes and conv1_1's 3-channel input (the filter network's kernels: filter_layers.rs
+//! and filter_conv.rs). Tolerances are relative to the largest reference value: f32 rounding over a few
 //! thousand terms stays near 1e-6, while an off-by-one, a transposed weight or a wrong normalisation is O(1).
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -875,4 +876,46 @@ fn pipelines_are_compiled_once_per_device() {
         &first,
         &gpu.pipeline(&conv3x3::BACKWARD_INPUT_64X64)
     ));
+}
+
+/// Kernels and shaders are cached by name: a second declaration under a taken name (a copied declaration not
+/// renamed) is caught when its pipeline is asked for, instead of being served the first one's.
+#[test]
+fn a_name_declared_twice_is_caught_not_served_the_other_pipeline() {
+    use artsy::gpu::{Binding, Kernel, Shader};
+    const WGSL: &str = "@group(0) @binding(0) var<uniform> p: vec4<u32>;
+@group(0) @binding(1) var<storage, read_write> out: array<u32>;
+@compute @workgroup_size(1) fn one() { out[0] = p.x; }
+@compute @workgroup_size(1) fn two() { out[0] = p.y; }
+";
+    static SHADER: Shader = Shader {
+        name: "name_clash_test",
+        constants: &[],
+        sources: &[WGSL],
+    };
+    static OTHER_SHADER: Shader = Shader {
+        name: "name_clash_test",
+        constants: &[("UNUSED", 1)],
+        sources: &[WGSL],
+    };
+    const BINDINGS: &[Binding] = &[Binding::Uniform, Binding::ReadWrite];
+    let gpu = gpu();
+    let clash = |kernel: Kernel| {
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| gpu.pipeline(&kernel)));
+        caught
+            .err()
+            .and_then(|e| e.downcast_ref::<String>().cloned())
+            .unwrap_or_default()
+    };
+    gpu.pipeline(&Kernel::new("clash", &SHADER, "one", BINDINGS));
+    let message = clash(Kernel::new("clash", &SHADER, "two", BINDINGS));
+    assert!(message.contains("two kernels are named \"clash\""), "{message:?}");
+    let message = clash(Kernel::new("clash_other", &OTHER_SHADER, "one", BINDINGS));
+    assert!(
+        message.contains("two shaders are named \"name_clash_test\""),
+        "{message:?}"
+    );
+    // the cache still serves what was declared first, and a second kernel of the same shader
+    gpu.pipeline(&Kernel::new("clash", &SHADER, "one", BINDINGS));
+    gpu.pipeline(&Kernel::new("clash_two", &SHADER, "two", BINDINGS));
 }

@@ -10,6 +10,13 @@ use clap::{Parser, Subcommand};
 
 use super::train::{ApplyArgs, TrainArgs};
 
+/// Steps per GPU submission without --batch, on a GPU and on a software adapter (which answers slowly enough that
+/// one step a submission keeps the progress lively).
+pub const BATCH: u32 = 10;
+pub const SOFTWARE_BATCH: u32 = 1;
+/// The seed of a noise start without --seed.
+pub const SEED: u64 = 0;
+
 /// Repaint a photo in the style of a painting (Gatys et al. neural style transfer) on your GPU.
 /// With no images given, it repaints the sample astronaut as Starry Night.
 /// Settings given on the command line override those of --filter.
@@ -110,9 +117,9 @@ fn defaults_help() -> String {
     let range = |r: std::ops::RangeInclusive<f32>| format!("{} to {}", r.start().shown(), r.end().shown());
     format!(
         "Defaults (without --filter) and ranges:\n  --size {} ({} to {})\n  --iters {} ({} to {})\n  \
-         --optimizer {}  --pooling {}  --init {}  --seed 0\n  --content-weight {} ({})\n  --style-weight {} ({})\n  \
+         --optimizer {}  --pooling {}  --init {}  --seed {SEED}\n  --content-weight {} ({})\n  --style-weight {} ({})\n  \
          --tv-weight {} ({})\n  --lr {} ({})\n  --style-scale {} ({})\n  --multiscale-start {} ({} to {}; --multiscale is off)\n  \
-         --original-colors off  --batch 10 (1 on a software adapter)\n  --content-layers {}\n  --style-layers {} \
+         --original-colors off  --batch {BATCH} ({SOFTWARE_BATCH} on a software adapter)\n  --content-layers {}\n  --style-layers {} \
          (layer weights {})",
         d.size,
         limits::SIZE.start(),
@@ -174,7 +181,7 @@ impl Args {
             learning_rate: self.lr,
             iterations: self.iters,
             optimizer: self.optimizer,
-            init: self.init.map(|kind| kind.with_seed(self.seed.unwrap_or(0))),
+            init: self.init.map(|kind| kind.with_seed(self.seed.unwrap_or(SEED))),
             noise_seed: self.seed,
             pooling: self.pooling,
             style_scale: self.style_scale,

@@ -44,7 +44,11 @@ pub fn run(args: Args) -> Result<(), String> {
 
     let batch = args
         .batch
-        .unwrap_or(if gpu.adapter.is_software { 1 } else { 10 })
+        .unwrap_or(if gpu.adapter.is_software {
+            args::SOFTWARE_BATCH
+        } else {
+            args::BATCH
+        })
         .max(1);
     let finished = match progress::run(&mut transfer, batch) {
         Ok(finished) => finished,

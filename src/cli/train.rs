@@ -469,3 +469,31 @@ pub fn apply(args: ApplyArgs) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The training flags' help states the engine's defaults (written in words there, because --continue changes
+    /// them): a changed default must change its help too.
+    #[test]
+    fn the_training_flags_help_states_the_engines_defaults() {
+        let help = TrainArgs::augment_args(clap::Command::new("train"))
+            .render_long_help()
+            .to_string();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        let d = TrainSettings::default();
+        for (flag, default) in [
+            ("batch", d.batch.to_string()),
+            ("crop", d.crop.to_string()),
+            ("lr", d.learning_rate.to_string()),
+            ("width", d.width.to_string()),
+            ("seed", d.seed.to_string()),
+            ("style-size", d.style_size.to_string()),
+        ] {
+            let (_, after) = help.split_once(&format!("--{flag} <")).expect(flag);
+            let line = &after[..after.find(" --").unwrap_or(after.len())];
+            assert!(line.contains(&format!("[default: {default};")), "--{flag}: {line}");
+        }
+    }
+}

@@ -60,12 +60,18 @@ impl std::fmt::Display for AdapterSummary {
     }
 }
 
-/// The modules and pipelines compiled so far on one device, by the names their declarations give.
+/// The modules and pipelines compiled so far on one device, by the names their declarations give, each with what
+/// it was made from: a second declaration under a name already taken is caught, not served the first's pipeline.
 #[derive(Default)]
 struct PipelineCache {
-    modules: HashMap<&'static str, wgpu::ShaderModule>,
-    pipelines: HashMap<&'static str, Arc<Pipeline>>,
+    modules: HashMap<&'static str, (wgpu::ShaderModule, ShaderMadeFrom)>,
+    pipelines: HashMap<&'static str, (Arc<Pipeline>, KernelMadeFrom)>,
 }
+
+/// A shader declaration's generated constants and sources.
+type ShaderMadeFrom = (&'static [(&'static str, u32)], &'static [&'static str]);
+/// A kernel declaration's shader name, entry point and bindings.
+type KernelMadeFrom = (&'static str, &'static str, &'static [Binding]);
 
 /// One GPU device and the kernels compiled on it so far. Cheap to clone (shared handles).
 #[derive(Clone)]
@@ -291,17 +297,35 @@ impl Gpu {
     /// buffer lengths its wrapper in src/kernels/ asserts (channels multiples of 4, of 64 for Gram matrices,
     /// buffers long enough), so this is safe, and the benchmark measures what each check costs.
     pub fn pipeline(&self, kernel: &Kernel) -> Arc<Pipeline> {
-        let mut cache = self.cache.lock().unwrap();
-        if let Some(pipeline) = cache.pipelines.get(kernel.name) {
-            return pipeline.clone();
-        }
         let shader = kernel.shader;
-        let module = cache.modules.entry(shader.name).or_insert_with(|| {
+        let kernel_from: KernelMadeFrom = (shader.name, kernel.entry, kernel.bindings);
+        let shader_from: ShaderMadeFrom = (shader.constants, shader.sources);
+        let mut cache = self.cache.lock().unwrap();
+        if let Some((pipeline, made_from)) = cache.pipelines.get(kernel.name) {
+            let (pipeline, same) = (pipeline.clone(), *made_from == kernel_from);
+            drop(cache); // the assert below leaves the cache usable
+            assert!(
+                same,
+                "two kernels are named {:?}: a kernel's name must be unique",
+                kernel.name
+            );
+            return pipeline;
+        }
+        if let Some((_, made_from)) = cache.modules.get(shader.name)
+            && *made_from != shader_from
+        {
+            drop(cache);
+            panic!(
+                "two shaders are named {:?}: a shader's name must be unique",
+                shader.name
+            );
+        }
+        let (module, _) = cache.modules.entry(shader.name).or_insert_with(|| {
             let desc = wgpu::ShaderModuleDescriptor {
                 label: Some(shader.name),
                 source: wgpu::ShaderSource::Wgsl(shader.source().into()),
             };
-            if self.shader_checks != ShaderChecks::ALL {
+            let module = if self.shader_checks != ShaderChecks::ALL {
                 // SAFETY: see above and ShaderChecks: every buffer index in shaders/ is behind a guard of its own,
                 // every loop ends, and no divisor is zero.
                 unsafe {
@@ -310,10 +334,11 @@ impl Gpu {
                 }
             } else {
                 self.device.create_shader_module(desc)
-            }
+            };
+            (module, shader_from)
         });
         let pipeline = Arc::new(Pipeline::new(&self.device, module, kernel));
-        cache.pipelines.insert(kernel.name, pipeline.clone());
+        cache.pipelines.insert(kernel.name, (pipeline.clone(), kernel_from));
         pipeline
     }
 

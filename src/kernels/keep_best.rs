@@ -1,13 +1,14 @@
 //! shaders/keep_best.wgsl: a copy of the pixels with the lowest finite loss seen, kept on the GPU without a stall.
 
+use super::loss_reduce::{LOSS_VALUES, TOTAL};
 use super::shape_rules::holds;
-use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_CONSTANTS, grid_1d};
+use super::sizes::{FLAT_INDEX_WGSL, WORKGROUP_SIZE, grid_1d};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
 pub const SHADER: Shader = Shader {
     name: "keep_best",
-    constants: WORKGROUP_CONSTANTS,
+    constants: &[("WORKGROUP_SIZE", WORKGROUP_SIZE), ("TOTAL", TOTAL)],
     sources: &[FLAT_INDEX_WGSL, include_str!("../../shaders/keep_best.wgsl")],
 };
 const BINDINGS: &[Binding] = &[Uniform, Read, ReadWrite, Read, ReadWrite];
@@ -60,7 +61,7 @@ pub fn keep(
     pixels: &wgpu::Buffer,
     best: &BestPicture,
 ) -> [Dispatch; 2] {
-    holds("keep_best", "losses", losses, 4);
+    holds("keep_best", "losses", losses, LOSS_VALUES);
     for (what, buffer) in [("pixels", pixels), ("best", &best.pixels)] {
         holds("keep_best", what, buffer, count * 4);
     }

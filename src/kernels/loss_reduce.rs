@@ -5,6 +5,13 @@ use super::sizes::{TREE_SUM_WGSL, WORKGROUP_CONSTANTS};
 use crate::gpu::{Binding, Dispatch, Gpu, Kernel, Shader};
 use Binding::{Read, ReadWrite, Uniform};
 
+/// The values loss_reduce writes, in this order: content, style, tv, total (`session::Losses`).
+pub const LOSS_VALUES: usize = 4;
+/// Their size in bytes, for the buffers that hold or read them back.
+pub const LOSS_BYTES: u64 = LOSS_VALUES as u64 * 4;
+/// Where the total is among them (keep_best.wgsl reads it there).
+pub const TOTAL: u32 = 3;
+
 pub const SHADER: Shader = Shader {
     name: "loss_reduce",
     constants: WORKGROUP_CONSTANTS,
@@ -21,14 +28,14 @@ struct Params {
     end: u32,
 }
 
-/// `ranges` = [content_begin, style_begin, tv_begin, end] into `partials`; losses gets 4 f32.
+/// `ranges` = [content_begin, style_begin, tv_begin, end] into `partials`; losses gets LOSS_VALUES f32.
 pub fn loss_reduce(gpu: &Gpu, ranges: [u32; 4], partials: &wgpu::Buffer, losses: &wgpu::Buffer) -> Dispatch {
     assert!(
         ranges.is_sorted(),
         "loss_reduce: the ranges' bounds must not decrease, got {ranges:?}"
     );
     holds(KERNEL.name, "partials", partials, ranges[3] as usize);
-    holds(KERNEL.name, "losses", losses, 4);
+    holds(KERNEL.name, "losses", losses, LOSS_VALUES);
     let p = gpu.uniform(
         "loss_reduce",
         &Params {

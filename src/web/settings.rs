@@ -202,7 +202,7 @@ impl App {
             row.style_weight.set_value(&shown(style.unwrap_or(1.0)));
             row.enable_weights();
         }
-        a.learning_rate.set_disabled(p.optimizer == Optimizer::Lbfgs);
+        a.learning_rate.set_disabled(!p.optimizer.uses_learning_rate());
         a.multiscale_start.set_disabled(!p.multiscale);
         a.seed.set_disabled(p.init.kind() == InitKind::Content);
         self.sync_sliders();
@@ -303,7 +303,7 @@ impl App {
         // The optimizer decides whether the learning rate means anything.
         let (optimizer, rate) = (c.optimizer.clone(), a.learning_rate.clone());
         on(c.optimizer.as_ref(), "change", move |_: Event| {
-            rate.set_disabled(choice(&optimizer).ok() == Some(Optimizer::Lbfgs));
+            rate.set_disabled(choice::<Optimizer>(&optimizer).is_ok_and(|o| !o.uses_learning_rate()));
         });
         for row in &a.layers {
             wire_layer_row(row);
