@@ -1,4 +1,4 @@
-// The filter network's convolution forward (+ bias) as a tiled implicit GEMM: conv.wgsl's `forward` with the same
+// The filter network's convolution forward (+ bias) as a tiled implicit GEMM: conv_forward.wgsl's `forward` with the same
 // math, layouts and bindings, for output channel counts that are multiples of TILE_N (16, 32 or 64). Any odd kernel
 // K of 1..9, stride S of 1 or 2, reflection padding P = K / 2.
 // Prepended: the generated constants (THREADS, TILE_N, TILE_M, TILE_K: one module per tiling, src/kernels/sizes.rs

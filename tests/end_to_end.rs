@@ -1,5 +1,6 @@
-//! The real thing at a small size: the VGG19 weights, the astronaut and Starry Night, a few dozen steps of
-//! the default optimiser. The loss must fall substantially and the picture must move from the photo towards the painting.
+//! The real thing at a small size: the VGG19 weights, the astronaut and Starry Night, a few dozen steps of Adam and
+//! of L-BFGS. The loss must fall substantially and the picture must move from the photo towards the painting; steps
+//! in flight and previews taken without waiting are what the page and the CLI rely on.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;

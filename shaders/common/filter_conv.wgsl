@@ -1,7 +1,7 @@
 // The parameter block, bindings and reflection of the filter network's convolutions (conv.wgsl, conv_forward.wgsl,
-// conv_tiled*.wgsl, conv_narrow.wgsl, conv_coop.wgsl), so that one Rust wrapper (src/kernels/conv.rs) hands a
-// convolution to any. What src, aux and dst hold is in each kernel's header. Act4 (common/precision_*.wgsl) is
-// vec4<f32> in every module but the f16 forward kernels'.
+// conv_tiled*.wgsl, conv_narrow.wgsl, conv_upsampled.wgsl, conv_coop.wgsl), so that one Rust wrapper
+// (src/kernels/conv.rs) hands a convolution to any. What src, aux and dst hold is in each kernel's header. Act4
+// (common/precision_*.wgsl) is vec4<f32> in every module but the f16 forward kernels'.
 
 struct Params {
     height: u32,

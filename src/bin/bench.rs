@@ -1,5 +1,6 @@
-//! The benchmark: the real step (forward to relu5_1, losses, backward, Adam) with the real weights at several
-//! sizes; prints ms per step, GPU time per kernel family, convolution GFLOP/s and GPU memory, as a table and JSON.
+//! The benchmark: the real step (forward to relu5_1, losses, backward, the optimiser: Adam or `--optimizer`) with
+//! the real weights at several sizes, or the filter network (`--filter-net`: a training step, forward passes);
+//! prints ms per step, GPU time per kernel family, convolution GFLOP/s and GPU memory, as a table and JSON.
 // Native only: the measurement itself is artsy::bench, which the wasm bench (src/web/bench.rs) shares.
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]

@@ -230,7 +230,7 @@ impl ConvShape {
         (self.height + 2 * self.pad()) * (self.width + 2 * self.pad())
     }
 
-    /// f32s of the partials buffer `weight_grad` needs: [splits][weight_len + cout].
+    /// f32s of the partials buffer `ConvWeightGrad` needs: [splits][weight_len + cout].
     pub fn partials_len(&self) -> usize {
         self.split().splits as usize * (self.weight_len() + self.cout as usize)
     }
@@ -357,7 +357,7 @@ const NARROW_FROM_KERNEL: u32 = 5;
 /// The kernel that computes a forward convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ForwardKernel {
-    /// conv.wgsl `forward`: any multiple of 4 output channels.
+    /// conv_forward.wgsl `forward`: any multiple of 4 output channels.
     Direct,
     /// conv_tiled.wgsl with tiles `tile_n` (16, 32 or 64: sizes::CONV_TILED) output channels wide.
     Tiled { tile_n: u32 },

@@ -6,12 +6,12 @@ use crate::gpu::Gpu;
 /// Threads per workgroup of every one-thread-per-item kernel and of the workgroup tree sums.
 pub const WORKGROUP_SIZE: u32 = 256;
 
-/// Output pixels (consecutive in a row) per thread of the filter network's convolution (conv.wgsl `forward`):
+/// Output pixels (consecutive in a row) per thread of the filter network's convolution (conv_forward.wgsl `forward`):
 /// each input vec4 and its 4 weight vec4s are loaded once for them all. The kernel names their 4 accumulators.
 pub const CONV_PIXELS: u32 = 4;
 const _: () = assert!(
     CONV_PIXELS == 4,
-    "conv.wgsl's forward names one accumulator per pixel: acc0..acc3"
+    "conv_forward.wgsl's forward names one accumulator per pixel: acc0..acc3"
 );
 
 /// Threads per workgroup of the filter network's tiled convolution (conv_tiled.wgsl).
@@ -204,7 +204,8 @@ pub const TREE_SUM_WGSL: &str = include_str!("../../shaders/common/tree_sum.wgsl
 /// `multiply_staged`.
 pub const GEMM_TILE_WGSL: &str = include_str!("../../shaders/common/gemm_tile.wgsl");
 
-/// The parameter block, bindings and `reflect` of the filter network's convolutions (conv.wgsl, conv_tiled*.wgsl).
+/// The parameter block, bindings and `reflect` of the filter network's convolutions (conv.wgsl,
+/// conv_forward.wgsl, conv_tiled*.wgsl, conv_narrow.wgsl, conv_upsampled.wgsl, conv_coop.wgsl).
 pub const FILTER_CONV_WGSL: &str = include_str!("../../shaders/common/filter_conv.wgsl");
 /// The output tiling and store of the forward kernels with 4 pixels x one vec4 of channels per thread
 /// (conv_forward.wgsl, conv_upsampled.wgsl).

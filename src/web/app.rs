@@ -1,6 +1,7 @@
 //! The page's core: the feature states it is made of (each in its own file), mounting and wiring them, starting up
 //! (GPU, weights, samples and saved filters at once), the weights, the buttons and the download. Choosing images
-//! (choose.rs), the run loop (run.rs), settings (settings.rs) and saved filters (gallery.rs) add `impl App` blocks.
+//! (choose.rs), the run loop (run.rs), settings (settings.rs), saved filters (gallery.rs), the first estimate
+//! (estimate.rs, gpu_timing.rs), live filters (make_filter.rs, live_mode.rs, network_apply.rs) add `impl App` blocks.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

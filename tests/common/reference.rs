@@ -1,4 +1,5 @@
-//! The plain CPU definition of every kernel, in f64, written for clarity alone: the GPU kernels are held to it.
+//! The plain CPU definition of every kernel of the optimisation (VGG19, losses, optimisers), in f64, written for
+//! clarity alone: the GPU kernels are held to it.
 //! Tensors are channels-last [H][W][C]; weights HWIO [3][3][cin][cout] as in the weights file.
 #![allow(dead_code)]
 
