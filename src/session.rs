@@ -10,7 +10,7 @@ use image::RgbaImage;
 use crate::error::{Error, Result};
 use crate::gpu::{Dispatch, Gpu, InFlight, LossReadback, SetUpErrors, StagedRead};
 use crate::kernels::keep_best::{self, BestPicture};
-use crate::kernels::loss_reduce::{LOSS_BYTES, TOTAL};
+use crate::kernels::loss_reduce::{LOSS_VALUES, TOTAL};
 use crate::loss::{content_terms, style_size_of, style_terms, tv_scale};
 use crate::network::Network;
 use crate::params::{Init, Optimizer, Params};
@@ -31,7 +31,7 @@ pub struct Losses {
 
 impl Losses {
     /// From the LOSS_VALUES values the loss_reduce kernel writes: content, style, tv, total.
-    fn from_values(iteration: u32, v: &[f32]) -> Losses {
+    pub(crate) fn from_values(iteration: u32, v: &[f32]) -> Losses {
         Losses {
             iteration,
             content: v[0],
@@ -51,7 +51,7 @@ pub struct Session {
     picture_read: StagedRead,
     net: Network,
     step: Step,
-    readback: LossReadback,
+    readback: LossReadback<LOSS_VALUES>,
     /// Submitted batches not yet known to be finished.
     in_flight: InFlight,
     iteration: u32,
@@ -229,7 +229,7 @@ impl Session {
         gpu.check_alive()?;
         let target_bytes =
             content.iter().map(|t| t.target.size()).sum::<u64>() + style.iter().map(|t| t.target.size()).sum::<u64>();
-        let readback = LossReadback::new(gpu, LOSS_BYTES);
+        let readback = LossReadback::new(gpu);
         copy_whole(gpu, &pixels, &best.pixels);
         Ok(Session {
             gpu: gpu.clone(),

@@ -12,6 +12,7 @@ use image::RgbaImage;
 use crate::error::{Error, Result};
 use crate::filter_net::{Activations, Architecture, Backward};
 use crate::gpu::{Dispatch, Gpu, InFlight, LossReadback, SetUpErrors};
+use crate::kernels::loss_reduce::LOSS_VALUES;
 use crate::kernels::{adam, crop, crop::Crop, pointwise};
 use crate::loss::{ContentTerm, style_terms};
 use crate::network::Network;
@@ -211,7 +212,7 @@ pub struct Trainer {
     /// The dispatches of one step: each picture of the batch, then Adam.
     step: Vec<Dispatch>,
     losses: wgpu::Buffer,
-    readback: LossReadback,
+    readback: LossReadback<LOSS_VALUES>,
     random: Random,
     step_count: u32,
     in_flight: InFlight,
@@ -446,7 +447,7 @@ impl Trainer {
             crops,
             step,
             losses: objective.losses.clone(),
-            readback: LossReadback::new(gpu, crate::kernels::loss_reduce::LOSS_BYTES),
+            readback: LossReadback::new(gpu),
             random: Random::new(settings.seed ^ 0x5eed),
             step_count: 0,
             in_flight: InFlight::default(),
@@ -553,13 +554,7 @@ impl Trainer {
         let (step, mut v) = self.readback.poll(&self.gpu)?;
         v.iter_mut().for_each(|sum| *sum /= self.per_pass as f32);
         self.in_flight.mark_done(step);
-        let l = Losses {
-            iteration: step,
-            content: v[0],
-            style: v[1],
-            tv: v[2],
-            total: v[3],
-        };
+        let l = Losses::from_values(step, &v);
         if !l.total.is_finite() && self.diverged.is_none() {
             self.diverged = Some((
                 step,

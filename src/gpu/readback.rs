@@ -162,9 +162,9 @@ enum Slot {
     },
 }
 
-/// A ring of staging buffers for the four loss values. `record` adds a copy to the step's encoder when a slot is
+/// A ring of staging buffers for the `N` loss values. `record` adds a copy to the step's encoder when a slot is
 /// free; after submit, `arm` asks for the map; `poll` collects whatever the GPU has finished, without waiting.
-pub struct LossReadback {
+pub struct LossReadback<const N: usize> {
     slots: Vec<(wgpu::Buffer, Slot, Arc<Mutex<bool>>)>,
     next: usize,
     armed: Vec<usize>,
@@ -172,13 +172,13 @@ pub struct LossReadback {
 
 const SLOTS: usize = 4;
 
-impl LossReadback {
-    pub fn new(gpu: &Gpu, bytes: u64) -> LossReadback {
+impl<const N: usize> LossReadback<N> {
+    pub fn new(gpu: &Gpu) -> LossReadback<N> {
         let slots = (0..SLOTS)
             .map(|_| {
                 let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
                     label: Some("loss staging"),
-                    size: bytes,
+                    size: (N * std::mem::size_of::<f32>()) as u64,
                     usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                     mapped_at_creation: false,
                 });
@@ -220,12 +220,12 @@ impl LossReadback {
     }
 
     /// Returns the newest finished report as (iteration, values), freeing every finished slot.
-    pub fn poll(&mut self, gpu: &Gpu) -> Option<(u32, Vec<f32>)> {
+    pub fn poll(&mut self, gpu: &Gpu) -> Option<(u32, [f32; N])> {
         #[cfg(not(target_arch = "wasm32"))]
         let _ = gpu.device.poll(wgpu::PollType::Poll);
         #[cfg(target_arch = "wasm32")]
         let _ = gpu;
-        let mut newest: Option<(u32, Vec<f32>)> = None;
+        let mut newest: Option<(u32, [f32; N])> = None;
         for (buffer, slot, ready) in &mut self.slots {
             let Slot::Pending { iteration } = *slot else {
                 continue;
@@ -238,7 +238,8 @@ impl LossReadback {
             let Ok(view) = buffer.get_mapped_range(..) else {
                 continue;
             };
-            let values: Vec<f32> = bytemuck::cast_slice(&view).to_vec();
+            let mut values = [0.0f32; N];
+            values.copy_from_slice(bytemuck::cast_slice(&view));
             drop(view);
             buffer.unmap();
             *slot = Slot::Free;

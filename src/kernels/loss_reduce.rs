@@ -7,8 +7,6 @@ use Binding::{Read, ReadWrite, Uniform};
 
 /// The values loss_reduce writes, in this order: content, style, tv, total (`session::Losses`).
 pub const LOSS_VALUES: usize = 4;
-/// Their size in bytes, for the buffers that hold or read them back.
-pub const LOSS_BYTES: u64 = LOSS_VALUES as u64 * 4;
 /// Where the total is among them (keep_best.wgsl reads it there).
 pub const TOTAL: u32 = 3;
 

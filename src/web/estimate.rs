@@ -60,7 +60,7 @@ impl Estimate {
 fn duration(seconds: f64) -> String {
     let hours = seconds / 3600.0;
     if hours < 1.0 {
-        format_seconds(seconds)
+        format_seconds(seconds).to_string()
     } else if hours < 48.0 {
         let minutes = (seconds / 60.0).round() as u64;
         format!("{} h {:02} min", minutes / 60, minutes % 60)

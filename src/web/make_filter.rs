@@ -4,6 +4,8 @@
 //! time left and the network's current output on the photo every few seconds (and on the live camera, every
 //! frame), and the network kept in the gallery when training ends or is stopped.
 
+use std::fmt::Write;
+
 use image::RgbaImage;
 
 use super::app::App;
@@ -12,7 +14,7 @@ use super::files;
 use super::live_filter::{LiveFilter, seconds_left};
 use super::pacing::{BatchSize, TwoInFlight, WorkClock};
 use super::picked::Picked;
-use super::run::format_seconds;
+use super::run::{format_seconds, write_losses};
 use super::settings::whole;
 use super::ui::sentence;
 use crate::filter::FilterNetwork;
@@ -245,6 +247,7 @@ impl App {
         let mut camera = camera_slot.map(|slot| (slot, 1u32));
         let mut stopped = false;
         let mut in_flight = TwoInFlight::default();
+        let mut text = String::new();
         if self.live.running.get() {
             // the live camera shows the network as it learns, every frame
             *self.live.switch_to.borrow_mut() = Some(live.learning_network(gpu));
@@ -277,7 +280,10 @@ impl App {
             let rate = done as f64 / (clock.elapsed_ms() / 1000.0).max(1e-3);
             self.run_control.set_steps_per_second(rate);
             ui.progress.set_value(done as f64 / total as f64);
-            let mut text = format!(
+            // written into one String kept across batches: the status allocates nothing once it has grown
+            text.clear();
+            let _ = write!(
+                text,
                 "Training the live filter: step {done}/{total} · {rate:.1} steps/s · {} left · {} MB on the GPU",
                 format_seconds(seconds_left(live.remaining(), rate)),
                 live.gpu_bytes() >> 20
@@ -291,13 +297,10 @@ impl App {
                         *frames += 1;
                     }
                 }
-                text += &format!(" · camera frames learned from: {frames}");
+                let _ = write!(text, " · camera frames learned from: {frames}");
             }
             if let Some(l) = live.losses() {
-                text += &format!(
-                    " · loss {:.3e} (content {:.2e}, style {:.2e}, smoothness {:.2e})",
-                    l.total, l.content, l.style, l.tv
-                );
+                write_losses(&mut text, &l);
             }
             self.set_status(&text);
             // asked for now, drawn at a later batch once the GPU has made it: training never waits for a preview

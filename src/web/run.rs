@@ -2,6 +2,8 @@
 //! GPU never waits for the page, each awaited on the GPU so that the page stays live; previews, progress, stage and
 //! time left, pause/resume/stop.
 
+use std::fmt::Write;
+
 use image::RgbaImage;
 use wasm_bindgen::JsCast;
 
@@ -130,6 +132,7 @@ impl App {
         // (working ms, step) where this stage began
         let mut stage_start = (0.0, transfer.iteration());
         let mut batch = BatchSize::new();
+        let mut text = String::new();
         let mut last_preview = f64::NEG_INFINITY;
         let mut stopped = false;
         let mut in_flight = TwoInFlight::default();
@@ -187,23 +190,24 @@ impl App {
             }
             ui.progress.set_value(done as f64 / total as f64);
             let losses = transfer.poll_losses().or(transfer.latest_losses());
-            let mut text = format!("Step {done}/{total}");
+            // written into one String kept across batches: the status allocates nothing once it has grown
+            text.clear();
+            let _ = write!(text, "Step {done}/{total}");
             if transfer.stages().len() > 1 {
-                text += &format!(
+                let _ = write!(
+                    text,
                     " · {} px ({})",
                     transfer.stages()[transfer.stage()].size,
                     stage_label(transfer.stage(), transfer.stages().len())
                 );
             }
-            text += &format!(
+            let _ = write!(
+                text,
                 " · {rate:.1} steps/s · {} left",
                 format_seconds(seconds_left(transfer, rate))
             );
             if let Some(l) = losses {
-                text += &format!(
-                    " · loss {:.3e} (content {:.2e}, style {:.2e}, smoothness {:.2e})",
-                    l.total, l.content, l.style, l.tv
-                );
+                write_losses(&mut text, &l);
             }
             self.set_status(&text);
             // The preview is asked for now and drawn once the GPU has copied it, at a later batch: the loop never
@@ -282,8 +286,25 @@ impl App {
 }
 
 /// "stage 2 of 3" (stages counted from 1).
-fn stage_label(index: usize, count: usize) -> String {
-    format!("stage {} of {count}", index + 1)
+fn stage_label(index: usize, count: usize) -> impl std::fmt::Display {
+    StageLabel(index + 1, count)
+}
+
+struct StageLabel(usize, usize);
+
+impl std::fmt::Display for StageLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "stage {} of {}", self.0, self.1)
+    }
+}
+
+/// " · loss 1.234e5 (content ..., style ..., smoothness ...)", the status line's losses.
+pub(super) fn write_losses(text: &mut String, l: &crate::Losses) {
+    let _ = write!(
+        text,
+        " · loss {:.3e} (content {:.2e}, style {:.2e}, smoothness {:.2e})",
+        l.total, l.content, l.style, l.tv
+    );
 }
 
 /// Time left: this stage's steps at the measured rate, and each later stage's steps at that rate slowed by its
@@ -297,14 +318,23 @@ fn seconds_left(transfer: &Transfer, rate: f64) -> f64 {
     (transfer.stage_remaining() as f64 + later) / rate.max(1e-6)
 }
 
-pub(super) fn format_seconds(s: f64) -> String {
-    if !s.is_finite() {
-        return "?".into();
-    }
-    let s = s.round() as u64;
-    if s >= 60 {
-        format!("{}m {:02}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
+/// "45s", "12m 05s" ("?" for no number), written where it is formatted (the status lines allocate nothing).
+pub(super) fn format_seconds(s: f64) -> impl std::fmt::Display {
+    Seconds(s)
+}
+
+struct Seconds(f64);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.0.is_finite() {
+            return f.write_str("?");
+        }
+        let s = self.0.round() as u64;
+        if s >= 60 {
+            write!(f, "{}m {:02}s", s / 60, s % 60)
+        } else {
+            write!(f, "{s}s")
+        }
     }
 }

@@ -113,7 +113,9 @@ impl RunControl {
     }
 
     pub fn set_status(&self, text: &str) {
-        *self.status.borrow_mut() = text.to_string();
+        let mut status = self.status.borrow_mut();
+        status.clear(); // kept capacity: a status set every batch allocates nothing
+        status.push_str(text);
     }
 
     pub fn status(&self) -> String {
