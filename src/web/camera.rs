@@ -10,6 +10,9 @@ use web_sys::{HtmlVideoElement, MediaStream, MediaStreamTrack};
 pub struct Camera {
     stream: MediaStream,
     video: HtmlVideoElement,
+    /// The 2D canvas frames are copied through, made at the first snapshot and kept: a training run takes one
+    /// every few seconds.
+    grabber: std::cell::RefCell<Option<web_sys::CanvasRenderingContext2d>>,
 }
 
 /// What to tell the user when getUserMedia refuses, by the DOMException's name.
@@ -75,6 +78,7 @@ impl Camera {
         let camera = Camera {
             stream,
             video: video.clone(),
+            grabber: Default::default(),
         };
         if let Ok(playing) = video.play()
             && JsFuture::from(playing).await.is_err()
@@ -91,18 +95,16 @@ impl Camera {
         if w == 0 || h == 0 {
             return Err("The camera has not delivered a picture yet; wait a moment and try again.".into());
         }
-        let canvas: web_sys::HtmlCanvasElement = super::dom::document()
-            .create_element("canvas")
-            .map_err(|e| format!("{e:?}"))?
-            .unchecked_into();
-        canvas.set_width(w);
-        canvas.set_height(h);
-        let context: web_sys::CanvasRenderingContext2d = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .ok_or("no 2D canvas to take the photo with")?
-            .unchecked_into();
+        let mut grabber = self.grabber.borrow_mut();
+        if grabber.is_none() {
+            *grabber = Some(grabbing_context()?);
+        }
+        let context = grabber.as_ref().expect("made above");
+        let canvas = context.canvas().ok_or("no 2D canvas to take the photo with")?;
+        if (canvas.width(), canvas.height()) != (w, h) {
+            canvas.set_width(w);
+            canvas.set_height(h);
+        }
         context
             .draw_image_with_html_video_element(&self.video, 0.0, 0.0)
             .map_err(|e| format!("could not take the photo: {e:?}"))?;
@@ -127,4 +129,21 @@ impl Camera {
             self.video.set_src_object(None);
         }
     }
+}
+
+/// A 2D context on a canvas of its own, told that it will be read often (so the browser keeps it where reading is
+/// cheap instead of reading it back from its GPU each time).
+fn grabbing_context() -> Result<web_sys::CanvasRenderingContext2d, String> {
+    let canvas: web_sys::HtmlCanvasElement = super::dom::document()
+        .create_element("canvas")
+        .map_err(|e| format!("{e:?}"))?
+        .unchecked_into();
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into());
+    Ok(canvas
+        .get_context_with_context_options("2d", &options)
+        .ok()
+        .flatten()
+        .ok_or("no 2D canvas to take the photo with")?
+        .unchecked_into())
 }
