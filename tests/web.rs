@@ -723,6 +723,45 @@ async fn settings_are_kept_for_the_next_visit_until_reset() {
     );
 }
 
+/// Every setting shown on the page comes back as it was given (a saved filter's settings, or kept ones, are shown
+/// this way): each is set away from its default, so a setting `apply_params` forgets to show reads back wrong.
+#[wasm_bindgen_test]
+async fn every_setting_shown_on_the_page_reads_back_as_given() {
+    use artsy::vgg::Layer;
+    let app = mount();
+    let given = Params {
+        size: 96,
+        content_weight: 7.5,
+        style_weight: 250.0,
+        content_layers: vec![(Layer::at(7), 0.5)],
+        style_layers: vec![(Layer::at(0), 0.5), (Layer::at(4), 2.0)],
+        tv_weight: 20.0,
+        learning_rate: 0.05,
+        iterations: 77,
+        optimizer: Optimizer::Adam,
+        init: Init::Noise { seed: 9 },
+        pooling: Pooling::Average,
+        style_scale: 1.5,
+        multiscale: true,
+        multiscale_start: 48,
+        original_colors: true,
+    };
+    let fields = |p: &Params| match serde_json::to_value(p).unwrap() {
+        serde_json::Value::Object(map) => map,
+        other => panic!("Params as JSON: {other}"),
+    };
+    let defaults = fields(&Params::default());
+    for (name, value) in fields(&given) {
+        assert_ne!(
+            Some(&value),
+            defaults.get(&name),
+            "{name} must differ from its default here"
+        );
+    }
+    app.apply_params(&given);
+    assert_eq!(app.params().unwrap(), given);
+}
+
 // ---- saved filters ----
 
 fn sample_filter(name: &str) -> Filter {
