@@ -68,23 +68,31 @@ type MapResult = std::result::Result<(), wgpu::BufferAsyncError>;
 /// it keeps the GPU fed); `read` waits, as `read_buffer_via` does.
 pub struct StagedRead {
     staging: wgpu::Buffer,
-    /// The map of a requested copy, until `try_take` collects it or `read` drops it.
-    pending: Mutex<Option<futures_channel::oneshot::Receiver<MapResult>>>,
+    state: Mutex<Staging>,
+}
+
+/// What the staging buffer is doing.
+enum Staging {
+    Free,
+    /// A requested copy, its map asked for, until `try_take` collects it or `read` drops it.
+    Requested(futures_channel::oneshot::Receiver<MapResult>),
+    /// A `read` is using it (nothing else may until it ends).
+    Reading,
 }
 
 impl StagedRead {
     pub fn new(gpu: &Gpu, size: u64) -> StagedRead {
         StagedRead {
             staging: staging_buffer(gpu, size),
-            pending: Mutex::new(None),
+            state: Mutex::new(Staging::Free),
         }
     }
 
     /// Queues a copy of `source` (as it will be after the work submitted so far) and asks for its map; false, and
-    /// nothing queued, while an earlier request is still on its way.
+    /// nothing queued, while an earlier request or a read is on its way.
     pub fn request(&self, gpu: &Gpu, source: &wgpu::Buffer) -> bool {
-        let mut pending = self.pending.lock().unwrap();
-        if pending.is_some() {
+        let mut state = self.state.lock().unwrap();
+        if !matches!(*state, Staging::Free) {
             return false;
         }
         let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -96,25 +104,28 @@ impl StagedRead {
         self.staging.map_async(wgpu::MapMode::Read, .., move |result| {
             let _ = sender.send(result);
         });
-        *pending = Some(receiver);
+        *state = Staging::Requested(receiver);
         true
     }
 
     /// Whether a requested copy is on its way (not yet collected).
     pub fn is_pending(&self) -> bool {
-        self.pending.lock().unwrap().is_some()
+        matches!(*self.state.lock().unwrap(), Staging::Requested(_))
     }
 
     /// The requested copy's bytes once the GPU has made it; None while it has not, or when nothing was requested.
     pub fn try_take(&self, gpu: &Gpu) -> Option<Result<Vec<u8>>> {
         #[cfg(not(target_arch = "wasm32"))]
         let _ = gpu.device.poll(wgpu::PollType::Poll);
-        let mut pending = self.pending.lock().unwrap();
-        let answer = pending.as_mut()?.try_recv();
+        let mut state = self.state.lock().unwrap();
+        let Staging::Requested(receiver) = &mut *state else {
+            return None;
+        };
+        let answer = receiver.try_recv();
         if matches!(answer, Ok(None)) {
             return None; // not yet
         }
-        *pending = None;
+        *state = Staging::Free;
         Some(match answer {
             Ok(Some(Ok(()))) => self.mapped_bytes(),
             Ok(Some(Err(e))) => gpu
@@ -129,17 +140,26 @@ impl StagedRead {
     /// Copies `source` and returns its bytes once the GPU is done, after waiting for (and dropping) a requested copy
     /// still on its way.
     pub async fn read(&self, gpu: &Gpu, source: &wgpu::Buffer) -> Result<Vec<u8>> {
-        let earlier = self.pending.lock().unwrap().take();
-        if let Some(receiver) = earlier {
-            #[cfg(not(target_arch = "wasm32"))]
-            gpu.device
-                .poll(wgpu::PollType::wait_indefinitely())
-                .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
-            if let Ok(Ok(())) = receiver.await {
-                self.staging.unmap();
+        let earlier = match std::mem::replace(&mut *self.state.lock().unwrap(), Staging::Reading) {
+            Staging::Free => None,
+            Staging::Requested(receiver) => Some(receiver),
+            Staging::Reading => return Err(Error::Gpu("reading a buffer back: a read is already on its way".into())),
+        };
+        let read = async {
+            if let Some(receiver) = earlier {
+                #[cfg(not(target_arch = "wasm32"))]
+                gpu.device
+                    .poll(wgpu::PollType::wait_indefinitely())
+                    .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
+                if let Ok(Ok(())) = receiver.await {
+                    self.staging.unmap();
+                }
             }
-        }
-        read_buffer_via(gpu, source, &self.staging).await
+            read_buffer_via(gpu, source, &self.staging).await
+        };
+        let bytes = read.await;
+        *self.state.lock().unwrap() = Staging::Free;
+        bytes
     }
 
     fn mapped_bytes(&self) -> Result<Vec<u8>> {
