@@ -418,8 +418,8 @@ impl Session {
                      choose L-BFGS"
                 }
                 Optimizer::Lbfgs => {
-                    "a weight is probably too large for this picture: lower the style, content or smoothness weight, \
-                     or choose Adam with a small learning rate"
+                    "a weight is probably too large for this picture: lower the style, content or smoothness (TV) \
+                     weight, or choose Adam with a small learning rate"
                 }
             };
             self.diverged = Some((l.iteration, format!("{what}; {cause}")));
@@ -484,8 +484,8 @@ impl Session {
         crate::image::from_pixels(self.width, self.height, &bytemuck::pod_collect_to_vec::<u8, f32>(bytes))
     }
 
-    /// The GPU buffer of the picture being optimised: [H][W] quadruples (r, g, b, 0) in 0..1. For drawing it
-    /// straight from the GPU; `set_pixels` is the way to replace it.
+    /// The GPU buffer of the picture being optimised: [H][W] quadruples (r, g, b, 0) in 0..1, for tests that read
+    /// it or plant values in it; `set_pixels` is the way to replace it, `image` to read it.
     pub fn pixels_buffer(&self) -> &wgpu::Buffer {
         &self.pixels
     }
