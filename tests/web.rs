@@ -628,11 +628,16 @@ async fn page_flows_drop_start_pause_resume_download_and_errors() {
     let pause = find(&app, "section.actions button:nth-child(2)");
     pause.click();
     assert_eq!(pause.text_content().unwrap(), "Resume");
-    // The batch in flight finishes, then the page says it is paused, and nothing moves while it is.
+    // The batch in flight finishes, then the page says it is paused, shows the picture at that step, and nothing
+    // moves while it is.
     wait_for("the paused state", 120.0, || app.status().starts_with("Paused at step")).await;
     let (held, previews) = (app.status(), app.previews());
+    wait_for("the picture at the paused step", 120.0, || app.previews() > previews).await;
     sleep(2000).await;
     assert_eq!(app.status(), held, "steps went on while paused");
+    let previews = app.previews();
+    sleep(1000).await;
+    assert_eq!(app.previews(), previews, "a pause shows its picture once");
     pause.click();
     wait_for("a preview after the pause", 300.0, || app.previews() > previews).await;
     find(&app, "section.actions button:nth-child(3)").click();

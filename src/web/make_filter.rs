@@ -248,6 +248,8 @@ impl App {
         let mut stopped = false;
         let mut in_flight = TwoInFlight::default();
         let mut text = String::new();
+        // whether the network's picture at the step a pause stopped at has been asked for
+        let mut paused_picture_asked = false;
         if self.live.running.get() {
             // the live camera shows the network as it learns, every frame
             *self.live.switch_to.borrow_mut() = Some(live.learning_network(gpu));
@@ -263,12 +265,20 @@ impl App {
                 if self.status() != paused {
                     self.set_status(&paused);
                 }
+                // the picture shown while paused is the network's at that step (one asked for earlier comes first)
+                if let Some(picture) = live.take_preview() {
+                    self.show_picture(picture?, started);
+                }
+                if !paused_picture_asked && let Some(photo) = photo {
+                    paused_picture_asked = live.request_preview(photo).await?;
+                }
                 clock.pause();
                 dom::sleep(100).await;
                 batch.restart_clock();
                 continue;
             }
             clock.run();
+            paused_picture_asked = false;
             live.queue(batch.steps())?;
             if !in_flight.submitted(gpu).await {
                 continue;

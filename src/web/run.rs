@@ -134,6 +134,8 @@ impl App {
         let mut batch = BatchSize::new();
         let mut text = String::new();
         let mut last_preview = f64::NEG_INFINITY;
+        // whether the picture at the step a pause stopped at has been asked for
+        let mut paused_picture_asked = false;
         let mut stopped = false;
         let mut in_flight = TwoInFlight::default();
         while !transfer.is_done() {
@@ -147,12 +149,20 @@ impl App {
                 if self.status() != paused {
                     self.set_status(&paused);
                 }
+                // the picture shown while paused is the one at that step (a preview asked for earlier comes first)
+                if let Some(picture) = transfer.take_preview() {
+                    self.show_picture(picture?, started);
+                }
+                if !paused_picture_asked {
+                    paused_picture_asked = transfer.request_preview();
+                }
                 clock.pause();
                 dom::sleep(100).await;
                 batch.restart_clock();
                 continue;
             }
             clock.run();
+            paused_picture_asked = false;
             if transfer.run(batch.steps())? == 0 {
                 // This stage is queued in full: show its last picture, then set up the next, larger one.
                 in_flight.drain().await;
