@@ -244,7 +244,7 @@ impl Stylizer {
         let (w, h) = (photo.width(), photo.height());
         let (rw, rh) = Architecture::run_size(w, h);
         let input = run_input(photo, rw, rh);
-        let out = if self.largest_buffer_bytes(rw, rh) <= self.buffer_limit {
+        let out = if self.fits_one_pass(w, h) {
             self.prepare(rw, rh).await?;
             let (acts, forward, staging) = self.ready.as_ref().expect("prepared");
             self.gpu

@@ -41,23 +41,30 @@ pub async fn read_buffer_via(gpu: &Gpu, buffer: &wgpu::Buffer, staging: &wgpu::B
     gpu.device
         .poll(wgpu::PollType::wait_indefinitely())
         .map_err(|e| Error::Gpu(format!("waiting for the GPU: {e}")))?;
-    match receiver.await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            gpu.check_alive()?;
-            return Err(Error::Gpu(format!("reading a buffer back: {e}")));
+    mapped_bytes(gpu, staging, receiver.await)
+}
+
+/// The bytes of `staging` once its map has answered (then unmapped), or why there are none: the lost device when
+/// it was lost, else the map's failure.
+fn mapped_bytes(
+    gpu: &Gpu,
+    staging: &wgpu::Buffer,
+    answer: std::result::Result<MapResult, futures_channel::oneshot::Canceled>,
+) -> Result<Vec<u8>> {
+    let failure = match answer {
+        Ok(Ok(())) => {
+            let bytes = staging
+                .get_mapped_range(..)
+                .map_err(|e| Error::Gpu(format!("reading a buffer back: {e}")))?
+                .to_vec();
+            staging.unmap();
+            return Ok(bytes);
         }
-        Err(_) => {
-            gpu.check_alive()?;
-            return Err(Error::Gpu("reading a buffer back: the request was dropped".into()));
-        }
-    }
-    let bytes = staging
-        .get_mapped_range(..)
-        .map_err(|e| Error::Gpu(format!("reading a buffer back: {e}")))?
-        .to_vec();
-    staging.unmap();
-    Ok(bytes)
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "the request was dropped".into(),
+    };
+    gpu.check_alive()?;
+    Err(Error::Gpu(format!("reading a buffer back: {failure}")))
 }
 
 /// What a map request sends back when the GPU has made the copy.
@@ -121,20 +128,9 @@ impl StagedRead {
         let Staging::Requested(receiver) = &mut *state else {
             return None;
         };
-        let answer = receiver.try_recv();
-        if matches!(answer, Ok(None)) {
-            return None; // not yet
-        }
+        let answer = receiver.try_recv().transpose()?; // None: not yet
         *state = Staging::Free;
-        Some(match answer {
-            Ok(Some(Ok(()))) => self.mapped_bytes(),
-            Ok(Some(Err(e))) => gpu
-                .check_alive()
-                .and(Err(Error::Gpu(format!("reading a buffer back: {e}")))),
-            _ => gpu
-                .check_alive()
-                .and(Err(Error::Gpu("reading a buffer back: the request was dropped".into()))),
-        })
+        Some(mapped_bytes(gpu, &self.staging, answer))
     }
 
     /// Copies `source` and returns its bytes once the GPU is done, after waiting for (and dropping) a requested copy
@@ -160,16 +156,6 @@ impl StagedRead {
         let bytes = read.await;
         *self.state.lock().unwrap() = Staging::Free;
         bytes
-    }
-
-    fn mapped_bytes(&self) -> Result<Vec<u8>> {
-        let bytes = self
-            .staging
-            .get_mapped_range(..)
-            .map_err(|e| Error::Gpu(format!("reading a buffer back: {e}")))?
-            .to_vec();
-        self.staging.unmap();
-        Ok(bytes)
     }
 }
 

@@ -1,8 +1,8 @@
 //! One Rust wrapper per WGSL kernel family in shaders/: each file declares its shader (sources and generated
 //! constants) and its kernels (entry point, bindings), and gives each kernel a function that builds its parameter
 //! block, asserts the shape rules and computes its grid. The GPU context compiles a declared kernel on first use
-//! and caches it. Nothing here decides *when* a kernel runs (that is step.rs, and filter_net/ and training.rs for the filter
-//! network) or *why* (loss.rs).
+//! and caches it. Nothing here decides *when* a kernel runs (that is step.rs, and filter_net/ and training.rs for
+//! the filter network) or *why* (loss.rs).
 
 pub mod adam;
 pub mod conv;
