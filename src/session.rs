@@ -15,7 +15,7 @@ use crate::loss::{content_terms, style_size_of, style_terms, tv_scale};
 use crate::network::Network;
 use crate::params::{Init, Optimizer, Params};
 use crate::step::{LossInputs, Step, StepInputs, Update};
-use crate::vgg::{LAYERS, MIN_SIDE};
+use crate::vgg::{LAYERS, Layer, MIN_SIDE};
 use crate::weights::GpuWeights;
 
 /// The losses after some step (the value computed during that step, before its update).
@@ -512,7 +512,8 @@ impl Session {
     }
 
     /// The losses of `picture`, made elsewhere (by a filter network, say), as a painting of `photo` in the style of
-    /// `paintings` under `params`, at the picture's own size: the optimisation's own measure of it, nothing updated.
+    /// `paintings` under `params`, at the picture's own size: the optimisation's own measure of it, nothing updated;
+    /// with its style loss layer by layer (`style_by_layer`).
     pub async fn losses_of(
         gpu: &Gpu,
         weights: &Arc<GpuWeights>,
@@ -520,7 +521,7 @@ impl Session {
         paintings: &[(RgbaImage, f32)],
         params: &Params,
         picture: &RgbaImage,
-    ) -> Result<Losses> {
+    ) -> Result<(Losses, Vec<(Layer, f32)>)> {
         let params = Params {
             size: picture.width().max(picture.height()),
             ..params.clone()
@@ -536,7 +537,14 @@ impl Session {
             )));
         }
         session.set_pixels(&crate::image::to_pixels(picture))?;
-        Ok(session.loss_and_gradient().await?.0)
+        let losses = session.loss_and_gradient().await?.0;
+        Ok((losses, session.style_by_layer().await?))
+    }
+
+    /// Each style layer with its part of the latest step's style loss (the parts sum to it): which layers' Gram
+    /// matrices the picture matches and which not. Reads the GPU; for reports, not for a loop.
+    pub async fn style_by_layer(&self) -> Result<Vec<(Layer, f32)>> {
+        self.step.style_report.read(&self.gpu).await
     }
 
     /// The loss of the current picture and its gradient with respect to the pixels ([H][W] vec4), without

@@ -12,12 +12,13 @@ pub use backward::{Backward, Seed};
 pub use layout::{LossLayout, Terms};
 pub use optimizer::Update;
 
+use crate::error::Result;
 use crate::gpu::{Dispatch, Gpu};
 use crate::kernels::{gram, loss_reduce, mse_loss, pool2x2::Pooling, tv_loss};
 use crate::loss::{ContentTerm, StyleTerm};
 use crate::network::Network;
 use crate::params::Optimizer;
-use crate::vgg::LAYERS;
+use crate::vgg::{LAYERS, Layer};
 use crate::weights::GpuWeights;
 
 /// Everything one step needs on the GPU besides the pixels and the network's own buffers.
@@ -29,8 +30,31 @@ pub struct Step {
     pub grad_pixels: wgpu::Buffer,
     /// (content, style, tv, total) of the latest step, computed before its update.
     pub losses: wgpu::Buffer,
+    /// Each style layer's share of the latest step's style loss (read back on request, never in the loop).
+    pub style_report: StyleReport,
     // Held for the bind groups' sake and for memory accounting.
     buffers: Vec<wgpu::Buffer>,
+}
+
+/// Where each style layer's loss lies after a step: the loss partials and their layout.
+pub struct StyleReport {
+    partials: wgpu::Buffer,
+    layout: LossLayout,
+    /// The VGG layer of each style term, in the layout's order.
+    layers: Vec<Layer>,
+}
+
+impl StyleReport {
+    /// Each style layer with its style loss at the latest step (they sum to that step's style loss).
+    pub async fn read(&self, gpu: &Gpu) -> Result<Vec<(Layer, f32)>> {
+        let partials = gpu.read_f32(&self.partials).await?;
+        Ok(self
+            .layers
+            .iter()
+            .copied()
+            .zip(self.layout.style.sums(&partials))
+            .collect())
+    }
 }
 
 /// What the loss of a picture (or of a batch of pictures, `net.images` of them) is made of.
@@ -62,6 +86,7 @@ pub struct Objective {
     pub grad_pixels: wgpu::Buffer,
     /// (content, style, tv, total).
     pub losses: wgpu::Buffer,
+    pub style_report: StyleReport,
     buffers: Vec<wgpu::Buffer>,
 }
 
@@ -82,6 +107,7 @@ impl Step {
             update,
             grad_pixels: objective.grad_pixels,
             losses: objective.losses,
+            style_report: objective.style_report,
             buffers: objective.buffers,
         }
     }
@@ -92,6 +118,7 @@ impl Step {
             + self.grad_pixels.size()
             + self.update.bytes()
             + self.losses.size()
+            + self.style_report.partials.size()
     }
 }
 
@@ -183,17 +210,24 @@ impl Objective {
         d.push(loss_reduce::loss_reduce(gpu, layout.bounds(), &partials, &losses));
         buffers.extend(d_grams);
         buffers.extend(backward.buffers);
-        buffers.push(partials);
         Objective {
             dispatches: d,
             grad_pixels: backward.grad_pixels,
             losses,
+            style_report: StyleReport {
+                partials,
+                layout,
+                layers: s.style.iter().map(|t| Layer::at(t.layer)).collect(),
+            },
             buffers,
         }
     }
 
     /// Bytes of GPU memory it holds beyond the network.
     pub fn bytes(&self) -> u64 {
-        self.buffers.iter().map(|b| b.size()).sum::<u64>() + self.grad_pixels.size() + self.losses.size()
+        self.buffers.iter().map(|b| b.size()).sum::<u64>()
+            + self.grad_pixels.size()
+            + self.losses.size()
+            + self.style_report.partials.size()
     }
 }

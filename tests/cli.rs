@@ -475,6 +475,17 @@ fn train_saves_a_network_filter_in_training_form_and_apply_uses_it() {
         .unwrap_or_else(|| panic!("no losses reported: {log}"));
     let total: f64 = measured.split(' ').next().unwrap().parse().unwrap();
     assert!(total.is_finite() && total > 0.0, "{measured}");
+    // and its style loss layer by layer, every default style layer named once
+    let by_layer = log
+        .lines()
+        .find_map(|l| l.split("its style loss by layer: ").nth(1))
+        .unwrap_or_else(|| panic!("no style loss by layer: {log}"));
+    let named: Vec<&str> = by_layer.split(", ").filter_map(|part| part.split(' ').next()).collect();
+    assert_eq!(
+        named,
+        ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"],
+        "{by_layer}"
+    );
     let img = image::open(&out).unwrap().to_rgb8();
     assert_eq!(img.width().max(img.height()), 48);
     let first_pixel = *img.get_pixel(0, 0);

@@ -368,7 +368,9 @@ fn losses_of_a_picture_are_the_optimisations_losses_of_it() {
         ..Params::default()
     };
     let measure = |picture: &image::RgbaImage| {
-        pollster::block_on(Session::losses_of(&gpu, &weights, &photo, &paintings, &params, picture)).unwrap()
+        pollster::block_on(Session::losses_of(&gpu, &weights, &photo, &paintings, &params, picture))
+            .unwrap()
+            .0
     };
     let of_photo = measure(&photo);
     let mut session = pollster::block_on(Session::new(&gpu, &weights, &photo, &paintings, &params)).unwrap();
@@ -401,6 +403,42 @@ fn losses_of_a_picture_are_the_optimisations_losses_of_it() {
         ))
         .is_err()
     );
+}
+
+/// The style loss by layer: each layer's part is the style loss of a session that matches that layer alone (so no
+/// part is read from another layer's partials), and the parts sum to the whole.
+#[test]
+fn the_style_loss_by_layer_is_each_layers_own_loss() {
+    let gpu = gpu();
+    let weights = common::gpu_weights(&gpu);
+    let photo = artsy::image::resize(&load("images/content_chelsea_cat.png"), 64, 43);
+    let paintings = [(load("images/style_starry_night_vangogh.jpg"), 1.0)];
+    let params = Params {
+        size: 64,
+        ..Params::default()
+    };
+    let style_loss = |params: &Params| {
+        let mut session = pollster::block_on(Session::new(&gpu, &weights, &photo, &paintings, params)).unwrap();
+        let (losses, _) = pollster::block_on(session.loss_and_gradient()).unwrap();
+        (losses.style, pollster::block_on(session.style_by_layer()).unwrap())
+    };
+    let (whole, by_layer) = style_loss(&params);
+    println!("style {whole:e} by layer {by_layer:?}");
+    let layers: Vec<_> = by_layer.iter().map(|&(l, _)| l).collect();
+    assert_eq!(layers, params.style_layers.iter().map(|&(l, _)| l).collect::<Vec<_>>());
+    let sum: f32 = by_layer.iter().map(|&(_, v)| v).sum();
+    assert!((sum - whole).abs() <= 1e-5 * whole, "{sum} vs {whole}");
+    for (layer, part) in by_layer {
+        let alone = Params {
+            style_layers: vec![(layer, 1.0)],
+            ..params.clone()
+        };
+        let (own, _) = style_loss(&alone);
+        assert!(
+            part > 0.0 && (part - own).abs() <= 1e-5 * own,
+            "{layer}: {part} in the whole, {own} alone"
+        );
+    }
 }
 
 /// The cat with Starry Night at 128 px: L-BFGS's first curvature estimate there asks for a step that moves every

@@ -67,6 +67,10 @@ pub fn run(args: Args) -> Result<(), String> {
     };
     let picture = pollster::block_on(transfer.image()).map_err(|e| e.to_string())?;
     output::save_picture(&picture, &inputs.out)?;
-    report::summary(&inputs, &gpu, gpu_weights.bytes(), &finished);
+    // (a report, not the picture: a failed read leaves it out)
+    let style_layers = transfer
+        .session()
+        .and_then(|s| pollster::block_on(s.style_by_layer()).ok());
+    report::summary(&inputs, &gpu, gpu_weights.bytes(), &finished, style_layers.as_deref());
     Ok(())
 }

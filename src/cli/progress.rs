@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use artsy::vgg::Layer;
 use artsy::{Error, Losses, Transfer};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -23,6 +24,12 @@ pub fn show(l: &Losses) -> String {
         "loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e})",
         l.total, l.content, l.style, l.tv
     )
+}
+
+/// "relu1_1 3.04e5, relu2_1 2.35e7, ...": where a style loss lies, layer by layer.
+pub fn show_style_layers(layers: &[(Layer, f32)]) -> String {
+    let parts: Vec<String> = layers.iter().map(|(l, v)| format!("{l} {v:.3e}")).collect();
+    parts.join(", ")
 }
 
 /// Runs every stage of `transfer`, `batch` steps per GPU submission.

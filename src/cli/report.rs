@@ -1,9 +1,10 @@
 //! What the user is told: the GPU in use, the plan of a run, and the summary once the picture is written.
 
+use artsy::vgg::Layer;
 use artsy::{Gpu, Transfer};
 
 use super::inputs::Inputs;
-use super::progress::{Finished, show};
+use super::progress::{Finished, show, show_style_layers};
 
 /// The adapter, with a warning when it is a slow software one.
 pub fn adapter(gpu: &Gpu) {
@@ -33,8 +34,9 @@ pub fn plan(inputs: &Inputs, transfer: &Transfer, setup_seconds: f64) {
     );
 }
 
-/// Steps, speed, memory and the first and last losses; the output path on stdout.
-pub fn summary(inputs: &Inputs, gpu: &Gpu, weights_bytes: u64, run: &Finished) {
+/// Steps, speed, memory, the first and last losses and the last step's style loss by layer (where the GPU gave
+/// it); the output path on stdout.
+pub fn summary(inputs: &Inputs, gpu: &Gpu, weights_bytes: u64, run: &Finished, style_layers: Option<&[(Layer, f32)]>) {
     eprintln!(
         "{} steps in {:.1} s ({:.2} steps/s) on {}; largest stage held {:.0} MB of GPU memory (+ {:.0} MB weights)",
         run.steps,
@@ -48,5 +50,8 @@ pub fn summary(inputs: &Inputs, gpu: &Gpu, weights_bytes: u64, run: &Finished) {
         eprintln!("step {:>5}: {}", f.iteration, show(f));
     }
     eprintln!("step {:>5}: {}", run.last.iteration, show(&run.last));
+    if let Some(layers) = style_layers {
+        eprintln!("            style by layer: {}", show_style_layers(layers));
+    }
     println!("{}", inputs.out.display());
 }

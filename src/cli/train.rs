@@ -19,7 +19,7 @@ use super::inputs::{
     DEFAULT_WEIGHTS, app_file, check_filter_paintings, decode_paintings, filter_name, given_styles, read, read_filter,
 };
 use super::output;
-use super::progress::show;
+use super::progress::{show, show_style_layers};
 
 /// The sample photos every network is trained on (unless --no-sample-photos): the app's own `content_*` pictures.
 const SAMPLE_PHOTOS: &str = "assets/images";
@@ -461,11 +461,12 @@ pub fn apply(args: ApplyArgs) -> Result<(), String> {
     if let Some(weights) = weights {
         let paintings = decode_paintings(&filter.styles)?;
         let settings = artsy::training::training_params(&filter.params);
-        let losses = pollster::block_on(artsy::Session::losses_of(
+        let (losses, style_layers) = pollster::block_on(artsy::Session::losses_of(
             &gpu, &weights, &input, &paintings, &settings, &picture,
         ))
         .map_err(|e| e.to_string())?;
         eprintln!("the result measured as the optimisation measures: {}", show(&losses));
+        eprintln!("its style loss by layer: {}", show_style_layers(&style_layers));
     }
     Ok(())
 }

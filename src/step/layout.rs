@@ -14,6 +14,18 @@ pub struct Terms {
     pub offsets: Vec<u32>,
 }
 
+impl Terms {
+    /// Each term's loss, in the order the terms were given, from the whole partials buffer read back.
+    pub fn sums(&self, partials: &[f32]) -> Vec<f32> {
+        let ends = self.offsets.iter().skip(1).copied().chain([self.range.end]);
+        self.offsets
+            .iter()
+            .zip(ends)
+            .map(|(&begin, end)| partials[begin as usize..end as usize].iter().sum())
+            .collect()
+    }
+}
+
 /// The partials buffer's layout: content, then style, then total variation, back to back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LossLayout {
@@ -84,6 +96,17 @@ mod tests {
         assert_eq!(layout.tv.offsets, vec![84]);
         assert_eq!(layout.bounds(), [0, 64, 84, 104]);
         assert_eq!(layout.len(), 104);
+    }
+
+    #[test]
+    fn each_terms_sum_reads_its_own_partials() {
+        let layout = LossLayout::new(&[4 * 256 * 70], &[64 * 64, 128 * 128], 5000);
+        // partial i holds 2^i: a term that read a neighbour's partial would show another power of two
+        let partials: Vec<f32> = (0..layout.len()).map(|i| (i as f32).exp2()).collect();
+        let range_sum = |r: std::ops::Range<u32>| r.map(|i| (i as f32).exp2()).sum::<f32>();
+        assert_eq!(layout.style.sums(&partials), vec![range_sum(64..68), range_sum(68..84)]);
+        assert_eq!(layout.content.sums(&partials), vec![range_sum(0..64)]);
+        assert_eq!(LossLayout::new(&[], &[], 16).content.sums(&partials), Vec::<f32>::new());
     }
 
     #[test]
