@@ -14,7 +14,8 @@
 # Usage, from the repository root on a machine with a GPU and its Vulkan driver:
 #   [SIZE=512] [MINUTES=2] [MORE_MINUTES=0] [ITERS="100 500"] [SPEED=1] [QUALITY=1] src/bin/gpu_filters.sh [OUT_DIR]
 # SPEED=0 skips the speed part and QUALITY=0 the quality part; STYLES names the paintings (default
-# "starry_night_vangogh great_wave_hokusai"); TRAIN_FLAGS adds flags to `artsy train`;
+# "starry_night_vangogh great_wave_hokusai"); TRAIN_FLAGS adds flags to `artsy train`; RECIPES="A;B" trains one
+# network per recipe (flags added to TRAIN_FLAGS; "" is the defaults), e.g. RECIPES=";--crop 512 --batch 1";
 # MORE_MINUTES trains each network on for that long (--continue) and measures it again; ITERS="" skips the
 # optimisation's pictures. On a machine without a GPU, BIN=target/release SIZE=64 MINUTES=0.2 MORE_MINUTES=0.1
 # ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8 --batch 2" checks it.
@@ -85,19 +86,28 @@ learn=()
 for photo in "$images"/content_*; do
     case "$photo" in *chelsea_cat* | *grace_hopper*) ;; *) learn+=(--photos "$photo") ;; esac
 done
+# RECIPES: training flags per network, ';' between recipes (the default: one recipe, the engine's defaults); the
+# second recipe's files are named -r2, the third's -r3
+IFS=';' read -r -a recipes <<< "${RECIPES:-}"
+[ ${#recipes[@]} -gt 0 ] || recipes=("")
 for style in ${STYLES:-starry_night_vangogh great_wave_hokusai}; do
-    filter="$out/$style.artsy-filter.json"
+  for r in "${!recipes[@]}"; do
+    tag=$([ "$r" = 0 ] && echo "" || echo "-r$((r + 1))")
+    filter="$out/$style$tag.artsy-filter.json"
+    echo "--- $style, recipe $((r + 1)): ${recipes[$r]:-the defaults} ${TRAIN_FLAGS:-}"
     # (--steps: the time, not the default step count, ends it)
     part "$limit" "$bin/artsy" train --style "$images/style_$style.jpg" --no-sample-photos "${learn[@]}" \
-        --minutes "$minutes" --steps 200000 ${TRAIN_FLAGS:-} --out "$filter"
+        --minutes "$minutes" --steps 200000 ${TRAIN_FLAGS:-} ${recipes[$r]} --out "$filter"
     for photo in content_chelsea_cat.png content_grace_hopper.jpg; do
-        name="$style-${photo%.*}"
+        name="$style$tag-${photo%.*}"
         part 120 "$bin/artsy" apply --filter "$filter" --content "$images/$photo" --size "$size" --losses \
             --out "$out/$name-network.png"
         keep "$name-network.png"
         part 120 "$bin/artsy" apply --filter "$filter" --content "$images/$photo" --size "$size" --losses \
             --precision f32 --out "$out/$name-network-f32.png"
         keep "$name-network-f32.png"
+        # the optimisation's pictures once per painting and photo (the same whatever the recipe)
+        [ "$r" = 0 ] || continue
         for n in $iters; do
             part 300 "$bin/artsy" --filter "$filter" --content "$images/$photo" --size "$size" --iters "$n" \
                 --out "$out/$name-optimised-$n.png"
@@ -106,15 +116,16 @@ for style in ${STYLES:-starry_night_vangogh great_wave_hokusai}; do
     done
     # the same network trained MORE_MINUTES longer (--continue), and measured again: how quality grows with time
     if [ "${MORE_MINUTES:-0}" != 0 ]; then
-        more="$out/$style-more.artsy-filter.json"
+        more="$out/$style$tag-more.artsy-filter.json"
         part "$(python3 -c "print(int(${MORE_MINUTES} * 60 + 120))")" "$bin/artsy" train --filter "$filter" \
             --continue --no-sample-photos "${learn[@]}" --minutes "$MORE_MINUTES" --steps 200000 --out "$more"
         for photo in content_chelsea_cat.png content_grace_hopper.jpg; do
             part 120 "$bin/artsy" apply --filter "$more" --content "$images/$photo" --size "$size" --losses \
-                --out "$out/$style-${photo%.*}-network-more.png"
-            keep "$style-${photo%.*}-network-more.png"
+                --out "$out/$style$tag-${photo%.*}-network-more.png"
+            keep "$style$tag-${photo%.*}-network-more.png"
         done
     fi
+  done
 done
 echo
 echo "=== done ($(date +%T))"
