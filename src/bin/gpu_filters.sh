@@ -15,7 +15,8 @@
 #   [SIZE=512] [MINUTES=2] [MORE_MINUTES=0] [ITERS="100 500"] [SPEED=1] [QUALITY=1] src/bin/gpu_filters.sh [OUT_DIR]
 # SPEED=0 skips the speed part and QUALITY=0 the quality part; STYLES names the paintings (default
 # "starry_night_vangogh great_wave_hokusai"); TRAIN_FLAGS adds flags to `artsy train`; RECIPES="A;B" trains one
-# network per recipe (flags added to TRAIN_FLAGS; "" is the defaults), e.g. RECIPES=";--crop 512 --batch 1";
+# network per recipe (flags added to TRAIN_FLAGS, none in both; "" is the defaults), e.g.
+# RECIPES=";--crop 512 --batch 1";
 # MORE_MINUTES trains each network on for that long (--continue) and measures it again; ITERS="" skips the
 # optimisation's pictures. On a machine without a GPU, BIN=target/release SIZE=64 MINUTES=0.2 MORE_MINUTES=0.1
 # ITERS=5 SPEED=0 TRAIN_FLAGS="--crop 32 --width 8 --batch 2" checks it.
