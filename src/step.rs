@@ -2,7 +2,7 @@
 //! forward to the deepest loss layer, the losses, backward down to the pixels, total variation, the loss report,
 //! then the optimiser's update (Adam or L-BFGS). Read top to bottom, `Step::new` is that data flow; its parts
 //! live in step/: where the loss partials go (layout.rs), the backward pass (backward.rs), the optimiser
-//! (optimizer.rs).
+//! (optimizer.rs). A `StyleReport` reads the style loss layer by layer back from those partials, on request.
 
 mod backward;
 mod layout;
