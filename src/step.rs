@@ -36,11 +36,11 @@ pub struct Step {
     buffers: Vec<wgpu::Buffer>,
 }
 
-/// Where each style layer's loss lies after a step: the loss partials and their layout.
+/// Where each style layer's loss lies after a step: the loss partials and the style terms' place in them.
 pub struct StyleReport {
     partials: wgpu::Buffer,
-    layout: LossLayout,
-    /// The VGG layer of each style term, in the layout's order.
+    terms: Terms,
+    /// The VGG layer of each style term, in the terms' order.
     layers: Vec<Layer>,
 }
 
@@ -48,12 +48,7 @@ impl StyleReport {
     /// Each style layer with its style loss at the latest step (they sum to that step's style loss).
     pub async fn read(&self, gpu: &Gpu) -> Result<Vec<(Layer, f32)>> {
         let partials = gpu.read_f32(&self.partials).await?;
-        Ok(self
-            .layers
-            .iter()
-            .copied()
-            .zip(self.layout.style.sums(&partials))
-            .collect())
+        Ok(self.layers.iter().copied().zip(self.terms.sums(&partials)).collect())
     }
 }
 
@@ -216,7 +211,7 @@ impl Objective {
             losses,
             style_report: StyleReport {
                 partials,
-                layout,
+                terms: layout.style,
                 layers: s.style.iter().map(|t| Layer::at(t.layer)).collect(),
             },
             buffers,

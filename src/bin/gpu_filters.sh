@@ -93,7 +93,8 @@ IFS=';' read -r -a recipes <<< "${RECIPES:-}"
 [ ${#recipes[@]} -gt 0 ] || recipes=("")
 for style in ${STYLES:-starry_night_vangogh great_wave_hokusai}; do
   for r in "${!recipes[@]}"; do
-    tag=$([ "$r" = 0 ] && echo "" || echo "-r$((r + 1))")
+    tag=""
+    [ "$r" = 0 ] || tag="-r$((r + 1))"
     filter="$out/$style$tag.artsy-filter.json"
     echo "--- $style, recipe $((r + 1)): ${recipes[$r]:-the defaults} ${TRAIN_FLAGS:-}"
     # (--steps: the time, not the default step count, ends it)
